@@ -1,0 +1,119 @@
+"""The Flask application: app factory, configuration, sign-in, blueprints and the `coi` command."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from flask import Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+CHECKOUT_DIR = PACKAGE_DIR.parent
+
+
+def templates_dir() -> Path:
+    """Top-level templates/ in a checkout; coi/templates inside an installed wheel."""
+    checkout = CHECKOUT_DIR / "templates"
+    return checkout if checkout.is_dir() else PACKAGE_DIR / "templates"
+
+
+def default_assets_dir() -> Path:
+    """Where the set-up puts the compiled NHS.UK frontend (fetched with npm, never committed)."""
+    return CHECKOUT_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Generated into the instance folder on first run, so no secret is ever in the repository."""
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _env_overrides(prefix: str = "COI_") -> dict[str, Any]:
+    """COI_FOO=bar sets FOO; true/false and integers are parsed."""
+    out: dict[str, Any] = {}
+    for key, raw in os.environ.items():
+        if not key.startswith(prefix):
+            continue
+        value: Any = raw
+        if raw.lower() in {"true", "false"}:
+            value = raw.lower() == "true"
+        elif raw.isdigit():
+            value = int(raw)
+        out[key[len(prefix):]] = value
+    return out
+
+
+def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, template_folder=None,
+                static_folder=str(PACKAGE_DIR / "static"))
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+
+    app.config.from_mapping(
+        DATABASE_URL=f"sqlite:///{instance / 'coi.sqlite'}",
+        MAX_CONTENT_LENGTH=10 * 1024 * 1024,  # the largest upload (an agenda document) we accept
+        MAX_FORM_MEMORY_SIZE=512 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=False,  # set COI_SESSION_COOKIE_SECURE=true behind HTTPS
+        SESSION_COOKIE_NAME="coi_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        ASSETS_DIR=str(default_assets_dir()),
+        SIGN_IN_WINDOW_MINUTES=15,
+        SIGN_IN_MAX_FAILURES_PER_EMAIL=5,
+        SIGN_IN_MAX_FAILURES_PER_IP=50,
+        LOCKOUT_AFTER_FAILURES=10,
+        LOCKOUT_MINUTES=30,
+        SESSION_IDLE_MINUTES=30,
+        SESSION_ABSOLUTE_HOURS=12,
+        ORGANISATION_NAME="NHS South West London",
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_mapping(_env_overrides())
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+    app.jinja_options = {
+        "undefined": ChainableUndefined,  # nhsuk-frontend-jinja macros read chained optional parameters
+        "loader": ChoiceLoader([FileSystemLoader(str(templates_dir())), PackageLoader("nhsuk_frontend_jinja")]),
+        "autoescape": True,  # every template, .jinja included (Flask's default covers only .html and friends)
+    }
+
+    from coi import database, errors, navigation, security
+    from coi.auth import bp as auth_bp, init_login
+    from coi.views import bp as main_bp
+
+    database.init_app(app)
+    init_login(app)
+    security.init_app(app)
+    errors.init_app(app)
+    navigation.init_app(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    _register_assets(app)
+    return app
+
+
+def _register_assets(app: Flask) -> None:
+    from flask import abort, send_from_directory
+
+    assets = Path(app.config["ASSETS_DIR"])
+    app.config["HAVE_NHSUK_ASSETS"] = (assets / "nhsuk-frontend.min.css").is_file()
+
+    @app.get("/nhsuk/<path:filename>", endpoint="nhsuk_assets")
+    def serve_asset(filename: str):
+        if not app.config["HAVE_NHSUK_ASSETS"]:
+            abort(404)
+        return send_from_directory(assets, filename, max_age=86400)

@@ -1,0 +1,134 @@
+"""The `coi` command (built on Flask's CLI, so `coi --help` lists every command)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from coi import create_app
+
+
+def _create_app(*_args):
+    return create_app()
+
+
+cli = FlaskGroup(name="coi", create_app=_create_app, add_version_option=False,
+                 help="Conflicts-of-interest register and pre-meeting screening.")
+
+
+def _engine():
+    from coi.database import engine
+
+    return engine()
+
+
+@cli.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the database by applying the migrations."""
+    from registry.migrate import upgrade
+
+    upgrade(_engine())
+    click.echo(f"Database ready: {_engine().url.render_as_string(hide_password=True)}")
+
+
+@cli.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Load the demo only when the database has no people yet.")
+@with_appcontext
+def seed_demo(if_empty: bool) -> None:
+    """Load the South West London joint committee demo and print its sign-ins."""
+    from registry.db import session_scope
+    from registry.demo import DemoAlreadyLoaded, load_demo, read_demo_sign_ins
+
+    instance = Path(current_app.instance_path)
+    try:
+        with session_scope(_engine()) as session:
+            sign_ins = load_demo(session, if_empty=if_empty)
+    except DemoAlreadyLoaded as exc:
+        if not if_empty:
+            raise click.ClickException(str(exc))
+        sign_ins = read_demo_sign_ins(instance)
+        click.echo("The database already has data; the demo was not loaded again.")
+    else:
+        if sign_ins:
+            _write_sign_ins(instance, sign_ins)
+            click.echo("Demo loaded.")
+    if sign_ins:
+        click.echo("Demo sign-ins (demo only; also in instance/demo-sign-ins.txt):")
+        for email, password, roles in sign_ins:
+            click.echo(f"  {roles:<28} {email:<40} {password}")
+
+
+def _write_sign_ins(instance: Path, sign_ins) -> None:
+    path = instance / "demo-sign-ins.txt"
+    path.write_text("".join(f"{email}\t{password}\t{roles}\n" for email, password, roles in sign_ins))
+    path.chmod(0o600)
+
+
+@cli.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name as it appears on the register.")
+@click.option("--role", "roles", multiple=True, type=click.Choice(["member", "chair", "governance"]),
+              default=["member"], show_default=True, help="Repeat for several roles.")
+@click.option("--position", default="", help="Position with the commissioner (published on the register).")
+@click.password_option(help="Prompted for when not given.")
+@with_appcontext
+def create_user(email: str, name: str, roles, position: str, password: str) -> None:
+    """Add an account that can sign in."""
+    from registry.db import session_scope
+    from registry.services.accounts import AccountError, create_person
+
+    try:
+        with session_scope(_engine()) as session:
+            person = create_person(session, email=email, full_name=name, password=password, roles=roles,
+                                   position=position)
+            click.echo(f"Created {person.email} with roles: {', '.join(sorted(roles))}")
+    except AccountError as exc:
+        raise click.UsageError(str(exc))
+
+
+@cli.command("import-directory")
+@click.argument("epraccur", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--pcn-map", type=click.Path(dir_okay=False, path_type=Path),
+              help="NHS Digital's practice-to-PCN map (CCG_* or SUB_ICB_LOCATION_* columns).")
+@with_appcontext
+def import_directory_command(epraccur: Path, pcn_map: Path | None) -> None:
+    """Load NHS Digital's epraccur.csv (as published) and optionally the practice-to-PCN map."""
+    from registry.db import session_scope
+    from registry.services.directory import import_directory
+    from screening.orgfiles import InputFileError
+
+    try:
+        with session_scope(_engine()) as session:
+            summary = import_directory(session, epraccur, pcn_map)
+    except InputFileError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    for line in summary.lines():
+        click.echo(line)
+    for problem in summary.problems[:200]:
+        column = f", column {problem.column}" if problem.column else ""
+        click.echo(f"  {Path(problem.file).name}, row {problem.row}{column}: {problem.message}", err=True)
+    if len(summary.problems) > 200:
+        click.echo(f"  … and {len(summary.problems) - 200} more", err=True)
+
+
+@cli.command("screen")
+@click.option("--register", required=True, type=click.Path(dir_okay=False), help="register.csv")
+@click.option("--agenda", required=True, type=click.Path(dir_okay=False), help="agenda.csv")
+@click.option("--organisations", type=click.Path(file_okay=False),
+              help="Folder with NHS Digital's epraccur.csv and pcn_map.csv.")
+@click.option("--date", "meeting_date", help="Meeting date YYYY-MM-DD (default: the agenda's).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+def screen_command(register, agenda, organisations, meeting_date, fmt) -> None:
+    """Screen an agenda against a register of interests (no database needed)."""
+    from screening.cli import run_screen
+
+    sys.exit(run_screen(register, agenda, organisations, meeting_date, fmt, out=sys.stdout, err=sys.stderr))
+
+
+def main() -> None:
+    cli.main(prog_name="coi")

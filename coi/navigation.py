@@ -1,0 +1,47 @@
+"""Header navigation and home-page sections, shown only for sections that exist and the user's roles."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, url_for
+from flask_login import current_user
+
+
+@dataclass(frozen=True)
+class Section:
+    endpoint: str
+    text: str
+    description: str
+    roles: tuple[str, ...]
+
+    @property
+    def blueprint(self) -> str:
+        return self.endpoint.split(".")[0]
+
+
+SECTIONS = [
+    Section("declarations.index", "My declarations", "Declare interests, gifts and hospitality, or make a nil return.",
+            ("member", "chair", "governance")),
+    Section("meetings.index", "Meetings", "Screen a meeting's agenda against the register and record decisions.",
+            ("chair", "governance")),
+    Section("governance.index", "Manage the register", "Review declarations, chase overdue returns and publish.",
+            ("governance",)),
+    Section("public.register", "Public register", "The register as the public sees it.",
+            ("member", "chair", "governance")),
+]
+
+
+def _available():
+    return [s for s in SECTIONS if s.endpoint in current_app.view_functions]
+
+
+def init_app(app: Flask) -> None:
+    from coi.forms import form_error_list
+
+    @app.context_processor
+    def _globals():
+        def home_sections():
+            return [{"href": url_for(s.endpoint), "heading": s.text, "description": s.description}
+                    for s in _available() if current_user.has_role(*s.roles)]
+
+        return {"nav_items": _available(), "home_sections": home_sections, "form_error_list": form_error_list}

@@ -1,0 +1,1 @@
+"""The register's domain and persistence: SQLModel tables and the services that change them."""

@@ -1,0 +1,186 @@
+"""Tables of the register. A field's policy meaning is noted beside it.
+
+Dates are plain dates (the guidance works in days); instants are timezone-aware UTC datetimes.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from enum import Enum
+from typing import Optional
+
+from sqlalchemy import Column, Index, JSON, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Role(str, Enum):
+    member = "member"  # declares their own interests, sees their own items
+    chair = "chair"  # screens agendas and decides how conflicts are managed
+    governance = "governance"  # keeps the register, publishes it, answers audit
+
+
+class OrganisationKind(str, Enum):
+    practice = "practice"
+    branch = "branch"
+    pcn = "pcn"
+    commissioner = "commissioner"
+    company = "company"
+    other = "other"
+
+
+class InterestType(str, Enum):
+    financial = "financial"
+    professional = "non-financial professional"
+    personal = "non-financial personal"
+    indirect = "indirect"  # held by a close associate (spouse, partner, family, business partner)
+
+
+class Person(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)  # stored lower-cased
+    full_name: str = Field(max_length=200)
+    position: str = Field(default="", max_length=200)  # role with the commissioner, as published
+    decision_maker: bool = True  # only decision-making staff appear on the public register
+    password_hash: Optional[str] = Field(default=None, max_length=255)  # argon2id; None = cannot sign in
+    active: bool = True
+    failed_sign_ins: int = 0  # consecutive failures; reset on success; lock-out threshold is configurable
+    locked_until: Optional[datetime] = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RoleGrant(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("person_id", "role"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role: str = Field(max_length=20)  # a Role value
+
+
+class Organisation(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ods_code: Optional[str] = Field(default=None, max_length=12, unique=True, index=True)
+    name: str = Field(max_length=300, index=True)
+    kind: str = Field(max_length=20, index=True)  # an OrganisationKind value
+    address_line1: str = Field(default="", max_length=200)  # usually the building the practice occupies
+    address_line2: str = Field(default="", max_length=200)
+    address_line3: str = Field(default="", max_length=200)
+    address_line4: str = Field(default="", max_length=200)
+    address_line5: str = Field(default="", max_length=200)
+    postcode: str = Field(default="", max_length=10, index=True)
+    status: str = Field(default="A", max_length=1)  # ODS status: A active, C closed, D dormant, P proposed
+    open_date: Optional[date] = None
+    close_date: Optional[date] = None  # closed practices are kept: old declarations still point at them
+    prescribing_setting: str = Field(default="", max_length=3)  # 4 = GP practice in epraccur
+    pcn_id: Optional[int] = Field(default=None, foreign_key="organisation.id", index=True)
+    commissioner_id: Optional[int] = Field(default=None, foreign_key="organisation.id", index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class OrganisationName(SQLModel, table=True):
+    """Other names an organisation is known by (trading names, former names, initialisms)."""
+
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=300)
+
+
+class Committee(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    quorum_rule: str = Field(default="", max_length=500)  # text form parsed by screening.quorum
+    area_codes: str = Field(default="", max_length=200)  # commissioner codes the committee commissions for
+
+
+class VotingOrganisation(SQLModel, table=True):
+    """An organisation with one vote on a committee (a CCG, NHS England)."""
+
+    __table_args__ = (UniqueConstraint("committee_id", "organisation_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    committee_id: int = Field(foreign_key="committee.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    voting_group: str = Field(default="", max_length=40)  # e.g. CCG, NHSE: named by the quorum rule
+
+
+class Membership(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    committee_id: int = Field(foreign_key="committee.id", index=True)
+    organisation_id: Optional[int] = Field(default=None, foreign_key="organisation.id")  # organisation represented
+    committee_role: str = Field(default="", max_length=100)  # chair, chief officer, lay member, attendee…
+    voting: bool = True  # LMC, health and wellbeing board and Healthwatch attend without a vote
+    date_from: Optional[date] = None
+    date_to: Optional[date] = None
+
+
+class Interest(SQLModel, table=True):
+    __table_args__ = (Index("ix_interest_person_dates", "person_id", "date_to"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    interest_type: str = Field(max_length=30)  # an InterestType value
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    organisation_id: Optional[int] = Field(default=None, foreign_key="organisation.id", index=True)
+    organisation_text: str = Field(default="", max_length=300)  # as typed when not in the directory
+    role: str = Field(default="", max_length=100)  # nature of the interest: partner, director, trustee…
+    share_percent: Optional[float] = None  # shareholdings over 5% are declarable
+    holder_name: str = Field(default="", max_length=200)  # indirect only: who holds the interest
+    relationship: str = Field(default="", max_length=100)  # indirect only: spouse, daughter, business partner…
+    date_from: Optional[date] = None  # when the interest arose; declaring >28 days later is late
+    date_to: Optional[date] = None  # None = ongoing; published for 6 months and kept 6 years after this
+    declared_at: datetime = Field(default_factory=utcnow)  # when the register first heard of it
+    mitigation: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # action agreed
+    publish: bool = True  # consent to publish
+    withheld_reason: str = Field(default="", max_length=1000)  # required when publish is False
+    version: int = 1  # optimistic lock: a save must name the version it edited
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class InterestHistory(SQLModel, table=True):
+    """Every change to an interest, never edited: who, when, before and after."""
+
+    __table_args__ = (UniqueConstraint("interest_id", "version"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    interest_id: int = Field(foreign_key="interest.id", index=True)
+    version: int
+    change: str = Field(max_length=20)  # created, updated, ended, reviewed
+    changed_at: datetime = Field(default_factory=utcnow)
+    changed_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    before: Optional[dict] = Field(default=None, sa_column=Column(JSON))
+    after: dict = Field(sa_column=Column(JSON, nullable=False))
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only log; each row's hash covers the previous row's hash (tamper-evident)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    action: str = Field(max_length=60, index=True)  # e.g. sign-in, interest.created, register.published
+    object_type: str = Field(default="", max_length=40)
+    object_id: Optional[int] = None
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class UserSession(SQLModel, table=True):
+    """Server-side record of a signed-in session, so sign-out really ends it."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)  # sha256 of the cookie's token
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    ended_at: Optional[datetime] = None
+
+
+class SignInAttempt(SQLModel, table=True):
+    """Kept in the database so rate limits hold across workers and restarts."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    email_key: str = Field(max_length=64, index=True)  # sha256 of the lower-cased email
+    ip: str = Field(default="", max_length=64, index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    succeeded: bool = False

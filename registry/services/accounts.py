@@ -1,0 +1,228 @@
+"""People, roles, passwords, sign-in throttling and server-side sessions."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable, Optional
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, func, select
+
+from registry.models import Person, Role, RoleGrant, SignInAttempt, UserSession, utcnow
+from registry.services import audit
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the email is unknown, so both paths cost the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-" + secrets.token_hex(8))
+
+MIN_PASSWORD_LENGTH = 12
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; the message is safe to show."""
+
+
+def email_key(email: str) -> str:
+    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def password_problem(password: str) -> Optional[str]:
+    """Why a password is not acceptable, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must be at least {MIN_PASSWORD_LENGTH} characters"
+    if len(password) > 1024:
+        return "Password must be 1,024 characters or fewer"
+    if len(set(password)) < 5:
+        return "Password must not repeat the same few characters"
+    return None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_person(
+    session: Session,
+    *,
+    email: str,
+    full_name: str,
+    password: Optional[str],
+    roles: Iterable[str] = (Role.member.value,),
+    position: str = "",
+    decision_maker: bool = True,
+    actor_id: Optional[int] = None,
+) -> Person:
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise AccountError("Enter an email address in the correct format, like name@example.nhs.uk")
+    if session.exec(select(Person).where(Person.email == email)).first():
+        raise AccountError(f"An account for {email} already exists")
+    if password is not None:
+        problem = password_problem(password)
+        if problem:
+            raise AccountError(problem)
+    valid_roles = {r.value for r in Role}
+    roles = sorted(set(roles))
+    unknown = [r for r in roles if r not in valid_roles]
+    if unknown:
+        raise AccountError(f"Unknown role {unknown[0]!r}: choose from {', '.join(sorted(valid_roles))}")
+    person = Person(
+        email=email,
+        full_name=full_name.strip(),
+        position=position.strip(),
+        decision_maker=decision_maker,
+        password_hash=hash_password(password) if password is not None else None,
+    )
+    session.add(person)
+    session.flush()
+    for role in roles:
+        session.add(RoleGrant(person_id=person.id, role=role))
+    audit.record(session, "person.created", actor_id=actor_id, object_type="person", object_id=person.id,
+                 detail={"email": email, "roles": roles})
+    session.flush()
+    return person
+
+
+def roles_of(session: Session, person_id: int) -> set[str]:
+    return set(session.exec(select(RoleGrant.role).where(RoleGrant.person_id == person_id)))
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    window: timedelta = timedelta(minutes=15)
+    max_failures_per_email: int = 5  # within the window, before sign-in is refused for a while
+    max_failures_per_ip: int = 50
+    lockout_after: int = 10  # consecutive failures lock the account
+    lockout_for: timedelta = timedelta(minutes=30)
+
+
+class SignInRefused(Exception):
+    """Sign-in refused; `message` never says whether the email exists."""
+
+    def __init__(self, message: str, throttled: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.throttled = throttled
+
+
+GENERIC_FAILURE = "Enter a correct email address and password"
+THROTTLED = "Too many attempts to sign in. Wait 15 minutes and try again"
+
+
+def authenticate(
+    session: Session, email: str, password: str, ip: str = "", policy: ThrottlePolicy = ThrottlePolicy()
+) -> Person:
+    """Check a sign-in. Records the attempt; raises SignInRefused on any failure."""
+    now = utcnow()
+    key = email_key(email)
+    since = now - policy.window
+    recent_email = session.exec(
+        select(func.count()).select_from(SignInAttempt)
+        .where(SignInAttempt.email_key == key, SignInAttempt.at >= since, SignInAttempt.succeeded == False)  # noqa: E712
+    ).one()
+    recent_ip = session.exec(
+        select(func.count()).select_from(SignInAttempt)
+        .where(SignInAttempt.ip == ip, SignInAttempt.at >= since, SignInAttempt.succeeded == False)  # noqa: E712
+    ).one() if ip else 0
+    if recent_email >= policy.max_failures_per_email or recent_ip >= policy.max_failures_per_ip:
+        session.add(SignInAttempt(email_key=key, ip=ip[:64], at=now, succeeded=False))
+        audit.record(session, "sign-in.throttled", detail={"email_key": key[:12], "ip": ip})
+        raise SignInRefused(THROTTLED, throttled=True)
+
+    person = session.exec(select(Person).where(Person.email == normalise_email(email))).first()
+    ok = False
+    if person is None or person.password_hash is None:
+        _verify(_DUMMY_HASH, password)
+    else:
+        ok = _verify(person.password_hash, password)
+    locked = person is not None and person.locked_until is not None and _aware(person.locked_until) > now
+    if ok and person.active and not locked:
+        session.add(SignInAttempt(email_key=key, ip=ip[:64], at=now, succeeded=True))
+        person.failed_sign_ins = 0
+        person.locked_until = None
+        if _hasher.check_needs_rehash(person.password_hash):
+            person.password_hash = hash_password(password)
+        session.add(person)
+        audit.record(session, "sign-in", actor_id=person.id, object_type="person", object_id=person.id,
+                     detail={"ip": ip})
+        return person
+    session.add(SignInAttempt(email_key=key, ip=ip[:64], at=now, succeeded=False))
+    if person is not None:
+        person.failed_sign_ins += 1
+        if person.failed_sign_ins >= policy.lockout_after and not locked:
+            person.locked_until = now + policy.lockout_for
+            audit.record(session, "account.locked", object_type="person", object_id=person.id)
+        session.add(person)
+    audit.record(session, "sign-in.failed", object_type="person" if person else "",
+                 object_id=person.id if person else None, detail={"ip": ip})
+    raise SignInRefused(GENERIC_FAILURE)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(session: Session, person: Person) -> str:
+    """A new server-side session; returns the token to put in the (signed) cookie."""
+    token = secrets.token_urlsafe(32)
+    session.add(UserSession(token_hash=_token_hash(token), person_id=person.id))
+    return token
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle_timeout: timedelta = timedelta(minutes=30)
+    absolute_timeout: timedelta = timedelta(hours=12)
+
+
+def load_session(session: Session, token: str, policy: SessionPolicy = SessionPolicy(),
+                 touch_every: timedelta = timedelta(seconds=60)) -> Optional[Person]:
+    """The person behind a live session token, or None (ended, expired, or never existed)."""
+    if not token:
+        return None
+    record = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
+    if record is None or record.ended_at is not None:
+        return None
+    now = utcnow()
+    if now - _aware(record.last_seen_at) > policy.idle_timeout or now - _aware(record.created_at) > policy.absolute_timeout:
+        record.ended_at = now
+        session.add(record)
+        session.commit()
+        return None
+    if now - _aware(record.last_seen_at) > touch_every:
+        record.last_seen_at = now  # written at most once a minute, to keep reads cheap
+        session.add(record)
+        session.commit()
+    person = session.get(Person, record.person_id)
+    if person is None or not person.active:
+        return None
+    return person
+
+
+def end_session(session: Session, token: str) -> None:
+    if not token:
+        return
+    record = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
+    if record is not None and record.ended_at is None:
+        record.ended_at = utcnow()
+        session.add(record)
+        audit.record(session, "sign-out", actor_id=record.person_id, object_type="person",
+                     object_id=record.person_id)

@@ -1,0 +1,110 @@
+"""Declaring, editing and ending interests. Every change writes a history row and an audit event."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Optional
+
+from sqlmodel import Session, select
+
+from registry.models import Interest, InterestHistory, InterestType, Organisation, utcnow
+from registry.services import audit
+
+EDITABLE_FIELDS = (
+    "interest_type", "description", "organisation_id", "organisation_text", "role", "share_percent",
+    "holder_name", "relationship", "date_from", "date_to", "mitigation", "publish", "withheld_reason",
+)
+INTEREST_TYPES = {t.value for t in InterestType}
+
+
+class InterestError(ValueError):
+    """The change breaks a rule of the register; the message is safe to show."""
+
+
+class StaleEdit(InterestError):
+    """Someone else saved the interest after this edit began."""
+
+
+def snapshot(interest: Interest) -> dict[str, Any]:
+    out = {name: getattr(interest, name) for name in EDITABLE_FIELDS}
+    out["version"] = interest.version
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in out.items()}
+
+
+def _check(session: Session, values: dict[str, Any]) -> None:
+    if values.get("interest_type") not in INTEREST_TYPES:
+        raise InterestError("Select the type of interest")
+    if not (values.get("description") or "").strip():
+        raise InterestError("Enter a description of the interest")
+    start, end = values.get("date_from"), values.get("date_to")
+    if start and end and end < start:
+        raise InterestError("The date the interest ended must be on or after the date it started")
+    if values.get("interest_type") == InterestType.indirect.value and not (values.get("relationship") or "").strip():
+        raise InterestError("Enter who holds the interest and their relationship to you")
+    if values.get("publish") is False and not (values.get("withheld_reason") or "").strip():
+        raise InterestError("Enter the reason for withholding the entry from the public register")
+    share = values.get("share_percent")
+    if share is not None and not (0 < share <= 100):
+        raise InterestError("Shareholding must be a percentage between 0 and 100")
+    org_id = values.get("organisation_id")
+    if org_id is not None and session.get(Organisation, org_id) is None:
+        raise InterestError("Select an organisation from the directory, or type its name")
+
+
+def declare_interest(session: Session, person_id: int, *, actor_id: Optional[int], **values: Any) -> Interest:
+    values = {k: v for k, v in values.items() if k in EDITABLE_FIELDS}
+    values.setdefault("publish", True)
+    _check(session, values)
+    interest = Interest(person_id=person_id, **values)
+    session.add(interest)
+    session.flush()
+    _history(session, interest, "created", None, actor_id)
+    return interest
+
+
+def update_interest(session: Session, interest: Interest, *, expected_version: int, actor_id: Optional[int],
+                    change: str = "updated", **changes: Any) -> Interest:
+    """Apply `changes` if nobody saved since `expected_version`; otherwise raise StaleEdit."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InterestError(f"Cannot change {', '.join(sorted(unknown))}")
+    before = snapshot(interest)
+    values = {**{k: getattr(interest, k) for k in EDITABLE_FIELDS}, **changes}
+    _check(session, values)
+    if all(getattr(interest, k) == v for k, v in changes.items()):
+        return interest
+    # Compare-and-set on the version column: on PostgreSQL's READ COMMITTED a plain read-modify-write
+    # would silently lose one of two concurrent saves.
+    from sqlalchemy import update
+
+    result = session.exec(
+        update(Interest)
+        .where(Interest.id == interest.id, Interest.version == expected_version)
+        .values(**changes, version=expected_version + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        raise StaleEdit("This interest was changed by someone else while you were editing it. "
+                        "Check the latest version and make your change again.")
+    session.refresh(interest)
+    _history(session, interest, change, before, actor_id)
+    return interest
+
+
+def end_interest(session: Session, interest: Interest, date_to: date, *, expected_version: int,
+                 actor_id: Optional[int]) -> Interest:
+    """Interests are ended with a date, never deleted."""
+    return update_interest(session, interest, expected_version=expected_version, actor_id=actor_id,
+                           change="ended", date_to=date_to)
+
+
+def _history(session: Session, interest: Interest, change: str, before: Optional[dict], actor_id: Optional[int]):
+    after = snapshot(interest)
+    session.add(InterestHistory(interest_id=interest.id, version=interest.version, change=change,
+                                changed_by_id=actor_id, before=before, after=after))
+    audit.record(session, f"interest.{change}", actor_id=actor_id, object_type="interest",
+                 object_id=interest.id, detail={"version": interest.version})
+    session.flush()
+
+
+def history_of(session: Session, interest_id: int) -> list[InterestHistory]:
+    return list(session.exec(select(InterestHistory).where(InterestHistory.interest_id == interest_id)
+                             .order_by(InterestHistory.version)))
