@@ -51,7 +51,8 @@ def _env_overrides(prefix: str = "COI_") -> dict[str, Any]:
 
 def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, template_folder=None,
-                static_folder=str(PACKAGE_DIR / "static"))
+                static_folder=str(PACKAGE_DIR / "static"),
+                instance_path=os.environ.get("COI_INSTANCE_PATH") or None)
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
 

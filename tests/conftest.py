@@ -1,0 +1,216 @@
+"""Shared fixtures: an app on a fresh SQLite database, a throwaway PostgreSQL cluster, a real browser.
+
+Under CI (the CI environment variable is set) PostgreSQL and browser tests must run: a missing
+prerequisite fails them instead of skipping.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from coi import create_app
+from registry.db import session_scope
+from registry.migrate import upgrade
+from registry.services.accounts import create_person
+
+from tests.pgcluster import ThrowawayCluster, find_pg_bin
+
+IN_CI = bool(os.environ.get("CI"))
+PASSWORD = "correct horse battery staple"
+
+
+def skip_or_fail(reason: str):
+    if IN_CI:
+        pytest.fail(f"{reason} (CI is set: these tests must run)")
+    pytest.skip(reason)
+
+
+def make_app(database_url: str, **overrides):
+    config = {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url, "SIGN_IN_MAX_FAILURES_PER_IP": 1000}
+    config.update(overrides)
+    app = create_app(config)
+    from coi.database import engine
+
+    with app.app_context():
+        upgrade(engine())
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'test.sqlite'}")
+    yield app
+    with app.app_context():
+        from coi.database import engine
+
+        engine().dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db_session(app):
+    from sqlmodel import Session
+
+    from coi.database import engine
+
+    with app.app_context():
+        with Session(engine(), expire_on_commit=False) as session:
+            yield session
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def make_user(app):
+    """Creates a person with the given roles; returns (email, password, id)."""
+
+    def _make(*roles: str, name: str | None = None, email: str | None = None):
+        from coi.database import engine
+
+        index = next(_counter)
+        email = email or f"user{index}@example.nhs.uk"
+        with app.app_context(), session_scope(engine()) as session:
+            person = create_person(session, email=email, full_name=name or f"Test Person {index}",
+                                   password=PASSWORD, roles=roles or ("member",))
+            person_id = person.id
+        return email, PASSWORD, person_id
+
+    return _make
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def sign_in(client, email: str, password: str = PASSWORD):
+    token = csrf_from(client.get("/sign-in").get_data(as_text=True))
+    return client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def signed_in(client, make_user):
+    """A client signed in with the given roles: signed_in('chair') -> (client, person_id)."""
+
+    def _sign_in(*roles: str):
+        email, password, person_id = make_user(*roles)
+        response = sign_in(client, email, password)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client, person_id
+
+    return _sign_in
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        skip_or_fail("PostgreSQL binaries (initdb, pg_ctl) not found")
+    cluster = ThrowawayCluster(bin_dir).start()
+    yield cluster
+    cluster.stop()
+
+
+_db_counter = itertools.count()
+
+
+@pytest.fixture
+def pg_url(pg_cluster):
+    return pg_cluster.create_database(f"coi_test_{os.getpid()}_{next(_db_counter)}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db_url(request, tmp_path):
+    """Runs a test on SQLite and again on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'any.sqlite'}"
+    return request.getfixturevalue("pg_url")
+
+
+# --- Browser ----------------------------------------------------------------------------------------
+
+def chromium_path() -> str | None:
+    return os.environ.get("COI_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if not path:
+        skip_or_fail("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+class LiveServer:
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def live_server(app):
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+class AccessiblePage:
+    """A Playwright page whose every visited page is checked with axe-core."""
+
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base_url = base_url
+        self.checked: list[str] = []
+
+    def goto(self, path: str):
+        self.page.goto(self.base_url + path)
+        self.check_accessibility()
+        return self.page
+
+    def check_accessibility(self):
+        from axe_playwright_python.sync_playwright import Axe
+
+        results = Axe().run(self.page)
+        bad = [v for v in results.response["violations"] if v.get("impact") in {"serious", "critical"}]
+        self.checked.append(self.page.url)
+        assert not bad, f"axe-core found serious or critical problems on {self.page.url}:\n" + "\n".join(
+            f"- {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}" for v in bad)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    pw_page = context.new_page()
+    yield AccessiblePage(pw_page, live_server.url)
+    context.close()

@@ -1,0 +1,106 @@
+"""The app factory, configuration, database set-up and template escaping."""
+import threading
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from coi import create_app
+from registry.db import make_engine
+from registry.models import Committee
+from tests.conftest import make_app, sign_in
+
+
+def test_secret_key_generated_into_instance_and_reused(tmp_path, monkeypatch):
+    monkeypatch.setenv("COI_INSTANCE_PATH", str(tmp_path / "inst"))
+    app1 = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/a.sqlite"})
+    key_file = tmp_path / "inst" / "secret_key"
+    assert key_file.exists() and len(app1.config["SECRET_KEY"]) >= 32
+    app2 = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/a.sqlite"})
+    assert app2.config["SECRET_KEY"] == app1.config["SECRET_KEY"]
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_environment_overrides(tmp_path, monkeypatch):
+    monkeypatch.setenv("COI_DATABASE_URL", f"sqlite:///{tmp_path}/env.sqlite")
+    monkeypatch.setenv("COI_SESSION_COOKIE_SECURE", "true")
+    monkeypatch.setenv("COI_MAX_CONTENT_LENGTH", "1234")
+    monkeypatch.setenv("COI_INSTANCE_PATH", str(tmp_path / "inst"))
+    app = create_app()
+    assert app.config["DATABASE_URL"].endswith("env.sqlite")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["MAX_CONTENT_LENGTH"] == 1234
+
+
+def test_sqlite_pragmas(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path}/p.sqlite")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_concurrent_read_then_write_transactions_do_not_fail_on_sqlite(app):
+    """With a plain BEGIN, a reader upgrading to a writer fails with 'database is locked'."""
+    from coi.database import engine
+
+    with app.app_context():
+        eng = engine()
+    errors, barrier = [], threading.Barrier(4)
+
+    def worker(n):
+        try:
+            with Session(eng) as s:
+                barrier.wait()
+                for i in range(15):
+                    s.exec(select(Committee)).all()  # read first, inside the transaction
+                    s.add(Committee(name=f"c{n}-{i}"))
+                    s.commit()
+        except Exception as exc:  # pragma: no cover - the failure being tested for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with Session(eng) as s:
+        assert len(s.exec(select(Committee)).all()) == 60
+
+
+def test_request_size_limit(client):
+    response = client.post("/sign-in", data={"email": "x" * (11 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+
+
+def test_templates_autoescape_jinja_files(app, client, make_user):
+    email, password, _ = make_user("member", name="<script>alert('x')</script>")
+    sign_in(client, email, password)
+    html = client.get("/").get_data(as_text=True)
+    assert "<script>alert(" not in html
+    assert "&lt;script&gt;alert(" in html
+
+
+def test_unknown_page_is_a_404_page(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_database_unreachable_gives_503_page(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "k",
+                      "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    body = response.get_data(as_text=True)
+    assert "unavailable" in body and "Traceback" not in body
+
+
+def test_security_headers(client):
+    response = client.get("/sign-in")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
