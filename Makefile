@@ -1,0 +1,45 @@
+# `make run`: set up and serve the app with demo data.  `make test`: set up and run the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+NHSUK := node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css
+
+.PHONY: run test install install-test assets bench score clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed assets
+install-test: $(VENV)/.installed-test assets
+
+# The compiled NHS.UK frontend (pinned in package.json), fetched with npm and never committed.
+assets: $(NHSUK)
+$(NHSUK): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: pages will use the plain fallback stylesheet"; fi
+
+run: install
+	$(BIN)/coi init-db
+	$(BIN)/coi seed-demo --if-empty
+	$(BIN)/coi run --host 127.0.0.1 --port 5000
+
+test: install-test
+	$(BIN)/python -m pytest
+
+bench: install-test
+	$(BIN)/python benchmarks/screening_bench.py
+
+score: install-test
+	$(BIN)/python benchmarks/score_dev.py
+
+clean:
+	rm -rf $(VENV) node_modules build *.egg-info
