@@ -1,0 +1,81 @@
+"""Command line: screen a register against an agenda (``python -m screening`` / ``coi screen``)."""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from datetime import date
+
+from .csvio import read_agenda_csv, read_register_csv
+from .directory import Directory
+from .engine import Engine
+from .orgfiles import InputFileError
+
+
+def _render(flags, items, interests, fmt):
+    if fmt == 'json':
+        return json.dumps({'flags': [f.to_dict() for f in flags]}, indent=2, ensure_ascii=False) + '\n'
+    if fmt == 'csv':
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator='\n')
+        w.writerow(['item_id', 'member_id', 'action', 'score', 'interests', 'evidence'])
+        for f in flags:
+            w.writerow([f.item_id, f.member_id, f.action, f'{f.score:.2f}', ';'.join(f.interests),
+                        ' | '.join(f.evidence)])
+        return buf.getvalue()
+    names = {}
+    for it in interests:
+        names.setdefault(it.member_id, it.name)
+    titles = {it.item_id: it.title for it in items}
+    lines = []
+    if not flags:
+        lines.append('No conflicts of interest found.')
+    n_items = len({f.item_id for f in flags})
+    if flags:
+        lines.append(f'{len(flags)} conflict(s) across {n_items} agenda item(s).')
+    cur = None
+    for f in flags:
+        if f.item_id != cur:
+            cur = f.item_id
+            lines.append('')
+            lines.append(f'Item {f.item_id}: {titles.get(f.item_id, "")}')
+        label = {'exclude': 'EXCLUDE – leave for the item', 'no-vote': 'NO VOTE – may discuss, not vote',
+                 'declare': 'DECLARE – declare and take part'}[f.action]
+        lines.append(f'  {names.get(f.member_id, "")} ({f.member_id}): {label}')
+        for e in f.evidence:
+            lines.append(f'    - {e}')
+    return '\n'.join(lines) + '\n'
+
+
+def run_screen(register, agenda, organisations=None, meeting_date=None, fmt='text', out=sys.stdout,
+               err=sys.stderr) -> int:
+    try:
+        interests = read_register_csv(register)
+        items = read_agenda_csv(agenda)
+        if isinstance(meeting_date, str) and meeting_date:
+            try:
+                meeting_date = date.fromisoformat(meeting_date)
+            except ValueError:
+                raise InputFileError('--date', 'not a date (expected YYYY-MM-DD)')
+        directory = Directory.from_files(organisations) if organisations else Directory()
+        flags = Engine(directory).screen(interests, items, meeting_date)
+        text = _render(flags, items, interests, fmt)
+    except InputFileError as e:
+        err.write(f'error: {e}\n')
+        return 2
+    out.write(text)
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog='python -m screening',
+                                 description='Screen a register of interests against a meeting agenda.')
+    ap.add_argument('--register', required=True)
+    ap.add_argument('--agenda', required=True)
+    ap.add_argument('--organisations', default=None, help='folder with epraccur.csv and pcn_map.csv')
+    ap.add_argument('--date', default=None, help='meeting date YYYY-MM-DD (default: the agenda\'s)')
+    ap.add_argument('--format', default='text', choices=('text', 'json', 'csv'))
+    a = ap.parse_args(argv)
+    return run_screen(a.register, a.agenda, a.organisations, a.date, a.format)

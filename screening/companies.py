@@ -1,0 +1,232 @@
+"""Organisations that are not in the practice directory (GP federations, provider companies, trusts, charities):
+found by their written names, matched by normalised name with legal-suffix variants, stated or formed
+initialisms and "t/a" trading names."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .normalise import GENERIC, STOP, close, fold
+
+LEGAL = [
+    ('community', 'interest', 'company'), ('limited', 'liability', 'partnership'), ('nhs', 'foundation', 'trust'),
+    ('foundation', 'trust'), ('nhs', 'trust'), ('limited',), ('ltd',), ('llp',), ('cic',), ('plc',), ('lp',),
+    ('inc',), ('ft',), ('nhs', 'ft'), ('company',), ('co',),
+]
+LEGAL_WORDS = {w for t in LEGAL for w in t}
+# institutions whose roles are never a conflict on their own (employment by commissioner, LMC, Healthwatch...)
+INSTITUTION = frozenset('healthwatch lmc icb ccg bma nmc gmc gphc rcgp university college school academy council '
+                        'committee nhse england department government parliament ods gp gps apms gms pms qof cqc '
+                        'arrs pcn nhs les lcs lis des dspt caip iif ecg uk isa'.split())
+PRACTICE_TYPE = frozenset({'surgery', 'practice', 'pcn', 'network'})
+JOIN = frozenset({'and', 'the', 'of', 'for', 'in', 'on'})
+
+_PRE = [
+    (re.compile(r'[\u2013\u2014]'), ' | '),
+    (re.compile(r'\b[Cc]\.\s?[Ii]\.\s?[Cc]\.?'), ' CIC '),
+    (re.compile(r'\b(t\s*/\s*a|trading as)\b', re.I), ' |TA| '),
+    (re.compile(r'\b(formerly|previously known as|known as|also known as|aka)\b', re.I), ' |TA| '),
+    (re.compile(r'\b([A-Za-z])\s?&\s?([A-Za-z]{1,3})\b'), lambda m: m.group(1) + m.group(2)
+     if ' ' not in m.group(0) else m.group(0)),
+    (re.compile(r"[\u2019']s?\b"), ''),
+    (re.compile(r'&'), ' and '),
+]
+_SEG = re.compile(r'(\|TA\||\(|\)|\[|\]|[,;:|/"]|\s-\s|\.\s)')
+_WORD = re.compile(r'[A-Za-z0-9]+')
+
+
+@dataclass
+class OrgName:
+    written: str
+    tokens: tuple          # canonical lower-case tokens (legal suffix removed)
+    legal: bool            # written with a legal suffix
+    acronym: str           # initialism formed from the name ('' if under 2 words)
+    raw_caps: bool         # a single all-capitals token (an acronym as written)
+    group: int = 0         # names stated together (X (ABC), X t/a Y) share a group
+
+    @property
+    def distinctive(self):
+        return [t for t in self.tokens if t not in GENERIC and t not in JOIN]
+
+
+def _canon(w: str) -> str:
+    w = w.lower()
+    return {'grp': 'group', 'fed': 'federation', 'hlth': 'health', 'med': 'medical', 'ctr': 'centre',
+            'centre': 'centre', 'center': 'centre', 'svcs': 'services', 'assoc': 'association',
+            'limited': 'ltd', 'saint': 'st', 'co': 'company'}.get(w, w)
+
+
+def _acronym(raw_words: list[str]) -> list[str]:
+    outs = set()
+    for drop_nhs in (False, True):
+        s = ''
+        n = 0
+        for w in raw_words:
+            lw = w.lower()
+            if lw in JOIN or (drop_nhs and lw == 'nhs'):
+                continue
+            if w.isdigit():
+                s += w
+            elif w.isupper() and len(w) <= 4 and len(raw_words) > 1:
+                s += lw
+            else:
+                s += lw[0]
+            n += 1
+        if n >= 2:
+            outs.add(s)
+    return sorted(outs)
+
+
+def extract_org_names(text: str) -> list[OrgName]:
+    s = fold(text or '')
+    for rx, rep in _PRE:
+        s = rx.sub(rep, s)
+    parts = _SEG.split(s)
+    out: list[OrgName] = []
+    group = 0
+    prev_group = None
+    link_next = False
+    for part in parts:
+        if part in ('|TA|', '('):
+            link_next = True
+            continue
+        if part is None or _SEG.fullmatch(part or ''):
+            if part not in ('(', ')'):
+                link_next = False if part != '|TA|' else link_next
+            continue
+        words = _WORD.findall(part)
+        # split the segment at declaration / role vocabulary
+        runs, cur = [], []
+        all_lower = not any(w[0].isupper() for w in words)
+        for w in words:
+            lw = w.lower()
+            lower_break = (not all_lower and w[0].islower() and lw not in JOIN and lw not in LEGAL_WORDS)
+            if lower_break or (lw in STOP and lw not in JOIN and lw not in GENERIC):
+                if cur:
+                    runs.append(cur)
+                cur = []
+                continue
+            cur.append(w)
+        if cur:
+            runs.append(cur)
+        found_here = False
+        for run in runs:
+            while run and run[0].lower() in JOIN:
+                run = run[1:]
+            while run and run[-1].lower() in JOIN:
+                run = run[:-1]
+            if not run:
+                continue
+            low = [_canon(w) for w in run]
+            legal = False
+            # strip trailing legal suffixes (possibly several: "NHS Foundation Trust", "Ltd")
+            changed = True
+            while changed and low:
+                changed = False
+                for suf in LEGAL:
+                    k = len(suf)
+                    if len(low) > k and tuple(low[-k:]) == tuple(_canon(x) for x in suf):
+                        low, run = low[:-k], run[:-k]
+                        legal = True
+                        changed = True
+                        break
+            if not low:
+                continue
+            if any(w in INSTITUTION for w in low):
+                continue
+            if not legal and not link_next and any(w in PRACTICE_TYPE for w in low):
+                continue
+            caps = any(w[0].isupper() for w in run)
+            dist = [w for w in low if w not in GENERIC and w not in JOIN]
+            single_caps = len(run) == 1 and run[0].isupper() and len(run[0]) >= 3
+            if all_lower and not legal:
+                continue
+            usable = legal or (caps and len(dist) >= 1 and len(low) >= 2) or single_caps or (
+                link_next and caps and len(low) >= 2)
+            if not usable:
+                continue
+            if not link_next or prev_group is None:
+                group += 1
+            g = group
+            tokens = tuple(w for w in low if w not in ('the',))
+            out.append(OrgName(' '.join(run), tokens, legal, '', single_caps, g))
+            for ac in _acronym(run):
+                if len(run) >= 2:
+                    out.append(OrgName(' '.join(run) + ' (initials)', (ac,), legal, ac, False, g))
+            prev_group = g
+            found_here = True
+        link_next = False
+        if not found_here:
+            prev_group = None
+    return out
+
+
+def _tok_eq(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if a in GENERIC or b in GENERIC or a in JOIN or b in JOIN:
+        return False
+    return close(a, b) is not None
+
+
+def names_match(a: OrgName, b: OrgName) -> str | None:
+    """How two written organisation names refer to the same body, or None."""
+    ta = tuple(t for t in a.tokens if t not in JOIN)
+    tb = tuple(t for t in b.tokens if t not in JOIN)
+    if not ta or not tb:
+        return None
+    if len(ta) == len(tb) and all(_tok_eq(x, y) for x, y in zip(ta, tb)):
+        if not [t for t in ta if t not in GENERIC] and not (a.legal or b.legal):
+            return None
+        return 'same name' if ta == tb else 'name variant'
+    # one name inside the other (e.g. "the local GP Federation Hartlepool and Stockton Health")
+    short, long_ = (ta, tb) if len(ta) < len(tb) else (tb, ta)
+    sd = [t for t in short if t not in GENERIC]
+    if len(short) >= 2 and len(sd) >= 1 or (len(short) == 1 and len(short[0]) >= 3 and
+                                            ((a.raw_caps or a.acronym) if short is ta else (b.raw_caps or b.acronym))):
+        k = len(short)
+        for i in range(len(long_) - k + 1):
+            if all(_tok_eq(x, y) for x, y in zip(short, long_[i:i + k])):
+                # the rest of the longer name must not be distinctive words of a different company name
+                rest = long_[:i] + long_[i + k:]
+                rest_d = [t for t in rest if t not in GENERIC and t not in LEGAL_WORDS]
+                if i + k == len(long_) or not rest_d or i > 0 and not [t for t in long_[i + k:] if t not in GENERIC]:
+                    return 'name within longer text'
+    return None
+
+
+def index_keys(org: OrgName) -> set:
+    d = [t for t in org.tokens if t not in GENERIC and t not in JOIN]
+    if d:
+        return set(d)
+    return {''.join(t for t in org.tokens if t not in JOIN)}
+
+
+def lookup_keys(org: OrgName) -> set:
+    keys = index_keys(org)
+    toks = [t for t in org.tokens if t not in JOIN]
+    for i in range(len(toks)):
+        for j in range(i + 2, min(len(toks), i + 5) + 1):
+            keys.add(''.join(toks[i:j]))
+    return keys
+
+
+@dataclass
+class CompanyIndex:
+    """Written organisation names (from declarations) indexed by distinctive tokens / acronyms."""
+    names: list = field(default_factory=list)       # (payload, OrgName)
+    by_key: dict = field(default_factory=dict)
+
+    def add(self, payload, org: OrgName):
+        i = len(self.names)
+        self.names.append((payload, org))
+        for k in index_keys(org):
+            self.by_key.setdefault(k, []).append(i)
+
+    def candidates(self, org: OrgName):
+        seen = set()
+        for k in lookup_keys(org):
+            for i in self.by_key.get(k, ()):
+                if i not in seen:
+                    seen.add(i)
+                    yield self.names[i]

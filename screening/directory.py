@@ -1,0 +1,235 @@
+"""The organisation directory, indexed once: practices (names, variants, buildings, towns, postcodes), PCNs and
+commissioner areas, with an inverted index of distinctive tokens for candidate generation."""
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .normalise import GENERIC, TRANSPARENT, WEAK, deletes1, tokenize, POSTCODE_RE, ocr_key
+from .orgfiles import InputFileError, PcnMapRow, PracticeRecord, read_epraccur, read_pcn_map
+
+STREETISH = frozenset('road st lane avenue way close drive crescent terrace place square gardens walk row '
+                      'grove parade hill court house centre'.split())
+_BRACKET = re.compile(r'\(([^)]*)\)|\[([^\]]*)\]')
+
+
+@dataclass
+class Alias:
+    """One way of writing an organisation's name: its distinctive core tokens."""
+    id: int
+    kind: str            # 'name' | 'site' | 'pcn' | 'area'
+    core: tuple          # canonical distinctive tokens
+    joined: str
+    targets: tuple       # practice codes / pcn code / area code
+    label: str           # official text (for evidence)
+    full: tuple = ()     # all canonical tokens of the written form (generic included)
+
+
+@dataclass
+class Practice:
+    rec: PracticeRecord
+    code: str
+    name: str
+    pcn: str = ''
+    map_commissioner: str = ''
+    building: str = ''
+    address_keys: set = field(default_factory=set)   # canonical tokens of address + town lines
+    town_keys: set = field(default_factory=set)      # canonical joined town lines
+
+
+def name_core(text: str, drop_initials: bool = True) -> tuple[tuple, tuple]:
+    """(distinctive core tokens, all tokens) of an official name, bracketed tags removed."""
+    toks = tokenize(_BRACKET.sub(' ', text))
+    full = tuple(t.text for t in toks)
+    core = []
+    prev = ''
+    for t in toks:
+        w = t.text
+        if w in GENERIC or w in TRANSPARENT:
+            prev = w
+            continue
+        if drop_initials and prev == 'dr' and len(w) <= 2 and w.isalpha():
+            continue  # initials after Dr
+        core.append(w)
+        prev = w
+    return tuple(core), full
+
+
+class Directory:
+    """Practices, PCNs and areas with the indexes the engine needs. Build once, screen many times."""
+
+    def __init__(self, practices: Iterable[PracticeRecord] = (), pcn_rows: Iterable[PcnMapRow] = (),
+                 problems=None):
+        self.problems = list(problems or [])
+        self.practices: dict[str, Practice] = {}
+        self.pcns: dict[str, dict] = {}
+        self.areas: dict[str, dict] = {}
+        self.aliases: list[Alias] = []
+        self.token_index: dict[str, set] = defaultdict(set)   # token -> alias ids
+        self.fuzzy_index: dict[str, set] = defaultdict(set)   # delete-1 key -> tokens
+        self.by_postcode: dict[str, set] = defaultdict(set)
+        self.by_commissioner: dict[str, set] = defaultdict(set)
+        self.by_map_commissioner: dict[str, set] = defaultdict(set)
+        self.town_vocab: set = set()
+        for r in practices:
+            if r.prescribing_setting not in ('4', '') and not r.code.startswith('Y') and r.code in self.practices:
+                continue
+            if r.prescribing_setting not in ('4', ''):
+                continue  # only GP practices are named as practices
+            self.practices[r.code] = Practice(r, r.code, r.name)
+        for row in pcn_rows:
+            p = self.practices.get(row.practice_code)
+            pcn = self.pcns.setdefault(row.pcn_code, {'code': row.pcn_code, 'name': row.pcn_name, 'members': set()})
+            pcn['members'].add(row.practice_code)
+            if row.commissioner_code:
+                a = self.areas.setdefault(row.commissioner_code, {'code': row.commissioner_code,
+                                                                  'name': row.commissioner_name})
+                self.by_map_commissioner[row.commissioner_code].add(row.practice_code)
+            if p is not None:
+                p.pcn = row.pcn_code
+                p.map_commissioner = row.commissioner_code
+        self._build()
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_records(cls, practices: Iterable[PracticeRecord], pcn_rows: Iterable[PcnMapRow]) -> 'Directory':
+        return cls(practices, pcn_rows)
+
+    @classmethod
+    def from_files(cls, org_dir) -> 'Directory':
+        ep = os.path.join(org_dir, 'epraccur.csv')
+        pm = os.path.join(org_dir, 'pcn_map.csv')
+        if not os.path.isfile(ep):
+            raise InputFileError(ep, 'file not found')
+        recs, probs = read_epraccur(ep)
+        rows, probs2 = ([], [])
+        if os.path.isfile(pm):
+            rows, probs2 = read_pcn_map(pm)
+        return cls(recs, rows, probs + probs2)
+
+    def _add_alias(self, kind, core, targets, label, full=()):
+        if not core:
+            return
+        if all(w in WEAK for w in core) and len(core) < 2:
+            return
+        joined = ''.join(core)
+        a = Alias(len(self.aliases), kind, tuple(core), joined, tuple(sorted(targets)), label, tuple(full))
+        self.aliases.append(a)
+        keys = set(core)
+        keys.add(joined)
+        for k in keys:
+            self.token_index[k].add(a.id)
+            if len(k) >= 5:
+                for d in deletes1(k):
+                    self.fuzzy_index[d].add(k)
+            ok = ocr_key(k)
+            if ok != k:
+                self.token_index[ok].add(a.id)
+
+    def _build(self):
+        by_building = defaultdict(set)
+        building_label = {}
+        for code, p in self.practices.items():
+            r = p.rec
+            core, full = name_core(r.name)
+            self._add_alias('name', core, (code,), r.name, full)
+            # bracketed tag as an alias of its own if it is name-like (not just initials of a person)
+            for m in _BRACKET.finditer(r.name):
+                pass
+            lines = r.address_lines
+            if lines:
+                bcore, bfull = name_core(lines[0])
+                if bcore and not any(ch.isdigit() for ch in lines[0]) and bcore != core:
+                    key = (bcore, r.postcode or ' '.join(lines[1:2]))
+                    by_building[key].add(code)
+                    building_label[key] = lines[0]
+                    p.building = lines[0]
+                elif not bcore and len(lines) > 1:
+                    # building is generic ("THE SURGERY"): people name it by its street
+                    street = re.sub(r'^[\d\-/ ]+[A-Z]?\s+', '', lines[1].split(',')[0].strip())
+                    scores, sfull = name_core(street)
+                    if len(scores) >= 2 and scores != core:
+                        key = (scores, r.postcode)
+                        by_building[key].add(code)
+                        building_label[key] = street
+            for ln in lines[1:]:
+                for t in tokenize(ln):
+                    p.address_keys.add(t.text)
+                if not any(ch.isdigit() for ch in ln):
+                    tk = ' '.join(t.text for t in tokenize(ln))
+                    tw = tk.split()
+                    if tk and not all(w in GENERIC for w in tw) and not any(w in STREETISH for w in tw):
+                        p.town_keys.add(tk)
+                        if len(tw) <= 3:
+                            self.town_vocab.add(tk)
+            for t in tokenize(lines[0] if lines else ''):
+                p.address_keys.add(t.text)
+            if r.postcode:
+                self.by_postcode[r.postcode].add(code)
+            if r.commissioner:
+                self.by_commissioner[r.commissioner].add(code)
+        for key, codes in by_building.items():
+            core, _ = key
+            self._add_alias('site', core, codes, building_label[key])
+        for code, pcn in self.pcns.items():
+            name = pcn['name']
+            base = _BRACKET.sub(' ', name)
+            core, full = name_core(base, drop_initials=False)
+            self._add_alias('pcn', core, (code,), name, full)
+            for m in _BRACKET.finditer(name):
+                inner = m.group(1) or m.group(2) or ''
+                icore, _ = name_core(inner, drop_initials=False)
+                self._add_alias('pcn', core + icore, (code,), name)
+                if len(icore) >= 2 or (icore and len(icore[0]) >= 3):
+                    self._add_alias('pcn', icore, (code,), name)
+        for code, area in self.areas.items():
+            n = re.sub(r'\b(nhs|ccg|clinical commissioning group|sub icb location|icb)\b', ' ', area['name'],
+                       flags=re.I)
+            toks = tuple(t.text for t in tokenize(n) if t.text not in ('and', 'the', 'of'))
+            if toks:
+                self._add_alias('area', toks, (code,), area['name'])
+                area['label'] = re.sub(r'\s+', ' ', n).strip(' ,')
+
+    # ------------------------------------------------------------------ queries
+    def lookup_token(self, w: str, fuzzy: bool = True) -> set:
+        ids = set(self.token_index.get(w, ()))
+        ok = ocr_key(w)
+        if ok != w:
+            ids |= self.token_index.get(ok, set())
+        if fuzzy and len(w) >= 5 and w not in GENERIC:
+            for d in deletes1(w):
+                for k in self.fuzzy_index.get(d, ()):
+                    ids |= self.token_index[k]
+        return ids
+
+    def area_practices(self, area_code: str) -> set:
+        s = self.by_commissioner.get(area_code)
+        if s:
+            return s
+        return self.by_map_commissioner.get(area_code, set())
+
+    def practice_area(self, code: str) -> set:
+        p = self.practices.get(code)
+        if not p:
+            return set()
+        out = set()
+        if p.rec.commissioner:
+            out.add(p.rec.commissioner)
+        if p.map_commissioner and p.map_commissioner not in self.by_commissioner:
+            out.add(p.map_commissioner)
+        return out
+
+    def label(self, code: str) -> str:
+        p = self.practices.get(code)
+        if p:
+            return f'{p.name} ({code})'
+        pcn = self.pcns.get(code)
+        if pcn:
+            return f'{pcn["name"]} ({code})'
+        a = self.areas.get(code)
+        if a:
+            return f'{a["name"]} ({code})'
+        return code

@@ -1,0 +1,392 @@
+"""Entity linking between declarations and agenda items through the organisation directory.
+
+Candidates come from inverted indexes (practice code, PCN code, commissioner area, company-name keys), so the
+cost grows with what matches; :func:`screen_all_pairs` scores every (item, interest) pair and is the oracle the
+tests compare against.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Iterable
+
+from .companies import CompanyIndex, OrgName, extract_org_names, names_match
+from .declarations import Reading, is_current, is_financial, read_declaration
+from .directory import Directory
+from .mentions import Mention, find_mentions
+from .model import SEVERITY, AgendaItem, Flag, Interest
+
+AREAWIDE_RE = re.compile(
+    r'\ball (?:of )?(?:the )?(?:general |gp |member |local )?practices\b|\bevery (?:gp |general )?practice\b|'
+    r'\beach practice\b|\blocal(?:ly)? (?:enhanced|commissioned) services?\b|\benhanced services?\b|'
+    r'\bincentive scheme\b|\bquality (?:and outcomes |& outcomes )?scheme\b|\bqof\b|\barea[- ]wide\b|'
+    r'\bper[- ]patient payment\b|\b[a-z]+ practices\b(?= (?:for|across|in)\b)', re.I)
+AREAWIDE_ABBR = re.compile(r'\b(LES|LCS|LIS|DES)\b')
+PCN_ROLES_OK = {'partner', 'salaried'}
+
+
+def _is_areawide(text: str) -> bool:
+    return bool(AREAWIDE_RE.search(text) or AREAWIDE_ABBR.search(text))
+
+
+@dataclass
+class ResolvedInterest:
+    idx: int
+    interest: Interest
+    reading: Reading
+    practices: dict = field(default_factory=dict)   # code -> how
+    pcns: dict = field(default_factory=dict)        # code -> how
+    orgs: list = field(default_factory=list)        # OrgName
+    mentions: list = field(default_factory=list)
+
+    @property
+    def iid(self):
+        return self.interest.interest_id if self.interest.interest_id is not None else str(self.idx + 1)
+
+
+@dataclass
+class ResolvedItem:
+    item: AgendaItem
+    practices: dict = field(default_factory=dict)   # code -> (how, written)
+    pcns: dict = field(default_factory=dict)
+    areas: dict = field(default_factory=dict)
+    orgs: list = field(default_factory=list)
+    areawide: bool = False
+
+
+def _how(h):
+    return h[0] if isinstance(h, tuple) else h
+
+
+class Engine:
+    """Index a directory once; screen many meetings against it."""
+
+    def __init__(self, directory: Directory | None = None):
+        self.directory = directory if directory is not None else Directory()
+
+    # ------------------------------------------------------------------ resolution
+    def _mentions(self, text, want_areas=False):
+        return find_mentions(text, self.directory, want_areas=want_areas)
+
+    def _resolve_mentions(self, mentions: list[Mention], home: set, day: date | None, is_decl: bool):
+        d = self.directory
+        practices, pcns, areas = {}, {}, {}
+        named = set()
+        for m in mentions:
+            if m.kind == 'practice' and (not m.exact_kind or m.exact_kind != {'site'}):
+                named |= set(m.cands)
+        for m in mentions:
+            cands = dict(m.cands)
+            if m.kind == 'practice':
+                if len(cands) > 1:
+                    cands = self._disambiguate(cands, home, day)
+                if is_decl and m.exact_kind == {'site'} and named and not (set(cands) & named):
+                    continue  # building written as the address of a practice named in the same declaration
+                if is_decl and m.exact_kind == {'site'} and named:
+                    cands = {c: h for c, h in cands.items() if c in named}
+                for c, h in cands.items():
+                    practices.setdefault(c, (_how(h), m.written, m.context))
+            elif m.kind == 'pcn':
+                if len(cands) > 1 and home:
+                    loc = {c: h for c, h in cands.items() if self._pcn_icbs(c) & home}
+                    cands = loc or cands
+                for c, h in cands.items():
+                    pcns.setdefault(c, (_how(h), m.written, m.context))
+            elif m.kind == 'area':
+                for c, h in cands.items():
+                    areas.setdefault(c, (_how(h), m.written, ''))
+        return practices, pcns, areas
+
+    def _pcn_icbs(self, pcn_code):
+        d = self.directory
+        return {d.practices[c].rec.icb for c in d.pcns.get(pcn_code, {}).get('members', ()) if c in d.practices}
+
+    def _disambiguate(self, cands: dict, home: set, day: date | None) -> dict:
+        d = self.directory
+        out = cands
+        if home:
+            loc = {c: h for c, h in out.items() if c in d.practices and d.practices[c].rec.icb in home}
+            if loc:
+                out = loc
+        if day is not None and len(out) > 1:
+            op = {c: h for c, h in out.items() if c in d.practices and d.practices[c].rec.is_open_on(day)}
+            if op:
+                out = op
+        if len(out) > 1:
+            by_name = {c: h for c, h in out.items() if not _how(h).startswith('building')}
+            if by_name and len(by_name) < len(out):
+                out = by_name
+        # a typo-tolerant variant must still point at exactly one practice (or one building)
+        if len(out) > 1 and all('typo' in _how(h) for h in out.values()):
+            alias_ids = {id(h[1]) for h in out.values() if isinstance(h, tuple)}
+            if len(alias_ids) > 1:
+                return {}
+        return out
+
+    def _home(self, mention_lists) -> set:
+        d = self.directory
+        cnt = Counter()
+        for ms in mention_lists:
+            for m in ms:
+                if m.kind == 'practice' and len(m.cands) == 1:
+                    c = next(iter(m.cands))
+                    if c in d.practices:
+                        cnt[d.practices[c].rec.icb] += 1
+        if not cnt:
+            return set()
+        top = max(cnt.values())
+        return {k for k, v in cnt.items() if v >= max(1, 0.3 * top)}
+
+    def prepare(self, interests: list[Interest], items: list[AgendaItem], meeting_date: date | None):
+        d = self.directory
+        decl_m, item_m = [], []
+        readings = []
+        for i, it in enumerate(interests):
+            rd = read_declaration(it)
+            readings.append(rd)
+            if rd.nil:
+                decl_m.append([])
+                continue
+            ms = self._mentions(it.description or '')
+            if it.organisation_code:
+                code = it.organisation_code.strip().upper()
+                if code in d.practices:
+                    ms.append(Mention('practice', {code: 'ODS code'}, code))
+                elif code in d.pcns:
+                    ms.append(Mention('pcn', {code: 'PCN code'}, code))
+            decl_m.append(ms)
+        areawide = []
+        for it in items:
+            text = (it.title or '') + ' | ' + (it.description or '')
+            aw = _is_areawide(text)
+            areawide.append(aw)
+            item_m.append(self._mentions(text, want_areas=aw))
+        home = self._home(item_m + decl_m)
+        rints = []
+        for i, it in enumerate(interests):
+            rd = readings[i]
+            ri = ResolvedInterest(i, it, rd)
+            if not rd.nil:
+                ri.practices, ri.pcns, _ = self._resolve_mentions(decl_m[i], home, meeting_date, True)
+                ri.orgs = extract_org_names(it.description or '')
+                ri.mentions = decl_m[i]
+            rints.append(ri)
+        ritems = []
+        for k, it in enumerate(items):
+            text = (it.title or '') + ' | ' + (it.description or '')
+            ri = ResolvedItem(it, areawide=areawide[k])
+            ri.practices, ri.pcns, ri.areas = self._resolve_mentions(item_m[k], home, meeting_date, False)
+            ri.orgs = extract_org_names(text)
+            ritems.append(ri)
+        return rints, ritems
+
+    # ------------------------------------------------------------------ linking rules
+    def _link_practice(self, ri: ResolvedInterest, code: str, item: ResolvedItem):
+        rd = ri.reading
+        if rd.role == 'pcn_role':
+            return None
+        ihow, iwritten, ictx = item.practices[code]
+        dhow, dwritten, dctx = ri.practices[code]
+        if rd.role == 'patient':
+            action, rule = 'declare', 'registered patient of the practice the item decides on'
+        elif is_financial(ri.interest, rd):
+            who = 'own' if rd.holder == 'self' else f'{rd.relationship or rd.holder}\'s'
+            action, rule = 'exclude', f'{who} financial interest ({rd.role.replace("_", " ")}) in the practice the item decides on'
+        else:
+            action, rule = 'declare', 'non-financial interest in the practice the item decides on'
+        ev = (f'Declared "{ri.interest.description}" → {self.directory.label(code)} by {dhow}'
+              f'{" (" + dctx + ")" if dctx else ""}; item names "{iwritten}" → {code} by {ihow}'
+              f'{" (" + ictx + ")" if ictx else ""}; rule: {rule}')
+        score = 1.0 if ('typo' not in ihow and 'typo' not in dhow) else 0.85
+        return action, score, ev
+
+    def _link_pcn_via_practice(self, ri, practice_code, pcn_code, item):
+        rd = ri.reading
+        if rd.role not in PCN_ROLES_OK or not is_financial(ri.interest, rd):
+            return None
+        d = self.directory
+        who = 'self' if rd.holder == 'self' else (rd.relationship or rd.holder)
+        ev = (f'Declared "{ri.interest.description}" → {d.label(practice_code)}, a member practice of '
+              f'{d.label(pcn_code)} per the PCN map; item is about {d.label(pcn_code)} '
+              f'("{item.pcns[pcn_code][1]}"); rule: {rd.role} ({who}) at a member practice of the PCN → no vote')
+        return 'no-vote', 0.9, ev
+
+    def _link_pcn_role(self, ri, pcn_code, item):
+        rd = ri.reading
+        if rd.role in ('patient', 'practice_manager'):
+            return None
+        d = self.directory
+        ev = (f'Declared "{ri.interest.description}" → {d.label(pcn_code)} by {ri.pcns[pcn_code][0]}; item is about '
+              f'{d.label(pcn_code)} ("{item.pcns[pcn_code][1]}"); rule: declared role in the PCN → no vote')
+        return 'no-vote', 0.9, ev
+
+    def _link_area(self, ri, practice_code, area_code, item):
+        rd = ri.reading
+        if rd.role not in PCN_ROLES_OK or not is_financial(ri.interest, rd):
+            return None
+        d = self.directory
+        who = 'self' if rd.holder == 'self' else (rd.relationship or rd.holder)
+        ev = (f'Declared "{ri.interest.description}" → {d.label(practice_code)}, commissioner {area_code}; item is an '
+              f'area-wide scheme for {d.areas.get(area_code, {}).get("label", area_code)}; rule: {rd.role} ({who}) at a '
+              f'practice in the area → no vote')
+        return 'no-vote', 0.8, ev
+
+    def _link_company(self, ri, dorg: OrgName, iorg: OrgName, how: str):
+        rd = ri.reading
+        if rd.role == 'patient':
+            action, rule = 'declare', 'patient/service user of the organisation'
+        elif is_financial(ri.interest, rd):
+            who = 'own' if rd.holder == 'self' else f'{rd.relationship or rd.holder}\'s'
+            action, rule = 'exclude', f'{who} financial interest ({rd.role.replace("_", " ")}) in the organisation the item decides on'
+        else:
+            action, rule = 'declare', 'non-financial interest (unpaid role) in the organisation the item decides on'
+        ev = (f'Declared "{ri.interest.description}" names "{dorg.written}"; item names "{iorg.written}" '
+              f'({how}); rule: {rule}')
+        return action, (0.95 if how == 'same name' else 0.85), ev
+
+    # ------------------------------------------------------------------ screening
+    def screen(self, interests: Iterable[Interest], items: Iterable[AgendaItem], meeting_date: date | None = None,
+               all_pairs: bool = False) -> list[Flag]:
+        interests = list(interests)
+        items = list(items)
+        if meeting_date is None:
+            ds = [it.meeting_date for it in items if it.meeting_date]
+            meeting_date = min(ds) if ds else None
+        rints, ritems = self.prepare(interests, items, meeting_date)
+        live = [ri for ri in rints if not ri.reading.nil and is_current(ri.interest, meeting_date)]
+        found = defaultdict(list)   # (item_id, member_id) -> [(action, score, ev, iid)]
+        if all_pairs:
+            for item in ritems:
+                for ri in live:
+                    for res in self._pair(ri, item):
+                        found[(item.item.item_id, ri.interest.member_id)].append(res + (ri.iid,))
+        else:
+            self._pruned(live, ritems, found)
+        return self._flags(found)
+
+    def _pair(self, ri: ResolvedInterest, item: ResolvedItem):
+        """Every link between one interest and one item (used by the all-pairs oracle)."""
+        d = self.directory
+        out = []
+        for code in item.practices:
+            if code in ri.practices:
+                r = self._link_practice(ri, code, item)
+                if r:
+                    out.append(r)
+        for pcn in item.pcns:
+            members = d.pcns.get(pcn, {}).get('members', set())
+            for code in ri.practices:
+                if code in members:
+                    r = self._link_pcn_via_practice(ri, code, pcn, item)
+                    if r:
+                        out.append(r)
+            if pcn in ri.pcns:
+                r = self._link_pcn_role(ri, pcn, item)
+                if r:
+                    out.append(r)
+        for area in item.areas:
+            for code in ri.practices:
+                if area in d.practice_area(code):
+                    r = self._link_area(ri, code, area, item)
+                    if r:
+                        out.append(r)
+        seen = set()
+        for iorg in item.orgs:
+            for dorg in ri.orgs:
+                if (dorg.group, iorg.group) in seen:
+                    continue
+                how = names_match(dorg, iorg)
+                if how:
+                    seen.add((dorg.group, iorg.group))
+                    r = self._link_company(ri, dorg, iorg, how)
+                    if r:
+                        out.append(r)
+        return out
+
+    def _pruned(self, live, ritems, found):
+        d = self.directory
+        by_practice = defaultdict(list)
+        by_pcn_member = defaultdict(list)
+        by_pcn = defaultdict(list)
+        by_area = defaultdict(list)
+        companies = CompanyIndex()
+        for ri in live:
+            for code in ri.practices:
+                by_practice[code].append(ri)
+                p = d.practices.get(code)
+                if p and p.pcn:
+                    by_pcn_member[p.pcn].append((ri, code))
+                for a in d.practice_area(code):
+                    by_area[a].append((ri, code))
+            for pcn in ri.pcns:
+                by_pcn[pcn].append(ri)
+            for o in ri.orgs:
+                companies.add(ri, o)
+        for item in ritems:
+            key_item = item.item.item_id
+            for code in item.practices:
+                for ri in by_practice.get(code, ()):
+                    r = self._link_practice(ri, code, item)
+                    if r:
+                        found[(key_item, ri.interest.member_id)].append(r + (ri.iid,))
+            for pcn in item.pcns:
+                members = d.pcns.get(pcn, {}).get('members', set())
+                for code in members:
+                    for ri in by_practice.get(code, ()):
+                        r = self._link_pcn_via_practice(ri, code, pcn, item)
+                        if r:
+                            found[(key_item, ri.interest.member_id)].append(r + (ri.iid,))
+                for ri in by_pcn.get(pcn, ()):
+                    r = self._link_pcn_role(ri, pcn, item)
+                    if r:
+                        found[(key_item, ri.interest.member_id)].append(r + (ri.iid,))
+            for area in item.areas:
+                for ri, code in by_area.get(area, ()):
+                    r = self._link_area(ri, code, area, item)
+                    if r:
+                        found[(key_item, ri.interest.member_id)].append(r + (ri.iid,))
+            seen = set()
+            for iorg in item.orgs:
+                for ri, dorg in companies.candidates(iorg):
+                    if (ri.idx, dorg.group, iorg.group) in seen:
+                        continue
+                    how = names_match(dorg, iorg)
+                    if how:
+                        seen.add((ri.idx, dorg.group, iorg.group))
+                        r = self._link_company(ri, dorg, iorg, how)
+                        if r:
+                            found[(key_item, ri.interest.member_id)].append(r + (ri.iid,))
+
+    @staticmethod
+    def _flags(found) -> list[Flag]:
+        flags = []
+        for (item_id, member_id), links in found.items():
+            best = max(SEVERITY[a] for a, _, _, _ in links)
+            action = next(a for a, s in SEVERITY.items() if s == best)
+            ev = []
+            ids = []
+            for a, s, e, iid in sorted(links, key=lambda x: (-SEVERITY[x[0]], -x[1], x[2])):
+                if e not in ev:
+                    ev.append(e)
+                if iid not in ids:
+                    ids.append(iid)
+            score = max(s for a, s, _, _ in links if a == action)
+            flags.append(Flag(item_id, member_id, sorted(ids, key=_natural), action, score, ev))
+        flags.sort(key=lambda f: (_natural(f.item_id), _natural(f.member_id)))
+        return flags
+
+
+def _natural(s):
+    return tuple((0, int(p), '') if p.isdigit() else (1, 0, p) for p in re.split(r'(\d+)', str(s)) if p)
+
+
+def screen(interests, items, directory: Directory | None = None, meeting_date: date | None = None) -> list[Flag]:
+    return Engine(directory).screen(interests, items, meeting_date)
+
+
+def screen_all_pairs(interests, items, directory: Directory | None = None,
+                     meeting_date: date | None = None) -> list[Flag]:
+    """The oracle: score every (item, interest) pair without candidate pruning."""
+    return Engine(directory).screen(interests, items, meeting_date, all_pairs=True)

@@ -1,0 +1,272 @@
+"""Find the organisations a piece of free text names: ODS codes, practice names and their variants, buildings,
+PCNs and commissioner areas, with the town / postcode / code context that picks between same-named ones."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .directory import Directory
+from .normalise import CODE_RE, POSTCODE_RE, TRANSPARENT, WEAK, close, norm_postcode, tokenize
+
+PCN_WORDS = frozenset({'pcn', 'network'})
+TYPE_WORDS = frozenset({'medical', 'centre', 'surgery', 'health', 'healthcare', 'practice', 'group', 'clinic',
+                        'partnership', 'partners', 'family', 'gp', 'doctors', 'primary', 'care', 'unit'})
+
+
+@dataclass
+class Mention:
+    kind: str                 # 'practice' | 'pcn' | 'area'
+    cands: dict               # code -> how ('ods code', 'name', 'name variant', 'name variant (typo)', 'building')
+    written: str              # the text as written
+    start: int = 0
+    end: int = 0
+    dist: int = 0
+    exact_kind: set = field(default_factory=set)   # alias kinds matched ('name', 'site', ...)
+    context: str = ''         # disambiguating context used
+
+
+def _runs(toks):
+    """Maximal runs of distinctive tokens (transparent words skipped), with their generic tail."""
+    runs = []
+    cur = []
+    prev = ''
+    for t in toks:
+        initial = prev == 'dr' and len(t.text) <= 2 and t.text.isalpha() and t.text != 'dr'
+        prev = t.text
+        if initial:
+            continue
+        if t.boundary_before and cur:
+            runs.append(cur)
+            cur = []
+        if t.text in TRANSPARENT:
+            if t.text == 'and' and cur:
+                cur.append(t)  # keep as a split point
+            continue
+        if t.generic or t.stop:
+            if cur:
+                runs.append(cur)
+                cur = []
+            continue
+        cur.append(t)
+    if cur:
+        runs.append(cur)
+    out = []
+    for r in runs:
+        while r and r[-1].text == 'and':
+            r = r[:-1]
+        if not r:
+            continue
+        end = r[-1].pos
+        tail = []
+        j = end + 1
+        while j < len(toks) and (toks[j].generic or toks[j].text in TRANSPARENT) and not (
+                toks[j].boundary_before and tail):
+            if toks[j].boundary_before and j != end + 1:
+                break
+            tail.append(toks[j].text)
+            j += 1
+            if toks[j - 1].text in ('pcn', 'network'):
+                break
+        out.append((r, tail))
+    return out
+
+
+def _segments(run):
+    """Sub-runs: the whole run (without 'and') and the pieces between 'and's."""
+    words = [t for t in run if t.text != 'and']
+    segs = [words]
+    if len(words) != len(run):
+        cur = []
+        for t in run:
+            if t.text == 'and':
+                if cur:
+                    segs.append(cur)
+                cur = []
+            else:
+                cur.append(t)
+        if cur:
+            segs.append(cur)
+    return segs
+
+
+def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Mention]:
+    toks = tokenize(text)
+    mentions: list[Mention] = []
+    # ---- codes
+    codes_in_text = set()
+    for m in CODE_RE.finditer(text or ''):
+        c = m.group(1).upper()
+        if c in d.practices:
+            codes_in_text.add(c)
+            mentions.append(Mention('practice', {c: 'ODS code'}, m.group(1)))
+        elif c in d.pcns:
+            codes_in_text.add(c)
+            mentions.append(Mention('pcn', {c: 'PCN code'}, m.group(1)))
+    postcodes = {norm_postcode(m.group(1), m.group(2)) for m in POSTCODE_RE.finditer(text or '')}
+    # ---- names
+    for run, tail in _runs(toks):
+        is_pcn_ctx = any(w in PCN_WORDS for w in tail)
+        has_type = any(w in TYPE_WORDS for w in tail)
+        words = [t for t in run if t.text != 'and']
+        cand_ids = set()
+        n = len(words)
+        for i in range(n):
+            for j in range(i + 1, min(n, i + 3) + 1):
+                key = ''.join(t.text for t in words[i:j])
+                cand_ids |= d.lookup_token(key, fuzzy=(j - i == 1) or True)
+        if not cand_ids:
+            continue
+        segs = _segments(run)
+        best = {}
+        for aid in cand_ids:
+            a = d.aliases[aid]
+            if a.kind == 'area':
+                continue
+            if a.kind == 'pcn' and not is_pcn_ctx:
+                continue
+            if a.kind in ('name', 'site') and is_pcn_ctx:
+                continue
+            single = len(a.core) == 1
+            hit = None
+            for seg in segs:
+                # whole segment
+                key = ''.join(t.text for t in seg)
+                dd = close(key, a.joined)
+                if dd is not None:
+                    hit = (dd, seg[0].pos, seg[-1].pos, seg is segs[0] or seg[-1] is words[-1])
+                    break
+            if hit is None and len(a.core) >= 2:
+                k = len(a.core)
+                for L in (k, k - 1, k + 1):
+                    if L < 1 or L > n:
+                        continue
+                    for i in range(0, n - L + 1):
+                        w = words[i:i + L]
+                        dd = close(''.join(t.text for t in w), a.joined)
+                        if dd is not None and (dd == 0 or len(a.joined) >= 9):
+                            hit = (dd, w[0].pos, w[-1].pos, w[-1] is words[-1])
+                            break
+                    if hit:
+                        break
+            if hit is None:
+                continue
+            dd, s, e, at_end = hit
+            if a.kind in ('name', 'site') and single and not (has_type and at_end):
+                # a one-word name must be followed by a type word ("Forest Surgery", not "Forest Heath")
+                continue
+            if a.kind == 'pcn' and not at_end:
+                continue
+            how = {'name': 'name', 'site': 'building', 'pcn': 'PCN name'}[a.kind]
+            if dd:
+                how += ' (typo)' if dd > 0 else ''
+            cur = best.get((a.kind == 'pcn', s, e))
+            rec = (dd, a)
+            best.setdefault((a.kind == 'pcn', s, e), []).append(rec)
+        if not best:
+            continue
+        # merge hits on this run into one mention per kind; keep only the closest matches
+        by_kind = {}
+        for (is_pcn, s, e), recs in best.items():
+            by_kind.setdefault(is_pcn, []).extend((dd, a, s, e) for dd, a in recs)
+        for is_pcn, recs in by_kind.items():
+            mind = min(r[0] for r in recs)
+            recs = [r for r in recs if r[0] == mind]
+            cands = {}
+            kinds = set()
+            for dd, a, s, e in recs:
+                for code in a.targets:
+                    how = {'name': 'name', 'site': 'building', 'pcn': 'PCN name'}[a.kind]
+                    if dd:
+                        how = how + ' variant (typo)'
+                    elif a.kind == 'name':
+                        how = 'name'
+                    cands.setdefault(code, (how, a))
+                kinds.add(a.kind)
+            s = min(r[2] for r in recs)
+            e = max(r[3] for r in recs)
+            written = ' '.join(t.raw for t in toks[s:e + 1] if True) + (
+                ' ' + ' '.join(x for x in tail) if tail else '')
+            mentions.append(Mention('pcn' if is_pcn else 'practice', cands, written, s, e, mind, kinds))
+    # ---- context: codes, postcodes, towns near the mention
+    named = [m for m in mentions if m.exact_kind]
+    for m in named:
+        if m.kind == 'practice':
+            nxt = min([o.start for o in named if o.start > m.end] + [len(toks)])
+            _apply_context(m, toks, codes_in_text, postcodes, d, nxt)
+    mentions = [m for m in mentions if m.cands]
+    # ---- areas (only looked for when the caller asks: area-wide items)
+    if want_areas:
+        words = [t.text for t in toks if t.text not in ('and', 'the', 'of', 'nhs', 'ccg')]
+        found = []
+        for i, w in enumerate(words):
+            for aid in d.token_index.get(w, ()):
+                a = d.aliases[aid]
+                if a.kind != 'area' or a.core[0] != w:
+                    continue
+                k = len(a.core)
+                if tuple(words[i:i + k]) == a.core:
+                    found.append((i, i + k, a))
+        for i, j, a in found:
+            if any((i2 <= i and j <= j2 and (j2 - i2) > (j - i)) for i2, j2, _ in found):
+                continue
+            mentions.append(Mention('area', {a.targets[0]: 'area name'}, d.areas[a.targets[0]].get('label', a.label)))
+    return mentions
+
+
+def _apply_context(m: Mention, toks, codes_in_text, postcodes, d: Directory, nxt: int):
+    cands = m.cands
+    # an ODS code in the same text that belongs to one of the candidates decides
+    hit = [c for c in cands if c in codes_in_text]
+    if hit:
+        m.cands = {c: cands[c] for c in hit}
+        m.context = 'ODS code ' + ', '.join(hit)
+        return
+    # a postcode
+    pcs = [c for c in cands if d.practices.get(c) and d.practices[c].rec.postcode in postcodes]
+    if pcs:
+        m.cands = {c: cands[c] for c in pcs}
+        m.context = 'postcode'
+        return
+    window = toks[m.end + 1: min(nxt, m.end + 9)]
+    before = toks[max(0, m.start - 3): m.start]
+    near_postcode = False
+    for pc in postcodes:
+        pass
+    # towns written next to the name
+    towns = []
+    for seq in (window, before):
+        words = [t.text for t in seq]
+        for i in range(len(words)):
+            for L in (3, 2, 1):
+                g = ' '.join(words[i:i + L])
+                if len(words[i:i + L]) == L and g in d.town_vocab:
+                    towns.append(g)
+                    break
+    if towns:
+        keep = []
+        for c in cands:
+            p = d.practices.get(c)
+            if p is None:
+                continue
+            addr = p.town_keys | {' '.join(x.text for x in tokenize(l)) for l in p.rec.address_lines}
+            addr_words = p.address_keys
+            if any(t in addr or all(w in addr_words for w in t.split()) for t in towns):
+                keep.append(c)
+        if keep:
+            m.cands = {c: cands[c] for c in keep}
+            m.context = 'town ' + towns[0]
+            return
+        # the only town written beside the name is somewhere none of the candidates is: a different practice
+        wtowns = [g for g in towns if g not in {t.text for t in toks[m.start:m.end + 1]}]
+        if wtowns and any(g in {' '.join(t.text for t in window[i:i + 3]) for i in range(3)} or
+                          g in {' '.join(t.text for t in window[:k]) for k in (1, 2, 3)} for g in wtowns):
+            m.cands = {}
+            m.context = 'town ' + wtowns[0] + ' matches none'
+            return
+    # a postcode right after the name that none of the candidates has
+    after_text = ' '.join(t.raw for t in window[:4])
+    for pm in POSTCODE_RE.finditer(after_text):
+        pc = norm_postcode(pm.group(1), pm.group(2))
+        if pc not in {d.practices[c].rec.postcode for c in cands if c in d.practices}:
+            m.cands = {}
+            m.context = 'postcode ' + pc + ' matches none'
+            return

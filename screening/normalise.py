@@ -1,0 +1,168 @@
+"""How NHS organisation names are written: tokenising, canonical forms of generic type words, fuzzy keys.
+
+Only general rules live here (abbreviations of type words, legal suffixes, role vocabulary), never lists of
+particular organisations.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA
+
+# abbreviations of generic type words (token -> canonical tokens)
+ABBREV = {
+    'med': ('medical',), 'meds': ('medical',), 'medic': ('medical',), 'mc': ('medical', 'centre'),
+    'hc': ('health', 'centre'), 'hlth': ('health',), 'ctr': ('centre',), 'cntr': ('centre',),
+    'cent': ('centre',), 'cen': ('centre',), 'centr': ('centre',), 'center': ('centre',), 'centers': ('centre',),
+    'centres': ('centre',), 'surg': ('surgery',), 'surgeries': ('surgery',), 'grp': ('group',),
+    'gp': ('gp',), 'gps': ('gp',), 'pract': ('practice',), 'prac': ('practice',), 'practices': ('practice',),
+    'pr': ('practice',), 'rd': ('road',), 'st': ('st',), 'saint': ('st',), 'street': ('st',), 'str': ('st',),
+    'ave': ('avenue',), 'av': ('avenue',), 'ln': ('lane',), 'sq': ('square',), 'hse': ('house',),
+    'drs': ('dr',), 'doctor': ('dr',), 'doctors': ('doctors',), 'fed': ('federation',), 'assoc': ('association',),
+    'partnrs': ('partners',), 'ptnrs': ('partners',), 'healthcentre': ('health', 'centre'),
+    'medicalcentre': ('medical', 'centre'), 'groups': ('group',), 'clinics': ('clinic',),
+    'networks': ('network',), 'pcns': ('pcn',), 'grove': ('grove',),
+}
+# generic words: never identify an organisation on their own
+GENERIC = frozenset('''
+medical centre surgery health healthcare practice group primary care nhs pcn network family clinic gp doctors
+partnership partners general services service unit community integrated trust foundation team hub
+federation alliance provider providers the and of dr limited ltd llp plc cic company
+'''.split())
+# words that may sit inside a name without breaking it
+TRANSPARENT = frozenset({'and', 'dr', 'the'})
+# words with too little meaning to be the whole distinctive core of a name
+WEAK = frozenset('road st lane avenue house way hill park green street close drive court square place north south '
+                 'east west new old upper lower'.split())
+# a name can stop here: function words and common role / declaration vocabulary break a run
+STOP = frozenset('''
+a an at in on of for to by with from between as is are was be been being its it this that these those his her
+their my our your i we he she they who which will would has have had not no or nor but if then than so
+per via into onto over under within without across all every each any some about after before during until
+since following formerly former previously past ended left retired now currently also only both either
+partner partners principal salaried employed employee employs employ works working work sessional locum
+director directors shareholder shareholding shares share owner owns owned member members board trustee
+governor adviser advisor chair vice deputy clinical lead manager business registered patient registration
+husband wife spouse son daughter mother father brother sister sibling parent child children civil family
+relative holds hold holding post role paid unpaid voluntary volunteer remunerated non executive
+senior managing equity profit sharing contract holder interim caretaker award awards decision approve
+approval proposed proposal application variation novation merger closure dispersal notice breach
+remedial sanction review report update list branch premises grant rent lease payment scheme plan
+'''.split())
+LEGAL_SUFFIXES = ('community interest company', 'limited liability partnership', 'limited', 'ltd', 'llp',
+                  'cic', 'plc', 'lp', 'inc')
+
+_CURLY = str.maketrans({'\u2019': "'", '\u2018': "'", '\u201c': '"', '\u201d': '"', '\u2013': ' - ',
+                        '\u2014': ' - ', '\u00a0': ' ', '`': "'"})
+BOUNDARY = '|'
+
+
+def fold(s: str) -> str:
+    s = (s or '').translate(_CURLY)
+    s = unicodedata.normalize('NFKD', s)
+    return ''.join(c for c in s if not unicodedata.combining(c))
+
+
+_PRE = [
+    (re.compile(r'\b(m|h)\s*/\s*c\b', re.I), lambda m: ' medical centre ' if m.group(1).lower() == 'm' else ' health centre '),
+    (re.compile(r'\bc\.\s?i\.\s?c\.?', re.I), ' cic '),
+    (re.compile(r'\bt\s*/\s*a\b', re.I), ' | trading as | '),
+    (re.compile(r'\b([A-Za-z])\s*&\s*([A-Za-z]{1,3})\b(?=[^A-Za-z]|$)'), lambda m: ' ' + m.group(1) + m.group(2) + ' '
+     if m.group(0).replace(' ', '') == m.group(0) else m.group(0)),
+    (re.compile(r"'s\b", re.I), 's'),
+    (re.compile(r"'"), ''),
+    (re.compile(r'&'), ' and '),
+    (re.compile(r'\.(?=\s+[A-Z])'), ' | '),          # sentence end
+    (re.compile(r'\s-\s|[,;:()\[\]{}/\\"!?\n\t]|--'), ' | '),
+    (re.compile(r'(?<=[A-Za-z])-(?=[A-Za-z])'), ' '),  # hyphenated compound -> spaced (joined forms compared too)
+    (re.compile(r'\.'), ' '),
+]
+
+
+@dataclass
+class Tok:
+    text: str       # canonical token
+    raw: str        # as written (for evidence)
+    generic: bool
+    stop: bool
+    boundary_before: bool
+    pos: int
+
+
+_TOKEN_RE = re.compile(r'\||[A-Za-z0-9]+')
+
+
+def tokenize(s: str) -> list[Tok]:
+    s = fold(s)
+    for rx, rep in _PRE:
+        s = rx.sub(rep, s)
+    out: list[Tok] = []
+    boundary = True
+    for m in _TOKEN_RE.finditer(s):
+        w = m.group(0)
+        if w == BOUNDARY:
+            boundary = True
+            continue
+        low = w.lower()
+        canon = ABBREV.get(low, (low,))
+        for c in canon:
+            out.append(Tok(c, w, c in GENERIC, c in STOP and c not in GENERIC, boundary, len(out)))
+            boundary = False
+    return out
+
+
+def canon_words(s: str) -> list[str]:
+    return [t.text for t in tokenize(s)]
+
+
+_OCR = [('rn', 'm'), ('1', 'l'), ('0', 'o'), ('vv', 'w'), ('|', 'l')]
+
+
+def ocr_key(s: str) -> str:
+    for a, b in _OCR:
+        s = s.replace(a, b)
+    return s
+
+
+def allowed_edits(n: int) -> int:
+    if n >= 9:
+        return 2
+    if n >= 5:
+        return 1
+    return 0
+
+
+def close(a: str, b: str) -> int | None:
+    """Edit distance between two joined keys if within the typo allowance, else None."""
+    if a == b:
+        return 0
+    oa, ob = ocr_key(a), ocr_key(b)
+    if oa == ob:
+        return 1
+    k = allowed_edits(min(len(oa), len(ob)))
+    if k == 0 or abs(len(oa) - len(ob)) > k:
+        return None
+    d = OSA.distance(oa, ob, score_cutoff=k)
+    return d if d <= k else None
+
+
+def deletes1(w: str) -> set[str]:
+    w = ocr_key(w)
+    out = {w}
+    for i in range(len(w)):
+        out.add(w[:i] + w[i + 1:])
+    return out
+
+
+def initialism(words: list[str]) -> str:
+    return ''.join(w[0] for w in words if w and w not in ('and', 'of', 'the'))
+
+
+POSTCODE_RE = re.compile(r'\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b', re.I)
+CODE_RE = re.compile(r'(?<![A-Za-z0-9])([A-Za-z][0-9]{5}|[A-Za-z][0-9][A-Za-z][0-9]{3})(?![A-Za-z0-9])')
+
+
+def norm_postcode(a: str, b: str) -> str:
+    return (a + ' ' + b).upper()
