@@ -58,6 +58,21 @@ def name_core(text: str, drop_initials: bool = True) -> tuple[tuple, tuple]:
     return tuple(core), full
 
 
+def resolve_folder(path):
+    """A folder path; a small text file holding a relative path (a git symlink checked out without symlink
+    support) is followed."""
+    path = str(path)
+    for _ in range(3):
+        if os.path.isfile(path) and os.path.getsize(path) < 1024:
+            with open(path, encoding='utf-8', errors='replace') as f:
+                target = f.read().strip()
+            if target and '\n' not in target:
+                path = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(path)), target))
+                continue
+        break
+    return path
+
+
 class Directory:
     """Practices, PCNs and areas with the indexes the engine needs. Build once, screen many times."""
 
@@ -100,6 +115,7 @@ class Directory:
 
     @classmethod
     def from_files(cls, org_dir) -> 'Directory':
+        org_dir = resolve_folder(org_dir)
         ep = os.path.join(org_dir, 'epraccur.csv')
         pm = os.path.join(org_dir, 'pcn_map.csv')
         if not os.path.isfile(ep):
