@@ -470,7 +470,7 @@ def _assemble(entries: list[_Entry]) -> list[ParsedItem]:
         for e in entries:
             if e.kind in ("item", "candidate"):
                 items.append([e.item_id, e.title, e.description])
-            elif items and not e.heading and not _is_section_heading(e.text):
+            elif items and not e.heading and not _is_section_heading(e.text) and not _PAGE_NUMBER.match(e.text):
                 items[-1][2] = _join(items[-1][2], e.text)
         return _finish(items)
 
