@@ -42,6 +42,12 @@ def make_app(database_url: str, **overrides):
     return app
 
 
+@pytest.fixture(autouse=True)
+def _isolated_instance(tmp_path, monkeypatch):
+    """No test writes to the checkout's instance/ folder."""
+    monkeypatch.setenv("COI_INSTANCE_PATH", str(tmp_path / "instance"))
+
+
 @pytest.fixture
 def app(tmp_path):
     app = make_app(f"sqlite:///{tmp_path / 'test.sqlite'}")
