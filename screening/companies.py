@@ -11,14 +11,15 @@ from .normalise import GENERIC, STOP, close, fold
 LEGAL = [
     ('community', 'interest', 'company'), ('limited', 'liability', 'partnership'), ('nhs', 'foundation', 'trust'),
     ('foundation', 'trust'), ('nhs', 'trust'), ('limited',), ('ltd',), ('llp',), ('cic',), ('plc',), ('lp',),
-    ('inc',), ('ft',), ('nhs', 'ft'), ('company',), ('co',),
+    ('inc',), ('ft',), ('nhs', 'ft'), ('company',), ('co',), ('nhs',), ('trust',),
 ]
 LEGAL_WORDS = {w for t in LEGAL for w in t}
 # institutions whose roles are never a conflict on their own (employment by commissioner, LMC, Healthwatch...)
 INSTITUTION = frozenset('healthwatch lmc icb ccg bma nmc gmc gphc rcgp university college school academy council '
-                        'committee nhse england department government parliament ods gp gps apms gms pms qof cqc '
-                        'arrs pcn nhs les lcs lis des dspt caip iif ecg uk isa'.split())
-PRACTICE_TYPE = frozenset({'surgery', 'practice', 'pcn', 'network'})
+                        'committee nhse department government parliament'.split())
+NOT_NAME = INSTITUTION | frozenset('ods gp gps apms gms pms qof cqc arrs pcn nhs les lcs lis des dspt caip iif ecg uk '
+                                   'isa england ppg psr'.split())
+PRACTICE_TYPE = frozenset({'surgery', 'practice', 'pcn', 'network', 'centre', 'clinic', 'surgeries', 'practices'})
 JOIN = frozenset({'and', 'the', 'of', 'for', 'in', 'on'})
 
 _PRE = [
@@ -29,6 +30,7 @@ _PRE = [
     (re.compile(r'\b([A-Za-z])\s?&\s?([A-Za-z]{1,3})\b'), lambda m: m.group(1) + m.group(2)
      if ' ' not in m.group(0) else m.group(0)),
     (re.compile(r"[\u2019']s?\b"), ''),
+    (re.compile(r'(?<=[A-Za-z])-(?=[A-Za-z])'), ''),
     (re.compile(r'&'), ' and '),
 ]
 _SEG = re.compile(r'(\|TA\||\(|\)|\[|\]|[,;:|/"]|\s-\s|\.\s)')
@@ -43,6 +45,7 @@ class OrgName:
     acronym: str           # initialism formed from the name ('' if under 2 words)
     raw_caps: bool         # a single all-capitals token (an acronym as written)
     group: int = 0         # names stated together (X (ABC), X t/a Y) share a group
+    alone: bool = True     # (acronyms) no full name stated beside it
 
     @property
     def distinctive(self):
@@ -118,6 +121,7 @@ def extract_org_names(text: str) -> list[OrgName]:
             if not run:
                 continue
             low = [_canon(w) for w in run]
+            run_before_strip = list(run)
             legal = False
             # strip trailing legal suffixes (possibly several: "NHS Foundation Trust", "Ltd")
             changed = True
@@ -132,7 +136,8 @@ def extract_org_names(text: str) -> list[OrgName]:
                         break
             if not low:
                 continue
-            if any(w in INSTITUTION for w in low):
+            full_run = list(run_before_strip)
+            if any(w in INSTITUTION for w in low) or (len(low) == 1 and low[0] in NOT_NAME):
                 continue
             if not legal and not link_next and any(w in PRACTICE_TYPE for w in low):
                 continue
@@ -150,15 +155,27 @@ def extract_org_names(text: str) -> list[OrgName]:
             g = group
             tokens = tuple(w for w in low if w not in ('the',))
             out.append(OrgName(' '.join(run), tokens, legal, '', single_caps, g))
-            for ac in _acronym(run):
+            acs = set(_acronym(run)) | (set(_acronym(full_run)) if len(full_run) > len(run) else set())
+            for ac in sorted(acs):
                 if len(run) >= 2:
                     out.append(OrgName(' '.join(run) + ' (initials)', (ac,), legal, ac, False, g))
             prev_group = g
             found_here = True
+    multi = {o.group for o in out if not o.acronym and not o.raw_caps and len(o.tokens) >= 2}
+    for o in out:
+        if o.raw_caps and o.group in multi:
+            o.alone = False
         link_next = False
         if not found_here:
             prev_group = None
     return out
+
+
+def _subseq(short: str, long_: str) -> bool:
+    if len(short) >= len(long_):
+        return False
+    it = iter(long_)
+    return all(c in it for c in short)
 
 
 def _tok_eq(a: str, b: str) -> bool:
@@ -171,10 +188,21 @@ def _tok_eq(a: str, b: str) -> bool:
 
 def names_match(a: OrgName, b: OrgName) -> str | None:
     """How two written organisation names refer to the same body, or None."""
+    if a.acronym and b.acronym:
+        return None                      # two initialisms formed by us say nothing
+    if (a.acronym and b.raw_caps and not b.alone) or (b.acronym and a.raw_caps and not a.alone):
+        return None                      # the stated acronym has its full name beside it: compare those
     ta = tuple(t for t in a.tokens if t not in JOIN)
     tb = tuple(t for t in b.tokens if t not in JOIN)
     if not ta or not tb:
         return None
+    if len(ta) != len(tb) and ''.join(ta) == ''.join(tb) and len(''.join(ta)) >= 4:
+        return 'name variant (spacing)'
+    if len(ta) == len(tb) and len(ta) >= 3 and sum(x == y for x, y in zip(ta, tb)) == len(ta) - 1:
+        x, y = next((x, y) for x, y in zip(ta, tb) if x != y)
+        if x not in GENERIC and y not in GENERIC and x[0] == y[0] and min(len(x), len(y)) >= 4 and (
+                _subseq(x, y) or _subseq(y, x)):
+            return 'name variant (abbreviation)'
     if len(ta) == len(tb) and all(_tok_eq(x, y) for x, y in zip(ta, tb)):
         if not [t for t in ta if t not in GENERIC] and not (a.legal or b.legal):
             return None

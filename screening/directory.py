@@ -156,13 +156,17 @@ class Directory:
             for m in _BRACKET.finditer(r.name):
                 pass
             lines = r.address_lines
+            bl = 0
+            if len(lines) > 1 and name_core(lines[0])[0] == core and name_core(lines[1])[0] and not any(
+                    ch.isdigit() for ch in lines[1]) and not STREETISH & set(name_core(lines[1])[0]):
+                bl = 1  # line 1 repeats the practice name; the building is on line 2
             if lines:
-                bcore, bfull = name_core(lines[0])
-                if bcore and not any(ch.isdigit() for ch in lines[0]) and bcore != core:
+                bcore, bfull = name_core(lines[bl])
+                if bcore and not any(ch.isdigit() for ch in lines[bl]) and bcore != core:
                     key = (bcore, r.postcode or ' '.join(lines[1:2]))
                     by_building[key].add(code)
-                    building_label[key] = lines[0]
-                    p.building = lines[0]
+                    building_label[key] = lines[bl]
+                    p.building = lines[bl]
                 elif not bcore and len(lines) > 1:
                     # building is generic ("THE SURGERY"): people name it by its street
                     street = re.sub(r'^[\d\-/ ]+[A-Z]?\s+', '', lines[1].split(',')[0].strip())
@@ -206,7 +210,9 @@ class Directory:
                        flags=re.I)
             toks = tuple(t.text for t in tokenize(n) if t.text not in ('and', 'the', 'of'))
             if toks:
-                self._add_alias('area', toks, (code,), area['name'])
+                a = Alias(len(self.aliases), 'area', toks, ''.join(toks), (code,), area['name'])
+                self.aliases.append(a)
+                self.token_index[a.joined].add(a.id)
                 area['label'] = re.sub(r'\s+', ' ', n).strip(' ,')
 
     # ------------------------------------------------------------------ queries

@@ -99,6 +99,13 @@ class Engine:
                     areas.setdefault(c, (_how(h), m.written, ''))
         return practices, pcns, areas
 
+    def _is_place(self, o) -> bool:
+        d = self.directory
+        key = ''.join(t for t in o.tokens if t not in ('and', 'the', 'of'))
+        if ' '.join(o.tokens) in d.town_vocab:
+            return True
+        return any(d.aliases[a].kind == 'area' and d.aliases[a].joined == key for a in d.token_index.get(key, ()))
+
     def _pcn_icbs(self, pcn_code):
         d = self.directory
         return {d.practices[c].rec.icb for c in d.pcns.get(pcn_code, {}).get('members', ()) if c in d.practices}
@@ -178,7 +185,7 @@ class Engine:
             text = (it.title or '') + ' | ' + (it.description or '')
             ri = ResolvedItem(it, areawide=areawide[k])
             ri.practices, ri.pcns, ri.areas = self._resolve_mentions(item_m[k], home, meeting_date, False)
-            ri.orgs = extract_org_names(text)
+            ri.orgs = [o for o in extract_org_names(text) if not self._is_place(o)]
             ritems.append(ri)
         return rints, ritems
 

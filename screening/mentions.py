@@ -22,6 +22,7 @@ class Mention:
     dist: int = 0
     exact_kind: set = field(default_factory=set)   # alias kinds matched ('name', 'site', ...)
     context: str = ''         # disambiguating context used
+    orig: set = field(default_factory=set)
 
 
 def _runs(toks):
@@ -41,7 +42,7 @@ def _runs(toks):
             if t.text == 'and' and cur:
                 cur.append(t)  # keep as a split point
             continue
-        if t.generic or t.stop:
+        if t.generic or t.stop or any(ch.isdigit() for ch in t.text):
             if cur:
                 runs.append(cur)
                 cur = []
@@ -51,6 +52,10 @@ def _runs(toks):
         runs.append(cur)
     out = []
     for r in runs:
+        # names are written with capitals: drop ordinary lower-case words in front ("concerning Silverdale")
+        if any(t.raw[:1].isupper() for t in r) and not all(t.raw[:1].isupper() for t in r):
+            while r and r[0].raw[:1].islower():
+                r = r[1:]
         while r and r[-1].text == 'and':
             r = r[:-1]
         if not r:
@@ -189,22 +194,30 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
     # ---- context: codes, postcodes, towns near the mention
     named = [m for m in mentions if m.exact_kind]
     for m in named:
+        m.orig = set(m.cands)
+    for m in named:
         if m.kind == 'practice':
             nxt = min([o.start for o in named if o.start > m.end] + [len(toks)])
             _apply_context(m, toks, codes_in_text, postcodes, d, nxt)
+    # the same name written twice in one text means one practice: context that ruled it out anywhere applies
+    dropped = {frozenset(m.orig) for m in named if not m.cands and m.orig}
+    for m in named:
+        if m.cands and frozenset(m.orig) in dropped:
+            m.cands = {}
     mentions = [m for m in mentions if m.cands]
     # ---- areas (only looked for when the caller asks: area-wide items)
     if want_areas:
         words = [t.text for t in toks if t.text not in ('and', 'the', 'of', 'nhs', 'ccg')]
         found = []
-        for i, w in enumerate(words):
-            for aid in d.token_index.get(w, ()):
-                a = d.aliases[aid]
-                if a.kind != 'area' or a.core[0] != w:
-                    continue
-                k = len(a.core)
-                if tuple(words[i:i + k]) == a.core:
-                    found.append((i, i + k, a))
+        for i in range(len(words)):
+            for k in range(1, 7):
+                if i + k > len(words):
+                    break
+                key = ''.join(words[i:i + k])
+                for aid in d.token_index.get(key, ()):
+                    a = d.aliases[aid]
+                    if a.kind == 'area' and a.joined == key:
+                        found.append((i, i + k, a))
         for i, j, a in found:
             if any((i2 <= i and j <= j2 and (j2 - i2) > (j - i)) for i2, j2, _ in found):
                 continue
@@ -227,6 +240,14 @@ def _apply_context(m: Mention, toks, codes_in_text, postcodes, d: Directory, nxt
         m.context = 'postcode'
         return
     window = toks[m.end + 1: min(nxt, m.end + 9)]
+    # an ODS code written right after the name that is none of the candidates: a different practice
+    for t in window[:6]:
+        if CODE_RE.fullmatch(t.raw) and t.raw.upper() not in cands:
+            m.cands = {}
+            m.context = 'ODS code ' + t.raw.upper() + ' is another practice'
+            return
+    if _postcode_after(m, window, d):
+        return
     before = toks[max(0, m.start - 3): m.start]
     near_postcode = False
     for pc in postcodes:
@@ -255,18 +276,30 @@ def _apply_context(m: Mention, toks, codes_in_text, postcodes, d: Directory, nxt
             m.cands = {c: cands[c] for c in keep}
             m.context = 'town ' + towns[0]
             return
-        # the only town written beside the name is somewhere none of the candidates is: a different practice
-        wtowns = [g for g in towns if g not in {t.text for t in toks[m.start:m.end + 1]}]
-        if wtowns and any(g in {' '.join(t.text for t in window[i:i + 3]) for i in range(3)} or
-                          g in {' '.join(t.text for t in window[:k]) for k in (1, 2, 3)} for g in wtowns):
-            m.cands = {}
-            m.context = 'town ' + wtowns[0] + ' matches none'
-            return
-    # a postcode right after the name that none of the candidates has
+        # the town written beside the name is where a same-named practice elsewhere is: that one is meant
+        aliases = {h[1].id for h in cands.values() if isinstance(h, tuple)}
+        others = set()
+        for aid in aliases:
+            a = d.aliases[aid]
+            for other in d.token_index.get(a.joined, ()):
+                oa = d.aliases[other]
+                if oa.joined == a.joined and oa.kind in ('name', 'site'):
+                    others.update(c for c in oa.targets if c not in cands)
+        for c in others:
+            p = d.practices.get(c)
+            if p and any(t in p.town_keys or all(w in p.address_keys for w in t.split()) for t in towns):
+                m.cands = {}
+                m.context = 'town ' + towns[0] + ' is another practice of that name'
+                return
+    return
+
+
+def _postcode_after(m, window, d):
     after_text = ' '.join(t.raw for t in window[:4])
     for pm in POSTCODE_RE.finditer(after_text):
         pc = norm_postcode(pm.group(1), pm.group(2))
-        if pc not in {d.practices[c].rec.postcode for c in cands if c in d.practices}:
+        if pc not in {d.practices[c].rec.postcode for c in m.cands if c in d.practices}:
             m.cands = {}
-            m.context = 'postcode ' + pc + ' matches none'
-            return
+            m.context = 'postcode ' + pc + ' is elsewhere'
+            return True
+    return False

@@ -15,7 +15,7 @@ from rapidfuzz.distance import OSA
 ABBREV = {
     'med': ('medical',), 'meds': ('medical',), 'medic': ('medical',), 'mc': ('medical', 'centre'),
     'hc': ('health', 'centre'), 'hlth': ('health',), 'ctr': ('centre',), 'cntr': ('centre',),
-    'cent': ('centre',), 'cen': ('centre',), 'centr': ('centre',), 'center': ('centre',), 'centers': ('centre',),
+    'cent': ('centre',), 'ctre': ('centre',), 'cntre': ('centre',), 'surgy': ('surgery',), 'srgy': ('surgery',), 'cen': ('centre',), 'centr': ('centre',), 'center': ('centre',), 'centers': ('centre',),
     'centres': ('centre',), 'surg': ('surgery',), 'surgeries': ('surgery',), 'grp': ('group',),
     'gp': ('gp',), 'gps': ('gp',), 'pract': ('practice',), 'prac': ('practice',), 'practices': ('practice',),
     'pr': ('practice',), 'rd': ('road',), 'st': ('st',), 'saint': ('st',), 'street': ('st',), 'str': ('st',),
@@ -74,9 +74,13 @@ _PRE = [
     (re.compile(r"'s\b", re.I), 's'),
     (re.compile(r"'"), ''),
     (re.compile(r'&'), ' and '),
-    (re.compile(r'\.(?=\s+[A-Z])'), ' | '),          # sentence end
+    (re.compile(r'\b([A-Za-z]+)\.(?=\s+[A-Z])'), lambda m: m.group(1) + (
+        ' ' if m.group(1).lower() in ABBREV or len(m.group(1)) <= 2 or m.group(1).lower() in ('mr', 'mrs', 'ms')
+        else ' | ')),          # sentence end (not after an abbreviation)
+    (re.compile(r'\bP\.\s?C\.\s?N\.?', re.I), ' PCN '),
+    (re.compile(r'\bC\.\s?C\.\s?G\.?', re.I), ' CCG '),
     (re.compile(r'\s-\s|[,;:()\[\]{}/\\"!?\n\t]|--'), ' | '),
-    (re.compile(r'(?<=[A-Za-z])-(?=[A-Za-z])'), ' '),  # hyphenated compound -> spaced (joined forms compared too)
+    (re.compile(r'(?<=[A-Za-z])-(?=[A-Za-z])'), ''),  # hyphenated compound -> joined (joined forms compared)
     (re.compile(r'\.'), ' '),
 ]
 
