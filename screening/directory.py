@@ -53,6 +53,9 @@ def name_core(text: str, drop_initials: bool = True) -> tuple[tuple, tuple]:
             continue
         if drop_initials and prev == 'dr' and len(w) <= 2 and w.isalpha():
             continue  # initials after Dr
+        if len(w) == 1 and w.isalpha():
+            prev = w
+            continue  # stray letters (H/CARE, initials)
         core.append(w)
         prev = w
     return tuple(core), full

@@ -122,6 +122,10 @@ class Engine:
             if op:
                 out = op
         if len(out) > 1:
+            exact = {c: h for c, h in out.items() if _how(h) in ('name', 'building')}
+            if exact:
+                out = exact
+        if len(out) > 1:
             by_name = {c: h for c, h in out.items() if not _how(h).startswith('building')}
             if by_name and len(by_name) < len(out):
                 out = by_name

@@ -2,11 +2,13 @@
 PCNs and commissioner areas, with the town / postcode / code context that picks between same-named ones."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .directory import Directory
 from .normalise import CODE_RE, POSTCODE_RE, TRANSPARENT, WEAK, close, norm_postcode, tokenize
 
+_NUMERIC = re.compile(r'[a-z]{0,2}\d+[a-z]{0,2}|[a-z]\d{5}')
 PCN_WORDS = frozenset({'pcn', 'network'})
 TYPE_WORDS = frozenset({'medical', 'centre', 'surgery', 'health', 'healthcare', 'practice', 'group', 'clinic',
                         'partnership', 'partners', 'family', 'gp', 'doctors', 'primary', 'care', 'unit'})
@@ -42,7 +44,7 @@ def _runs(toks):
             if t.text == 'and' and cur:
                 cur.append(t)  # keep as a split point
             continue
-        if t.generic or t.stop or any(ch.isdigit() for ch in t.text):
+        if t.generic or t.stop or _NUMERIC.fullmatch(t.text):
             if cur:
                 runs.append(cur)
                 cur = []
@@ -110,6 +112,7 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
     # ---- names
     for run, tail in _runs(toks):
         is_pcn_ctx = any(w in PCN_WORDS for w in tail)
+        is_trust_ctx = 'trust' in tail or 'foundation' in tail
         has_type = any(w in TYPE_WORDS for w in tail)
         words = [t for t in run if t.text != 'and']
         cand_ids = set()
@@ -128,7 +131,7 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                 continue
             if a.kind == 'pcn' and not is_pcn_ctx:
                 continue
-            if a.kind in ('name', 'site') and is_pcn_ctx:
+            if a.kind in ('name', 'site') and (is_pcn_ctx or is_trust_ctx):
                 continue
             single = len(a.core) == 1
             hit = None
@@ -177,13 +180,15 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
             recs = [r for r in recs if r[0] == mind]
             cands = {}
             kinds = set()
+            written_full = tuple(t.text for t in run if t.text != 'and') + tuple(
+                w for w in tail if w not in ('the', 'and', 'dr'))
             for dd, a, s, e in recs:
                 for code in a.targets:
                     how = {'name': 'name', 'site': 'building', 'pcn': 'PCN name'}[a.kind]
                     if dd:
                         how = how + ' variant (typo)'
-                    elif a.kind == 'name':
-                        how = 'name'
+                    elif tuple(w for w in a.full if w not in ('the', 'and', 'dr')) != written_full:
+                        how = how + ' variant'
                     cands.setdefault(code, (how, a))
                 kinds.add(a.kind)
             s = min(r[2] for r in recs)

@@ -66,6 +66,7 @@ def fold(s: str) -> str:
 
 
 _PRE = [
+    (re.compile(r'\bh\s*/\s*care\b', re.I), ' healthcare '),
     (re.compile(r'\b(m|h)\s*/\s*c\b', re.I), lambda m: ' medical centre ' if m.group(1).lower() == 'm' else ' health centre '),
     (re.compile(r'\bc\.\s?i\.\s?c\.?', re.I), ' cic '),
     (re.compile(r'\bt\s*/\s*a\b', re.I), ' | trading as | '),
