@@ -146,18 +146,25 @@ def close(a: str, b: str) -> int | None:
     oa, ob = ocr_key(a), ocr_key(b)
     if oa == ob:
         return 1
-    k = allowed_edits(min(len(oa), len(ob)))
-    if k == 0 or abs(len(oa) - len(ob)) > k:
+    k = allowed_edits(min(len(a), len(b)))
+    if k == 0:
         return None
-    d = OSA.distance(oa, ob, score_cutoff=k)
-    return d if d <= k else None
+    best = None
+    for x, y in ((a, b), (oa, ob)):
+        if abs(len(x) - len(y)) > k:
+            continue
+        dd = OSA.distance(x, y, score_cutoff=k)
+        if dd <= k and (best is None or dd < best):
+            best = dd
+    return best
 
 
 def deletes1(w: str) -> set[str]:
-    w = ocr_key(w)
-    out = {w}
-    for i in range(len(w)):
-        out.add(w[:i] + w[i + 1:])
+    out = set()
+    for v in {w, ocr_key(w)}:
+        out.add(v)
+        for i in range(len(v)):
+            out.add(v[:i] + v[i + 1:])
     return out
 
 
