@@ -94,6 +94,9 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     from coi import database, errors, navigation, security
     from coi.auth import bp as auth_bp, init_login
+    from coi.declarations import bp as declarations_bp, directory_bp
+    from coi.governance import bp as governance_bp
+    from coi.public import bp as public_bp
     from coi.views import bp as main_bp
 
     database.init_app(app)
@@ -103,6 +106,10 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     navigation.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(declarations_bp)
+    app.register_blueprint(directory_bp)
+    app.register_blueprint(governance_bp)
+    app.register_blueprint(public_bp)
     _register_assets(app)
     return app
 

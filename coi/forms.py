@@ -1,9 +1,16 @@
-"""Shared form helpers."""
+"""Forms (WTForms with Flask-WTF's CSRF token) and the error-summary helper."""
 from __future__ import annotations
 
+from datetime import date as _date
 from typing import Optional
 
 from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DecimalField, Field, HiddenField, RadioField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import Optional as OptionalValue
+
+from registry.models import InterestType
 
 
 def form_error_list(form: Optional[FlaskForm], extra: Optional[str] = None, extra_href: str = "#email") -> list[dict]:
@@ -14,5 +21,160 @@ def form_error_list(form: Optional[FlaskForm], extra: Optional[str] = None, extr
     if form is not None:
         for field in form:
             if field.errors and field.type != "CSRFTokenField":
-                errors.append({"text": field.errors[0], "href": f"#{field.id}"})
+                target = field.id
+                if isinstance(field, DateParts):
+                    first = next((p for p in ("day", "month", "year") if p in field.problem_parts), "day")
+                    target = f"{field.id}-{first}"
+                errors.append({"text": field.errors[0], "href": f"#{target}"})
     return errors
+
+
+def options(*pairs: tuple[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class DateParts(Field):
+    """The NHS.UK date input: day, month and year boxes posted as NAME[day], NAME[month], NAME[year]."""
+
+    def __init__(self, label=None, validators=None, required=True, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.required = required
+        self.parts = {"day": "", "month": "", "year": ""}
+        self.problem_parts: set[str] = set()
+
+    def process(self, formdata, data=None, extra_filters=None):
+        self.process_errors = []
+        self.data = data
+        if isinstance(data, _date):
+            self.parts = {"day": str(data.day), "month": str(data.month), "year": str(data.year)}
+        if formdata is not None and any(f"{self.name}[{p}]" in formdata for p in self.parts):
+            self.parts = {p: (formdata.get(f"{self.name}[{p}]") or "").strip()[:10] for p in self.parts}
+            self.data = None
+            self.raw_data = [self.parts["day"], self.parts["month"], self.parts["year"]]
+
+    def pre_validate(self, form):
+        if self.raw_data is None:
+            if self.required and self.data is None:
+                self.problem_parts = set(self.parts)
+                raise ValidationError(f"Enter {self.label.text.lower()}")
+            return
+        label = self.label.text
+        missing = [p for p, v in self.parts.items() if not v]
+        if len(missing) == 3:
+            if self.required:
+                self.problem_parts = set(self.parts)
+                raise ValidationError(f"Enter {label.lower()}")
+            self.data = None
+            return
+        if missing:
+            self.problem_parts = set(missing)
+            raise ValidationError(f"{label} must include a {' and '.join(missing)}")
+        try:
+            day, month, year = (int(self.parts[p]) for p in ("day", "month", "year"))
+            if year < 1900 or year > 2100:
+                self.problem_parts = {"year"}
+                raise ValidationError(f"{label} must have a year with 4 numbers, like 2024")
+            self.data = _date(year, month, day)
+        except ValueError:
+            self.problem_parts = set(self.parts)
+            raise ValidationError(f"{label} must be a real date")
+
+
+INTEREST_TYPE_HELP = {
+    InterestType.financial.value: "You could gain or lose money: for example a partner, salaried GP, owner or "
+                                  "director of a practice or company, or a shareholding over 5%.",
+    InterestType.professional.value: "Your professional standing could be affected: for example an unpaid "
+                                     "advisory role, a position in a professional body or a research role.",
+    InterestType.personal.value: "You could benefit personally in a way that is not professional or "
+                                 "financial: for example a trustee of a health charity, or a patient at a practice.",
+    InterestType.indirect.value: "Someone close to you holds one of the interests above: your spouse or "
+                                 "partner, a close family member or a business partner.",
+}
+ROLES = options(
+    ("", "Choose a role or nature"), ("partner", "Partner"), ("senior partner", "Senior or managing partner"),
+    ("salaried GP", "Salaried GP"), ("owner", "Owner"), ("director", "Director"), ("shareholder", "Shareholder"),
+    ("employee", "Employee"), ("practice manager", "Practice manager"), ("clinical director", "PCN clinical director"),
+    ("PCN role", "Other PCN role"), ("trustee", "Trustee"), ("governor", "Governor"), ("adviser", "Adviser"),
+    ("patient", "Registered patient"), ("member", "Member"), ("research funding", "Research funding"),
+    ("other", "Other"),
+)
+
+
+class InterestForm(FlaskForm):
+    interest_type = RadioField("Type of interest", choices=options(*[(t.value, t.value.capitalize()) for t in InterestType]),
+                               validators=[InputRequired("Select the type of interest")])
+    organisation = StringField("Organisation", validators=[Length(max=300)])
+    organisation_id = HiddenField()
+    role = SelectField("Role or nature of the interest", choices=ROLES, validators=[Length(max=100)])
+    share_percent = DecimalField("Shareholding (%)", places=2, validators=[OptionalValue(), NumberRange(
+        min=0.01, max=100, message="Shareholding must be a percentage between 0.01 and 100")])
+    holder_name = StringField("Who holds the interest", validators=[Length(max=200)])
+    relationship = StringField("Their relationship to you", validators=[Length(max=100)])
+    description = TextAreaField("Description", validators=[DataRequired("Enter a description of the interest"),
+                                                           Length(max=2000)])
+    date_from = DateParts("Date the interest started")
+    date_to = DateParts("Date the interest ended", required=False)
+    version = HiddenField()
+
+    def validate_relationship(self, field):
+        if self.interest_type.data == InterestType.indirect.value and not field.data.strip():
+            raise ValidationError("Enter their relationship to you, for example spouse or daughter")
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("Date the interest ended must be the same as or after the date it started")
+
+
+class EndInterestForm(FlaskForm):
+    date_to = DateParts("Date the interest ended")
+    version = HiddenField()
+
+
+class ReturnForm(FlaskForm):
+    as_of = DateParts("Complete and correct as of")
+    confirm = BooleanField("I confirm this is true", validators=[DataRequired("Confirm that this is true")])
+
+
+class GiftForm(FlaskForm):
+    kind = RadioField("Was it a gift or hospitality?", choices=options(("gift", "Gift"), ("hospitality", "Hospitality")),
+                      validators=[InputRequired("Select whether it was a gift or hospitality")])
+    donor = StringField("Who offered it", validators=[DataRequired("Enter who offered it"), Length(max=300)])
+    donor_is_supplier = BooleanField("The donor is a supplier or contractor, or could become one")
+    cash_or_voucher = BooleanField("It is cash or a voucher")
+    value = DecimalField("Estimated value (£)", places=2, validators=[InputRequired("Enter the estimated value in pounds"),
+                                                                       NumberRange(min=0, max=1_000_000, message="Enter a value between £0 and £1,000,000")])
+    offered_on = DateParts("Date offered")
+    description = TextAreaField("Description", validators=[DataRequired("Describe the gift or hospitality"),
+                                                           Length(max=2000)])
+    outcome = RadioField("Did you accept or decline it?", choices=options(("accepted", "Accepted"), ("declined", "Declined")),
+                         validators=[InputRequired("Select whether you accepted or declined it")])
+    on_behalf_of_organisation = BooleanField("Accepted on behalf of the organisation, not personally")
+    senior_approval = StringField("Senior manager who approved it (hospitality over £75)", validators=[Length(max=300)])
+
+
+class ReviewForm(FlaskForm):
+    mitigation = TextAreaField("Action taken to mitigate risk", validators=[Length(max=4000)])
+    publish = RadioField("Publish on the public register?", choices=options(("yes", "Yes, publish"),
+                                                                    ("no", "No, withhold it")),
+                         validators=[InputRequired("Choose whether to publish the entry")])
+    withheld_reason = TextAreaField("Reason for withholding", validators=[Length(max=1000)])
+    version = HiddenField()
+
+    def validate_withheld_reason(self, field):
+        if self.publish.data == "no" and not field.data.strip():
+            raise ValidationError("Enter the overriding privacy or legal reason for withholding the entry")
+
+
+class BreachForm(FlaskForm):
+    occurred_on = DateParts("Date of the breach")
+    what_happened = TextAreaField("What happened", validators=[DataRequired("Enter what happened"), Length(max=8000)])
+    action_taken = TextAreaField("Action taken", validators=[Length(max=8000)])
+    public_summary = TextAreaField("Anonymised summary for publication", validators=[Length(max=2000)])
+    status = RadioField("Status", choices=options(("possible", "Possible breach, to be investigated"), ("open", "Open"),
+                                            ("closed", "Closed")), default="open",
+                        validators=[InputRequired("Choose a status")])
+    version = HiddenField()
+
+
+class ConfirmForm(FlaskForm):
+    """A form with only a CSRF token, for buttons that change state."""

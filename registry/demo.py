@@ -13,7 +13,12 @@ from typing import Optional
 
 from sqlmodel import Session, func, select
 
-from registry.models import Committee, Interest, Membership, Organisation, Person, VotingOrganisation
+from datetime import datetime, time, timezone
+
+from registry.models import Committee, Membership, Organisation, Person, VotingOrganisation
+from registry.services import gifts as gift_service
+from registry.services.publication import publish
+from registry.services.returns import make_return
 from registry.services.accounts import create_person
 from registry.services.directory import import_directory
 from registry.services.interests import declare_interest
@@ -78,6 +83,37 @@ INTERESTS = [
     ("08X:1", "indirect", "practice manager", "H83001", "", "Sister is practice manager at Portland Medical Centre, South Norwood", 600, None, "sister"),
     ("X24:0", "non-financial professional", "member", None, "Royal College of General Practitioners", "Fellow of the Royal College of General Practitioners", 6000, None, ""),
     ("LMC:0", "financial", "partner", "H83009", "", "GP partner, Norbury Medical Practice", 3000, None, ""),
+    ("08T:0", "financial", "shareholder", None, "Surrey Locum Chambers Ltd", "Shareholder (12%) in a GP locum agency", 100, None, ""),
+]
+
+
+LATE_DECLARATION = "Shareholder (12%) in a GP locum agency"  # declared two months after it arose
+# The indirect interest of this person is withheld (a family member's safety).
+WITHHELD = ("08X:1", "Disclosure would identify a family member at risk of harm (privacy, agreed by the Head of Corporate Governance)")
+MITIGATION = {
+    "partner": "Leaves the meeting for decisions about the practice; does not vote on its PCN's schemes.",
+    "director": "Takes no part in decisions about contracts the company bids for.",
+    "shareholder": "Takes no part in decisions about contracts the company bids for.",
+    "salaried GP": "Declares at meetings; does not vote on decisions about the practice.",
+}
+# Annual confirmations and nil returns: (person, kind, days ago). People not listed are overdue.
+RETURNS = [
+    ("07V:0", "annual", 120), ("08J:0", "annual", 200), ("08R:0", "annual", 90), ("08P:0", "annual", 300),
+    ("08T:0", "annual", 40), ("08X:0", "annual", 150), ("08X:1", "annual", 60), ("X24:0", "annual", 100),
+    ("07V:1", "nil", 30), ("08J:1", "nil", 250), ("08J:2", "nil", 180), ("08R:1", "nil", 45), ("08P:1", "nil", 20),
+    ("08P:2", "nil", 10), ("08T:1", "nil", 330), ("X24:1", "nil", 60), ("X24:2", "nil", 75), ("HW:0", "nil", 100),
+    ("08R:2", "annual", 400), ("07V:2", "annual", 500),
+]
+# (person, kind, donor, value in pence, donor is a supplier, days ago, description, outcome, on behalf, approver)
+GIFTS = [
+    ("07V:0", "hospitality", "Royal College of General Practitioners", 4500, False, 70,
+     "Dinner at the faculty's annual awards evening", "accepted", False, ""),
+    ("08J:0", "gift", "A pharmaceutical company's representative", 12000, True, 40,
+     "Hamper offered after a training session", "declined", False, ""),
+    ("08P:2", "hospitality", "A digital health supplier", 15000, True, 25,
+     "Conference place and dinner", "declined", False, ""),
+    ("08R:0", "gift", "Patient participation group", 6500, False, 15,
+     "Framed print for the practice waiting room", "accepted", True, ""),
 ]
 
 
@@ -156,18 +192,33 @@ def load_demo(session: Session, if_empty: bool = False, today: Optional[date] = 
                                position="Head of Corporate Governance", decision_maker=False)
     sign_ins.append((governance.email, gpw, "governance"))
 
-    for key, itype, role, code, org_text, description, days_ago, ended_days_ago, relationship in INTERESTS:
+    for n, (key, itype, role, code, org_text, description, days_ago, ended_days_ago, relationship) in enumerate(INTERESTS):
         org = _org(session, code) if code else None
-        declare_interest(
+        started = today - timedelta(days=days_ago)
+        # Most were declared within a fortnight; one was declared two months late.
+        delay = 60 if description == LATE_DECLARATION else 3 + n % 10
+        interest = declare_interest(
             session, people[key].id,
             interest_type=itype, description=description, role=role,
             organisation_id=org.id if org else None, organisation_text="" if org else org_text,
             relationship=relationship, holder_name="" if not relationship else f"{people[key].full_name}'s {relationship}",
-            date_from=today - timedelta(days=days_ago),
+            date_from=started,
             date_to=today - timedelta(days=ended_days_ago) if ended_days_ago else None,
+            mitigation=MITIGATION.get(role, ""),
+            publish=key != WITHHELD[0] or itype != "indirect",
+            withheld_reason=WITHHELD[1] if key == WITHHELD[0] and itype == "indirect" else "",
+            declared_at=datetime.combine(min(started + timedelta(days=delay), today), time(10), tzinfo=timezone.utc),
             actor_id=people[key].id,
         )
+    for key, kind, days_ago in RETURNS:
+        make_return(session, people[key].id, kind, today - timedelta(days=days_ago), actor_id=people[key].id)
+    for key, kind, donor, pence, supplier, days_ago, description, outcome, on_behalf, approval in GIFTS:
+        gift_service.record_offer(session, people[key].id, kind=kind, donor=donor, value_pence=pence,
+                                  donor_is_supplier=supplier, offered_on=today - timedelta(days=days_ago),
+                                  description=description, outcome=outcome, on_behalf_of_organisation=on_behalf,
+                                  senior_approval=approval, actor_id=people[key].id)
     session.flush()
+    publish(session, governance.id, today)
     return sign_ins
 
 

@@ -40,7 +40,7 @@ class InterestType(str, Enum):
 
 class Person(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
-    email: str = Field(max_length=254, unique=True, index=True)  # stored lower-cased
+    email: Optional[str] = Field(default=None, max_length=254, unique=True, index=True)  # lower-cased; None = no account yet (imported)
     full_name: str = Field(max_length=200)
     position: str = Field(default="", max_length=200)  # role with the commissioner, as published
     decision_maker: bool = True  # only decision-making staff appear on the public register
@@ -184,3 +184,76 @@ class SignInAttempt(SQLModel, table=True):
     ip: str = Field(default="", max_length=64, index=True)
     at: datetime = Field(default_factory=utcnow, index=True)
     succeeded: bool = False
+
+
+class GiftKind(str, Enum):
+    gift = "gift"
+    hospitality = "hospitality"
+
+
+class GiftOutcome(str, Enum):
+    accepted = "accepted"
+    declined = "declined"
+    offered = "offered"  # not yet decided
+
+
+class GiftOrHospitality(SQLModel, table=True):
+    """Offers of gifts and hospitality; declined offers are recorded too."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=20)  # a GiftKind value
+    donor: str = Field(max_length=300)
+    donor_is_supplier: bool = False  # suppliers and contractors: decline unless worth £6 or less
+    cash_or_voucher: bool = False  # never accepted, whatever the value
+    value_pence: int  # estimated value; thresholds are compared in pence to avoid rounding
+    offered_on: date
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    outcome: str = Field(max_length=20)  # a GiftOutcome value
+    on_behalf_of_organisation: bool = False  # gifts over £50 may only be accepted for the organisation
+    senior_approval: str = Field(default="", max_length=300)  # who approved hospitality over £75
+    declarable: bool = False  # the thresholds required a declaration: it goes on the published register
+    declared_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class ReturnKind(str, Enum):
+    nil = "nil"  # nothing to declare
+    annual = "annual"  # "my declarations are complete and correct as of …"
+
+
+class DeclarationReturn(SQLModel, table=True):
+    """A nil return or an annual confirmation; either counts as the annual declaration."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=10)  # a ReturnKind value
+    as_of: date  # the date the person says the declaration is complete and correct
+    made_at: datetime = Field(default_factory=utcnow)
+    statement: str = Field(default="", max_length=500)
+
+
+class Breach(SQLModel, table=True):
+    """The breaches register; only the anonymised summary is published."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    occurred_on: date
+    what_happened: str = Field(sa_column=Column(Text, nullable=False))  # internal: may name people
+    action_taken: str = Field(sa_column=Column(Text, nullable=False, default=""))
+    public_summary: str = Field(sa_column=Column(Text, nullable=False, default=""))  # anonymised, published
+    status: str = Field(default="open", max_length=20)  # open, closed; possible = raised by a meeting check
+    recorded_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+
+class RegisterSnapshot(SQLModel, table=True):
+    """A published register: the public sees the latest snapshot, never live edits."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    published_at: datetime = Field(default_factory=utcnow, index=True)
+    published_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    as_of: date  # the publication date printed on the register and its exports
+    rows: list = Field(sa_column=Column(JSON, nullable=False))  # interests as published
+    gifts: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # declared gifts/hospitality
+    withheld_count: int = 0  # entries withheld for privacy or legal reasons (not shown; the count is)

@@ -134,3 +134,57 @@ def import_directory(
                  detail={"file": Path(epraccur).name, "created": summary.created, "updated": summary.updated,
                          "problems": len(summary.problems)})
     return summary
+
+
+def search_organisations(session: Session, query: str, limit: int = 10) -> list[Organisation]:
+    """Type-ahead: by ODS code, name or postcode; open organisations first."""
+    from sqlalchemy import case, func, or_
+
+    q = " ".join(query.split())[:100]
+    if len(q) < 2:
+        return []
+    like = f"%{q.lower()}%"
+    compact_postcode = q.replace(" ", "").upper()
+    rows = session.exec(
+        select(Organisation)
+        .where(or_(func.upper(Organisation.ods_code) == q.upper(), func.lower(Organisation.name).like(like),
+                   func.replace(Organisation.postcode, " ", "") == compact_postcode))
+        .order_by(case((func.upper(Organisation.ods_code) == q.upper(), 0), else_=1),
+                  case((Organisation.close_date.is_(None), 0), else_=1), Organisation.name)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def label(org: Organisation) -> str:
+    """How an organisation is shown in lists and type-ahead: NAME (CODE), POSTCODE."""
+    text = org.name
+    if org.ods_code:
+        text += f" ({org.ods_code})"
+    if org.postcode:
+        text += f", {org.postcode}"
+    if org.close_date:
+        text += f", closed {org.close_date.isoformat()}"
+    return text
+
+
+def resolve_organisation(session: Session, typed: str, chosen_id: Optional[str] = None) -> Optional[Organisation]:
+    """The directory entry the person picked or typed: an id from the type-ahead, an ODS code, a
+    'NAME (CODE)' label, or an exact unique name. None means free text."""
+    import re
+
+    if chosen_id and str(chosen_id).isdigit():
+        org = session.get(Organisation, int(chosen_id))
+        if org is not None and (not typed or label(org) == typed.strip() or org.name in typed.upper()):
+            return org
+    text = (typed or "").strip()
+    if not text:
+        return None
+    match = re.search(r"\(([A-Z0-9]{3,12})\)", text.upper())
+    code = match.group(1) if match else (text.upper() if re.fullmatch(r"[A-Z0-9]{3,12}", text.upper()) else None)
+    if code:
+        org = session.exec(select(Organisation).where(Organisation.ods_code == code)).first()
+        if org is not None:
+            return org
+    same_name = session.exec(select(Organisation).where(Organisation.name == text.upper()).limit(2)).all()
+    return same_name[0] if len(same_name) == 1 else None

@@ -1,7 +1,7 @@
 """Declaring, editing and ending interests. Every change writes a history row and an audit event."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Optional
 
 from sqlmodel import Session, select
@@ -14,6 +14,12 @@ EDITABLE_FIELDS = (
     "holder_name", "relationship", "date_from", "date_to", "mitigation", "publish", "withheld_reason",
 )
 INTEREST_TYPES = {t.value for t in InterestType}
+FIELD_LABELS = {
+    "interest_type": "Type", "description": "Description", "organisation_id": "Organisation (directory)",
+    "organisation_text": "Organisation (typed)", "role": "Role or nature", "share_percent": "Shareholding (%)",
+    "holder_name": "Held by", "relationship": "Relationship", "date_from": "Date from", "date_to": "Date to",
+    "mitigation": "Action taken", "publish": "Published", "withheld_reason": "Reason withheld", "version": "Version",
+}
 
 
 class InterestError(ValueError):
@@ -50,11 +56,15 @@ def _check(session: Session, values: dict[str, Any]) -> None:
         raise InterestError("Select an organisation from the directory, or type its name")
 
 
-def declare_interest(session: Session, person_id: int, *, actor_id: Optional[int], **values: Any) -> Interest:
-    values = {k: v for k, v in values.items() if k in EDITABLE_FIELDS}
+def declare_interest(session: Session, person_id: int, *, actor_id: Optional[int],
+                     declared_at: Optional[datetime] = None, **values: Any) -> Interest:
+    """`declared_at` is for imports of an existing register; otherwise the register heard of it now."""
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InterestError(f"Cannot set {', '.join(sorted(unknown))}")
     values.setdefault("publish", True)
     _check(session, values)
-    interest = Interest(person_id=person_id, **values)
+    interest = Interest(person_id=person_id, declared_at=declared_at or utcnow(), **values)
     session.add(interest)
     session.flush()
     _history(session, interest, "created", None, actor_id)

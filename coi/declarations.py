@@ -1,0 +1,228 @@
+"""A member's own declarations: interests, gifts and hospitality, nil returns and annual confirmations."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from coi.auth import role_required
+from coi.database import db
+from coi.forms import INTEREST_TYPE_HELP, EndInterestForm, GiftForm, InterestForm, ReturnForm
+from registry.models import GiftOrHospitality, Interest, Organisation, ReturnKind
+from registry.services import directory, gifts, interests, returns, timeliness
+
+bp = Blueprint("declarations", __name__, url_prefix="/declarations")
+ANY_ROLE = ("member", "chair", "governance")
+
+
+def gift_policy() -> gifts.GiftPolicy:
+    overrides = current_app.config.get("GIFT_POLICY") or {}
+    return gifts.GiftPolicy(**overrides)
+
+
+def own_interest(interest_id: int) -> Interest:
+    interest = db().get(Interest, interest_id)
+    if interest is None or interest.person_id != current_user.id:
+        abort(404)  # someone else's interest is not found, rather than forbidden: ids reveal nothing
+    return interest
+
+
+@bp.get("/")
+@role_required(*ANY_ROLE)
+def index():
+    s = db()
+    today = date.today()
+    mine = s.exec(select(Interest).where(Interest.person_id == current_user.id)
+                  .order_by(Interest.date_from.desc(), Interest.id.desc())).all()
+    current = [i for i in mine if i.date_to is None or i.date_to >= today]
+    ended = [i for i in mine if i.date_to is not None and i.date_to < today]
+    offers = s.exec(select(GiftOrHospitality).where(GiftOrHospitality.person_id == current_user.id)
+                    .order_by(GiftOrHospitality.offered_on.desc())).all()
+    status = timeliness.statuses(s, today, [current_user.id]).get(current_user.id)
+    orgs = {o.id: o for o in s.exec(select(Organisation).where(
+        Organisation.id.in_([i.organisation_id for i in mine if i.organisation_id])))}
+    return render_template("declarations/index.jinja", current=current, ended=ended, offers=offers,
+                           status=status, last_return=returns.latest_return(s, current_user.id), orgs=orgs)
+
+
+def _interest_values(form: InterestForm) -> dict:
+    org = directory.resolve_organisation(db(), form.organisation.data, form.organisation_id.data)
+    return dict(
+        interest_type=form.interest_type.data, description=form.description.data.strip(),
+        organisation_id=org.id if org else None, organisation_text="" if org else form.organisation.data.strip(),
+        role=form.role.data or "", share_percent=float(form.share_percent.data) if form.share_percent.data else None,
+        holder_name=form.holder_name.data.strip() if form.interest_type.data == "indirect" else "",
+        relationship=form.relationship.data.strip() if form.interest_type.data == "indirect" else "",
+        date_from=form.date_from.data, date_to=form.date_to.data,
+    )
+
+
+def _render_interest_form(form, interest=None, failure=None):
+    return render_template("declarations/interest_form.jinja", form=form, interest=interest, failure=failure,
+                           type_help=INTEREST_TYPE_HELP)
+
+
+@bp.route("/interests/new", methods=["GET", "POST"])
+@role_required(*ANY_ROLE)
+def new_interest():
+    form = InterestForm()
+    if form.validate_on_submit():
+        s = db()
+        try:
+            interests.declare_interest(s, current_user.id, actor_id=current_user.id, **_interest_values(form))
+        except interests.InterestError as error:
+            s.rollback()
+            return _render_interest_form(form, failure=str(error))
+        s.commit()
+        flash("Interest declared", "success")
+        return redirect(url_for(".index"))
+    return _render_interest_form(form)
+
+
+@bp.route("/interests/<int:interest_id>/edit", methods=["GET", "POST"])
+@role_required(*ANY_ROLE)
+def edit_interest(interest_id: int):
+    interest = own_interest(interest_id)
+    org = db().get(Organisation, interest.organisation_id) if interest.organisation_id else None
+    form = InterestForm(obj=interest) if request.method == "GET" else InterestForm()
+    if request.method == "GET":
+        form.organisation.data = directory.label(org) if org else interest.organisation_text
+        form.organisation_id.data = str(org.id) if org else ""
+        form.share_percent.data = Decimal(str(interest.share_percent)) if interest.share_percent else None
+        form.version.data = str(interest.version)
+    if form.validate_on_submit():
+        s = db()
+        try:
+            interests.update_interest(s, interest, expected_version=int(form.version.data or 0),
+                                      actor_id=current_user.id, **_interest_values(form))
+        except interests.InterestError as error:
+            s.rollback()
+            return _render_interest_form(form, interest, failure=str(error))
+        s.commit()
+        flash("Interest updated", "success")
+        return redirect(url_for(".index"))
+    return _render_interest_form(form, interest)
+
+
+@bp.route("/interests/<int:interest_id>/end", methods=["GET", "POST"])
+@role_required(*ANY_ROLE)
+def end_interest(interest_id: int):
+    interest = own_interest(interest_id)
+    form = EndInterestForm()
+    if request.method == "GET":
+        form.version.data = str(interest.version)
+    failure = None
+    if form.validate_on_submit():
+        s = db()
+        try:
+            interests.end_interest(s, interest, form.date_to.data, expected_version=int(form.version.data or 0),
+                                   actor_id=current_user.id)
+        except interests.InterestError as error:
+            s.rollback()
+            failure = str(error)
+        else:
+            s.commit()
+            flash("Interest ended. It stays on the register with its end date.", "success")
+            return redirect(url_for(".index"))
+    return render_template("declarations/end_interest.jinja", form=form, interest=interest, failure=failure)
+
+
+@bp.get("/interests/<int:interest_id>/history")
+@role_required(*ANY_ROLE)
+def interest_history(interest_id: int):
+    interest = own_interest(interest_id)
+    return render_template("declarations/history.jinja", interest=interest,
+                           history=interests.history_of(db(), interest.id), labels=interests.FIELD_LABELS)
+
+
+def _return_view(kind: str):
+    form = ReturnForm()
+    if request.method == "GET":
+        form.as_of.process(None, date.today())
+    failure = None
+    if form.validate_on_submit():
+        s = db()
+        try:
+            returns.make_return(s, current_user.id, kind, form.as_of.data, actor_id=current_user.id)
+        except returns.ReturnError as error:
+            s.rollback()
+            failure = str(error)
+        else:
+            s.commit()
+            flash("Nil return made" if kind == ReturnKind.nil.value else "Annual declaration confirmed", "success")
+            return redirect(url_for(".index"))
+    return render_template("declarations/return.jinja", form=form, kind=kind, failure=failure)
+
+
+@bp.route("/nil-return", methods=["GET", "POST"])
+@role_required(*ANY_ROLE)
+def nil_return():
+    return _return_view(ReturnKind.nil.value)
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+@role_required(*ANY_ROLE)
+def confirm():
+    return _return_view(ReturnKind.annual.value)
+
+
+@bp.route("/gifts/new", methods=["GET", "POST"])
+@role_required(*ANY_ROLE)
+def new_gift():
+    form = GiftForm()
+    policy = gift_policy()
+    s = db()
+    failure, assessment = None, None
+    if form.validate_on_submit():
+        value_pence = int((form.value.data * 100).to_integral_value())
+        try:
+            gifts.record_offer(
+                s, current_user.id, kind=form.kind.data, donor=form.donor.data, value_pence=value_pence,
+                offered_on=form.offered_on.data, description=form.description.data, outcome=form.outcome.data,
+                donor_is_supplier=form.donor_is_supplier.data, cash_or_voucher=form.cash_or_voucher.data,
+                on_behalf_of_organisation=form.on_behalf_of_organisation.data,
+                senior_approval=form.senior_approval.data, actor_id=current_user.id, policy=policy)
+        except gifts.GiftError as error:
+            s.rollback()
+            failure = str(error)
+        else:
+            s.commit()
+            flash("Gift or hospitality recorded", "success")
+            return redirect(url_for(".index"))
+    if form.value.data is not None and form.kind.data:
+        value_pence = int((form.value.data * 100).to_integral_value())
+        earlier = gifts.earlier_from_donor(s, current_user.id, form.donor.data or "", form.offered_on.data or date.today(), policy)
+        assessment = gifts.assess(form.kind.data, value_pence, donor_is_supplier=form.donor_is_supplier.data,
+                                  cash_or_voucher=form.cash_or_voucher.data, earlier_from_donor_pence=earlier,
+                                  policy=policy)
+    donor_totals = _donor_totals(s, policy)
+    return render_template("declarations/gift_form.jinja", form=form, failure=failure, assessment=assessment,
+                           policy_json=json.dumps(policy.as_dict()), donor_totals_json=json.dumps(donor_totals))
+
+
+def _donor_totals(s, policy) -> dict[str, int]:
+    """Accepted gifts per donor in the repeat window, so the page can add them up as the member types."""
+    totals: dict[str, int] = {}
+    since = date.fromordinal(date.today().toordinal() - policy.repeat_window_days)
+    for offer in s.exec(select(GiftOrHospitality).where(GiftOrHospitality.person_id == current_user.id,
+                                                        GiftOrHospitality.kind == "gift",
+                                                        GiftOrHospitality.outcome == "accepted",
+                                                        GiftOrHospitality.offered_on >= since)):
+        key = offer.donor.strip().lower()
+        totals[key] = totals.get(key, 0) + offer.value_pence
+    return totals
+
+
+directory_bp = Blueprint("directory", __name__, url_prefix="/directory")
+
+
+@directory_bp.get("/search")
+@login_required
+def search():
+    """Type-ahead for the organisation field (any signed-in person)."""
+    found = directory.search_organisations(db(), request.args.get("q", ""))
+    return jsonify([{"id": o.id, "label": directory.label(o), "kind": o.kind} for o in found])

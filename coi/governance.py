@@ -1,0 +1,153 @@
+"""The governance lead's pages: timeliness dashboard, review of declarations, breaches, publication."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlmodel import func, or_, select
+
+from coi.auth import role_required
+from coi.database import db
+from coi.forms import BreachForm, ConfirmForm, ReviewForm
+from registry.models import Breach, Interest, Organisation, Person, RegisterSnapshot
+from registry.services import breaches, interests, publication, timeliness
+
+bp = Blueprint("governance", __name__, url_prefix="/governance")
+PAGE_SIZE = 50
+
+
+@bp.get("/")
+@role_required("governance")
+def index():
+    s = db()
+    committees = timeliness.by_committee(s)
+    latest = publication.latest_snapshot(s)
+    open_breaches = s.exec(select(func.count()).select_from(Breach).where(Breach.status != "closed")).one()
+    return render_template("governance/index.jinja", committees=committees, latest=latest,
+                           open_breaches=open_breaches, states=timeliness)
+
+
+@bp.get("/interests")
+@role_required("governance")
+def review_list():
+    s = db()
+    name = request.args.get("name", "").strip()[:100]
+    show = request.args.get("show", "current")
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    query = select(Interest, Person).join(Person, Person.id == Interest.person_id)
+    if name:
+        query = query.where(func.lower(Person.full_name).like(f"%{name.lower()}%"))
+    if show == "current":
+        query = query.where(or_(Interest.date_to.is_(None), Interest.date_to >= date.today()))
+    elif show == "withheld":
+        query = query.where(Interest.publish == False)  # noqa: E712
+    elif show == "no-mitigation":
+        query = query.where(Interest.mitigation == "", or_(Interest.date_to.is_(None), Interest.date_to >= date.today()))
+    total = s.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = s.exec(query.order_by(Person.full_name, Interest.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return render_template("governance/review_list.jinja", rows=rows, name=name, show=show, page=page, total=total,
+                           pages=max(1, -(-total // PAGE_SIZE)))
+
+
+@bp.route("/interests/<int:interest_id>", methods=["GET", "POST"])
+@role_required("governance")
+def review(interest_id: int):
+    s = db()
+    interest = s.get(Interest, interest_id)
+    if interest is None:
+        abort(404)
+    person = s.get(Person, interest.person_id)
+    form = ReviewForm()
+    if request.method == "GET":
+        form.mitigation.data = interest.mitigation
+        form.publish.data = "yes" if interest.publish else "no"
+        form.withheld_reason.data = interest.withheld_reason
+        form.version.data = str(interest.version)
+    failure = None
+    if form.validate_on_submit():
+        publish = form.publish.data == "yes"
+        try:
+            interests.update_interest(s, interest, expected_version=int(form.version.data or 0), actor_id=current_user.id,
+                                      change="reviewed", mitigation=form.mitigation.data.strip(), publish=publish,
+                                      withheld_reason="" if publish else form.withheld_reason.data.strip())
+        except interests.InterestError as error:
+            s.rollback()
+            failure = str(error)
+        else:
+            s.commit()
+            flash("Review saved", "success")
+            return redirect(url_for(".review_list"))
+    org = s.get(Organisation, interest.organisation_id) if interest.organisation_id else None
+    return render_template("governance/review.jinja", form=form, interest=interest, person=person, org=org,
+                           failure=failure, history=interests.history_of(s, interest.id), labels=interests.FIELD_LABELS)
+
+
+@bp.route("/publish", methods=["GET", "POST"])
+@role_required("governance")
+def publish():
+    s = db()
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        snapshot = publication.publish(s, current_user.id)
+        s.commit()
+        flash(f"Register published: {len(snapshot.rows)} entries, {snapshot.withheld_count} withheld", "success")
+        return redirect(url_for(".publish"))
+    rows, gifts, withheld = publication.register_rows(s, date.today())
+    return render_template("governance/publish.jinja", form=form, preview_count=len(rows), gift_count=len(gifts),
+                           withheld=withheld, snapshots=publication.list_snapshots(s))
+
+
+@bp.get("/breaches")
+@role_required("governance")
+def breach_list():
+    items = db().exec(select(Breach).order_by(Breach.occurred_on.desc(), Breach.id.desc())).all()
+    return render_template("governance/breaches.jinja", breaches=items)
+
+
+@bp.route("/breaches/new", methods=["GET", "POST"])
+@role_required("governance")
+def new_breach():
+    form = BreachForm()
+    failure = None
+    if form.validate_on_submit():
+        s = db()
+        try:
+            breaches.record_breach(s, occurred_on=form.occurred_on.data, what_happened=form.what_happened.data,
+                                   action_taken=form.action_taken.data, public_summary=form.public_summary.data,
+                                   status=form.status.data, actor_id=current_user.id)
+        except breaches.BreachError as error:
+            s.rollback()
+            failure = str(error)
+        else:
+            s.commit()
+            flash("Breach recorded", "success")
+            return redirect(url_for(".breach_list"))
+    return render_template("governance/breach_form.jinja", form=form, breach=None, failure=failure)
+
+
+@bp.route("/breaches/<int:breach_id>", methods=["GET", "POST"])
+@role_required("governance")
+def edit_breach(breach_id: int):
+    s = db()
+    breach = s.get(Breach, breach_id)
+    if breach is None:
+        abort(404)
+    form = BreachForm(obj=breach) if request.method == "GET" else BreachForm()
+    if request.method == "GET":
+        form.version.data = str(breach.version)
+    failure = None
+    if form.validate_on_submit():
+        try:
+            breaches.update_breach(s, breach, expected_version=int(form.version.data or 0), actor_id=current_user.id,
+                                   occurred_on=form.occurred_on.data, what_happened=form.what_happened.data,
+                                   action_taken=form.action_taken.data, public_summary=form.public_summary.data,
+                                   status=form.status.data)
+        except breaches.BreachError as error:
+            s.rollback()
+            failure = str(error)
+        else:
+            s.commit()
+            flash("Breach updated", "success")
+            return redirect(url_for(".breach_list"))
+    return render_template("governance/breach_form.jinja", form=form, breach=breach, failure=failure)

@@ -1,0 +1,75 @@
+"""What the public sees, without signing in: the latest published register and breach summaries."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from coi.database import db
+from registry.models import InterestType, RegisterSnapshot
+from registry.services import breaches, publication
+
+bp = Blueprint("public", __name__)
+PAGE_SIZE = 50
+
+
+def _filter_from_request() -> publication.RegisterFilter:
+    args = request.args
+    return publication.RegisterFilter(name=args.get("name", "").strip()[:100],
+                                      committee=args.get("committee", "").strip()[:200],
+                                      organisation=args.get("organisation", "").strip()[:200],
+                                      interest_type=args.get("type", "").strip()[:40])
+
+
+def _snapshot(snapshot_id: int | None) -> RegisterSnapshot | None:
+    s = db()
+    if snapshot_id is None:
+        return publication.latest_snapshot(s)
+    snapshot = s.get(RegisterSnapshot, snapshot_id)
+    if snapshot is None:
+        abort(404)
+    return snapshot
+
+
+@bp.get("/register")
+@bp.get("/register/snapshots/<int:snapshot_id>")
+def register(snapshot_id: int | None = None):
+    snapshot = _snapshot(snapshot_id)
+    chosen = _filter_from_request()
+    rows = publication.filter_rows(snapshot.rows, chosen) if snapshot else []
+    committees = sorted({c for r in snapshot.rows for c in r["committees"].split("; ") if c}) if snapshot else []
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    return render_template("public/register.jinja", snapshot=snapshot, rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
+                           total=len(rows), page=page, pages=pages, chosen=chosen, committees=committees,
+                           types=[t.value for t in InterestType], snapshots=publication.list_snapshots(db()),
+                           latest=snapshot_id is None)
+
+
+def _download(snapshot_id: int | None, fmt: str):
+    snapshot = _snapshot(snapshot_id)
+    if snapshot is None:
+        abort(404)
+    rows = publication.filter_rows(snapshot.rows, _filter_from_request())
+    name = f"register-of-interests-{snapshot.as_of.isoformat()}"
+    if fmt == "csv":
+        return Response(publication.export_csv(snapshot, rows), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(publication.export_xlsx(snapshot, rows),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+@bp.get("/register.csv")
+@bp.get("/register/snapshots/<int:snapshot_id>.csv")
+def register_csv(snapshot_id: int | None = None):
+    return _download(snapshot_id, "csv")
+
+
+@bp.get("/register.xlsx")
+@bp.get("/register/snapshots/<int:snapshot_id>.xlsx")
+def register_xlsx(snapshot_id: int | None = None):
+    return _download(snapshot_id, "xlsx")
+
+
+@bp.get("/breaches")
+def breach_summaries():
+    return render_template("public/breaches.jinja", breaches=breaches.public_breaches(db()))
