@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -23,6 +24,14 @@ def templates_dir() -> Path:
 def default_assets_dir() -> Path:
     """Where the set-up puts the compiled NHS.UK frontend (fetched with npm, never committed)."""
     return CHECKOUT_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:…>` in routes, limited to what an INTEGER column can hold."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -85,6 +94,8 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(instance)
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.config["REMEMBER_COOKIE_SECURE"] = True
+
+    app.url_map.converters["int"] = DatabaseIntConverter  # ids beyond a database integer are a 404, not a 500
 
     app.jinja_options = {
         "undefined": ChainableUndefined,  # nhsuk-frontend-jinja macros read chained optional parameters

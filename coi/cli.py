@@ -116,6 +116,59 @@ def import_directory_command(epraccur: Path, pcn_map: Path | None) -> None:
         click.echo(f"  … and {len(summary.problems) - 200} more", err=True)
 
 
+@cli.command("remind")
+@click.option("--send", is_flag=True, help="Send the emails (without it, only list who would get one).")
+@with_appcontext
+def remind(send: bool) -> None:
+    """Email everyone whose annual declaration is overdue (dry run unless --send)."""
+    from coi.mail import MailError, build_message, send_all
+    from registry.db import session_scope
+    from registry.services.reminders import overdue_reminders, record_sent
+
+    cfg = current_app.config
+    with session_scope(_engine()) as session:
+        reminders, no_email = overdue_reminders(session, cfg.get("SERVICE_URL", "http://127.0.0.1:5000"),
+                                                cfg["ORGANISATION_NAME"])
+        for name in no_email:
+            click.echo(f"No email address for {name}: remind them another way.", err=True)
+        if not reminders:
+            click.echo("Nobody is overdue.")
+            return
+        if not send:
+            for r in reminders:
+                click.echo(f"Would email {r.to}: {r.subject}")
+            click.echo(f"Dry run: {len(reminders)} reminders not sent. Add --send to send them.")
+            return
+        sender = cfg.get("MAIL_FROM") or f"governance@{cfg.get('MAIL_DOMAIN', 'localhost')}"
+        try:
+            sent = send_all(cfg, (build_message(sender, r.to, r.subject, r.body) for r in reminders))
+        except MailError as error:
+            raise click.ClickException(str(error))
+        record_sent(session, reminders)
+        click.echo(f"Sent {sent} reminders.")
+
+
+@cli.command("purge")
+@click.option("--apply", "apply_", is_flag=True, help="Remove the records (without it, only list them).")
+@with_appcontext
+def purge(apply_: bool) -> None:
+    """Remove records that ended more than 6 years ago (dry run unless --apply)."""
+    from registry.db import session_scope
+    from registry.services.retention import apply_purge, plan_purge
+
+    with session_scope(_engine()) as session:
+        plan = plan_purge(session)
+        for line in plan.lines():
+            click.echo(line)
+        if plan.empty:
+            return
+        if not apply_:
+            click.echo("Dry run: nothing removed. Add --apply to remove these records.")
+            return
+        apply_purge(session, plan)
+        click.echo("Removed. An audit event lists every record removed.")
+
+
 @cli.command("screen")
 @click.option("--register", required=True, type=click.Path(dir_okay=False), help="register.csv")
 @click.option("--agenda", required=True, type=click.Path(dir_okay=False), help="agenda.csv")

@@ -51,7 +51,7 @@ def hash_password(password: str) -> str:
 def create_person(
     session: Session,
     *,
-    email: str,
+    email: Optional[str],
     full_name: str,
     password: Optional[str],
     roles: Iterable[str] = (Role.member.value,),
@@ -59,11 +59,16 @@ def create_person(
     decision_maker: bool = True,
     actor_id: Optional[int] = None,
 ) -> Person:
-    email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
-        raise AccountError("Enter an email address in the correct format, like name@example.nhs.uk")
-    if session.exec(select(Person).where(Person.email == email)).first():
-        raise AccountError(f"An account for {email} already exists")
+    if email is not None:  # None: on the register (for example imported) but with no sign-in yet
+        email = normalise_email(email)
+        if "@" not in email or len(email) > 254:
+            raise AccountError("Enter an email address in the correct format, like name@example.nhs.uk")
+        if session.exec(select(Person).where(Person.email == email)).first():
+            raise AccountError(f"An account for {email} already exists")
+    if email is None and password is not None:
+        raise AccountError("A person without an email address cannot have a password")
+    if not full_name.strip():
+        raise AccountError("Enter the person's full name")
     if password is not None:
         problem = password_problem(password)
         if problem:

@@ -1,0 +1,102 @@
+"""The public register: who and what is published, snapshots, exports and formula injection."""
+import csv
+import io
+from datetime import date, timedelta
+
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from coi.database import engine
+from registry.db import session_scope
+from registry.models import Interest
+from registry.services import interests, publication
+from registry.services.accounts import create_person
+from registry.services.returns import make_return
+from tests.conftest import csrf_from
+
+
+def _seed(app):
+    today = date.today()
+    with app.app_context(), session_scope(engine()) as s:
+        gp = create_person(s, email="gp@example.nhs.uk", full_name="Dr Gwen Parry", password=None, position="GP member")
+        staff = create_person(s, email="staff@example.nhs.uk", full_name="Sam Staff", password=None, decision_maker=False)
+        lay = create_person(s, email="lay@example.nhs.uk", full_name="Lay Member", password=None)
+        add = lambda p, d, **kw: interests.declare_interest(s, p.id, actor_id=p.id, interest_type="financial",  # noqa: E731
+                                                            description=d, date_from=date(2019, 1, 1), **kw)
+        add(gp, "Partner, Canbury Medical Centre")
+        add(gp, "Ended five months ago", date_to=today - timedelta(days=150))
+        add(gp, "Ended eight months ago", date_to=today - timedelta(days=240))
+        add(gp, "=HYPERLINK(\"http://evil.example\",\"click\")")
+        add(gp, "Spouse's role", publish=False, withheld_reason="Safety of a family member")
+        add(staff, "Not a decision maker's interest")
+        make_return(s, lay.id, "nil", today, actor_id=lay.id)
+
+
+def test_rows_follow_the_publication_rules(app):
+    _seed(app)
+    with app.app_context(), session_scope(engine()) as s:
+        rows, gifts, withheld = publication.register_rows(s, date.today())
+    descriptions = {r["description"] for r in rows}
+    assert "Partner, Canbury Medical Centre" in descriptions
+    assert "Ended five months ago" in descriptions  # within the 6-month tail
+    assert "Ended eight months ago" not in descriptions
+    assert "Not a decision maker's interest" not in descriptions
+    assert "Spouse's role" not in descriptions and withheld == 1
+    assert "Nil return: no interests declared" in descriptions
+
+
+def test_public_sees_the_published_snapshot_not_live_edits(app, client):
+    _seed(app)
+    assert "has not been published yet" in client.get("/register").get_data(as_text=True)
+    with app.app_context(), session_scope(engine()) as s:
+        publication.publish(s, None)
+        interest = s.exec(select(Interest).where(Interest.description == "Partner, Canbury Medical Centre")).one()
+        interests.update_interest(s, interest, expected_version=1, actor_id=None, description="Edited after publishing")
+    page = client.get("/register").get_data(as_text=True)
+    assert "Partner, Canbury Medical Centre" in page and "Edited after publishing" not in page
+    assert "withheld" in page
+    with app.app_context(), session_scope(engine()) as s:
+        second = publication.publish(s, None)
+    assert "Edited after publishing" in client.get("/register").get_data(as_text=True)
+    first_id = second.id - 1
+    assert "Partner, Canbury Medical Centre" in client.get(f"/register/snapshots/{first_id}").get_data(as_text=True)
+    assert client.get(f"/register/snapshots/{first_id}.csv").status_code == 200
+
+
+def test_search_and_filter(app, client):
+    _seed(app)
+    with app.app_context(), session_scope(engine()) as s:
+        publication.publish(s, None)
+    page = client.get("/register?name=lay").get_data(as_text=True)
+    assert "Lay Member" in page and "Dr Gwen Parry" not in page
+    page = client.get("/register?organisation=canbury").get_data(as_text=True)
+    assert "Partner, Canbury Medical Centre" in page and "Lay Member" not in page
+    page = client.get("/register?type=financial").get_data(as_text=True)
+    assert "Lay Member" not in page
+
+
+def test_exports_carry_the_date_and_never_formulas(app, client):
+    _seed(app)
+    with app.app_context(), session_scope(engine()) as s:
+        publication.publish(s, None)
+    text = client.get("/register.csv").get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    header_index = next(i for i, r in enumerate(rows) if r and r[0] == "Publication date")
+    data = rows[header_index + 1:]
+    assert all(r[0] == date.today().isoformat() for r in data)
+    cells = [c for r in data for c in r]
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    assert any(c.startswith("'=HYPERLINK") for c in cells)
+
+    book = load_workbook(io.BytesIO(client.get("/register.xlsx").get_data()))
+    values = [cell for row in book["Interests"].iter_rows() for cell in row]
+    assert not any(cell.data_type == "f" for cell in values)
+    assert any(str(cell.value).startswith("'=HYPERLINK") for cell in values)
+
+
+def test_governance_publishes_from_the_page(app, signed_in):
+    _seed(app)
+    client, _ = signed_in("governance")
+    token = csrf_from(client.get("/governance/publish").get_data(as_text=True))
+    assert client.post("/governance/publish", data={"csrf_token": token}).status_code == 302
+    assert "Partner, Canbury Medical Centre" in app.test_client().get("/register").get_data(as_text=True)
