@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .normalise import GENERIC, STOP, close, fold
+from .normalise import GENERIC, STOP, close, deletes1, fold
 
 LEGAL = [
     ('community', 'interest', 'company'), ('limited', 'liability', 'partnership'), ('nhs', 'foundation', 'trust'),
@@ -35,6 +35,8 @@ _PRE = [
 ]
 _SEG = re.compile(r'(\|TA\||\(|\)|\[|\]|[,;:|/"]|\s-\s|\.\s)')
 _WORD = re.compile(r'[A-Za-z0-9]+')
+_HASDIGIT = re.compile(r'\d')
+_CODELIKE = re.compile(r'[A-Za-z]{1,2}\d[A-Za-z0-9]{0,4}|\d[A-Za-z]{2}|\d+')
 
 
 @dataclass
@@ -97,12 +99,17 @@ def extract_org_names(text: str) -> list[OrgName]:
             if part not in ('(', ')'):
                 link_next = False if part != '|TA|' else link_next
             continue
-        words = _WORD.findall(part)
+        words = [w for w in _WORD.findall(part)]
         # split the segment at declaration / role vocabulary
         runs, cur = [], []
         all_lower = not any(w[0].isupper() for w in words)
         for w in words:
             lw = w.lower()
+            if _CODELIKE.fullmatch(w) and not (cur and w.isdigit()):
+                if cur:
+                    runs.append(cur)
+                cur = []
+                continue
             lower_break = (not all_lower and w[0].islower() and lw not in JOIN and lw not in LEGAL_WORDS)
             if lower_break or (lw in STOP and lw not in JOIN and lw not in GENERIC):
                 if cur:
@@ -181,7 +188,7 @@ def _subseq(short: str, long_: str) -> bool:
 def _tok_eq(a: str, b: str) -> bool:
     if a == b:
         return True
-    if a in GENERIC or b in GENERIC or a in JOIN or b in JOIN:
+    if a in GENERIC or b in GENERIC or a in JOIN or b in JOIN or _HASDIGIT.search(a) or _HASDIGIT.search(b):
         return False
     return close(a, b) is not None
 
@@ -224,19 +231,18 @@ def names_match(a: OrgName, b: OrgName) -> str | None:
 
 
 def index_keys(org: OrgName) -> set:
-    d = [t for t in org.tokens if t not in GENERIC and t not in JOIN]
-    if d:
-        return set(d)
-    return {''.join(t for t in org.tokens if t not in JOIN)}
+    toks = [t for t in org.tokens if t not in JOIN]
+    keys = {''.join(toks)}
+    for t in toks:
+        if t not in GENERIC:
+            keys.add(t)
+            if len(t) >= 5 and not _HASDIGIT.search(t):
+                keys |= {'~' + k for k in deletes1(t)}
+    return keys
 
 
 def lookup_keys(org: OrgName) -> set:
-    keys = index_keys(org)
-    toks = [t for t in org.tokens if t not in JOIN]
-    for i in range(len(toks)):
-        for j in range(i + 2, min(len(toks), i + 5) + 1):
-            keys.add(''.join(toks[i:j]))
-    return keys
+    return index_keys(org)
 
 
 @dataclass
@@ -248,7 +254,12 @@ class CompanyIndex:
     def add(self, payload, org: OrgName):
         i = len(self.names)
         self.names.append((payload, org))
-        for k in index_keys(org):
+        toks = [t for t in org.tokens if t not in JOIN]
+        keys = index_keys(org)
+        for a in range(len(toks)):            # joined windows: "G Doc" is found from "GDoc"
+            for b in range(a + 2, min(len(toks), a + 5) + 1):
+                keys.add(''.join(toks[a:b]))
+        for k in keys:
             self.by_key.setdefault(k, []).append(i)
 
     def candidates(self, org: OrgName):

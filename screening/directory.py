@@ -92,6 +92,8 @@ class Directory:
         self.by_commissioner: dict[str, set] = defaultdict(set)
         self.by_map_commissioner: dict[str, set] = defaultdict(set)
         self.town_vocab: set = set()
+        self._seen_joined: set = set()
+        self._lookup_cache: dict = {}
         for r in practices:
             if r.prescribing_setting not in ('4', '') and not r.code.startswith('Y') and r.code in self.practices:
                 continue
@@ -137,16 +139,16 @@ class Directory:
         joined = ''.join(core)
         a = Alias(len(self.aliases), kind, tuple(core), joined, tuple(sorted(targets)), label, tuple(full))
         self.aliases.append(a)
-        keys = set(core)
-        keys.add(joined)
-        for k in keys:
-            self.token_index[k].add(a.id)
-            if len(k) >= 5:
-                for d in deletes1(k):
-                    self.fuzzy_index[d].add(k)
-            ok = ocr_key(k)
-            if ok != k:
-                self.token_index[ok].add(a.id)
+        self.token_index[joined].add(a.id)
+        if joined not in self._seen_joined:
+            self._seen_joined.add(joined)
+            if len(joined) >= 5:
+                for d in deletes1(joined):
+                    self.fuzzy_index[d].add(joined)
+            else:
+                ok = ocr_key(joined)
+                if ok != joined:
+                    self.fuzzy_index[ok].add(joined)
 
     def _build(self):
         by_building = defaultdict(set)
@@ -219,16 +221,26 @@ class Directory:
                 area['label'] = re.sub(r'\s+', ' ', n).strip(' ,')
 
     # ------------------------------------------------------------------ queries
-    def lookup_token(self, w: str, fuzzy: bool = True) -> set:
-        ids = set(self.token_index.get(w, ()))
-        ok = ocr_key(w)
-        if ok != w:
-            ids |= self.token_index.get(ok, set())
-        if fuzzy and len(w) >= 5 and w not in GENERIC:
-            for d in deletes1(w):
-                for k in self.fuzzy_index.get(d, ()):
-                    ids |= self.token_index[k]
-        return ids
+    def lookup_joined(self, key: str) -> dict:
+        """Aliases whose joined core is ``key`` or within one edit of it (delete-1 keys, raw and OCR forms):
+        {alias id: joined key}."""
+        hit = self._lookup_cache.get(key)
+        if hit is not None:
+            return hit
+        keys = set()
+        if key in self.token_index:
+            keys.add(key)
+        probes = deletes1(key) if len(key) >= 5 else {ocr_key(key)}
+        for d in probes:
+            keys |= self.fuzzy_index.get(d, set())
+        out = {}
+        for k in keys:
+            for aid in self.token_index[k]:
+                out[aid] = k
+        if len(self._lookup_cache) > 200_000:
+            self._lookup_cache.clear()
+        self._lookup_cache[key] = out
+        return out
 
     def area_practices(self, area_code: str) -> set:
         s = self.by_commissioner.get(area_code)

@@ -387,6 +387,7 @@ def _candidate(item_id: str, title: str, weight: int, line: str) -> _Entry:
 def _select_candidates(entries: list[_Entry]) -> None:
     """Keep the heaviest run of candidates whose ids increase; the rest become text."""
     # A number alone takes the following text line as its title, else it is dropped.
+    merged: list[_Entry] = []
     i = 0
     while i < len(entries):
         e = entries[i]
@@ -395,10 +396,12 @@ def _select_candidates(entries: list[_Entry]) -> None:
             if nxt is not None and nxt.kind == "text" and not nxt.heading:
                 e.title, e.description = _split_title(nxt.text, "")
                 e.text = _join(e.text, nxt.text)
-                del entries[i + 1]
+                i += 1
             else:
                 e.kind, e.text = "drop", ""
+        merged.append(e)
         i += 1
+    entries[:] = merged
 
     cand = [(i, _id_key(e.item_id), e.weight) for i, e in enumerate(entries) if e.kind == "candidate"]
     if not cand:
@@ -464,14 +467,15 @@ def _assemble(entries: list[_Entry]) -> list[ParsedItem]:
     entries = [e for e in entries if e.kind != "drop"]
     entries = _unmask_clock_times(entries)
     _select_candidates(entries)
-    items: list[list[str]] = []  # [id, title, description]
+    items: list[tuple[str, str, list[str]]] = []  # (id, title, description parts)
     numbered = any(e.kind in ("item", "candidate") for e in entries)
     if numbered:
         for e in entries:
             if e.kind in ("item", "candidate"):
-                items.append([e.item_id, e.title, e.description])
-            elif items and not e.heading and not _is_section_heading(e.text) and not _PAGE_NUMBER.match(e.text):
-                items[-1][2] = _join(items[-1][2], e.text)
+                items.append((e.item_id, e.title, [e.description]))
+            elif items and e.text and not e.heading and not _is_section_heading(e.text) \
+                    and not _PAGE_NUMBER.match(e.text):
+                items[-1][2].append(e.text)
         return _finish(items)
 
     # Unnumbered: every line is an item, with preamble skipped.
@@ -486,13 +490,13 @@ def _assemble(entries: list[_Entry]) -> list[ParsedItem]:
         if _is_preamble(line) and not items:
             continue
         if items and (e.indented or line[:1].islower()):
-            items[-1][2] = _join(items[-1][2], line)
+            items[-1][2].append(line)
             continue
         if _is_section_heading(line) and len(line.split()) <= 6:
             continue
         title, description = _split_title(_strip_times(line), "")
         if title:
-            items.append([str(len(items) + 1), title, description])
+            items.append((str(len(items) + 1), title, [description]))
     return _finish(items)
 
 
@@ -509,10 +513,10 @@ def _is_section_heading(line: str) -> bool:
     return bool(_SECTION_HEADING.match(line)) and len(line.split()) <= 10
 
 
-def _finish(items: list[list[str]]) -> list[ParsedItem]:
+def _finish(items: list[tuple[str, str, list[str]]]) -> list[ParsedItem]:
     out = []
-    for item_id, title, description in items:
-        title, description = _clean(title), _clean(description)
+    for item_id, title, parts in items:
+        title, description = _clean(title), _clean(" ".join(parts))
         if not title and description:
             title, description = description, ""
         if title:

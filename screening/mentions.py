@@ -115,60 +115,35 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
         is_trust_ctx = 'trust' in tail or 'foundation' in tail
         has_type = any(w in TYPE_WORDS for w in tail)
         words = [t for t in run if t.text != 'and']
-        cand_ids = set()
         n = len(words)
-        for i in range(n):
-            for j in range(i + 1, min(n, i + 3) + 1):
-                key = ''.join(t.text for t in words[i:j])
-                cand_ids |= d.lookup_token(key, fuzzy=(j - i == 1) or True)
-        if not cand_ids:
-            continue
         segs = _segments(run)
+        seg_spans = {(seg[0].pos, seg[-1].pos) for seg in segs}
         best = {}
-        for aid in cand_ids:
-            a = d.aliases[aid]
-            if a.kind == 'area':
-                continue
-            if a.kind == 'pcn' and not is_pcn_ctx:
-                continue
-            if a.kind in ('name', 'site') and (is_pcn_ctx or is_trust_ctx):
-                continue
-            single = len(a.core) == 1
-            hit = None
-            for seg in segs:
-                # whole segment
-                key = ''.join(t.text for t in seg)
-                dd = close(key, a.joined)
-                if dd is not None:
-                    hit = (dd, seg[0].pos, seg[-1].pos, seg is segs[0] or seg[-1] is words[-1])
-                    break
-            if hit is None and len(a.core) >= 2:
-                k = len(a.core)
-                for L in (k, k - 1, k + 1):
-                    if L < 1 or L > n:
+        for i in range(n):
+            for j in range(i + 1, min(n, i + 5) + 1):
+                w = words[i:j]
+                key = ''.join(t.text for t in w)
+                for aid in d.lookup_joined(key):
+                    a = d.aliases[aid]
+                    if a.kind == 'area':
                         continue
-                    for i in range(0, n - L + 1):
-                        w = words[i:i + L]
-                        dd = close(''.join(t.text for t in w), a.joined)
-                        if dd is not None and (dd == 0 or len(a.joined) >= 9):
-                            hit = (dd, w[0].pos, w[-1].pos, w[-1] is words[-1])
-                            break
-                    if hit:
-                        break
-            if hit is None:
-                continue
-            dd, s, e, at_end = hit
-            if a.kind in ('name', 'site') and single and not (has_type and at_end):
-                # a one-word name must be followed by a type word ("Forest Surgery", not "Forest Heath")
-                continue
-            if a.kind == 'pcn' and not at_end:
-                continue
-            how = {'name': 'name', 'site': 'building', 'pcn': 'PCN name'}[a.kind]
-            if dd:
-                how += ' (typo)' if dd > 0 else ''
-            cur = best.get((a.kind == 'pcn', s, e))
-            rec = (dd, a)
-            best.setdefault((a.kind == 'pcn', s, e), []).append(rec)
+                    if a.kind == 'pcn' and not is_pcn_ctx:
+                        continue
+                    if a.kind in ('name', 'site') and (is_pcn_ctx or is_trust_ctx):
+                        continue
+                    dd = close(key, a.joined)
+                    if dd is None:
+                        continue
+                    whole = (w[0].pos, w[-1].pos) in seg_spans
+                    at_end = w[-1] is words[-1]
+                    if not whole:
+                        if len(a.core) < 2 or not (dd == 0 or len(a.joined) >= 9):
+                            continue
+                    if a.kind in ('name', 'site') and len(a.core) == 1 and not (has_type and at_end):
+                        continue  # a one-word name must be followed by a type word ("Forest Surgery")
+                    if a.kind == 'pcn' and not at_end:
+                        continue
+                    best.setdefault((a.kind == 'pcn', w[0].pos, w[-1].pos), []).append((dd, a))
         if not best:
             continue
         # merge hits on this run into one mention per kind; keep only the closest matches
