@@ -97,6 +97,7 @@ __all__ = [
     "MAX_COMPRESSION_RATIO",
     "MAX_PDF_PAGES",
     "MAX_EXTRACTED_CHARS",
+    "MAX_LINES",
 ]
 
 MAX_ZIP_ENTRIES = 1000
@@ -104,6 +105,7 @@ MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 100  # only checked for parts over 1 MB expanded
 MAX_PDF_PAGES = 200
 MAX_EXTRACTED_CHARS = 2_000_000
+MAX_LINES = 20_000  # non-blank lines, table rows or paragraphs; real agendas have a few hundred
 
 SUPPORTED = ".docx, .pdf, .csv or .txt"
 
@@ -152,6 +154,7 @@ def read_agenda_document(filename: str, data: bytes, max_bytes: int = 10 * 1024 
             raise DocumentError(
                 f"The file '{name}' is named {ext} but is not a text file: it {_KIND_DESCRIPTION[kind]}.")
         text = _decode_text(name, data)
+        _check_lines(name, text)
         items = _read_csv(name, text) if ext == ".csv" else parse_agenda_text(text)
         hint = "" if ext == ".csv" else " Put one agenda item on each line, for example \"1 Welcome and apologies\"."
     elif ext == ".docx":
@@ -180,6 +183,16 @@ def read_agenda_document(filename: str, data: bytes, max_bytes: int = 10 * 1024 
     if not items:
         raise DocumentError(f"No agenda items were found in '{name}'.{hint}")
     return items
+
+
+def _too_long(name: str) -> DocumentError:
+    return DocumentError(
+        f"The file '{name}' has more than {MAX_LINES:,} lines, far more than an agenda; upload the agenda only.")
+
+
+def _check_lines(name: str, text: str) -> None:
+    if text.count("\n") > MAX_LINES and sum(1 for ln in text.splitlines() if ln.strip()) > MAX_LINES:
+        raise _too_long(name)
 
 
 # ---------------------------------------------------------------------------
@@ -351,8 +364,13 @@ def _join(*parts: str) -> str:
 
 
 def _strip_times(text: str) -> str:
-    text = _TIME_LEAD.sub("", text, count=1)
-    return _TIME_TAIL.sub("", text).strip()
+    m = _TIME_LEAD.match(text)
+    if m:
+        text = text[m.end():]
+    tail = _TIME_TAIL.search(text[-40:])
+    if tail:
+        text = text[: len(text) - 40 + tail.start()] if len(text) > 40 else text[: tail.start()]
+    return text.strip()
 
 
 def _line_entry(raw: str, indented: bool | None = None, heading: bool = False) -> _Entry | None:
@@ -644,14 +662,21 @@ def _read_docx(name: str, data: bytes) -> list[ParsedItem]:
         from docx.text.paragraph import Paragraph
 
         document = docx.Document(io.BytesIO(data))
+        if len(document.element.body) > MAX_LINES:
+            raise _too_long(name)
         numbering = _WordNumbering(document)
         entries: list[_Entry] = []
         for block in document.iter_inner_content():
+            if len(entries) > MAX_LINES:
+                raise _too_long(name)
             if isinstance(block, Paragraph):
                 entry = _paragraph_entry(block, numbering)
                 if entry is not None:
                     entries.append(entry)
             elif isinstance(block, Table):
+                cells = sum(len(tr.tc_lst) for tr in block._tbl.tr_lst)
+                if len(block._tbl.tr_lst) > MAX_LINES or cells > 10 * MAX_LINES:
+                    raise _too_long(name)
                 entries.extend(_table_entries(block, numbering))
     except DocumentError:
         raise
@@ -700,20 +725,14 @@ def _paragraph_entry(paragraph, numbering: "_WordNumbering") -> _Entry | None:
     lines = [x for x in lines if x]
     if not lines:
         return None
-    style_name = ""
-    try:
-        style_name = paragraph.style.name if paragraph.style is not None else ""
-    except Exception:
-        style_name = ""
+    ppr = paragraph._p.find(_w("pPr"))
+    style_name = numbering.style_name(_val(ppr, "pStyle"))
     if label is not None:
         title, description = _split_title(_strip_times(lines[0]), " ".join(lines[1:]))
         return _Entry("item", text=" ".join(lines), item_id=label, title=title, description=description)
-    indent = False
-    try:
-        left = paragraph.paragraph_format.left_indent
-        indent = bool(left and left > 0) or is_bullet
-    except Exception:
-        indent = is_bullet
+    ind = ppr.find(_w("ind")) if ppr is not None else None
+    left = ind.get(_w("left")) or ind.get(_w("start")) if ind is not None else None
+    indent = _int(left, 0) > 0
     if is_bullet:
         return _Entry("text", text=" ".join(lines), indented=True)
     entry = _line_entry(lines[0], indented=indent, heading=bool(_HEADING_STYLE.match(style_name or "")))
@@ -776,6 +795,7 @@ class _WordNumbering:
         self.abstract: dict[str, dict[int, _Level]] = {}
         self.nums: dict[str, tuple[str, dict[int, int], dict[int, _Level]]] = {}
         self.styles: dict[str, tuple[str | None, str | None, str | None]] = {}  # id -> (numId, ilvl, basedOn)
+        self.names: dict[str, str] = {}
         self.default_style: str | None = None
         self.counters: dict[str, list[int | None]] = {}
         self.started: set[str] = set()
@@ -795,6 +815,7 @@ class _WordNumbering:
                 ppr = style.find(_w("pPr"))
                 numpr = ppr.find(_w("numPr")) if ppr is not None else None
                 self.styles[sid] = (_val(numpr, "numId"), _val(numpr, "ilvl"), _val(style, "basedOn"))
+                self.names[sid] = _val(style, "name") or sid or ""
                 if style.get(_w("default")) in ("1", "true"):
                     self.default_style = sid
         if root is None:
@@ -815,7 +836,7 @@ class _WordNumbering:
                 ilvl = _int(ov.get(_w("ilvl")), 0)
                 so = _val(ov, "startOverride")
                 if so is not None:
-                    starts[ilvl] = _int(so, 1)
+                    starts[ilvl] = max(0, min(_int(so, 1), 10_000))
                 lvl = ov.find(_w("lvl"))
                 if lvl is not None:
                     overrides[ilvl] = self._level(lvl)
@@ -827,12 +848,16 @@ class _WordNumbering:
             if target and self.abstract.get(target) and not self.abstract.get(aid):
                 self.abstract[aid] = self.abstract[target]
 
+    def style_name(self, style_id: str | None) -> str:
+        style_id = style_id or self.default_style
+        return self.names.get(style_id or "", style_id or "")
+
     @staticmethod
     def _level(lvl) -> _Level:
         return _Level(
             fmt=_val(lvl, "numFmt") or "decimal",
             text=_val(lvl, "lvlText") if _val(lvl, "lvlText") is not None else "",
-            start=_int(_val(lvl, "start"), 1),
+            start=max(0, min(_int(_val(lvl, "start"), 1), 10_000)),
             legal=lvl.find(_w("isLgl")) is not None,
             style=_val(lvl, "pStyle"),
         )
@@ -1124,7 +1149,9 @@ def _read_pdf(name: str, data: bytes) -> list[ParsedItem]:
         raise
     except Exception:
         raise DocumentError(damaged) from None
-    return parse_agenda_text("\n".join(_strip_page_furniture(pages)))
+    text = "\n".join(_strip_page_furniture(pages))
+    _check_lines(name, text)
+    return parse_agenda_text(text)
 
 
 def _strip_page_furniture(pages: list[str]) -> Iterator[str]:

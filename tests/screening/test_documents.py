@@ -598,3 +598,22 @@ def test_document_error_is_an_exception_with_message():
     err = DocumentError("The file 'x.pdf' is empty.")
     assert isinstance(err, Exception) and str(err) == err.message == "The file 'x.pdf' is empty."
     _ = copy.copy(err)
+
+
+def test_text_with_absurdly_many_lines_is_refused_quickly():
+    import time
+
+    started = time.monotonic()
+    with pytest.raises(DocumentError, match="more than 20,000 lines"):
+        read_agenda_document("agenda.txt", b"1 A\n" * 2_000_000)
+    assert time.monotonic() - started < 10
+
+
+def test_docx_with_absurdly_many_paragraphs_is_refused():
+    document = docx.Document()
+    body = document.element.body
+    template = document.add_paragraph("1. Welcome")._p
+    for _ in range(20_001):
+        body.append(copy.deepcopy(template))
+    with pytest.raises(DocumentError, match="more than 20,000 lines"):
+        read_agenda_document("agenda.docx", save(document))
