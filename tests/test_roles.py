@@ -16,6 +16,7 @@ ALL = {ANON: 200, MEMBER: 200, CHAIR: 200, GOVERNANCE: 200}
 SIGNED_IN = {ANON: SIGN_IN, MEMBER: 200, CHAIR: 200, GOVERNANCE: 200}
 GOVERNANCE_ONLY = {ANON: SIGN_IN, MEMBER: 403, CHAIR: 403, GOVERNANCE: 200}
 SOMEONE_ELSES = {ANON: SIGN_IN, MEMBER: 404, CHAIR: 404, GOVERNANCE: 404}  # another person's interest
+GOVERNANCE_ONLY_REDIRECT = {ANON: SIGN_IN, MEMBER: 403, CHAIR: 403, GOVERNANCE: 302}  # nothing waiting: back to upload
 
 # (method, path) -> expected status per role. {interest}, {breach}, {snapshot} are filled in by `world`.
 ROUTES = {
@@ -42,6 +43,11 @@ ROUTES = {
     ("GET", "/governance/breaches"): GOVERNANCE_ONLY,
     ("GET", "/governance/breaches/new"): GOVERNANCE_ONLY,
     ("GET", "/governance/breaches/{breach}"): GOVERNANCE_ONLY,
+    ("GET", "/governance/import"): GOVERNANCE_ONLY,
+    ("POST", "/governance/import"): GOVERNANCE_ONLY,  # no file chosen: the form again, with an error
+    ("GET", "/governance/import/preview"): GOVERNANCE_ONLY_REDIRECT,
+    ("POST", "/governance/import/confirm"): GOVERNANCE_ONLY_REDIRECT,
+    ("POST", "/governance/import/cancel"): GOVERNANCE_ONLY_REDIRECT,
     ("GET", "/register"): ALL,
     ("GET", "/register/snapshots/{snapshot}"): ALL,
     ("GET", "/register.csv"): ALL,

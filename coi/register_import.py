@@ -1,0 +1,212 @@
+"""Importing an existing register (CSV or XLSX): upload, preview, then confirm or cancel. Governance leads only.
+
+Between preview and confirm the uploaded bytes wait in the instance folder (instance/imports/<token>.bin); only
+the random token is kept in the (signed) session cookie, and nothing the browser sends back is trusted: the
+file is read again and the plan worked out again on confirm. The file is deleted on confirm or cancel and
+refused once older than an hour (REGISTER_IMPORT_MAX_AGE_SECONDS).
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import Optional
+
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField
+
+from coi.auth import role_required
+from coi.database import db
+from registry.services import register_import as importer
+
+bp = Blueprint("register_import", __name__, url_prefix="/governance")
+SESSION_KEY = "register_import"
+TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+DEFAULT_MAX_AGE_SECONDS = 3600
+
+
+class UploadForm(FlaskForm):
+    register_file = FileField("Upload the register", validators=[FileRequired("Select a CSV or Excel file to import")])
+
+
+class ConfirmImportForm(FlaskForm):
+    """The preview's one form: "Import N rows" posts it to confirm, "Cancel" (formaction) to cancel."""
+
+    plan = HiddenField()  # a digest of what the preview showed: if the register changed since, preview again
+
+
+class CancelImportForm(FlaskForm):
+    pass
+
+
+def _imports_dir() -> Path:
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def _max_age() -> int:
+    return int(current_app.config.get("REGISTER_IMPORT_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS))
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def _sweep() -> None:
+    """Uploads abandoned (never confirmed or cancelled) hold personal data: delete them once expired."""
+    cutoff = time.time() - _max_age()
+    for path in _imports_dir().glob("*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _pending_path() -> Optional[Path]:
+    """The current user's waiting upload (whether or not it has expired), or None."""
+    pending = session.get(SESSION_KEY)
+    if not isinstance(pending, dict) or pending.get("person") != current_user.id:
+        return None
+    token = str(pending.get("token", ""))
+    if not TOKEN.fullmatch(token):
+        return None
+    return _imports_dir() / f"{token}.bin"
+
+
+def _forget_pending() -> None:
+    path = _pending_path()
+    if path is not None:
+        _remove(path)
+    session.pop(SESSION_KEY, None)
+
+
+def _pending() -> Optional[tuple[Path, str]]:
+    """(path, original file name) of a live waiting upload; an expired one is deleted and reported."""
+    path = _pending_path()
+    if path is None:
+        return None
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        session.pop(SESSION_KEY, None)
+        return None
+    if age > _max_age():
+        _forget_pending()
+        flash("The uploaded file was waiting for more than an hour, so it has been deleted. Upload it again.", "info")
+        return None
+    return path, str(session[SESSION_KEY].get("filename", "upload"))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required("governance")
+def upload():
+    form = UploadForm()
+    failure = None
+    if form.validate_on_submit():
+        data = form.register_file.data.read(importer.MAX_FILE_BYTES + 1)
+        filename = form.register_file.data.filename or "upload"
+        try:
+            importer.parse_register(filename, data)
+        except importer.RegisterImportError as error:
+            failure = str(error)
+        else:
+            _forget_pending()
+            _sweep()
+            token = secrets.token_urlsafe(32)
+            path = _imports_dir() / f"{token}.bin"
+            path.write_bytes(data)
+            path.chmod(0o600)
+            session[SESSION_KEY] = {"token": token, "filename": Path(filename.replace("\\", "/")).name[:200],
+                                    "person": current_user.id}
+            return redirect(url_for(".preview"))
+    return render_template("governance/import.jinja", form=form, failure=failure)
+
+
+def _read_pending():
+    pending = _pending()
+    if pending is None:
+        return None, None, None
+    path, filename = pending
+    try:
+        parsed = importer.parse_register(filename, path.read_bytes())
+    except (importer.RegisterImportError, FileNotFoundError):
+        _forget_pending()
+        return None, None, None
+    return path, parsed, importer.plan_import(db(), parsed)
+
+
+@bp.get("/import/preview")
+@role_required("governance")
+def preview():
+    path, parsed, plan = _read_pending()
+    if parsed is None:
+        return redirect(url_for(".upload"))
+    confirm = ConfirmImportForm()
+    confirm.plan.data = plan.digest()
+    return render_template("governance/import_preview.jinja", parsed=parsed, plan=plan, confirm=confirm,
+                           importer=importer)
+
+
+@bp.post("/import/confirm")
+@role_required("governance")
+def confirm():
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        return redirect(url_for(".preview"))
+    pending = _pending()
+    if pending is None:
+        flash("There is no import waiting: it was already imported or cancelled. Upload the file again if needed.",
+              "info")
+        return redirect(url_for(".upload"))
+    path, filename = pending
+    claimed = path.with_suffix(".claimed")
+    try:
+        path.rename(claimed)  # atomic: a second click (or a second tab) finds nothing to import
+    except FileNotFoundError:
+        flash("This import has already been confirmed or cancelled.", "info")
+        return redirect(url_for(".upload"))
+    s = db()
+    try:
+        parsed = importer.parse_register(filename, claimed.read_bytes())
+        plan = importer.plan_import(s, parsed)
+        if plan.digest() != form.plan.data:
+            claimed.rename(path)
+            flash("The register changed after the preview was shown. Check the preview again before importing.",
+                  "info")
+            return redirect(url_for(".preview"))
+        result = importer.apply_import(s, parsed, current_user.id, plan=plan)
+        s.commit()
+    except importer.RegisterImportError as error:  # only if the file could be read at upload but not now
+        s.rollback()
+        _remove(claimed)
+        session.pop(SESSION_KEY, None)
+        flash(f"The file could not be imported: {error}", "info")
+        return redirect(url_for(".upload"))
+    except Exception:
+        s.rollback()
+        if claimed.exists():
+            claimed.rename(path)
+        raise
+    _remove(claimed)
+    session.pop(SESSION_KEY, None)
+    flash(importer.describe(result), "success")
+    return redirect(url_for("governance.review_list", show="all"))
+
+
+@bp.post("/import/cancel")
+@role_required("governance")
+def cancel():
+    form = CancelImportForm()
+    if form.validate_on_submit():
+        _forget_pending()
+        flash("Import cancelled. Nothing was added to the register and the uploaded file was deleted.", "info")
+    return redirect(url_for(".upload"))
