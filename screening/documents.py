@@ -19,7 +19,8 @@ Plain text (:func:`parse_agenda_text`)
     One item per line. Leading numbering is kept as the item id:
     ``4.2 Title``, ``4.2. Title``, ``1.0 Title``, ``Item 6a: Title``,
     ``Item 6a – Title``, ``(6) Title``, ``6) Title``, ``A1 Title``,
-    ``B7. Title``, ``12 Title``. A time in front (``10:00``, ``10.00am``,
+    ``B7. Title``, ``12 Title``, and committee references such as
+    ``24/031 Title`` or ``PCCC 24-25/031 Title``. A time in front (``10:00``, ``10.00am``,
     ``10:00–10:15``) is dropped. After the id, ``Title – description`` (a dash
     with spaces round it) splits the title from a description.
 
@@ -102,7 +103,7 @@ __all__ = [
 
 MAX_ZIP_ENTRIES = 1000
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 100  # only checked for parts over 1 MB expanded
+MAX_COMPRESSION_RATIO = 200  # only checked for parts over 1 MB expanded
 MAX_PDF_PAGES = 200
 MAX_EXTRACTED_CHARS = 2_000_000
 MAX_LINES = 20_000  # non-blank lines, table rows or paragraphs; real agendas have a few hundred
@@ -291,7 +292,8 @@ def _clean(text: str) -> str:
 
 _NUM_ID = r"\d{1,3}(?:\.\d{1,3})*[a-z]?"
 _LETTER_ID = r"[A-Z]\d{1,3}(?:\.\d{1,3})*[a-z]?"
-_ID = rf"(?:{_LETTER_ID}|{_NUM_ID})"
+_REF_ID = r"(?:[A-Z]{2,6}[ /])?\d{2}(?:[-/]\d{2})?/\d{2,3}"  # committee references: 24/031, PCCC 24-25/031
+_ID = rf"(?:{_REF_ID}|{_LETTER_ID}|{_NUM_ID})"
 _ITEM_ID = rf"(?:{_ID}|[A-Z])"
 _DASH = "-\u2013\u2014\u2012\u2212"
 _ITEM_WORD = r"(?i:agenda\s+)?(?i:item)\b(?i:\s+(?:no\.?|number))?\s*"
@@ -314,7 +316,7 @@ _WEAK = re.compile(rf"^({_ID})\s+([A-Z\"'\u201c\u2018(\[].*)$")
 _BARE = re.compile(rf"^\(?({_ID})[.)]?$")
 
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
-_DATE_START = re.compile(rf"^\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\b", re.I)
+_DATE_START = re.compile(rf"^(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\b|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b)", re.I)
 _DATE_ANY = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\b|\b{_MONTHS}\s+\d{{1,2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
     r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
@@ -328,12 +330,11 @@ _AGENDA_HEADING = re.compile(r"\bagenda\b", re.I)
 
 
 def _id_key(item_id: str) -> tuple:
-    m = re.fullmatch(r"([A-Za-z]*)((?:\d+(?:\.\d+)*)?)([a-z]?)", item_id)
-    if not m:
-        return ("~", (), item_id)
-    prefix, nums, suffix = m.groups()
-    parts = tuple(int(p) for p in nums.split(".")) if nums else ()
-    return (prefix.upper(), parts, suffix)
+    """Order of item ids: letter prefix, then the numbers in turn, then a letter suffix (4 < 4a < 4.2 < 5 < A1)."""
+    prefix = re.match(r"[A-Za-z]*", item_id).group(0)
+    numbers = tuple(int(n) for n in re.findall(r"\d+", item_id))
+    suffix = item_id[-1] if item_id[-1:].isalpha() and numbers else ""
+    return (prefix.upper(), numbers, suffix)
 
 
 @dataclass
@@ -350,9 +351,12 @@ class _Entry:
     heading: bool = False
 
 
+_SPACED_DASH = re.compile(rf"\s[{_DASH}]\s")
+
+
 def _split_title(title: str, description: str) -> tuple[str, str]:
     """Split "Title – description" at the first spaced dash."""
-    m = re.search(rf"\s[{_DASH}]\s", title)
+    m = _SPACED_DASH.search(title, 0, 300)
     if m and len(title[: m.start()].strip()) >= 3 and title[m.end():].strip():
         head, tail = title[: m.start()].strip(), title[m.end():].strip()
         return head, _join(tail, description)
@@ -521,6 +525,8 @@ def _assemble(entries: list[_Entry]) -> list[ParsedItem]:
 def _is_preamble(line: str) -> bool:
     if _PREAMBLE_LABEL.match(line):
         return True
+    if len(line) > 200:
+        return False
     words = len(line.split())
     if _DATE_ANY.search(line) and words <= 8:
         return True

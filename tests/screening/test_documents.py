@@ -139,6 +139,8 @@ NUMBERING_FORMS = [
     ("12 Riverside Surgery merger", "12", "Riverside Surgery merger"),
     ("10:00 3. Riverside Surgery merger", "3", "Riverside Surgery merger"),
     ("10.15am\u201310.30am 3 Riverside Surgery merger", "3", "Riverside Surgery merger"),
+    ("24/031 Riverside Surgery merger", "24/031", "Riverside Surgery merger"),
+    ("PCCC 24-25/031: Riverside Surgery merger", "PCCC 24-25/031", "Riverside Surgery merger"),
 ]
 
 
@@ -217,6 +219,11 @@ def test_dates_and_lowercase_continuations_are_not_items():
     items = parse_agenda_text("1 Welcome\n12 March 2024\n2 Minutes\n3 practices asked to merge\n")
     assert ids(items) == ["1", "2"]
     assert items[0].description == "12 March 2024"
+
+
+def test_numeric_dates_are_not_item_ids():
+    items = parse_agenda_text("1 Welcome\n12/03/24 Extraordinary meeting\n2 Minutes\n")
+    assert ids(items) == ["1", "2"]
 
 
 def test_blank_and_empty_text():
