@@ -425,6 +425,12 @@ def _select_candidates(entries: list[_Entry]) -> None:
         i += 1
     entries[:] = merged
 
+    # Numbers typed in the text never override Word's own numbering or table numbers.
+    certain = {e.item_id for e in entries if e.kind == "item"}
+    for e in entries:
+        if e.kind == "candidate" and e.item_id in certain:
+            e.kind = "text"
+
     cand = [(i, _id_key(e.item_id), e.weight) for i, e in enumerate(entries) if e.kind == "candidate"]
     if not cand:
         return
@@ -476,10 +482,9 @@ def _unmask_clock_times(entries: list[_Entry]) -> list[_Entry]:
     for e in entries:
         if e.kind == "candidate" and _CLOCK_ID.match(e.item_id):
             rest = re.sub(r"^\S+\s*", "", _clean(e.text))
-            for x in re.split(r"(?=^)", rest):
-                again = _line_entry(x, indented=False, heading=e.heading) if x else None
-                if again is not None:
-                    out.append(again)
+            again = _line_entry(rest, indented=False, heading=e.heading) if rest else None
+            if again is not None:
+                out.append(again)
         else:
             out.append(e)
     return out
@@ -1133,7 +1138,10 @@ def _read_pdf(name: str, data: bytes) -> list[ParsedItem]:
                 try:
                     opened = reader.decrypt("")
                 except DependencyError:
-                    raise DocumentError(protected) from None
+                    # AES needs the optional 'cryptography' package, which is not installed.
+                    raise DocumentError(
+                        f"The file '{name}' is encrypted in a way this service cannot open. "
+                        "Upload a copy saved without security settings, or the original Word document.") from None
                 if not opened:
                     raise DocumentError(protected)
             count = len(reader.pages)

@@ -624,3 +624,13 @@ def test_docx_with_absurdly_many_paragraphs_is_refused():
         body.append(copy.deepcopy(template))
     with pytest.raises(DocumentError, match="more than 20,000 lines"):
         read_agenda_document("agenda.docx", save(document))
+
+
+def test_docx_typed_numbers_in_descriptions_do_not_clash_with_word_numbering():
+    document = docx.Document()
+    document.add_paragraph("Welcome", style="List Number")
+    document.add_paragraph("Riverside Surgery merger", style="List Number")
+    document.add_paragraph("1. Patients keep their registration")
+    items = read_agenda_document("a.docx", save(document))
+    assert items == [ParsedItem("1", "Welcome"),
+                     ParsedItem("2", "Riverside Surgery merger", "1. Patients keep their registration")]
