@@ -107,6 +107,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     from coi.auth import bp as auth_bp, init_login
     from coi.declarations import bp as declarations_bp, directory_bp
     from coi.governance import bp as governance_bp
+    from coi.meetings import bp as meetings_bp
     from coi.public import bp as public_bp
     from coi.register_import import bp as register_import_bp
     from coi.views import bp as main_bp
@@ -123,6 +124,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(governance_bp)
     app.register_blueprint(register_import_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(meetings_bp)
     _register_assets(app)
     return app
 

@@ -79,6 +79,7 @@ def new_interest():
             return _render_interest_form(form, failure=str(error))
         s.commit()
         flash("Interest declared", "success")
+        rescreen_after_change(current_user.id)
         return redirect(url_for(".index"))
     return _render_interest_form(form)
 
@@ -104,6 +105,7 @@ def edit_interest(interest_id: int):
             return _render_interest_form(form, interest, failure=str(error))
         s.commit()
         flash("Interest updated", "success")
+        rescreen_after_change(current_user.id)
         return redirect(url_for(".index"))
     return _render_interest_form(form, interest)
 
@@ -215,6 +217,33 @@ def _donor_totals(s, policy) -> dict[str, int]:
         key = offer.donor.strip().lower()
         totals[key] = totals.get(key, 0) + offer.value_pence
     return totals
+
+
+def rescreen_after_change(person_id: int) -> None:
+    """Drift: re-screen the person's upcoming meetings and tell their chairs of new flags."""
+    from coi.mail import MailError, build_message, send_all
+    from registry.models import Membership, Person, RoleGrant
+    from registry.services.meetings import rescreen_for_person
+
+    s = db()
+    alerts = rescreen_for_person(s, person_id)
+    s.commit()
+    if not alerts or not current_app.config.get("SMTP_HOST"):
+        return
+    messages = []
+    sender = current_app.config.get("MAIL_FROM") or "governance@localhost"
+    for alert in alerts:
+        chairs = s.exec(select(Person).join(RoleGrant, RoleGrant.person_id == Person.id)
+                        .join(Membership, Membership.person_id == Person.id)
+                        .where(RoleGrant.role == "chair", Membership.committee_id == alert.meeting.committee_id,
+                               Person.email.is_not(None))).unique().all()
+        for chair in chairs:
+            messages.append(build_message(sender, chair.email, f"New conflicts for {alert.meeting.title}",
+                                          f"Dear {chair.full_name},\n\n{alert.message}\n"))
+    try:
+        send_all(current_app.config, messages)
+    except MailError:
+        current_app.logger.exception("could not email chairs about new flags")  # the meeting page still shows them
 
 
 directory_bp = Blueprint("directory", __name__, url_prefix="/directory")

@@ -5,6 +5,7 @@ from datetime import date as _date
 from typing import Optional
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (BooleanField, DecimalField, Field, HiddenField, RadioField, SelectChoice, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
@@ -178,3 +179,57 @@ class BreachForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form with only a CSRF token, for buttons that change state."""
+
+
+class MeetingForm(FlaskForm):
+    committee_id = SelectField("Committee", coerce=int, validators=[InputRequired("Choose the committee")])
+    title = StringField("Meeting title", validators=[DataRequired("Enter the meeting's title"), Length(max=200)])
+    meeting_date = DateParts("Date of the meeting")
+
+
+class AgendaForm(FlaskForm):
+    text = TextAreaField("Paste the agenda", validators=[Length(max=200_000)])
+    document = FileField("Or upload the agenda")
+
+
+class ItemForm(FlaskForm):
+    item_ref = StringField("Item number", validators=[DataRequired("Enter the item number"), Length(max=20)])
+    title = StringField("Title", validators=[DataRequired("Enter the item's title"), Length(max=500)])
+    description = TextAreaField("Description", validators=[Length(max=8000)])
+    kind = RadioField("Decision or information", choices=options(("decision", "Decision"), ("information", "Information")),
+                      validators=[InputRequired("Choose decision or information")])
+    contract_decision = BooleanField("This is a contract decision (needs a procurement record)")
+    version = HiddenField()
+
+
+ACTION_CHOICES = options(
+    ("exclude", "Leave the meeting for the item"),
+    ("no-vote", "Stay for the discussion but not the decision"),
+    ("declare", "Declare the interest and take part"),
+)
+
+
+class DecisionForm(FlaskForm):
+    action = RadioField("How the conflict is managed",
+                        choices=ACTION_CHOICES + options(("none", "Not a conflict: dismiss the flag")),
+                        validators=[InputRequired("Choose how the conflict is managed")])
+    reason = TextAreaField("Reason", validators=[Length(max=2000)])
+
+
+class AddConflictForm(FlaskForm):
+    person_id = SelectField("Member", coerce=int, validators=[InputRequired("Choose the member")])
+    item_id = SelectField("Agenda item", coerce=int, validators=[InputRequired("Choose the item")])
+    action = RadioField("How the conflict is managed", choices=ACTION_CHOICES,
+                        validators=[InputRequired("Choose how the conflict is managed")])
+    reason = TextAreaField("Reason", validators=[DataRequired("Say why this is a conflict"), Length(max=2000)])
+
+
+class OutcomeForm(FlaskForm):
+    item_id = HiddenField()
+    person_id = HiddenField()
+    declared = RadioField("Did they declare the interest at the meeting?", choices=options(("yes", "Yes"), ("no", "No")),
+                          validators=[InputRequired("Say whether they declared the interest")])
+    what_happened = RadioField("What happened", choices=options(
+        ("left the room", "Left the room"), ("did not vote", "Stayed but did not vote"),
+        ("took part", "Took part and voted"), ("absent", "Absent for the item")),
+        validators=[InputRequired("Choose what happened")])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 
@@ -22,6 +22,8 @@ class Section:
 SECTIONS = [
     Section("declarations.index", "My declarations", "Declare interests, gifts and hospitality, or make a nil return.",
             ("member", "chair", "governance")),
+    Section("meetings.mine", "My meeting items", "Items of upcoming meetings you have a conflict on.",
+            ("member",)),
     Section("meetings.index", "Meetings", "Screen a meeting's agenda against the register and record decisions.",
             ("chair", "governance")),
     Section("governance.index", "Manage the register", "Review declarations, chase overdue returns and publish.",
@@ -44,4 +46,10 @@ def init_app(app: Flask) -> None:
             return [{"href": url_for(s.endpoint), "heading": s.text, "description": s.description}
                     for s in _available() if current_user.has_role(*s.roles)]
 
-        return {"nav_items": _available(), "home_sections": home_sections, "form_error_list": form_error_list}
+        def is_current(section: Section) -> bool:
+            endpoint = request.endpoint or ""
+            exact = [s for s in _available() if s.endpoint == endpoint]
+            return section.endpoint == endpoint or (not exact and endpoint.split(".")[0] == section.blueprint)
+
+        return {"nav_items": _available(), "home_sections": home_sections, "form_error_list": form_error_list,
+                "is_current_section": is_current}

@@ -74,7 +74,7 @@ INTERESTS = [
     ("07V:2", "non-financial personal", "patient", "H83034", "", "Registered patient at Whitehorse Practice", 4000, None, ""),
     ("08J:0", "financial", "partner", "H84010", "", "Senior partner, Canbury Medical Centre", 5000, None, ""),
     ("08J:0", "indirect", "salaried GP", "H84027", "", "Husband is a salaried GP at the Churchill Medical Centre", 700, None, "spouse"),
-    ("08R:0", "financial", "partner", "Y05890", "", "Director of Merton GP Federation", 1200, None, ""),
+    ("08R:0", "financial", "director", "Y05890", "", "Director of Merton GP Federation", 1200, None, ""),
     ("08R:0", "financial", "partner", "H85020", "", "GP partner (practice in Merton)", 2900, 400, ""),
     ("08R:2", "non-financial professional", "trustee", None, "Age UK Merton", "Unpaid trustee, Age UK Merton", 1100, None, ""),
     ("08P:0", "financial", "salaried GP", "H84007", "", "Salaried GP, Acorn Group Practice, Twickenham", 800, None, ""),
@@ -219,7 +219,34 @@ def load_demo(session: Session, if_empty: bool = False, today: Optional[date] = 
                                   senior_approval=approval, actor_id=people[key].id)
     session.flush()
     publish(session, governance.id, today)
+    _demo_meeting(session, committee, people["08P:2"].id, today)
     return sign_ins
+
+
+DEMO_AGENDA = """1 Welcome, apologies and confirmation of quoracy
+2 Declarations of interest
+3 Minutes of the previous meeting and action log
+4.1 St James Medical Centre (H83012): extension of the APMS contract
+4.2 Primary Care North Croydon PCN: additional roles reimbursement scheme plan
+4.3 Croydon GP Collaborative: award of the extended access hub contract
+4.4 Proposed merger of Canbury Medical Centre and The Churchill Medical Centre, Kingston
+4.5 Merton GP Federation: direct award of the care homes enhanced service
+4.6 Whitehorse Practice: premises improvement grant
+5 Primary care finance report, month 7 (for information)
+6 Any other business"""
+
+
+def _demo_meeting(session: Session, committee: Committee, chair_id: int, today: date) -> None:
+    from registry.models import Meeting
+    from registry.services.meetings import add_items, screen_meeting
+    from screening.documents import parse_agenda_text
+
+    meeting = Meeting(committee_id=committee.id, title="Primary Care Joint Committee (part 1, in public)",
+                      meeting_date=today + timedelta(days=9), created_by_id=chair_id)
+    session.add(meeting)
+    session.flush()
+    add_items(session, meeting, parse_agenda_text(DEMO_AGENDA), chair_id)
+    screen_meeting(session, meeting, chair_id)
 
 
 def read_demo_sign_ins(instance: Path) -> list[tuple[str, str, str]]:

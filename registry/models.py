@@ -73,6 +73,8 @@ class Organisation(SQLModel, table=True):
     open_date: Optional[date] = None
     close_date: Optional[date] = None  # closed practices are kept: old declarations still point at them
     prescribing_setting: str = Field(default="", max_length=3)  # 4 = GP practice in epraccur
+    region: str = Field(default="", max_length=6)  # epraccur national grouping
+    icb: str = Field(default="", max_length=6)  # epraccur high-level health geography: tells same names apart
     pcn_id: Optional[int] = Field(default=None, foreign_key="organisation.id", index=True)
     commissioner_id: Optional[int] = Field(default=None, foreign_key="organisation.id", index=True)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -257,3 +259,86 @@ class RegisterSnapshot(SQLModel, table=True):
     rows: list = Field(sa_column=Column(JSON, nullable=False))  # interests as published
     gifts: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # declared gifts/hospitality
     withheld_count: int = 0  # entries withheld for privacy or legal reasons (not shown; the count is)
+
+
+class Meeting(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    committee_id: int = Field(foreign_key="committee.id", index=True)
+    title: str = Field(max_length=200)
+    meeting_date: date = Field(index=True)
+    created_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    screened_at: Optional[datetime] = None  # last screen of the agenda against the register
+
+
+class MeetingItem(SQLModel, table=True):
+    """An agenda item or a contract decision."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    item_ref: str = Field(max_length=20)  # as printed on the agenda: 4.2, 6a, B7
+    title: str = Field(max_length=500)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    kind: str = Field(default="decision", max_length=20)  # decision or information
+    contract_decision: bool = False  # a Provider Selection Regime decision: needs a procurement record
+    position: int = 0  # order on the agenda
+    version: int = 1  # edits bump it, so a re-screen can tell what changed
+
+
+class ScreeningFlag(SQLModel, table=True):
+    """What the engine proposed for a (member, item) pair, kept across re-screens."""
+
+    __table_args__ = (UniqueConstraint("item_id", "person_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    item_id: int = Field(foreign_key="meetingitem.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    action: str = Field(max_length=10)  # exclude, no-vote or declare: the engine's proposal
+    score: float = 0.0
+    evidence: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    interest_ids: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    fingerprint: str = Field(max_length=64)  # changes when the proposal or its evidence changes
+    status: str = Field(default="current", max_length=10)  # current, or gone when a re-screen no longer raises it
+    first_seen_at: datetime = Field(default_factory=utcnow)
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
+class ChairDecision(SQLModel, table=True):
+    """How the chair decided to manage a (member, item) pair. Versioned: a new row per change."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    item_id: int = Field(foreign_key="meetingitem.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    action: str = Field(max_length=10)  # exclude, no-vote, declare, or none (a dismissed false flag)
+    source: str = Field(max_length=10)  # accepted, changed, dismissed, added (a conflict the engine missed)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # required unless accepted
+    flag_fingerprint: str = Field(default="", max_length=64)  # the proposal this decision answered
+    decided_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    decided_at: datetime = Field(default_factory=utcnow)
+    superseded: bool = False  # a later decision replaced it; kept for the record
+
+
+class MeetingOutcome(SQLModel, table=True):
+    """After the meeting: what the member declared and what happened."""
+
+    __table_args__ = (UniqueConstraint("item_id", "person_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    item_id: int = Field(foreign_key="meetingitem.id")
+    person_id: int = Field(foreign_key="person.id")
+    declared: bool  # the member declared the interest at the meeting
+    what_happened: str = Field(max_length=20)  # left the room, did not vote, took part, absent
+    recorded_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+    breach_id: Optional[int] = Field(default=None, foreign_key="breach.id")  # possible breach raised
+
+
+class MeetingNotice(SQLModel, table=True):
+    """Told to the chair on the meeting page: new flags after a declaration (drift)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    seen: bool = False

@@ -22,6 +22,10 @@ from registry.services.accounts import create_person
 from tests.pgcluster import ThrowawayCluster, find_pg_bin
 
 IN_CI = bool(os.environ.get("CI"))
+
+from registry.services.accounts import configure_hasher  # noqa: E402
+
+configure_hasher(time_cost=1, memory_cost=1024, parallelism=1)  # fast hashes: tests check logic, not cost
 PASSWORD = "correct horse battery staple"
 
 
@@ -31,15 +35,28 @@ def skip_or_fail(reason: str):
     pytest.skip(reason)
 
 
-def make_app(database_url: str, **overrides):
+def make_app(database_url: str, migrate: bool = True, **overrides):
     config = {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url, "SIGN_IN_MAX_FAILURES_PER_IP": 1000}
     config.update(overrides)
     app = create_app(config)
     from coi.database import engine
 
-    with app.app_context():
-        upgrade(engine())
+    if migrate:
+        with app.app_context():
+            upgrade(engine())
     return app
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """A database migrated once; each test gets a copy (migrating every test's database is slow)."""
+    from registry.db import make_engine
+
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    template = make_engine(f"sqlite:///{path}")
+    upgrade(template)
+    template.dispose()  # closing the last connection checkpoints the WAL into the file
+    return path
 
 
 @pytest.fixture(autouse=True)
@@ -49,8 +66,9 @@ def _isolated_instance(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def app(tmp_path):
-    app = make_app(f"sqlite:///{tmp_path / 'test.sqlite'}")
+def app(tmp_path, migrated_sqlite):
+    shutil.copyfile(migrated_sqlite, tmp_path / "test.sqlite")
+    app = make_app(f"sqlite:///{tmp_path / 'test.sqlite'}", migrate=False)
     yield app
     with app.app_context():
         from coi.database import engine

@@ -6,7 +6,9 @@ import pytest
 
 from coi.database import engine
 from registry.db import session_scope
-from registry.services import breaches, interests, publication
+from registry.models import Committee, Meeting, Membership
+from registry.services import breaches, interests, meetings, publication
+from screening.documents import parse_agenda_text
 from registry.services.accounts import create_person
 from tests.conftest import csrf_from, sign_in
 
@@ -16,6 +18,8 @@ ALL = {ANON: 200, MEMBER: 200, CHAIR: 200, GOVERNANCE: 200}
 SIGNED_IN = {ANON: SIGN_IN, MEMBER: 200, CHAIR: 200, GOVERNANCE: 200}
 GOVERNANCE_ONLY = {ANON: SIGN_IN, MEMBER: 403, CHAIR: 403, GOVERNANCE: 200}
 SOMEONE_ELSES = {ANON: SIGN_IN, MEMBER: 404, CHAIR: 404, GOVERNANCE: 404}  # another person's interest
+CHAIRS = {ANON: SIGN_IN, MEMBER: 403, CHAIR: 200, GOVERNANCE: 200}
+CHAIRS_REDIRECT = {ANON: SIGN_IN, MEMBER: 403, CHAIR: 302, GOVERNANCE: 302}  # POSTs that redirect back
 GOVERNANCE_ONLY_REDIRECT = {ANON: SIGN_IN, MEMBER: 403, CHAIR: 403, GOVERNANCE: 302}  # nothing waiting: back to upload
 
 # (method, path) -> expected status per role. {interest}, {breach}, {snapshot} are filled in by `world`.
@@ -55,6 +59,20 @@ ROUTES = {
     ("GET", "/register.xlsx"): ALL,
     ("GET", "/register/snapshots/{snapshot}.xlsx"): ALL,
     ("GET", "/breaches"): ALL,
+    ("GET", "/meetings/"): CHAIRS,
+    ("GET", "/meetings/new"): CHAIRS,
+    ("GET", "/meetings/mine"): SIGNED_IN,
+    ("GET", "/meetings/{meeting}"): CHAIRS,
+    ("GET", "/meetings/{meeting}/agenda"): CHAIRS,
+    ("GET", "/meetings/{meeting}/items/{item}"): CHAIRS,
+    ("POST", "/meetings/{meeting}/screen"): CHAIRS_REDIRECT,
+    ("GET", "/meetings/{meeting}/screen"): CHAIRS,
+    ("GET", "/meetings/{meeting}/conflicts/{item}/{person}"): CHAIRS,
+    ("GET", "/meetings/{meeting}/conflicts/new"): CHAIRS,
+    ("GET", "/meetings/{meeting}/minutes"): CHAIRS,
+    ("GET", "/meetings/{meeting}/procurement.csv"): CHAIRS,
+    ("POST", "/meetings/{meeting}/notices"): CHAIRS_REDIRECT,
+    ("GET", "/meetings/{meeting}/outcomes"): CHAIRS,
 }
 
 
@@ -67,7 +85,17 @@ def world(app):
                                               description="Partner, Canbury Medical Centre", date_from=date(2020, 1, 1))
         breach = breaches.record_breach(s, occurred_on=date(2025, 1, 1), what_happened="Did not declare")
         snapshot = publication.publish(s, None)
-        return {"interest": interest.id, "breach": breach.id, "snapshot": snapshot.id}
+        committee = Committee(name="Committee")
+        s.add(committee)
+        s.flush()
+        s.add(Membership(person_id=other.id, committee_id=committee.id))
+        meeting = Meeting(committee_id=committee.id, title="Meeting", meeting_date=date.today())
+        s.add(meeting)
+        s.flush()
+        item = meetings.add_items(s, meeting, parse_agenda_text("1 Canbury Medical Centre: contract award"), None)[0]
+        meetings.decide(s, meeting, item.id, other.id, action="declare", reason="Told the chair", actor_id=None)
+        return {"interest": interest.id, "breach": breach.id, "snapshot": snapshot.id, "meeting": meeting.id,
+                "item": item.id, "person": other.id}
 
 
 def _pattern_of(path: str) -> str:

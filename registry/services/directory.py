@@ -111,6 +111,8 @@ def import_directory(
             open_date=record.open_date,
             close_date=record.close_date,
             prescribing_setting=record.prescribing_setting,
+            region=record.region,
+            icb=record.icb,
             commissioner_id=by_code[record.commissioner].id if record.commissioner in by_code else None,
         )
         pcn_code = practice_pcn.get(record.code)

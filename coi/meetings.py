@@ -1,0 +1,314 @@
+"""The chair's meeting pages: agenda, screen, decisions, quorum, minutes, notices and outcomes."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlmodel import select
+
+from coi.auth import role_required
+from coi.database import db
+from coi.forms import (AddConflictForm, AgendaForm, ConfirmForm, DecisionForm, ItemForm, MeetingForm, OutcomeForm)
+from registry.models import Committee, Meeting, MeetingItem, MeetingNotice, Person, ScreeningFlag
+from registry.services import meeting_outputs, meetings
+from screening.documents import DocumentError, parse_agenda_text, read_agenda_document
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+CHAIRS = ("chair", "governance")
+
+
+def _meeting(meeting_id: int) -> Meeting:
+    meeting = db().get(Meeting, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _item(meeting: Meeting, item_id: int) -> MeetingItem:
+    item = db().get(MeetingItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        abort(404)
+    return item
+
+
+@bp.get("/")
+@role_required(*CHAIRS)
+def index():
+    s = db()
+    rows = s.exec(select(Meeting, Committee).join(Committee, Committee.id == Meeting.committee_id)
+                  .order_by(Meeting.meeting_date.desc())).all()
+    today = date.today()
+    return render_template("meetings/index.jinja", upcoming=[r for r in rows if r[0].meeting_date >= today],
+                           past=[r for r in rows if r[0].meeting_date < today])
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*CHAIRS)
+def new():
+    s = db()
+    form = MeetingForm()
+    form.committee_id.choices = [(c.id, c.name) for c in s.exec(select(Committee).order_by(Committee.name))]
+    if form.validate_on_submit():
+        meeting = Meeting(committee_id=form.committee_id.data, title=form.title.data.strip(),
+                          meeting_date=form.meeting_date.data, created_by_id=current_user.id)
+        s.add(meeting)
+        s.commit()
+        flash("Meeting created. Add its agenda.", "success")
+        return redirect(url_for(".agenda", meeting_id=meeting.id))
+    return render_template("meetings/new.jinja", form=form)
+
+
+@bp.get("/<int:meeting_id>")
+@role_required(*CHAIRS)
+def show(meeting_id: int):
+    s = db()
+    meeting = _meeting(meeting_id)
+    items = meetings.items_of(s, meeting.id)
+    found = meetings.conflicts(s, meeting)
+    forecast = meetings.quorum(s, meeting, found)
+    notices = s.exec(select(MeetingNotice).where(MeetingNotice.meeting_id == meeting.id)
+                     .order_by(MeetingNotice.created_at.desc())).all()
+    return render_template("meetings/show.jinja", meeting=meeting, committee=s.get(Committee, meeting.committee_id),
+                           items=items, conflicts=found, forecast=forecast, notices=notices, form=ConfirmForm())
+
+
+@bp.route("/<int:meeting_id>/agenda", methods=["GET", "POST"])
+@role_required(*CHAIRS)
+def agenda(meeting_id: int):
+    s = db()
+    meeting = _meeting(meeting_id)
+    form = AgendaForm()
+    failure = None
+    if form.validate_on_submit():
+        upload = form.document.data
+        try:
+            if upload and upload.filename:
+                parsed = read_agenda_document(upload.filename, upload.read(),
+                                              max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+            elif (form.text.data or "").strip():
+                parsed = parse_agenda_text(form.text.data)
+            else:
+                raise DocumentError("Paste the agenda or choose a file to upload")
+            if not parsed:
+                raise DocumentError("No agenda items were found. Number each item, for example 4.2 or Item 6a.")
+            added = meetings.add_items(s, meeting, parsed, current_user.id)
+        except (DocumentError, meetings.MeetingError) as error:
+            s.rollback()
+            failure = str(error)
+        else:
+            s.commit()
+            flash(f"{len(added)} agenda items added. Check them, then screen the agenda.", "success")
+            return redirect(url_for(".show", meeting_id=meeting.id))
+    return render_template("meetings/agenda.jinja", meeting=meeting, form=form, failure=failure,
+                           items=meetings.items_of(s, meeting.id))
+
+
+@bp.route("/<int:meeting_id>/items/<int:item_id>", methods=["GET", "POST"])
+@role_required(*CHAIRS)
+def edit_item(meeting_id: int, item_id: int):
+    s = db()
+    meeting = _meeting(meeting_id)
+    item = _item(meeting, item_id)
+    form = ItemForm(obj=item) if request.method == "GET" else ItemForm()
+    if request.method == "GET":
+        form.version.data = str(item.version)
+    failure = None
+    if form.validate_on_submit():
+        if str(item.version) != form.version.data:
+            failure = "This item was changed by someone else while you were editing it. Check it and try again."
+        else:
+            try:
+                meetings.update_item(s, item, current_user.id, item_ref=form.item_ref.data.strip(),
+                                     title=form.title.data.strip(), description=form.description.data.strip(),
+                                     kind=form.kind.data, contract_decision=form.contract_decision.data)
+            except meetings.MeetingError as error:
+                s.rollback()
+                failure = str(error)
+            else:
+                s.commit()
+                flash("Item saved. Screen the agenda again to check it.", "success")
+                return redirect(url_for(".show", meeting_id=meeting.id))
+    return render_template("meetings/item.jinja", meeting=meeting, item=item, form=form, failure=failure)
+
+
+@bp.post("/<int:meeting_id>/screen")
+@role_required(*CHAIRS)
+def screen(meeting_id: int):
+    s = db()
+    meeting = _meeting(meeting_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not meetings.items_of(s, meeting.id):
+        flash("Add the agenda before screening it", "info")
+        return redirect(url_for(".agenda", meeting_id=meeting.id))
+    summary = meetings.screen_meeting(s, meeting, current_user.id)
+    s.commit()
+    flash(f"Agenda screened: {len(summary.new)} new flags, {len(summary.changed)} changed, "
+          f"{len(summary.gone)} no longer raised.", "success")
+    return redirect(url_for(".grid", meeting_id=meeting.id))
+
+
+@bp.get("/<int:meeting_id>/screen")
+@role_required(*CHAIRS)
+def grid(meeting_id: int):
+    s = db()
+    meeting = _meeting(meeting_id)
+    items = meetings.items_of(s, meeting.id)
+    members = meetings.members_on(s, meeting.committee_id, meeting.meeting_date)
+    found = meetings.conflicts(s, meeting)
+    cells = {(c.person.id, c.item.id): c for c in found}
+    flagged_people = {c.person.id for c in found if c.action != "none"}
+    return render_template("meetings/grid.jinja", meeting=meeting, items=items, members=members, cells=cells,
+                           flagged_people=flagged_people, forecast=meetings.quorum(s, meeting, found),
+                           show_all=request.args.get("all") == "1")
+
+
+@bp.route("/<int:meeting_id>/conflicts/<int:item_id>/<int:person_id>", methods=["GET", "POST"])
+@role_required(*CHAIRS)
+def conflict(meeting_id: int, item_id: int, person_id: int):
+    s = db()
+    meeting = _meeting(meeting_id)
+    item = _item(meeting, item_id)
+    person = s.get(Person, person_id)
+    if person is None:
+        abort(404)
+    current = next((c for c in meetings.conflicts(s, meeting) if c.item.id == item_id and c.person.id == person_id), None)
+    if current is None:
+        abort(404)
+    form = DecisionForm()
+    if request.method == "GET":
+        form.action.data = current.action
+    failure = None
+    if form.validate_on_submit():
+        try:
+            meetings.decide(s, meeting, item_id, person_id, action=form.action.data, reason=form.reason.data,
+                            actor_id=current_user.id)
+        except meetings.MeetingError as error:
+            s.rollback()
+            failure = str(error)
+        else:
+            s.commit()
+            flash("Decision recorded", "success")
+            return redirect(url_for(".grid", meeting_id=meeting.id))
+    history = meetings.decision_history(s, item_id, person_id)
+    return render_template("meetings/conflict.jinja", meeting=meeting, item=item, person=person, conflict=current,
+                           form=form, failure=failure, history=history, words=meetings.ACTION_WORDS)
+
+
+@bp.route("/<int:meeting_id>/conflicts/new", methods=["GET", "POST"])
+@role_required(*CHAIRS)
+def add_conflict(meeting_id: int):
+    s = db()
+    meeting = _meeting(meeting_id)
+    form = AddConflictForm()
+    form.person_id.choices = [(p.id, p.full_name) for _, p in meetings.members_on(s, meeting.committee_id, meeting.meeting_date)]
+    form.item_id.choices = [(i.id, f"{i.item_ref} {i.title}") for i in meetings.items_of(s, meeting.id)]
+    failure = None
+    if form.validate_on_submit():
+        try:
+            meetings.decide(s, meeting, form.item_id.data, form.person_id.data, action=form.action.data,
+                            reason=form.reason.data, actor_id=current_user.id)
+        except meetings.MeetingError as error:
+            s.rollback()
+            failure = str(error)
+        else:
+            s.commit()
+            flash("Conflict added", "success")
+            return redirect(url_for(".grid", meeting_id=meeting.id))
+    return render_template("meetings/add_conflict.jinja", meeting=meeting, form=form, failure=failure)
+
+
+@bp.get("/<int:meeting_id>/minutes")
+@role_required(*CHAIRS)
+def minutes(meeting_id: int):
+    s = db()
+    meeting = _meeting(meeting_id)
+    lines = meeting_outputs.minutes_lines(s, meeting)
+    fmt = request.args.get("format", "html")
+    name = f"declarations-of-interest-{meeting.meeting_date.isoformat()}"
+    if fmt == "csv":
+        return Response(meeting_outputs.minutes_csv(lines), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if fmt == "docx":
+        return Response(meeting_outputs.minutes_docx(s, meeting, lines),
+                        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.docx"'})
+    return render_template("meetings/minutes.jinja", meeting=meeting, lines=lines,
+                           committee=s.get(Committee, meeting.committee_id))
+
+
+@bp.get("/<int:meeting_id>/procurement.csv")
+@role_required(*CHAIRS)
+def procurement(meeting_id: int):
+    s = db()
+    meeting = _meeting(meeting_id)
+    rows = meeting_outputs.procurement_rows(s, meeting)
+    return Response(meeting_outputs.procurement_csv(rows), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="procurement-record-{meeting.meeting_date.isoformat()}.csv"'})
+
+
+@bp.post("/<int:meeting_id>/notices")
+@role_required(*CHAIRS)
+def send_notices(meeting_id: int):
+    from coi.mail import MailError, build_message, send_all
+    from registry.services import audit
+
+    s = db()
+    meeting = _meeting(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    notices = [n for n in meeting_outputs.member_notices(s, meeting) if n.person.email]
+    sender = current_app.config.get("MAIL_FROM") or "governance@localhost"
+    try:
+        sent = send_all(current_app.config, (build_message(sender, n.person.email, n.subject, n.body) for n in notices))
+    except MailError as error:
+        flash(str(error), "info")
+        return redirect(url_for(".show", meeting_id=meeting.id))
+    audit.record(s, "meeting.notices-sent", actor_id=current_user.id, object_type="meeting", object_id=meeting.id,
+                 detail={"people": [n.person.id for n in notices]})
+    s.commit()
+    flash(f"Notices emailed to {sent} members", "success")
+    return redirect(url_for(".show", meeting_id=meeting.id))
+
+
+@bp.route("/<int:meeting_id>/outcomes", methods=["GET", "POST"])
+@role_required(*CHAIRS)
+def outcomes(meeting_id: int):
+    s = db()
+    meeting = _meeting(meeting_id)
+    form = OutcomeForm()
+    failure = None
+    if form.validate_on_submit():
+        try:
+            outcome = meetings.record_outcome(s, meeting, int(form.item_id.data), int(form.person_id.data),
+                                              declared=form.declared.data == "yes",
+                                              what_happened=form.what_happened.data, actor_id=current_user.id)
+        except (meetings.MeetingError, ValueError) as error:
+            s.rollback()
+            failure = str(error)
+        else:
+            s.commit()
+            if outcome.breach_id:
+                flash("Recorded. This looks like a breach: a possible breach has been added to the breaches "
+                      "register for the governance lead.", "info")
+            else:
+                flash("Recorded", "success")
+            return redirect(url_for(".outcomes", meeting_id=meeting.id))
+    found = [c for c in meetings.conflicts(s, meeting) if c.action != "none"]
+    return render_template("meetings/outcomes.jinja", meeting=meeting, conflicts=found, form=form, failure=failure,
+                           recorded=meetings.outcomes_of(s, meeting), words=meetings.ACTION_WORDS)
+
+
+@bp.get("/mine")
+@role_required("member", "chair", "governance")
+def mine():
+    """A member sees the items of upcoming meetings they are flagged on, and what is expected of them."""
+    s = db()
+    rows = []
+    for meeting in s.exec(select(Meeting).where(Meeting.meeting_date >= date.today()).order_by(Meeting.meeting_date)):
+        for c in meetings.conflicts(s, meeting):
+            if c.person.id == current_user.id and c.action != "none":
+                rows.append((meeting, c))
+    return render_template("meetings/mine.jinja", rows=rows, words=meetings.ACTION_WORDS)
