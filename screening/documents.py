@@ -315,8 +315,9 @@ _STRONG = [
 _WEAK = re.compile(rf"^({_ID})\s+([A-Z\"'\u201c\u2018(\[].*)$")
 _BARE = re.compile(rf"^\(?({_ID})[.)]?$")
 
-_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
-_DATE_START = re.compile(rf"^(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\b|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b)", re.I)
+_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
+_DATE_START = re.compile(rf"^(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\.?(?:\s*,?\s*\d{{4}}\b|\s*$|\s*,)|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b)", re.I)
 _DATE_ANY = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\b|\b{_MONTHS}\s+\d{{1,2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
     r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)

@@ -221,6 +221,19 @@ def test_dates_and_lowercase_continuations_are_not_items():
     assert items[0].description == "12 March 2024"
 
 
+@pytest.mark.parametrize("line, item_id", [
+    ("2 Declarations of interest", "2"),
+    ("3 Marches Surgery merger", "3"),
+    ("4 May Lane Surgery: branch closure", "4"),
+    ("12 December 2024", None),
+    ("12 Dec", None),
+    ("1st March, Room 4", None),
+])
+def test_month_words_and_dates(line, item_id):
+    items = parse_agenda_text("1 Welcome\n" + line + "\n5 Any other business")
+    assert (item_id in ids(items)) if item_id else ids(items) == ["1", "5"]
+
+
 def test_numeric_dates_are_not_item_ids():
     items = parse_agenda_text("1 Welcome\n12/03/24 Extraordinary meeting\n2 Minutes\n")
     assert ids(items) == ["1", "2"]
