@@ -38,9 +38,10 @@ Plain text (:func:`parse_agenda_text`)
 
     *Unnumbered agendas*: every line is an item, numbered 1, 2, 3 … in order;
     a line that is indented or starts with a lower-case letter continues the
-    previous item's description. Preamble lines — anything up to an "Agenda"
-    heading near the top, dates, and ``Date:``/``Time:``/``Venue:`` lines —
-    are skipped. Blank lines are always ignored.
+    previous item's description. Preamble is skipped: everything up to an
+    "Agenda" heading near the top, and, before the first item, date lines and
+    ``Date:``/``Time:``/``Venue:`` lines. Blank lines are always ignored.
+    Dates (``12 March 2024``, ``12/03/24``) are never read as numbered items.
 Word (.docx)
     Read with python-docx, in document order. Paragraphs numbered by typing
     are read as text lines (above). Paragraphs numbered by Word's list
