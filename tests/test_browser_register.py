@@ -27,10 +27,7 @@ CANBURY_LABEL = "CANBURY MEDICAL CENTRE (H84010), KT2 6HR"
 @pytest.fixture(autouse=True)
 def _fail_fast(page):
     """A missing element fails in seconds, not after Playwright's default 30."""
-    page.page.set_default_timeout(5_000)
-    expect.set_options(timeout=5_000)
-    yield
-    expect.set_options(timeout=5_000)
+    page.page.set_default_timeout(5_000)  # expect() already gives up after 5 s
 
 
 def sign_in(page, email: str):
