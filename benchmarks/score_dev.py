@@ -25,12 +25,21 @@ def main(argv=None):
     cmd = base + ' --register {register} --agenda {agenda} --organisations {orgdir} --format json'
     print(f'command: {cmd}')
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    fallback = (f'{sys.executable} -m screening --register {{register}} --agenda {{agenda}} --organisations {{orgdir}}'
+                ' --format json')
     for s in a.sets:
         setdir = os.path.join(a.data, s)
         p = subprocess.run([sys.executable, a.scorer, setdir, '--cmd', cmd], capture_output=True, text=True, env=env,
                            cwd=REPO)
         out = p.stdout
         print(f'\n=== {s}')
+        m = re.search(r'meetings with command errors \| (\d+)', out)
+        if m and int(m.group(1)) and cmd != fallback:
+            print(f'WARNING: `{base}` failed on {m.group(1)} meeting(s) of {s} (e.g. an organisations path that is a '
+                  f'file holding a relative path); the figures below are from `python -m screening`.')
+            p = subprocess.run([sys.executable, a.scorer, setdir, '--cmd', fallback], capture_output=True, text=True,
+                               env=env, cwd=REPO)
+            out = p.stdout
         keep = False
         for line in out.splitlines():
             if line.startswith('## Per meeting'):

@@ -26,7 +26,9 @@ ROLES = [
     ('practice_manager', r'\bpractice (business )?manager\b|\bbusiness manager\b|\bpm\b|\boperations manager\b|'
                          r'\bmanager\b'),
     ('pcn_role', r'\bclinical directors?\b|\bdeputy cd\b|\bcd\b|\bpcn (lead|board|director)\b'),
-    ('partner', r'\bpartners?\b|\bprincipal\b|\bcontract holder\b|\bequity\b|\bprofit[- ]sharing\b|'
+    ('partner', r'\bpartners?\b|\bprincipal\b|\bcontract[- ](holder|holding)\b|\bequity\b|\bprofit[- ]sharing\b|'
+                r'\bpartnership (share|stake|interest|agreement|in|at|with)\b|\b(a|my|the) partnership (in|at)\b|'
+                r'\b(hold|holds|held|have|has|joined|resigned|left) (a |my |the |from )?partnership\b|'
                 r'\bgp principal\b|\bsole (contractor|trader)\b|\bsingle[- ]handed\b'),
     ('salaried', r'\bsalaried\b|\bemployed gp\b|\bsessional\b|\blocum\b|\bretained\b|\bgp registrar\b|'
                  r'\bgp (at|in|with)\b|\bgeneral practitioner\b|\bregistrar\b|\bemployed (as a )?(gp|doctor)\b|'

@@ -10,6 +10,12 @@ from .normalise import CODE_RE, POSTCODE_RE, TRANSPARENT, WEAK, close, norm_post
 
 _NUMERIC = re.compile(r'[a-z]{0,2}\d+[a-z]{0,2}|[a-z]\d{5}')
 PCN_WORDS = frozenset({'pcn', 'network'})
+# words that make a name a company or a grouping of practices rather than a practice ("Ashby GP Federation",
+# "Redlam Healthcare Ltd"); a practice alias is not matched through them unless its own name has the word
+FEDERATION_WORDS = frozenset({'federation', 'alliance', 'collaborative', 'consortium', 'cic', 'confederation',
+                              'cooperative', 'enterprise', 'enterprises'})
+LEGAL_WORDS = frozenset({'ltd', 'limited', 'llp', 'plc'})
+PRACTICE_TYPE_WORDS = frozenset({'surgery', 'practice', 'centre', 'clinic', 'partnership', 'partners', 'doctors'})
 TYPE_WORDS = frozenset({'medical', 'centre', 'surgery', 'health', 'healthcare', 'practice', 'group', 'clinic',
                         'partnership', 'partners', 'family', 'gp', 'doctors', 'primary', 'care', 'unit'})
 
@@ -77,6 +83,21 @@ def _runs(toks):
     return out
 
 
+def _org_words(toks, run, tail):
+    """Company / federation words written right after a name (its generic tail and the next word)."""
+    j = run[-1].pos + 1 + len(tail)
+    after = list(tail)
+    if j < len(toks) and not toks[j].boundary_before:
+        after.append(toks[j].text)
+    fed = {w for w in after if w in FEDERATION_WORDS}
+    if fed:
+        return fed
+    legal = {w for w in after if w in LEGAL_WORDS}
+    if legal and not any(w in PRACTICE_TYPE_WORDS for w in after):
+        return legal
+    return set()
+
+
 def _segments(run):
     """Sub-runs: the whole run (without 'and') and the pieces between 'and's."""
     words = [t for t in run if t.text != 'and']
@@ -112,6 +133,7 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
     # ---- names
     for run, tail in _runs(toks):
         is_pcn_ctx = any(w in PCN_WORDS for w in tail)
+        org_words = _org_words(toks, run, tail)
         is_trust_ctx = 'trust' in tail or 'foundation' in tail
         has_type = any(w in TYPE_WORDS for w in tail)
         words = [t for t in run if t.text != 'and']
@@ -131,6 +153,8 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                         continue
                     if a.kind in ('name', 'site') and (is_pcn_ctx or is_trust_ctx):
                         continue
+                    if org_words and a.kind in ('name', 'site') and not org_words & set(a.full):
+                        continue  # "X GP Federation", "X Healthcare Ltd": a company, not practice X
                     dd = close(key, a.joined)
                     if dd is None:
                         continue

@@ -1,0 +1,96 @@
+"""General naming / wording rules found with the held-out-style stress set (benchmarks/heldout_style.py).
+
+The directory here holds real practices (NHS Digital epraccur and the January 2022 PCN map, OGL) from London (Y56),
+the South East (Y59) and the North West (Y62) -- regions that are in neither dev set.
+"""
+from datetime import date
+
+import pytest
+
+from screening import AgendaItem, Directory, Interest, PcnMapRow, PracticeRecord, screen
+from screening.declarations import read_declaration
+
+D = date(2025, 5, 1)
+
+
+def _p(code, name, region, icb, lines, postcode, comm, setting='4'):
+    return PracticeRecord(code=code, name=name, region=region, icb=icb, address_lines=tuple(lines), postcode=postcode,
+                          open_date=date(1974, 4, 1), close_date=None, status='A', subtype='B', commissioner=comm,
+                          prescribing_setting=setting)
+
+
+PRACTICES = [
+    _p('G81019', 'BEACON SURGERY', 'Y59', 'QNX', ['BEACON SURGERY', 'BEACON ROAD', 'CROWBOROUGH', 'EAST SUSSEX'],
+       'TN6 1AH', '97R'),
+    _p('G82028', 'SWANLEY MEDICAL PRACTICE', 'Y59', 'QKS', ['SWANLEY MEDICAL PRACTICE', '26-28 SWANLEY CENTRE',
+                                                            'SWANLEY', 'KENT'], 'BR8 7AH', '91Q'),
+    _p('J82155', 'PORTSDOWN GROUP PRACTICE', 'Y59', 'QRL', ['KINGSTON CRESCENT SURGERY', '92 KINGSTON CRESCENT',
+                                                            'PORTSMOUTH', 'HAMPSHIRE'], 'PO2 8AL', '10R'),
+    _p('K81081', 'ABBEY MEDICAL CENTRE', 'Y59', 'QU9', ['ABBEY MEDICAL CENTRE', '41 RUSSELL STREET', 'READING',
+                                                        'BERKSHIRE'], 'RG1 7XD', '15A'),
+    _p('N82022', 'BEACON HEALTH KENSINGTON', 'Y62', 'QYG', ['EDGE HILL HEALTH CENTRE', '157 EDGE LANE', 'LIVERPOOL',
+                                                            'MERSEYSIDE'], 'L7 2AB', '99A'),
+    _p('N82107', 'BEACON HEALTH MOSSLEY HILL', 'Y62', 'QYG', ['73 QUEENS DRIVE', 'MOSSLEY HILL', 'LIVERPOOL'],
+       'L18 2DU', '99A'),
+    _p('P84033', 'BEACON MEDICAL CENTRE', 'Y62', 'QOP', ['BEACON MEDICAL CENTRE', '156 VICTORIA AVE,BLACKLEY',
+                                                         'MANCHESTER'], 'M9 0FN', '14L'),
+]
+PCN = [
+    PcnMapRow('G81019', 'BEACON SURGERY', 'TN6 1AH', 'U54760', 'HIGH WEALD PCN', '97R', 'NHS East Sussex CCG'),
+    PcnMapRow('G82028', 'THE CEDARS SURGERY', 'BR8 7AH', 'U40722', 'SWANLEY & RURAL PCN', '91Q',
+              'NHS Kent and Medway CCG'),
+    PcnMapRow('J82155', 'PORTSDOWN GROUP PRACTICE', 'PO2 8AL', 'U07449', 'PORTSDOWN PCN', '10R', 'NHS Portsmouth CCG'),
+    PcnMapRow('K81081', 'ABBEY MEDICAL CENTRE', 'RG1 7XD', 'U03989', 'WHITLEY PCN', '15A', 'NHS Berkshire West CCG'),
+    PcnMapRow('N82022', 'EDGE HILL HEALTH CENTRE', 'L7 2AB', 'U53230', 'THE PICTON PCN', '99A', 'NHS Liverpool CCG'),
+    PcnMapRow('N82107', 'EDGE HILL HEALTH @ MOSSLEY HILL SURGERY', 'L18 2DU', 'U65582', 'CHILDWALL & WAVERTREE PCN',
+              '99A', 'NHS Liverpool CCG'),
+    PcnMapRow('P84033', 'BEACON MEDICAL CENTRE', 'M9 0FN', 'U85954', 'H-BLACKLEY HARPURHEY & CHARLESTOWN PCN', '14L',
+              'NHS Manchester CCG'),
+]
+
+
+@pytest.fixture(scope='module')
+def d():
+    return Directory.from_records(PRACTICES, PCN)
+
+
+def I(member, itype, desc, date_from=date(2015, 1, 1), date_to=None):
+    return Interest(member, 'Dr ' + member, 'GP Member', itype, desc, date_from, date_to)
+
+
+def A(item_id, title, desc=''):
+    return AgendaItem(item_id, title, desc, D)
+
+
+def flags_of(interests, items, directory):
+    return {(f.item_id, f.member_id): f.action for f in screen(interests, items, directory, D)}
+
+
+# ---- declarations: "partnership share" is a partner, not a shareholder
+@pytest.mark.parametrize('text', ['Partnership share held in Portsdown Group Practice',
+                                  'I hold a partnership at Portsdown Group Practice',
+                                  'Contract-holding GP partner, Portsdown Group Practice'])
+def test_partnership_wording_is_partner(text):
+    assert read_declaration(I('M1', 'financial', text)).role == 'partner'
+
+
+def test_partnership_share_reaches_pcn_and_area_items(d):
+    f = flags_of([I('M1', 'financial', 'Partnership share held in PORTSDOWN GROUP PRACTICE')],
+                 [A('1', 'PCN DES: Portsdown PCN – ARRS workforce plan'),
+                  A('2', 'Local Incentive Scheme 2025-26 for Portsmouth practices')], d)
+    assert f == {('1', 'M1'): 'no-vote', ('2', 'M1'): 'no-vote'}
+
+
+# ---- a federation / company named after a place is not the practice of that place
+@pytest.mark.parametrize('company', ['Swanley GP Federation Ltd', 'Swanley Primary Care Alliance CIC',
+                                     'Swanley Healthcare Ltd', 'Swanley GP Collaborative'])
+def test_federation_is_not_the_practice(d, company):
+    f = flags_of([I('M1', 'financial', 'Partner, Swanley Medical Practice')],
+                 [A('1', f'Contract award: {company}', f'Award of the wound-care hub to {company}.')], d)
+    assert f == {}
+
+
+def test_practice_written_with_ltd_after_type_word_still_matches(d):
+    f = flags_of([I('M1', 'financial', 'Director, Portsdown Group Practice Ltd')],
+                 [A('1', 'Remedial notice: Portsdown Group Practice')], d)
+    assert f == {('1', 'M1'): 'exclude'}
