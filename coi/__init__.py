@@ -103,7 +103,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
         "autoescape": True,  # every template, .jinja included (Flask's default covers only .html and friends)
     }
 
-    from coi import database, errors, navigation, security
+    from coi import database, errors, idempotency, navigation, security
     from coi.auth import bp as auth_bp, init_login
     from coi.declarations import bp as declarations_bp, directory_bp
     from coi.governance import bp as governance_bp
@@ -115,6 +115,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     database.init_app(app)
     init_login(app)
     security.init_app(app)
+    idempotency.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)
     app.register_blueprint(auth_bp)

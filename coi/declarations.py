@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from coi.auth import role_required
 from coi.database import db
+from coi.idempotency import commit_once
 from coi.forms import INTEREST_TYPE_HELP, EndInterestForm, GiftForm, InterestForm, ReturnForm
 from registry.models import GiftOrHospitality, Interest, Organisation, ReturnKind
 from registry.services import directory, gifts, interests, returns, timeliness
@@ -77,9 +78,9 @@ def new_interest():
         except interests.InterestError as error:
             s.rollback()
             return _render_interest_form(form, failure=str(error))
-        s.commit()
-        flash("Interest declared", "success")
-        rescreen_after_change(current_user.id)
+        if commit_once(s, url_for(".index")):
+            flash("Interest declared", "success")
+            rescreen_after_change(current_user.id)
         return redirect(url_for(".index"))
     return _render_interest_form(form)
 
@@ -103,9 +104,9 @@ def edit_interest(interest_id: int):
         except interests.InterestError as error:
             s.rollback()
             return _render_interest_form(form, interest, failure=str(error))
-        s.commit()
-        flash("Interest updated", "success")
-        rescreen_after_change(current_user.id)
+        if commit_once(s, url_for(".index")):
+            flash("Interest updated", "success")
+            rescreen_after_change(current_user.id)
         return redirect(url_for(".index"))
     return _render_interest_form(form, interest)
 
@@ -127,8 +128,8 @@ def end_interest(interest_id: int):
             s.rollback()
             failure = str(error)
         else:
-            s.commit()
-            flash("Interest ended. It stays on the register with its end date.", "success")
+            if commit_once(s, url_for(".index")):
+                flash("Interest ended. It stays on the register with its end date.", "success")
             return redirect(url_for(".index"))
     return render_template("declarations/end_interest.jinja", form=form, interest=interest, failure=failure)
 
@@ -154,8 +155,8 @@ def _return_view(kind: str):
             s.rollback()
             failure = str(error)
         else:
-            s.commit()
-            flash("Nil return made" if kind == ReturnKind.nil.value else "Annual declaration confirmed", "success")
+            if commit_once(s, url_for(".index")):
+                flash("Nil return made" if kind == ReturnKind.nil.value else "Annual declaration confirmed", "success")
             return redirect(url_for(".index"))
     return render_template("declarations/return.jinja", form=form, kind=kind, failure=failure)
 
@@ -192,8 +193,8 @@ def new_gift():
             s.rollback()
             failure = str(error)
         else:
-            s.commit()
-            flash("Gift or hospitality recorded", "success")
+            if commit_once(s, url_for(".index")):
+                flash("Gift or hospitality recorded", "success")
             return redirect(url_for(".index"))
     if form.value.data is not None and form.kind.data:
         value_pence = int((form.value.data * 100).to_integral_value())

@@ -14,6 +14,20 @@ from wtforms.validators import Optional as OptionalValue
 from registry.models import InterestType
 
 
+def _text(value):
+    """Missing text fields read as "", and text is trimmed: views never see None."""
+    return (value or "").strip() if value is None or isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            if issubclass(unbound_field.field_class, (StringField, TextAreaField)) and \
+                    not issubclass(unbound_field.field_class, HiddenField):
+                options["filters"] = [_text, *unbound_field.kwargs.get("filters", [])]
+            return unbound_field.bind(form=form, **options)
+
+
 def form_error_list(form: Optional[FlaskForm], extra: Optional[str] = None, extra_href: str = "#email") -> list[dict]:
     """The error summary's list: each field's first error, linked to the field."""
     errors = []
@@ -45,7 +59,7 @@ class DateParts(Field):
 
     def process(self, formdata, data=None, extra_filters=None):
         self.process_errors = []
-        self.data = data
+        self.data = data if isinstance(data, _date) else None
         if isinstance(data, _date):
             self.parts = {"day": str(data.day), "month": str(data.month), "year": str(data.year)}
         if formdata is not None and any(f"{self.name}[{p}]" in formdata for p in self.parts):
@@ -101,7 +115,7 @@ ROLES = options(
 )
 
 
-class InterestForm(FlaskForm):
+class InterestForm(BaseForm):
     interest_type = RadioField("Type of interest", choices=options(*[(t.value, t.value.capitalize()) for t in InterestType]),
                                validators=[InputRequired("Select the type of interest")])
     organisation = StringField("Organisation", validators=[Length(max=300)])
@@ -126,17 +140,17 @@ class InterestForm(FlaskForm):
             raise ValidationError("Date the interest ended must be the same as or after the date it started")
 
 
-class EndInterestForm(FlaskForm):
+class EndInterestForm(BaseForm):
     date_to = DateParts("Date the interest ended")
     version = HiddenField()
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(BaseForm):
     as_of = DateParts("Complete and correct as of")
     confirm = BooleanField("I confirm this is true", validators=[DataRequired("Confirm that this is true")])
 
 
-class GiftForm(FlaskForm):
+class GiftForm(BaseForm):
     kind = RadioField("Was it a gift or hospitality?", choices=options(("gift", "Gift"), ("hospitality", "Hospitality")),
                       validators=[InputRequired("Select whether it was a gift or hospitality")])
     donor = StringField("Who offered it", validators=[DataRequired("Enter who offered it"), Length(max=300)])
@@ -153,7 +167,7 @@ class GiftForm(FlaskForm):
     senior_approval = StringField("Senior manager who approved it (hospitality over £75)", validators=[Length(max=300)])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(BaseForm):
     mitigation = TextAreaField("Action taken to mitigate risk", validators=[Length(max=4000)])
     publish = RadioField("Publish on the public register?", choices=options(("yes", "Yes, publish"),
                                                                     ("no", "No, withhold it")),
@@ -166,7 +180,7 @@ class ReviewForm(FlaskForm):
             raise ValidationError("Enter the overriding privacy or legal reason for withholding the entry")
 
 
-class BreachForm(FlaskForm):
+class BreachForm(BaseForm):
     occurred_on = DateParts("Date of the breach")
     what_happened = TextAreaField("What happened", validators=[DataRequired("Enter what happened"), Length(max=8000)])
     action_taken = TextAreaField("Action taken", validators=[Length(max=8000)])
@@ -177,22 +191,22 @@ class BreachForm(FlaskForm):
     version = HiddenField()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A form with only a CSRF token, for buttons that change state."""
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(BaseForm):
     committee_id = SelectField("Committee", coerce=int, validators=[InputRequired("Choose the committee")])
     title = StringField("Meeting title", validators=[DataRequired("Enter the meeting's title"), Length(max=200)])
     meeting_date = DateParts("Date of the meeting")
 
 
-class AgendaForm(FlaskForm):
+class AgendaForm(BaseForm):
     text = TextAreaField("Paste the agenda", validators=[Length(max=200_000)])
     document = FileField("Or upload the agenda")
 
 
-class ItemForm(FlaskForm):
+class ItemForm(BaseForm):
     item_ref = StringField("Item number", validators=[DataRequired("Enter the item number"), Length(max=20)])
     title = StringField("Title", validators=[DataRequired("Enter the item's title"), Length(max=500)])
     description = TextAreaField("Description", validators=[Length(max=8000)])
@@ -209,14 +223,14 @@ ACTION_CHOICES = options(
 )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(BaseForm):
     action = RadioField("How the conflict is managed",
                         choices=ACTION_CHOICES + options(("none", "Not a conflict: dismiss the flag")),
                         validators=[InputRequired("Choose how the conflict is managed")])
     reason = TextAreaField("Reason", validators=[Length(max=2000)])
 
 
-class AddConflictForm(FlaskForm):
+class AddConflictForm(BaseForm):
     person_id = SelectField("Member", coerce=int, validators=[InputRequired("Choose the member")])
     item_id = SelectField("Agenda item", coerce=int, validators=[InputRequired("Choose the item")])
     action = RadioField("How the conflict is managed", choices=ACTION_CHOICES,
@@ -224,7 +238,7 @@ class AddConflictForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[DataRequired("Say why this is a conflict"), Length(max=2000)])
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(BaseForm):
     item_id = HiddenField()
     person_id = HiddenField()
     declared = RadioField("Did they declare the interest at the meeting?", choices=options(("yes", "Yes"), ("no", "No")),

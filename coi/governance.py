@@ -9,6 +9,7 @@ from sqlmodel import func, or_, select
 
 from coi.auth import role_required
 from coi.database import db
+from coi.idempotency import commit_once
 from coi.forms import BreachForm, ConfirmForm, ReviewForm
 from registry.models import Breach, Interest, Organisation, Person, RegisterSnapshot
 from registry.services import breaches, interests, publication, timeliness
@@ -75,8 +76,8 @@ def review(interest_id: int):
             s.rollback()
             failure = str(error)
         else:
-            s.commit()
-            flash("Review saved", "success")
+            if commit_once(s, url_for(".review_list")):
+                flash("Review saved", "success")
             return redirect(url_for(".review_list"))
     org = s.get(Organisation, interest.organisation_id) if interest.organisation_id else None
     return render_template("governance/review.jinja", form=form, interest=interest, person=person, org=org,
@@ -90,8 +91,8 @@ def publish():
     form = ConfirmForm()
     if form.validate_on_submit():
         snapshot = publication.publish(s, current_user.id)
-        s.commit()
-        flash(f"Register published: {len(snapshot.rows)} entries, {snapshot.withheld_count} withheld", "success")
+        if commit_once(s, url_for(".publish")):
+            flash(f"Register published: {len(snapshot.rows)} entries, {snapshot.withheld_count} withheld", "success")
         return redirect(url_for(".publish"))
     rows, gifts, withheld = publication.register_rows(s, date.today())
     return render_template("governance/publish.jinja", form=form, preview_count=len(rows), gift_count=len(gifts),
@@ -120,8 +121,8 @@ def new_breach():
             s.rollback()
             failure = str(error)
         else:
-            s.commit()
-            flash("Breach recorded", "success")
+            if commit_once(s, url_for(".breach_list")):
+                flash("Breach recorded", "success")
             return redirect(url_for(".breach_list"))
     return render_template("governance/breach_form.jinja", form=form, breach=None, failure=failure)
 
@@ -147,7 +148,7 @@ def edit_breach(breach_id: int):
             s.rollback()
             failure = str(error)
         else:
-            s.commit()
-            flash("Breach updated", "success")
+            if commit_once(s, url_for(".breach_list")):
+                flash("Breach updated", "success")
             return redirect(url_for(".breach_list"))
     return render_template("governance/breach_form.jinja", form=form, breach=breach, failure=failure)

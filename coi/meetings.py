@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from coi.auth import role_required
 from coi.database import db
+from coi.idempotency import commit_once
 from coi.forms import (AddConflictForm, AgendaForm, ConfirmForm, DecisionForm, ItemForm, MeetingForm, OutcomeForm)
 from registry.models import Committee, Meeting, MeetingItem, MeetingNotice, Person, ScreeningFlag
 from registry.services import meeting_outputs, meetings
@@ -53,9 +54,11 @@ def new():
         meeting = Meeting(committee_id=form.committee_id.data, title=form.title.data.strip(),
                           meeting_date=form.meeting_date.data, created_by_id=current_user.id)
         s.add(meeting)
-        s.commit()
-        flash("Meeting created. Add its agenda.", "success")
-        return redirect(url_for(".agenda", meeting_id=meeting.id))
+        s.flush()
+        location = url_for(".agenda", meeting_id=meeting.id)
+        if commit_once(s, location):
+            flash("Meeting created. Add its agenda.", "success")
+        return redirect(location)
     return render_template("meetings/new.jinja", form=form)
 
 
@@ -97,8 +100,8 @@ def agenda(meeting_id: int):
             s.rollback()
             failure = str(error)
         else:
-            s.commit()
-            flash(f"{len(added)} agenda items added. Check them, then screen the agenda.", "success")
+            if commit_once(s, url_for(".show", meeting_id=meeting.id)):
+                flash(f"{len(added)} agenda items added. Check them, then screen the agenda.", "success")
             return redirect(url_for(".show", meeting_id=meeting.id))
     return render_template("meetings/agenda.jinja", meeting=meeting, form=form, failure=failure,
                            items=meetings.items_of(s, meeting.id))
@@ -189,7 +192,7 @@ def conflict(meeting_id: int, item_id: int, person_id: int):
             s.rollback()
             failure = str(error)
         else:
-            s.commit()
+            commit_once(s, url_for(".grid", meeting_id=meeting.id))
             flash("Decision recorded", "success")
             return redirect(url_for(".grid", meeting_id=meeting.id))
     history = meetings.decision_history(s, item_id, person_id)
@@ -214,7 +217,7 @@ def add_conflict(meeting_id: int):
             s.rollback()
             failure = str(error)
         else:
-            s.commit()
+            commit_once(s, url_for(".grid", meeting_id=meeting.id))
             flash("Conflict added", "success")
             return redirect(url_for(".grid", meeting_id=meeting.id))
     return render_template("meetings/add_conflict.jinja", meeting=meeting, form=form, failure=failure)

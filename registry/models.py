@@ -342,3 +342,12 @@ class MeetingNotice(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     message: str = Field(sa_column=Column(Text, nullable=False))
     seen: bool = False
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A form post already carried out: a client that retries after a lost response gets the same answer."""
+
+    key: str = Field(primary_key=True, max_length=64)  # random, generated into the form when it was shown
+    person_id: int = Field(foreign_key="person.id")
+    location: str = Field(max_length=500)  # where the first, successful post redirected to
+    created_at: datetime = Field(default_factory=utcnow, index=True)

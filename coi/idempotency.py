@@ -1,0 +1,58 @@
+"""Idempotent form posts: a retried post (after a lost response) is answered, not carried out twice.
+
+Each form carries a random key. The key is stored in the same transaction as the change it made, so the
+change and the record of it commit together or not at all; a retry finds the key and gets the same redirect.
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, redirect, request
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from coi.database import db
+from registry.models import IdempotencyKey
+
+FIELD = "idempotency_key"
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _key() -> str:
+    key = (request.form.get(FIELD) or "").strip()
+    return key[:64] if 16 <= len(key) <= 64 else ""
+
+
+def commit_once(session: Session, location: str) -> bool:
+    """Commit the request's changes with its idempotency key; False when another attempt already did."""
+    key = _key()
+    if key and current_user.is_authenticated:
+        session.add(IdempotencyKey(key=key, person_id=current_user.id, location=location[:500]))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if key and session.get(IdempotencyKey, key) is not None:
+            return False
+        raise
+    return True
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["new_idempotency_key"] = new_key
+
+    @app.before_request
+    def _replay():
+        if request.method != "POST" or not request.form:
+            return None
+        key = _key()
+        if not key or not current_user.is_authenticated:
+            return None
+        done = db().get(IdempotencyKey, key)
+        if done is not None and done.person_id == current_user.id:
+            return redirect(done.location, code=303)
+        return None
