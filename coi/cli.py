@@ -169,6 +169,41 @@ def purge(apply_: bool) -> None:
         click.echo("Removed. An audit event lists every record removed.")
 
 
+@cli.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(destination: Path) -> None:
+    """Back up the database while the app runs (SQLite backup API, or pg_dump for PostgreSQL)."""
+    from registry.backup import BackupError, backup, table_counts
+
+    try:
+        backup(_engine(), destination)
+    except (BackupError, OSError) as error:
+        raise click.ClickException(str(error))
+    counts = table_counts(_engine())
+    click.echo(f"Backed up to {destination} ({destination.stat().st_size:,} bytes): "
+               f"{counts.get('interest', 0)} interests, {counts.get('auditevent', 0)} audit events.")
+
+
+@cli.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--to", "target_url", required=True, help="An EMPTY database to restore into (URL).")
+def restore_command(source: Path, target_url: str) -> None:
+    """Restore a backup into an empty database and check it."""
+    from registry.backup import BackupError, integrity_problems, restore, table_counts
+
+    try:
+        engine = restore(source, target_url)
+    except (BackupError, OSError) as error:
+        raise click.ClickException(str(error))
+    problems = integrity_problems(engine)
+    counts = table_counts(engine)
+    click.echo(f"Restored: {sum(counts.values())} rows in {len(counts)} tables.")
+    if problems:
+        raise click.ClickException("The restored database failed its checks: " + "; ".join(problems))
+    click.echo("Integrity check passed.")
+
+
 @cli.command("screen")
 @click.option("--register", required=True, type=click.Path(dir_okay=False), help="register.csv")
 @click.option("--agenda", required=True, type=click.Path(dir_okay=False), help="agenda.csv")

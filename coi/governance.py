@@ -152,3 +152,24 @@ def edit_breach(breach_id: int):
                 flash("Breach updated", "success")
             return redirect(url_for(".breach_list"))
     return render_template("governance/breach_form.jinja", form=form, breach=breach, failure=failure)
+
+
+@bp.get("/audit")
+@role_required("governance")
+def audit_log():
+    """The audit log, read-only: no route changes or removes an event, and the database refuses to."""
+    from registry.models import AuditEvent
+    from registry.services import audit
+
+    s = db()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    action = request.args.get("action", "").strip()[:60]
+    query = select(AuditEvent)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action))
+    total = s.exec(select(func.count()).select_from(query.subquery())).one()
+    events = s.exec(query.order_by(AuditEvent.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    actors = {p.id: p.full_name for p in s.exec(select(Person).where(Person.id.in_({e.actor_id for e in events if e.actor_id})))}
+    check = audit.verify_chain(s) if request.args.get("verify") == "1" else None
+    return render_template("governance/audit.jinja", events=events, actors=actors, page=page, action=action,
+                           pages=max(1, -(-total // PAGE_SIZE)), total=total, check=check)

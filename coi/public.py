@@ -50,12 +50,24 @@ def _download(snapshot_id: int | None, fmt: str):
         abort(404)
     rows = publication.filter_rows(snapshot.rows, _filter_from_request())
     name = f"register-of-interests-{snapshot.as_of.isoformat()}"
+    _record_export(snapshot, fmt, len(rows))
     if fmt == "csv":
         return Response(publication.export_csv(snapshot, rows), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     return Response(publication.export_xlsx(snapshot, rows),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+def _record_export(snapshot: RegisterSnapshot, fmt: str, rows: int) -> None:
+    from flask_login import current_user
+
+    from registry.services import audit
+
+    s = db()
+    audit.record(s, "register.exported", actor_id=current_user.id if current_user.is_authenticated else None,
+                 object_type="snapshot", object_id=snapshot.id, detail={"format": fmt, "rows": rows})
+    s.commit()
 
 
 @bp.get("/register.csv")

@@ -45,6 +45,7 @@ ROUTES = {
     ("GET", "/governance/interests/{interest}"): GOVERNANCE_ONLY,
     ("GET", "/governance/publish"): GOVERNANCE_ONLY,
     ("GET", "/governance/breaches"): GOVERNANCE_ONLY,
+    ("GET", "/governance/audit"): GOVERNANCE_ONLY,
     ("GET", "/governance/breaches/new"): GOVERNANCE_ONLY,
     ("GET", "/governance/breaches/{breach}"): GOVERNANCE_ONLY,
     ("GET", "/governance/import"): GOVERNANCE_ONLY,
