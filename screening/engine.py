@@ -129,8 +129,9 @@ class Engine:
             by_name = {c: h for c, h in out.items() if not _how(h).startswith('building')}
             if by_name and len(by_name) < len(out):
                 out = by_name
-        # a typo-tolerant variant must still point at exactly one practice (or one building)
-        if len(out) > 1 and all('typo' in _how(h) for h in out.values()):
+        # a variant (typo, swapped or dropped type word, words left out) must still point at exactly one practice
+        # (or one building): written so that it fits several names, it names none of them
+        if len(out) > 1 and all('variant' in _how(h) for h in out.values()):
             alias_ids = {id(h[1]) for h in out.values() if isinstance(h, tuple)}
             if len(alias_ids) > 1:
                 return {}

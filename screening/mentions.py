@@ -131,7 +131,8 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
             mentions.append(Mention('pcn', {c: 'PCN code'}, m.group(1)))
     postcodes = {norm_postcode(m.group(1), m.group(2)) for m in POSTCODE_RE.finditer(text or '')}
     # ---- names
-    for run, tail in _runs(toks):
+    def match_run(run, tail, written_full):
+        out = []
         is_pcn_ctx = any(w in PCN_WORDS for w in tail)
         org_words = _org_words(toks, run, tail)
         is_trust_ctx = 'trust' in tail or 'foundation' in tail
@@ -169,7 +170,7 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                         continue
                     best.setdefault((a.kind == 'pcn', w[0].pos, w[-1].pos), []).append((dd, a))
         if not best:
-            continue
+            return out
         # merge hits on this run into one mention per kind; keep only the closest matches
         by_kind = {}
         for (is_pcn, s, e), recs in best.items():
@@ -179,8 +180,6 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
             recs = [r for r in recs if r[0] == mind]
             cands = {}
             kinds = set()
-            written_full = tuple(t.text for t in run if t.text != 'and') + tuple(
-                w for w in tail if w not in ('the', 'and', 'dr'))
             for dd, a, s, e in recs:
                 for code in a.targets:
                     how = {'name': 'name', 'site': 'building', 'pcn': 'PCN name'}[a.kind]
@@ -194,7 +193,31 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
             e = max(r[3] for r in recs)
             written = ' '.join(t.raw for t in toks[s:e + 1] if True) + (
                 ' ' + ' '.join(x for x in tail) if tail else '')
-            mentions.append(Mention('pcn' if is_pcn else 'practice', cands, written, s, e, mind, kinds))
+            out.append(Mention('pcn' if is_pcn else 'practice', cands, written, s, e, mind, kinds))
+        return out
+    runs = _runs(toks)
+    consumed = set()
+    # names with a generic word inside ("Beacon Health Kensington"): two runs joined across the generic words;
+    # a match that spans both replaces what each part would match on its own
+    for k in range(len(runs) - 1):
+        (r1, t1), (r2, t2) = runs[k], runs[k + 1]
+        gap = toks[r1[-1].pos + 1: r2[0].pos]
+        if not gap or len(gap) != len(t1) or r2[0].boundary_before or any(
+                t.boundary_before or t.text in PCN_WORDS for t in gap) or k in consumed:
+            continue
+        bridged = r1 + r2
+        wf = tuple(t.text for t in r1 if t.text != 'and') + tuple(t.text for t in gap if t.text not in (
+            'the', 'and', 'dr')) + tuple(t.text for t in r2 if t.text != 'and') + tuple(
+            w for w in t2 if w not in ('the', 'and', 'dr'))
+        ms = [m for m in match_run(bridged, t2, wf) if m.start <= r1[-1].pos and m.end >= r2[0].pos]
+        if ms:
+            mentions.extend(ms)
+            consumed |= {k, k + 1}
+    for k, (run, tail) in enumerate(runs):
+        if k in consumed:
+            continue
+        wf = tuple(t.text for t in run if t.text != 'and') + tuple(w for w in tail if w not in ('the', 'and', 'dr'))
+        mentions.extend(match_run(run, tail, wf))
     # ---- context: codes, postcodes, towns near the mention
     named = [m for m in mentions if m.exact_kind]
     for m in named:
@@ -211,7 +234,11 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
     mentions = [m for m in mentions if m.cands]
     # ---- areas (only looked for when the caller asks: area-wide items)
     if want_areas:
+        # an area name inside a PCN's name ("Central Liverpool PCN") is the PCN's name, not the area
+        inside = {p for m in mentions if m.kind == 'pcn' and m.exact_kind
+                  for p in range(m.start, m.end + 1)}
         words = [t.text for t in toks if t.text not in ('and', 'the', 'of', 'nhs', 'ccg')]
+        wpos = [t.pos for t in toks if t.text not in ('and', 'the', 'of', 'nhs', 'ccg')]
         found = []
         for i in range(len(words)):
             for k in range(1, 7):
@@ -220,7 +247,7 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                 key = ''.join(words[i:i + k])
                 for aid in d.token_index.get(key, ()):
                     a = d.aliases[aid]
-                    if a.kind == 'area' and a.joined == key:
+                    if a.kind == 'area' and a.joined == key and not any(wpos[x] in inside for x in range(i, i + k)):
                         found.append((i, i + k, a))
         for i, j, a in found:
             if any((i2 <= i and j <= j2 and (j2 - i2) > (j - i)) for i2, j2, _ in found):

@@ -94,3 +94,29 @@ def test_practice_written_with_ltd_after_type_word_still_matches(d):
     f = flags_of([I('M1', 'financial', 'Director, Portsdown Group Practice Ltd')],
                  [A('1', 'Remedial notice: Portsdown Group Practice')], d)
     assert f == {('1', 'M1'): 'exclude'}
+
+
+# ---- a generic word inside a name: "Beacon Health Kensington" is one name, not "Beacon Health" + "Kensington"
+def test_name_with_generic_word_inside(d):
+    f = flags_of([I('M1', 'financial', 'Partner, Beacon Health Kensington'),
+                  I('M2', 'financial', 'Salaried GP at Beacon Health Mossley Hill')],
+                 [A('1', 'Premises improvement grant application (BEACON HEALTH MOSSLEY HILL)'),
+                  A('2', 'Remedial notice: Beacon Health Kensington')], d)
+    assert f == {('1', 'M2'): 'exclude', ('2', 'M1'): 'exclude'}
+
+
+# ---- a variant that fits several practices names none of them
+def test_ambiguous_variant_names_no_practice(d):
+    # "Beacon Health" is a variant of BEACON SURGERY, BEACON MEDICAL CENTRE and both BEACON HEALTH ... practices
+    f = flags_of([I('M1', 'financial', 'Partner, Beacon Medical Centre')],
+                 [A('1', 'Contract variation – Beacon Health')], d)
+    assert f == {}
+
+
+# ---- an area name inside a PCN's name does not make a PCN item area-wide
+def test_area_word_inside_pcn_name_is_not_area(d):
+    f = flags_of([I('M1', 'financial', 'Partner, Beacon Health Kensington'),
+                  I('M2', 'financial', 'Partner, Beacon Health Mossley Hill')],
+                 [A('1', 'PCN DES: Childwall & Wavertree PCN – ARRS workforce plan'),
+                  A('2', 'LES for all Liverpool practices')], d)
+    assert f == {('1', 'M2'): 'no-vote', ('2', 'M1'): 'no-vote', ('2', 'M2'): 'no-vote'}
