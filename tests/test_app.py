@@ -104,3 +104,13 @@ def test_security_headers(client):
     assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_pages_render_readably_without_the_npm_assets(tmp_path):
+    """Without npm the compiled NHS.UK frontend is missing: pages fall back to the app's own stylesheet."""
+    app = make_app(f"sqlite:///{tmp_path}/f.sqlite", ASSETS_DIR=str(tmp_path / "no-assets"))
+    client = app.test_client()
+    html = client.get("/sign-in").get_data(as_text=True)
+    assert "/static/fallback.css" in html and "nhsuk-frontend.min.css" not in html
+    assert client.get("/static/fallback.css").status_code == 200
+    assert client.get("/nhsuk/nhsuk-frontend.min.css").status_code == 404
