@@ -130,6 +130,7 @@ def extract_org_names(text: str) -> list[OrgName]:
             low = [_canon(w) for w in run]
             run_before_strip = list(run)
             legal = False
+            trust = False
             # strip trailing legal suffixes (possibly several: "NHS Foundation Trust", "Ltd")
             changed = True
             while changed and low:
@@ -139,12 +140,15 @@ def extract_org_names(text: str) -> list[OrgName]:
                     if len(low) > k and tuple(low[-k:]) == tuple(_canon(x) for x in suf):
                         low, run = low[:-k], run[:-k]
                         legal = True
+                        trust = trust or 'trust' in suf or 'ft' in suf
                         changed = True
                         break
             if not low:
                 continue
             full_run = list(run_before_strip)
-            if any(w in INSTITUTION for w in low) or (len(low) == 1 and low[0] in NOT_NAME):
+            # an NHS trust may carry "University" in its name; other institution words mark a role, not a party
+            if any(w in INSTITUTION and not (trust and w == 'university') for w in low) or (
+                    len(low) == 1 and low[0] in NOT_NAME):
                 continue
             if not legal and not link_next and any(w in PRACTICE_TYPE for w in low):
                 continue

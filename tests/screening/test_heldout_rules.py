@@ -120,3 +120,14 @@ def test_area_word_inside_pcn_name_is_not_area(d):
                  [A('1', 'PCN DES: Childwall & Wavertree PCN – ARRS workforce plan'),
                   A('2', 'LES for all Liverpool practices')], d)
     assert f == {('1', 'M2'): 'no-vote', ('2', 'M1'): 'no-vote', ('2', 'M2'): 'no-vote'}
+
+
+# ---- an NHS trust may have "University" in its name (other institution words mark a role, not a party)
+def test_university_trust_is_an_organisation(d):
+    f = flags_of([Interest('L1', 'Ms L1', 'Lay member', 'non-financial professional',
+                           'Elected governor of Manchester University NHS Foundation Trust (MFT) (unpaid)',
+                           date(2015, 1, 1), None),
+                  Interest('L2', 'Mr L2', 'Lay member', 'non-financial professional',
+                           'Member of the University of Manchester court', date(2015, 1, 1), None)],
+                 [A('1', 'Community phlebotomy – contract with Manchester University NHS Foundation Trust')], d)
+    assert f == {('1', 'L1'): 'declare'}
