@@ -92,6 +92,8 @@ class Directory:
         self.by_commissioner: dict[str, set] = defaultdict(set)
         self.by_map_commissioner: dict[str, set] = defaultdict(set)
         self.town_vocab: set = set()
+        self.town_joined: set = set()
+        self.vocab: set = set()       # every canonical word of names and addresses (typo repair leaves these alone)
         self._seen_joined: set = set()
         self._lookup_cache: dict = {}
         for r in practices:
@@ -156,6 +158,7 @@ class Directory:
         for code, p in self.practices.items():
             r = p.rec
             core, full = name_core(r.name)
+            self.vocab.update(full)
             self._add_alias('name', core, (code,), r.name, full)
             # bracketed tag as an alias of its own if it is name-like (not just initials of a person)
             for m in _BRACKET.finditer(r.name):
@@ -183,6 +186,7 @@ class Directory:
             for ln in lines[1:]:
                 for t in tokenize(ln):
                     p.address_keys.add(t.text)
+                    self.vocab.add(t.text)
                 if not any(ch.isdigit() for ch in ln):
                     tk = ' '.join(t.text for t in tokenize(ln))
                     tw = tk.split()
@@ -190,8 +194,10 @@ class Directory:
                         p.town_keys.add(tk)
                         if len(tw) <= 3:
                             self.town_vocab.add(tk)
+                            self.town_joined.add(''.join(tw))
             for t in tokenize(lines[0] if lines else ''):
                 p.address_keys.add(t.text)
+                self.vocab.add(t.text)
             if r.postcode:
                 self.by_postcode[r.postcode].add(code)
             if r.commissioner:

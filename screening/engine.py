@@ -81,7 +81,7 @@ class Engine:
             cands = dict(m.cands)
             if m.kind == 'practice':
                 if len(cands) > 1:
-                    cands = self._disambiguate(cands, home, day)
+                    cands = self._disambiguate(cands, home, day, m.type_agree)
                 if is_decl and m.exact_kind == {'site'} and named and not (set(cands) & named):
                     continue  # building written as the address of a practice named in the same declaration
                 if is_decl and m.exact_kind == {'site'} and named:
@@ -110,7 +110,7 @@ class Engine:
         d = self.directory
         return {d.practices[c].rec.icb for c in d.pcns.get(pcn_code, {}).get('members', ()) if c in d.practices}
 
-    def _disambiguate(self, cands: dict, home: set, day: date | None) -> dict:
+    def _disambiguate(self, cands: dict, home: set, day: date | None, type_agree: set = frozenset()) -> dict:
         d = self.directory
         out = cands
         if home:
@@ -121,6 +121,11 @@ class Engine:
             op = {c: h for c, h in out.items() if c in d.practices and d.practices[c].rec.is_open_on(day)}
             if op:
                 out = op
+        if len(out) > 1 and type_agree:
+            # of several names the words fit, the one whose type words (Surgery, Medical Centre ...) were written
+            agree = {c: h for c, h in out.items() if c in type_agree}
+            if agree:
+                out = agree
         if len(out) > 1:
             exact = {c: h for c, h in out.items() if _how(h) in ('name', 'building')}
             if exact:

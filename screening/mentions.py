@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from .directory import Directory
-from .normalise import CODE_RE, POSTCODE_RE, TRANSPARENT, WEAK, close, norm_postcode, tokenize
+from .normalise import CODE_RE, GENERIC, POSTCODE_RE, STOP, TRANSPARENT, WEAK, close, norm_postcode, tokenize, \
+    type_word_typo
 
 _NUMERIC = re.compile(r'[a-z]{0,2}\d+[a-z]{0,2}|[a-z]\d{5}')
 PCN_WORDS = frozenset({'pcn', 'network'})
@@ -31,6 +32,7 @@ class Mention:
     exact_kind: set = field(default_factory=set)   # alias kinds matched ('name', 'site', ...)
     context: str = ''         # disambiguating context used
     orig: set = field(default_factory=set)
+    type_agree: set = field(default_factory=set)   # candidates whose official type words are the ones written
 
 
 def _runs(toks):
@@ -116,8 +118,27 @@ def _segments(run):
     return segs
 
 
+def _known_place(key: str, d: Directory) -> bool:
+    """Is the written key itself a town or commissioner area of the directory?"""
+    if key in d.town_vocab or key in d.town_joined:
+        return True
+    return any(d.aliases[a].kind == 'area' and d.aliases[a].joined == key for a in d.token_index.get(key, ()))
+
+
+def _repair_type_typos(toks, d: Directory):
+    for t in toks:
+        if t.generic or t.stop or t.text in d.vocab:
+            continue
+        c = type_word_typo(t.text)
+        if c:
+            t.text = c
+            t.generic = c in GENERIC
+            t.stop = c in STOP and c not in GENERIC
+    return toks
+
+
 def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Mention]:
-    toks = tokenize(text)
+    toks = _repair_type_typos(tokenize(text), d)
     mentions: list[Mention] = []
     # ---- codes
     codes_in_text = set()
@@ -159,6 +180,8 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                     dd = close(key, a.joined)
                     if dd is None:
                         continue
+                    if dd and _known_place(key, d):
+                        continue  # "Halton" is a place, not a slip for "Walton"
                     whole = (w[0].pos, w[-1].pos) in seg_spans
                     at_end = w[-1] is words[-1]
                     if not whole:
@@ -180,7 +203,11 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
             recs = [r for r in recs if r[0] == mind]
             cands = {}
             kinds = set()
+            agree = set()
+            wtypes = {w for w in written_full if w in GENERIC}
             for dd, a, s, e in recs:
+                if {w for w in a.full if w in GENERIC and w not in ('the', 'and', 'dr')} == wtypes:
+                    agree.update(a.targets)
                 for code in a.targets:
                     how = {'name': 'name', 'site': 'building', 'pcn': 'PCN name'}[a.kind]
                     if dd:
@@ -193,7 +220,8 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
             e = max(r[3] for r in recs)
             written = ' '.join(t.raw for t in toks[s:e + 1] if True) + (
                 ' ' + ' '.join(x for x in tail) if tail else '')
-            out.append(Mention('pcn' if is_pcn else 'practice', cands, written, s, e, mind, kinds))
+            out.append(Mention('pcn' if is_pcn else 'practice', cands, written, s, e, mind, kinds,
+                               type_agree=agree))
         return out
     runs = _runs(toks)
     consumed = set()

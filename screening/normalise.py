@@ -178,3 +178,28 @@ CODE_RE = re.compile(r'(?<![A-Za-z0-9])([A-Za-z][0-9]{5}|[A-Za-z][0-9][A-Za-z][0
 
 def norm_postcode(a: str, b: str) -> str:
     return (a + ' ' + b).upper()
+
+
+# type and address words people mistype ("Strret", "Surgrey", "Medcial"): a word one slip away from one of these,
+# and not itself a word of any name or address in the directory, is read as that word
+TYPO_PRONE = {'street': 'st', 'surgery': 'surgery', 'medical': 'medical', 'practice': 'practice', 'centre': 'centre',
+              'health': 'health', 'healthcare': 'healthcare', 'partnership': 'partnership', 'partners': 'partners',
+              'clinic': 'clinic', 'avenue': 'avenue', 'group': 'group', 'family': 'family'}
+_TYPO_KEYS: dict = {}
+for _w, _c in TYPO_PRONE.items():
+    for _k in deletes1(_w):
+        _TYPO_KEYS.setdefault(_k, set()).add(_w)
+
+
+def type_word_typo(word: str) -> str | None:
+    """The canonical type / address word ``word`` is a one-slip misspelling of, or None."""
+    if len(word) < 5 or not word.isalpha() or word in ABBREV or word in GENERIC:
+        return None
+    hits = set()
+    for k in deletes1(word):
+        for w in _TYPO_KEYS.get(k, ()):
+            if OSA.distance(word, w) <= 1:
+                hits.add(w)
+    if len(hits) == 1:
+        return TYPO_PRONE[hits.pop()]
+    return None

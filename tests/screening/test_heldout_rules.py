@@ -49,6 +49,30 @@ PCN = [
 ]
 
 
+PRACTICES += [
+    _p('F82022', 'THE ROSEWOOD MEDICAL CENTRE', 'Y56', 'QMF', ['THE ROSEWOOD MEDICAL CTR', '30 ASTRA CLOSE, ELM PARK',
+                                                               'HORNCHURCH', 'ESSEX'], 'RM12 5NJ', 'A3A8R'),
+    _p('F84711', 'ROSEWOOD PRACTICE', 'Y56', 'QMF', ['ROSEWOOD PRACTICE', '1A FOUNTAYNE ROAD', 'LONDON'], 'N16 7EA',
+       'A3A8R'),
+    _p('N82048', 'WALTON MEDICAL CENTRE', 'Y62', 'QYG', ['BREEZE HILL', 'NEIGHBOURHOOD HEALTH CTR',
+                                                         '1-3 RICE LANE, WALTON', 'LIVERPOOL'], 'L9 1AD', '99A'),
+    _p('N81011', 'BEVAN GROUP PRACTICE', 'Y62', 'QYG', ['BEVAN GROUP PRACTICE', 'BEVAN WAY', 'WIDNES', 'CHESHIRE'],
+       'WA8 6TR', '01F'),
+    _p('P81707', 'WILLIAM HOPWOOD STREET SURGERY', 'Y62', 'QE1', ['THE SURGERY', 'WILLIAM HOPWOOD ST,AUDLEY',
+                                                                  'BLACKBURN', 'LANCASHIRE'], 'BB1 1LX', '00Q'),
+]
+PCN += [
+    PcnMapRow('F82022', 'THE ROSEWOOD MEDICAL CENTRE', 'RM12 5NJ', 'U00367', 'HAVERING SOUTH PCN', 'A3A8R',
+              'NHS North East London CCG'),
+    PcnMapRow('F84711', 'ROSEWOOD PRACTICE', 'N16 7EA', 'U21268', 'HACKNEY DOWNS PCN', 'A3A8R',
+              'NHS North East London CCG'),
+    PcnMapRow('N82048', 'WALTON MEDICAL CENTRE', 'L9 1AD', 'U64639', 'NORTH LIVERPOOL PCN', '99A', 'NHS Liverpool CCG'),
+    PcnMapRow('N81011', 'BEVAN GROUP PRACTICE', 'WA8 6TR', 'U79408', 'WIDNES PCN', '01F', 'NHS Halton CCG'),
+    PcnMapRow('P81707', 'WILLIAM HOPWOOD STREET SURGERY', 'BB1 1LX', 'U48502', 'BLACKBURN EAST PCN', '00Q',
+              'NHS Blackburn with Darwen CCG'),
+]
+
+
 @pytest.fixture(scope='module')
 def d():
     return Directory.from_records(PRACTICES, PCN)
@@ -131,3 +155,28 @@ def test_university_trust_is_an_organisation(d):
                            'Member of the University of Manchester court', date(2015, 1, 1), None)],
                  [A('1', 'Community phlebotomy – contract with Manchester University NHS Foundation Trust')], d)
     assert f == {('1', 'L1'): 'declare'}
+
+
+# ---- type and address words mistyped ("Strret", "Surgrey") are still those words
+def test_mistyped_type_and_street_words(d):
+    f = flags_of([I('M1', 'financial', 'Sessional GP employed by WILLIAM HOPWOOD STERET SURGERY')],
+                 [A('1', 'Remedial notice: William Hopwood Street Medical Centre'),
+                  A('2', 'Boundary change – William Hopwood Strret Surgrey')], d)
+    assert f == {('1', 'M1'): 'exclude', ('2', 'M1'): 'exclude'}
+
+
+# ---- of several practices a (typo) variant fits, the one with the type words written is meant
+def test_type_words_pick_between_same_word_practices(d):
+    f = flags_of([I('M1', 'financial', 'Rosewoood Medical Centre, The: partner (GMS)'),
+                  I('M2', 'financial', 'Salaried GP, Rosewod Practice')],
+                 [A('1', 'THE ROSEWWOOD MEDICAL CENTRE – APMS contract: direct award recommendation'),
+                  A('2', 'Rosewood Practice: boundary change')], d)
+    assert f == {('1', 'M1'): 'exclude', ('2', 'M2'): 'exclude'}
+
+
+# ---- a place or area name is not a typing slip for a practice name one letter away
+def test_area_name_is_not_a_typo_of_a_practice(d):
+    f = flags_of([I('M1', 'financial', 'I work as a salaried GP at Walton Medical Centre, The')],
+                 [A('1', 'Halton Primary Care Quality Scheme 2025/26', 'Offer to all practices in Halton.'),
+                  A('2', 'Waltn Medical Centre – list closure')], d)
+    assert f == {('2', 'M1'): 'exclude'}
