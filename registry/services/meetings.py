@@ -57,10 +57,16 @@ def directory_engine(session: Session) -> Engine:
         cached = _directory_cache.get("engine")
         if cached and cached[0] == key:
             return cached[1]
-    orgs = session.exec(select(Organisation)).all()
-    by_id = {o.id: o for o in orgs}
+    # Plain rows, not ORM objects: hydrating 16,000 organisations as objects costs more than indexing them.
+    rows = session.exec(select(
+        Organisation.id, Organisation.ods_code, Organisation.name, Organisation.kind, Organisation.region,
+        Organisation.icb, Organisation.address_line1, Organisation.address_line2, Organisation.address_line3,
+        Organisation.address_line4, Organisation.address_line5, Organisation.postcode, Organisation.open_date,
+        Organisation.close_date, Organisation.status, Organisation.prescribing_setting, Organisation.pcn_id,
+        Organisation.commissioner_id)).all()
+    by_id = {r.id: r for r in rows}
     practices, pcn_rows = [], []
-    for o in orgs:
+    for o in rows:
         if not o.ods_code or o.kind in ("pcn", "commissioner", "company") or not o.prescribing_setting:
             continue
         commissioner = by_id.get(o.commissioner_id)
