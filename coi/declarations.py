@@ -12,7 +12,7 @@ from sqlmodel import select
 from coi.auth import role_required
 from coi.database import db
 from coi.idempotency import commit_once
-from coi.forms import INTEREST_TYPE_HELP, EndInterestForm, GiftForm, InterestForm, ReturnForm
+from coi.forms import INTEREST_TYPE_HELP, EndInterestForm, GiftForm, InterestForm, ReturnForm, small_int
 from registry.models import GiftOrHospitality, Interest, Organisation, ReturnKind
 from registry.services import directory, gifts, interests, returns, timeliness
 
@@ -99,7 +99,7 @@ def edit_interest(interest_id: int):
     if form.validate_on_submit():
         s = db()
         try:
-            interests.update_interest(s, interest, expected_version=int(form.version.data or 0),
+            interests.update_interest(s, interest, expected_version=small_int(form.version.data),
                                       actor_id=current_user.id, **_interest_values(form))
         except interests.InterestError as error:
             s.rollback()
@@ -122,7 +122,7 @@ def end_interest(interest_id: int):
     if form.validate_on_submit():
         s = db()
         try:
-            interests.end_interest(s, interest, form.date_to.data, expected_version=int(form.version.data or 0),
+            interests.end_interest(s, interest, form.date_to.data, expected_version=small_int(form.version.data),
                                    actor_id=current_user.id)
         except interests.InterestError as error:
             s.rollback()

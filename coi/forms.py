@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from datetime import date as _date
+from decimal import Decimal
 from typing import Optional
 
+from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from werkzeug.datastructures import MultiDict
 from wtforms import (BooleanField, DecimalField, Field, HiddenField, RadioField, SelectChoice, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
@@ -15,8 +18,21 @@ from registry.models import InterestType
 
 
 def _text(value):
-    """Missing text fields read as "", and text is trimmed: views never see None."""
-    return (value or "").strip() if value is None or isinstance(value, str) else value
+    """Missing text fields read as "", and text is trimmed: views never see None (nor an uploaded file)."""
+    if value is None or isinstance(value, str):
+        return (value or "").strip()
+    return ""  # a file posted under a text field's name is not text
+
+
+DATABASE_INT_MAX = 2**31 - 1
+
+
+def small_int(value, default: int = -1) -> int:
+    """A posted number (a version, an id) as an int a database INTEGER can hold; `default` when it is not one."""
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= DATABASE_INT_MAX:
+        return int(text)
+    return default
 
 
 class BaseForm(FlaskForm):
@@ -26,6 +42,38 @@ class BaseForm(FlaskForm):
                     not issubclass(unbound_field.field_class, HiddenField):
                 options["filters"] = [_text, *unbound_field.kwargs.get("filters", [])]
             return unbound_field.bind(form=form, **options)
+
+        def wrap_formdata(self, form, formdata):
+            """Uploaded files reach only file fields: a file posted under a text or choice field's name is ignored."""
+            data = super().wrap_formdata(form, formdata)
+            if data is None or not request.files:
+                return data
+            file_fields = {name for name, field in form._unbound_fields if issubclass(field.field_class, FileField)}
+            merged = MultiDict(request.form)
+            for name, upload in request.files.items(multi=True):
+                if name in file_fields:
+                    merged.add(name, upload)
+            return merged
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal that is a real, modest number: no NaN, infinity or 1e999999 (which would hang the arithmetic)."""
+
+    def __init__(self, *args, largest: int = 10**12, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.largest = largest
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            raw = valuelist[0]
+            try:
+                number = Decimal(raw) if isinstance(raw, str) and len(raw) <= 40 else None
+            except ArithmeticError:  # decimal.InvalidOperation: not a number at all
+                number = None
+            if raw != "" and (number is None or not number.is_finite() or number.copy_abs() > self.largest):
+                self.data = None
+                raise ValueError(self.gettext("Not a valid decimal value."))
+        super().process_formdata(valuelist)
 
 
 def form_error_list(form: Optional[FlaskForm], extra: Optional[str] = None, extra_href: str = "#email") -> list[dict]:
@@ -121,7 +169,7 @@ class InterestForm(BaseForm):
     organisation = StringField("Organisation", validators=[Length(max=300)])
     organisation_id = HiddenField()
     role = SelectField("Role or nature of the interest", choices=ROLES, validators=[Length(max=100)])
-    share_percent = DecimalField("Shareholding (%)", places=2, validators=[OptionalValue(), NumberRange(
+    share_percent = FiniteDecimalField("Shareholding (%)", places=2, validators=[OptionalValue(), NumberRange(
         min=0.01, max=100, message="Shareholding must be a percentage between 0.01 and 100")])
     holder_name = StringField("Who holds the interest", validators=[Length(max=200)])
     relationship = StringField("Their relationship to you", validators=[Length(max=100)])
@@ -156,7 +204,7 @@ class GiftForm(BaseForm):
     donor = StringField("Who offered it", validators=[DataRequired("Enter who offered it"), Length(max=300)])
     donor_is_supplier = BooleanField("The donor is a supplier or contractor, or could become one")
     cash_or_voucher = BooleanField("It is cash or a voucher")
-    value = DecimalField("Estimated value (£)", places=2, validators=[InputRequired("Enter the estimated value in pounds"),
+    value = FiniteDecimalField("Estimated value (£)", places=2, validators=[InputRequired("Enter the estimated value in pounds"),
                                                                        NumberRange(min=0, max=1_000_000, message="Enter a value between £0 and £1,000,000")])
     offered_on = DateParts("Date offered")
     description = TextAreaField("Description", validators=[DataRequired("Describe the gift or hospitality"),

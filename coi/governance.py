@@ -10,7 +10,7 @@ from sqlmodel import func, or_, select
 from coi.auth import role_required
 from coi.database import db
 from coi.idempotency import commit_once
-from coi.forms import BreachForm, ConfirmForm, ReviewForm
+from coi.forms import BreachForm, ConfirmForm, ReviewForm, small_int
 from registry.models import Breach, Interest, Organisation, Person, RegisterSnapshot
 from registry.services import breaches, interests, publication, timeliness
 
@@ -46,6 +46,7 @@ def review_list():
     elif show == "no-mitigation":
         query = query.where(Interest.mitigation == "", or_(Interest.date_to.is_(None), Interest.date_to >= date.today()))
     total = s.exec(select(func.count()).select_from(query.subquery())).one()
+    page = min(page, max(1, -(-total // PAGE_SIZE)))  # past the last page: the last page (and no OFFSET overflow)
     rows = s.exec(query.order_by(Person.full_name, Interest.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     return render_template("governance/review_list.jinja", rows=rows, name=name, show=show, page=page, total=total,
                            pages=max(1, -(-total // PAGE_SIZE)))
@@ -69,7 +70,7 @@ def review(interest_id: int):
     if form.validate_on_submit():
         publish = form.publish.data == "yes"
         try:
-            interests.update_interest(s, interest, expected_version=int(form.version.data or 0), actor_id=current_user.id,
+            interests.update_interest(s, interest, expected_version=small_int(form.version.data), actor_id=current_user.id,
                                       change="reviewed", mitigation=form.mitigation.data.strip(), publish=publish,
                                       withheld_reason="" if publish else form.withheld_reason.data.strip())
         except interests.InterestError as error:
@@ -140,7 +141,7 @@ def edit_breach(breach_id: int):
     failure = None
     if form.validate_on_submit():
         try:
-            breaches.update_breach(s, breach, expected_version=int(form.version.data or 0), actor_id=current_user.id,
+            breaches.update_breach(s, breach, expected_version=small_int(form.version.data), actor_id=current_user.id,
                                    occurred_on=form.occurred_on.data, what_happened=form.what_happened.data,
                                    action_taken=form.action_taken.data, public_summary=form.public_summary.data,
                                    status=form.status.data)
@@ -168,6 +169,7 @@ def audit_log():
     if action:
         query = query.where(AuditEvent.action.startswith(action))
     total = s.exec(select(func.count()).select_from(query.subquery())).one()
+    page = min(page, max(1, -(-total // PAGE_SIZE)))  # past the last page: the last page (and no OFFSET overflow)
     events = s.exec(query.order_by(AuditEvent.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     actors = {p.id: p.full_name for p in s.exec(select(Person).where(Person.id.in_({e.actor_id for e in events if e.actor_id})))}
     check = audit.verify_chain(s) if request.args.get("verify") == "1" else None

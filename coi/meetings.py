@@ -10,7 +10,8 @@ from sqlmodel import select
 from coi.auth import role_required
 from coi.database import db
 from coi.idempotency import commit_once
-from coi.forms import (AddConflictForm, AgendaForm, ConfirmForm, DecisionForm, ItemForm, MeetingForm, OutcomeForm)
+from coi.forms import (AddConflictForm, AgendaForm, ConfirmForm, DecisionForm, ItemForm, MeetingForm, OutcomeForm,
+                       small_int)
 from registry.models import Committee, Meeting, MeetingItem, MeetingNotice, Person, ScreeningFlag
 from registry.services import meeting_outputs, meetings
 from screening.documents import DocumentError, parse_agenda_text, read_agenda_document
@@ -285,8 +286,8 @@ def outcomes(meeting_id: int):
     failure = None
     if form.validate_on_submit():
         try:
-            outcome = meetings.record_outcome(s, meeting, int(form.item_id.data), int(form.person_id.data),
-                                              declared=form.declared.data == "yes",
+            outcome = meetings.record_outcome(s, meeting, small_int(form.item_id.data),
+                                              small_int(form.person_id.data), declared=form.declared.data == "yes",
                                               what_happened=form.what_happened.data, actor_id=current_user.id)
         except (meetings.MeetingError, ValueError) as error:
             s.rollback()

@@ -36,8 +36,8 @@ def register(snapshot_id: int | None = None):
     chosen = _filter_from_request()
     rows = publication.filter_rows(snapshot.rows, chosen) if snapshot else []
     committees = sorted({c for r in snapshot.rows for c in r["committees"].split("; ") if c}) if snapshot else []
-    page = max(1, request.args.get("page", 1, type=int) or 1)
     pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(pages, max(1, request.args.get("page", 1, type=int) or 1))
     return render_template("public/register.jinja", snapshot=snapshot, rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
                            total=len(rows), page=page, pages=pages, chosen=chosen, committees=committees,
                            types=[t.value for t in InterestType], snapshots=publication.list_snapshots(db()),

@@ -1,9 +1,11 @@
-"""CSRF on every form, security headers, and no caching of signed-in pages."""
+"""CSRF on every form, refusal of malformed input, security headers, and no caching of signed-in pages."""
 from __future__ import annotations
 
+import re
 import secrets
+from urllib.parse import unquote_to_bytes
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -16,7 +18,38 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+# C0 control characters other than tab, line feed and carriage return: no person types them, PostgreSQL refuses
+# NUL in text, and XML (the .xlsx and .docx exports) cannot hold any of them.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+MALFORMED = "The request contained text that is not valid (bytes that are not UTF-8, or control characters)."
+
+
+def _urlencoded_is_clean(raw: bytes) -> bool:
+    try:
+        text = unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not CONTROL_CHARACTERS.search(text)
+
+
+def check_input() -> None:
+    """400 for query strings and form fields that are not UTF-8 or hold control characters; files are not checked."""
+    if request.query_string and not _urlencoded_is_clean(request.query_string):
+        abort(400, MALFORMED)
+    if request.method not in {"POST", "PUT", "PATCH"}:
+        return
+    if request.mimetype == "application/x-www-form-urlencoded":
+        if not _urlencoded_is_clean(request.get_data(cache=True)):  # bounded by MAX_CONTENT_LENGTH (413 past it)
+            abort(400, MALFORMED)
+    elif request.mimetype == "multipart/form-data":
+        # Werkzeug decodes multipart fields with "replace": invalid UTF-8 arrives as U+FFFD.
+        for value in request.form.values():
+            if "\ufffd" in value or CONTROL_CHARACTERS.search(value):
+                abort(400, MALFORMED)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(check_input)  # before CSRF's check, which parses the form
     csrf.init_app(app)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from registry.models import Committee, Interest, Meeting, Person
 from registry.services.meetings import ACTION_WORDS, Conflict, conflicts, items_of, members_on, outcomes_of
-from registry.services.publication import neutralise
+from registry.services.publication import neutralise, xml_safe
 
 MANAGED_WORDS = {
     "exclude": "left the meeting for the item",
@@ -68,7 +68,7 @@ def minutes_docx(session: Session, meeting: Meeting, lines: list[MinuteLine]) ->
     committee = session.get(Committee, meeting.committee_id)
     document = Document()
     document.add_heading("Declarations of interest", level=1)
-    document.add_paragraph(f"{committee.name}: {meeting.title}, {meeting.meeting_date.strftime('%-d %B %Y')}.")
+    document.add_paragraph(xml_safe(f"{committee.name}: {meeting.title}, {meeting.meeting_date.strftime('%-d %B %Y')}."))
     if not lines:
         document.add_paragraph("No interests were declared in the business of the meeting.")
     else:
@@ -78,10 +78,10 @@ def minutes_docx(session: Session, meeting: Meeting, lines: list[MinuteLine]) ->
             cell.text = text
         for line in lines:
             cells = table.add_row().cells
-            cells[0].text = f"{line.item_ref} {line.item_title}"
-            cells[1].text = line.member
-            cells[2].text = line.interest
-            cells[3].text = line.managed
+            cells[0].text = xml_safe(f"{line.item_ref} {line.item_title}")
+            cells[1].text = xml_safe(line.member)
+            cells[2].text = xml_safe(line.interest)
+            cells[3].text = xml_safe(line.managed)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

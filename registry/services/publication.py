@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Optional
@@ -156,11 +157,17 @@ def filter_rows(rows: list[dict], register_filter: RegisterFilter) -> list[dict]
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML (.xlsx, .docx) cannot hold these
+
+
+def xml_safe(value) -> str:
+    """Text without the control characters an .xlsx or .docx file cannot hold (they would stop the export)."""
+    return CONTROL_CHARACTERS.sub("", "" if value is None else str(value))
 
 
 def neutralise(value) -> str:
     """Text a spreadsheet will never run as a formula: a leading apostrophe before =, +, -, @, tab or CR."""
-    text = "" if value is None else str(value)
+    text = xml_safe(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 from registry.models import (DeclarationReturn, Interest, InterestType, Person, ReturnKind, Role, RoleGrant,
                              utcnow)
 from registry.services import audit, directory, interests, returns
+from registry.services.publication import xml_safe
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a register of a few thousand rows is well under 1 MB
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # an XLSX is a zip: refuse a "zip bomb" before opening it
@@ -164,7 +165,7 @@ def _cell_text(value) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = xml_safe(str(value).replace("\r\n", "\n").replace("\r", "\n")).strip()  # no NUL or other controls
     if text.startswith("'") and text[1:2] and text[1:].startswith(FORMULA_STARTS):
         text = text[1:]  # our own exports neutralise formulas with a leading apostrophe
     return text
