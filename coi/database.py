@@ -1,18 +1,21 @@
 """One engine per app, one session per request (closed on teardown)."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, before_render_template, current_app, g
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from registry.db import make_engine
 
 _ENGINE_KEY = "coi.engine"
+_WROTE = "coi.wrote"
 
 
 def init_app(app: Flask) -> None:
     app.extensions[_ENGINE_KEY] = make_engine(app.config["DATABASE_URL"])
     app.teardown_appcontext(_close_session)
+    before_render_template.connect(_end_read_only_transaction, app)
 
 
 def engine() -> Engine:
@@ -22,8 +25,35 @@ def engine() -> Engine:
 def db() -> Session:
     """This request's session."""
     if "db_session" not in g:
-        g.db_session = Session(engine(), expire_on_commit=False)
+        session = Session(engine(), expire_on_commit=False)
+        event.listen(session, "after_flush", _mark_written)
+        event.listen(session, "after_commit", _mark_clean)
+        event.listen(session, "after_rollback", _mark_clean)
+        g.db_session = session
     return g.db_session
+
+
+def _mark_written(session, _flush_context) -> None:
+    session.info[_WROTE] = True
+
+
+def _mark_clean(session) -> None:
+    session.info.pop(_WROTE, None)
+
+
+def _end_read_only_transaction(_app, **_extra) -> None:
+    """Before a page renders, end the request's transaction if it only read.
+
+    On SQLite every transaction holds the write lock from its BEGIN IMMEDIATE (see registry.db), so a read
+    left open while a template renders would hold every other worker's write back for the whole render.
+    A transaction that has written is left alone: its view decides whether it commits.
+    """
+    session = g.get("db_session")
+    if session is None or not session.in_transaction():
+        return
+    if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:
+        return
+    session.commit()  # nothing to commit: this only ends the transaction (objects stay loaded)
 
 
 def _close_session(_exc=None) -> None:
