@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -38,8 +39,17 @@ def _secret_key(instance_path: Path) -> str:
     """Generated into the instance folder on first run, so no secret is ever in the repository."""
     key_file = instance_path / "secret_key"
     if not key_file.exists():
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        # gunicorn's workers start together: write aside and link into place, so exactly one key wins and no
+        # worker reads a half-written file (two keys would make each worker reject the other's cookies).
+        fd, temp = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")
+        try:
+            os.write(fd, secrets.token_hex(32).encode())
+            os.close(fd)
+            os.link(temp, key_file)
+        except FileExistsError:
+            pass  # another worker got there first: use its key
+        finally:
+            os.unlink(temp)
     return key_file.read_text().strip()
 
 
@@ -84,6 +94,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
         SESSION_IDLE_MINUTES=30,
         SESSION_ABSOLUTE_HOURS=12,
         ORGANISATION_NAME="NHS South West London",
+        TRUSTED_PROXIES=0,  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are believed
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -94,6 +105,15 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(instance)
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.config["REMEMBER_COOKIE_SECURE"] = True
+
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind a reverse proxy (COI_TRUSTED_PROXIES=1 for one nginx in front): take the client's address, scheme
+        # and host from the X-Forwarded-* headers that many proxies set, so the per-address sign-in limit counts
+        # clients rather than the proxy. Off by default: without a proxy those headers are whatever a client sent.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     app.url_map.converters["int"] = DatabaseIntConverter  # ids beyond a database integer are a 404, not a 500
 
