@@ -35,6 +35,17 @@ class Mention:
     type_agree: set = field(default_factory=set)   # candidates whose official type words are the ones written
 
 
+def _leads_to_pcn(toks, i):
+    """Does the name that token i sits in end with PCN / Network (before any break)?"""
+    for k in range(i + 1, min(len(toks), i + 7)):
+        t = toks[k]
+        if t.boundary_before or t.stop:
+            return False
+        if t.text in PCN_WORDS:
+            return True
+    return False
+
+
 def _runs(toks):
     """Maximal runs of distinctive tokens (transparent words skipped), with their generic tail."""
     runs = []
@@ -51,6 +62,12 @@ def _runs(toks):
         if t.text in TRANSPARENT:
             if t.text == 'and' and cur:
                 cur.append(t)  # keep as a split point
+            continue
+        if _NUMERIC.fullmatch(t.text) and len(t.text) <= 4 and not t.generic and _leads_to_pcn(toks, t.pos):
+            if t.boundary_before and cur:
+                runs.append(cur)
+                cur = []
+            cur.append(t)  # numbered PCNs: "Barnet 1W PCN", "A34 West Berkshire PCN", "Newham North East 2 Network"
             continue
         if t.generic or t.stop or _NUMERIC.fullmatch(t.text):
             if cur:

@@ -72,6 +72,23 @@ PCN += [
               'NHS Blackburn with Darwen CCG'),
 ]
 
+PRACTICES += [
+    _p('K81002', 'EASTFIELD HOUSE SURGERY', 'Y59', 'QU9', ['EASTFIELD HOUSE SURGERY', '6 ST.JOHNS ROAD', 'NEWBURY',
+                                                           'BERKSHIRE'], 'RG14 7LW', '15A'),
+    _p('F84088', 'PLASHET ROAD MEDICAL CENTRE', 'Y56', 'QMF', ['152 PLASHET ROAD', 'PLAISTOW', 'LONDON'], 'E13 0QT',
+       'A3A8R'),
+    _p('F84006', 'THE SHREWSBURY CENTRE', 'Y56', 'QMF', ['SHREWSBURY ROAD HLTH CTR', 'SHREWSBURY ROAD', 'FOREST GATE',
+                                                         'LONDON'], 'E7 8QP', 'A3A8R'),
+]
+PCN += [
+    PcnMapRow('K81002', 'EASTFIELD HOUSE SURGERY', 'RG14 7LW', 'U16983', 'A34 WEST BERKSHIRE PCN', '15A',
+              'NHS Berkshire West CCG'),
+    PcnMapRow('F84088', 'PLASHET ROAD MEDICAL CENTRE', 'E13 0QT', 'U34188', 'NEWHAM NORTH EAST 1 PCN', 'A3A8R',
+              'NHS North East London CCG'),
+    PcnMapRow('F84006', 'THE SHREWSBURY CENTRE', 'E7 8QP', 'U06978', 'NEWHAM NORTH EAST 2 PCN', 'A3A8R',
+              'NHS North East London CCG'),
+]
+
 
 @pytest.fixture(scope='module')
 def d():
@@ -180,3 +197,15 @@ def test_area_name_is_not_a_typo_of_a_practice(d):
                  [A('1', 'Halton Primary Care Quality Scheme 2025/26', 'Offer to all practices in Halton.'),
                   A('2', 'Waltn Medical Centre – list closure')], d)
     assert f == {('2', 'M1'): 'exclude'}
+
+
+# ---- numbered PCNs: the number is part of the name
+def test_numbered_pcn_names(d):
+    f = flags_of([I('M1', 'financial', 'Partner, Eastfield House Surgery'),
+                  I('M2', 'financial', 'Partner, Plashet Road Medical Centre'),
+                  I('M3', 'financial', 'Partner, The Shrewsbury Centre')],
+                 [A('1', 'Enhanced Access – A34 West Berkshire pcn delivery plan 2025/26'),
+                  A('2', 'Enhanced Access – the Newham North East 2 Network delivery plan'),
+                  A('3', 'Capacity and Access Improvement Payment: NEWHAM NORTH EAST 1 PCN'),
+                  A('4', 'Finance report – month 5', 'Network Contract DES 2025/26: 2 PCN changes')], d)
+    assert f == {('1', 'M1'): 'no-vote', ('2', 'M3'): 'no-vote', ('3', 'M2'): 'no-vote'}
