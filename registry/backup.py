@@ -5,7 +5,7 @@ import glob
 import os
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404 - runs only pg_dump and pg_restore, with a fixed argument list and no shell
 from pathlib import Path
 
 from sqlalchemy import inspect, text

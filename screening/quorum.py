@@ -292,7 +292,7 @@ class AtLeast:
             return total // 2 + 1
         if self.count is not None:
             return self.count
-        assert self.share is not None
+        assert self.share is not None  # nosec B101 - type narrowing: a share rule always has a share
         return max(1, math.ceil(self.share * total))
 
     def _check(self, directory: _Directory) -> None:
@@ -320,7 +320,7 @@ class AtLeast:
 
 
 def _share_text(share: Fraction | None) -> str:
-    assert share is not None
+    assert share is not None  # nosec B101 - type narrowing: only called for share rules
     pct = share * 100
     if pct.denominator == 1:
         return f"{pct.numerator}%"
