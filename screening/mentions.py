@@ -35,6 +35,23 @@ class Mention:
     type_agree: set = field(default_factory=set)   # candidates whose official type words are the ones written
 
 
+def _bare_name(a) -> bool:
+    """The official name is its distinctive word alone, with no type word ("OAKLANDS", "THE BLACKTHORN")."""
+    return not [w for w in a.full if w in GENERIC and w not in ('the', 'and', 'dr')]
+
+
+def _stands_alone(toks, run, tail) -> bool:
+    """A capitalised one-word name written as a whole phrase: a break or a function word before it, a break or the
+    end of the text after it ("Partner, Blackthorn", "grant application (Blackthorn)", "partner at OAKLANDS")."""
+    first = run[0]
+    if not first.raw[:1].isupper() or tail:
+        return False
+    before_ok = first.boundary_before or first.pos == 0 or toks[first.pos - 1].stop or toks[first.pos - 1].text == 'the'
+    j = run[-1].pos + 1
+    after_ok = j >= len(toks) or toks[j].boundary_before
+    return before_ok and after_ok
+
+
 def _leads_to_pcn(toks, i):
     """Does the name that token i sits in end with PCN / Network (before any break)?"""
     for k in range(i + 1, min(len(toks), i + 7)):
@@ -204,8 +221,10 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                     if not whole:
                         if len(a.core) < 2 or not (dd == 0 or len(a.joined) >= 9):
                             continue
-                    if a.kind in ('name', 'site') and len(a.core) == 1 and not (has_type and at_end):
-                        continue  # a one-word name must be followed by a type word ("Forest Surgery")
+                    if a.kind in ('name', 'site') and len(a.core) == 1 and not (has_type and at_end) and not (
+                            a.kind == 'name' and dd == 0 and n == 1 and _bare_name(a) and _stands_alone(toks, run, tail)):
+                        continue  # a one-word name must be followed by a type word ("Forest Surgery"), unless the
+                        # practice's official name is that one word ("BLACKTHORN") and it stands alone, capitalised
                     if a.kind == 'pcn' and not at_end:
                         continue
                     best.setdefault((a.kind == 'pcn', w[0].pos, w[-1].pos), []).append((dd, a))

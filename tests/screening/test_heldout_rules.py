@@ -89,6 +89,17 @@ PCN += [
               'NHS North East London CCG'),
 ]
 
+PRACTICES += [
+    _p('G82098', 'BLACKTHORN', 'Y59', 'QKS', ['BLACKTHORN MEDICAL CENTRE', 'ST ANDREWS ROAD, BARMING', 'MAIDSTONE',
+                                              'KENT'], 'ME16 9AN', '91Q'),
+    _p('N81039', 'OAKLANDS', 'Y62', 'QYG', ['OAKLANDS', 'MIDDLEWICH MEDICAL CENTRE', "ST.ANN'S WALK, MIDDLEWICH",
+                                            'CHESHIRE'], 'CW10 9BE', '27D'),
+]
+PCN += [
+    PcnMapRow('G82098', 'BLACKTHORN', 'ME16 9AN', 'U47228', 'ABC PCN', '91Q', 'NHS Kent and Medway CCG'),
+    PcnMapRow('N81039', 'OAKLANDS', 'CW10 9BE', 'U25799', 'SMASH PCN', '27D', 'NHS Cheshire CCG'),
+]
+
 
 @pytest.fixture(scope='module')
 def d():
@@ -209,3 +220,13 @@ def test_numbered_pcn_names(d):
                   A('3', 'Capacity and Access Improvement Payment: NEWHAM NORTH EAST 1 PCN'),
                   A('4', 'Finance report – month 5', 'Network Contract DES 2025/26: 2 PCN changes')], d)
     assert f == {('1', 'M1'): 'no-vote', ('2', 'M3'): 'no-vote', ('3', 'M2'): 'no-vote'}
+
+
+# ---- a practice whose official name is one word without a type word, written alone
+def test_bare_one_word_official_name(d):
+    f = flags_of([I('M1', 'financial', 'Contract-holding GP partner, Blackthorn'),
+                  I('M2', 'financial', 'Salaried general practitioner – The Oaklands')],
+                 [A('1', 'Premises improvement grant application (Blackthorn)'),
+                  A('2', 'SMASH PCN – request to change core network practice'),
+                  A('3', 'Tree survey of the blackthorn hedges at the Oaklands site car park')], d)
+    assert f == {('1', 'M1'): 'exclude', ('2', 'M2'): 'no-vote'}
