@@ -105,6 +105,18 @@ class Gunicorn:
                 pids.append(int(entry.name))
         return pids
 
+    def workers_cpu_seconds(self) -> float:
+        """User + system CPU the live workers have used so far."""
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        return total / os.sysconf("SC_CLK_TCK")
+
     def kill_worker(self, rng: random.Random) -> Optional[int]:
         """SIGKILL one worker, mid-request or not; the master forks a replacement."""
         pids = self.worker_pids()
