@@ -23,6 +23,7 @@ PRACTICE_TYPE = frozenset({'surgery', 'practice', 'pcn', 'network', 'centre', 'c
 JOIN = frozenset({'and', 'the', 'of', 'for', 'in', 'on'})
 
 _PRE = [
+    (re.compile(r'\bp\.\s?c\.\s?n\b\.?|\bpcn\b', re.I), ' PCN '),   # a PCN is not a company ("X P.C.N.", "X pcn")
     (re.compile(r'[\u2013\u2014]'), ' | '),
     (re.compile(r'\b[Cc]\.\s?[Ii]\.\s?[Cc]\.?'), ' CIC '),
     (re.compile(r'\b(t\s*/\s*a|trading as)\b', re.I), ' |TA| '),

@@ -214,6 +214,9 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                     dd = close(key, a.joined)
                     if dd is None:
                         continue
+                    if dd and [t.text for t in w if _NUMERIC.fullmatch(t.text)] != [
+                            x for x in a.core if _NUMERIC.fullmatch(x)]:
+                        continue  # numbers are never typos ("Sasse Network 3" is not "Sasse Network 1")
                     if dd and _known_place(key, d):
                         continue  # "Halton" is a place, not a slip for "Walton"
                     whole = (w[0].pos, w[-1].pos) in seg_spans
@@ -266,8 +269,9 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
     for k in range(len(runs) - 1):
         (r1, t1), (r2, t2) = runs[k], runs[k + 1]
         gap = toks[r1[-1].pos + 1: r2[0].pos]
+        numbered = all(_NUMERIC.fullmatch(t.text) for t in r2)   # "Sasse Network 3 PCN"
         if not gap or len(gap) != len(t1) or r2[0].boundary_before or any(
-                t.boundary_before or t.text in PCN_WORDS for t in gap) or k in consumed:
+                t.boundary_before or (t.text in PCN_WORDS and not numbered) for t in gap) or k in consumed:
             continue
         bridged = r1 + r2
         wf = tuple(t.text for t in r1 if t.text != 'and') + tuple(t.text for t in gap if t.text not in (

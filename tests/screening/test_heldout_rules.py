@@ -230,3 +230,19 @@ def test_bare_one_word_official_name(d):
                   A('2', 'SMASH PCN – request to change core network practice'),
                   A('3', 'Tree survey of the blackthorn hedges at the Oaklands site car park')], d)
     assert f == {('1', 'M1'): 'exclude', ('2', 'M2'): 'no-vote'}
+
+
+# ---- a PCN role is a PCN role, not a directorship of a company called "X P.C.N."
+def test_pcn_board_member_is_not_a_company_director(d):
+    f = flags_of([I('M1', 'financial', 'Board member of Portsdown P.C.N.'),
+                  I('M2', 'financial', 'Clinical Director, Portsdown pcn')],
+                 [A('1', 'PCN DES: Portsdown P.C.N. – ARRS workforce plan')], d)
+    assert f == {('1', 'M1'): 'no-vote', ('1', 'M2'): 'no-vote'}
+
+
+# ---- numbers are never typing slips ("... 3 PCN" is not "... 1 PCN")
+def test_numbers_are_not_typos(d):
+    f = flags_of([I('M1', 'financial', 'Partner, Plashet Road Medical Centre'),
+                  I('M2', 'financial', 'Partner, The Shrewsbury Centre')],
+                 [A('1', 'Capacity and Access Improvement Payment: Newham North East 3 PCN')], d)
+    assert f == {}
