@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NHSUK := node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css
 
-.PHONY: run test install install-test assets bench score clean
+.PHONY: run test install install-test assets bench score scan clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,15 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# Wapiti (the dynamic security scan, tests/test_scan.py) in its own venv: it pins older Flask and SQLAlchemy.
+WAPITI_VENV := .venv-wapiti
+$(WAPITI_VENV)/.installed: benchmarks/wapiti-requirements.txt
+	$(PYTHON) -m venv $(WAPITI_VENV)
+	$(WAPITI_VENV)/bin/pip install --quiet -r benchmarks/wapiti-requirements.txt
+	touch $@
+
 install: $(VENV)/.installed assets
-install-test: $(VENV)/.installed-test assets
+install-test: $(VENV)/.installed-test $(WAPITI_VENV)/.installed assets
 
 # The compiled NHS.UK frontend (pinned in package.json), fetched with npm and never committed.
 assets: $(NHSUK)
@@ -35,6 +42,9 @@ run: install
 test: install-test
 	$(BIN)/python -m pytest
 
+scan: install-test
+	$(BIN)/python benchmarks/security_scan.py
+
 bench: install-test
 	$(BIN)/python benchmarks/screening_bench.py
 
@@ -42,4 +52,4 @@ score: install-test
 	$(BIN)/python benchmarks/score_dev.py
 
 clean:
-	rm -rf $(VENV) node_modules build *.egg-info
+	rm -rf $(VENV) $(WAPITI_VENV) node_modules build *.egg-info
