@@ -205,9 +205,9 @@ def restore_command(source: Path, target_url: str) -> None:
 
 
 @cli.command("screen")
-@click.option("--register", required=True, type=click.Path(dir_okay=False), help="register.csv")
-@click.option("--agenda", required=True, type=click.Path(dir_okay=False), help="agenda.csv")
-@click.option("--organisations", type=click.Path(file_okay=False),
+@click.option("--register", required=True, help="register.csv")
+@click.option("--agenda", required=True, help="agenda.csv")
+@click.option("--organisations", type=click.Path(),  # a folder, or a file naming one (a symlink checked out as text)
               help="Folder with NHS Digital's epraccur.csv and pcn_map.csv.")
 @click.option("--date", "meeting_date", help="Meeting date YYYY-MM-DD (default: the agenda's).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)

@@ -60,3 +60,30 @@ def test_seed_demo_loads_the_joint_committee_once(app):
 
         with Session(engine()) as s:
             assert s.exec(select(func.count()).select_from(Person)).one() == people
+
+
+def test_screen_accepts_an_organisations_file_naming_the_folder(tmp_path):
+    """Checked-out symlinks are plain files holding a relative path; `coi screen` must follow them."""
+    from tests.test_directory_import import _epraccur_row, write_epraccur, write_pcn_map
+
+    folder = tmp_path / "organisations-data"
+    folder.mkdir()
+    write_epraccur(folder / "epraccur.csv", [_epraccur_row("H84010", "CANBURY MEDICAL CENTRE", "CANBURY MEDICAL CENTRE",
+                                                           "KINGSTON-UPON-THAMES", "KT2 6HR", "36L")])
+    write_pcn_map(folder / "pcn_map.csv", [("H84010", "U37262", "CANBURY CHURCHILL ORCHARD BERRYLANDS PCN")])
+    meeting = tmp_path / "m01"
+    meeting.mkdir()
+    (meeting / "organisations").write_text("../organisations-data")
+    (meeting / "register.csv").write_text("member_id,name,position,interest_type,description,date_from,date_to\n"
+                                          "R1,Dr A,GP,financial,Partner at Canbury Medical Centre,2020-01-01,\n")
+    (meeting / "agenda.csv").write_text("item_id,title,description,meeting_date\n"
+                                        "4,Canbury Medical Centre: contract variation,,2025-01-01\n")
+    out = subprocess.run([sys.executable, "-c", "from coi.cli import main; main()", "screen",
+                          "--register", str(meeting / "register.csv"), "--agenda", str(meeting / "agenda.csv"),
+                          "--organisations", str(meeting / "organisations"), "--format", "json"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    import json
+
+    flags = json.loads(out.stdout)["flags"]
+    assert [(f["item_id"], f["member_id"], f["action"]) for f in flags] == [("4", "R1", "exclude")]
