@@ -185,7 +185,7 @@ def backup_command(destination: Path) -> None:
                f"{counts.get('interest', 0)} interests, {counts.get('auditevent', 0)} audit events.")
 
 
-@cli.command("restore")
+@cli.command("restore", with_appcontext=False)  # works on the target URL only
 @click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--to", "target_url", required=True, help="An EMPTY database to restore into (URL).")
 def restore_command(source: Path, target_url: str) -> None:
@@ -204,7 +204,7 @@ def restore_command(source: Path, target_url: str) -> None:
     click.echo("Integrity check passed.")
 
 
-@cli.command("screen")
+@cli.command("screen", with_appcontext=False)  # no app or database: start fast
 @click.option("--register", required=True, help="register.csv")
 @click.option("--agenda", required=True, help="agenda.csv")
 @click.option("--organisations", type=click.Path(),  # a folder, or a file naming one (a symlink checked out as text)
