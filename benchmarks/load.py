@@ -155,7 +155,7 @@ def drive(port: int, accounts, surnames, seconds: float, recorder: Recorder,
 
 
 def read_phase(port: int, surnames, seconds: float, clients: int) -> dict[str, list[float]]:
-    """Anonymous visitors reading the public register (a page, or filtered by a name), nothing else running."""
+    """Anonymous visitors reading the public register (a page, or filtered by a name), with no other clients."""
     found: dict[str, list[float]] = {"register": [], "register_filtered": []}
     statuses: list[int] = []
     deadline = time.monotonic() + seconds
@@ -291,7 +291,7 @@ def print_table(result: dict) -> None:
           f"deliberate retries: {result['deliberate_retries']}, answered without a duplicate")
     phase = result.get("read_phase")
     if phase:
-        print(f"register reads alone ({phase['clients']} visitors, {phase['seconds']:.0f} s, nothing else running): "
+        print(f"register reads alone ({phase['clients']} visitors, {phase['seconds']:.0f} s, no other clients): "
               + "; ".join(f"{kind} {phase[kind]['requests']} requests, p50 {phase[kind]['p50_ms']:.0f} ms, "
                           f"p95 {phase[kind]['p95_ms']:.0f} ms, p99 {phase[kind]['p99_ms']:.0f} ms"
                           for kind in ("register", "register_filtered") if kind in phase))
