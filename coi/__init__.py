@@ -53,18 +53,28 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
-def _env_overrides(prefix: str = "COI_") -> dict[str, Any]:
-    """COI_FOO=bar sets FOO; true/false and integers are parsed."""
+NUMERIC_SETTINGS = {"SMTP_PORT", "SMTP_TIMEOUT"}
+BOOLEAN_SETTINGS = {"SMTP_SSL", "SMTP_STARTTLS"}
+
+
+def _env_overrides(defaults: Mapping[str, Any], prefix: str = "COI_") -> dict[str, Any]:
+    """COI_FOO=bar sets FOO, typed like FOO's default: a secret or password of digits stays text."""
     out: dict[str, Any] = {}
     for key, raw in os.environ.items():
-        if not key.startswith(prefix):
+        if not key.startswith(prefix) or key == "COI_INSTANCE_PATH":
             continue
-        value: Any = raw
-        if raw.lower() in {"true", "false"}:
-            value = raw.lower() == "true"
-        elif raw.isdigit():
-            value = int(raw)
-        out[key[len(prefix):]] = value
+        name = key[len(prefix):]
+        default = defaults.get(name)
+        if isinstance(default, bool) or name in BOOLEAN_SETTINGS:
+            if raw.lower() not in {"true", "false", "1", "0", "yes", "no"}:
+                raise ValueError(f"{key} must be true or false, not {raw!r}")
+            out[name] = raw.lower() in {"true", "1", "yes"}
+        elif (isinstance(default, int) and not isinstance(default, bool)) or name in NUMERIC_SETTINGS:
+            if not raw.strip().isdigit():
+                raise ValueError(f"{key} must be a whole number, not {raw!r}")
+            out[name] = int(raw)
+        else:
+            out[name] = raw
     return out
 
 
@@ -98,7 +108,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
-        app.config.from_mapping(_env_overrides())
+        app.config.from_mapping(_env_overrides(app.config))
     else:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):

@@ -114,3 +114,17 @@ def test_pages_render_readably_without_the_npm_assets(tmp_path):
     assert "/static/fallback.css" in html and "nhsuk-frontend.min.css" not in html
     assert client.get("/static/fallback.css").status_code == 200
     assert client.get("/nhsuk/nhsuk-frontend.min.css").status_code == 404
+
+
+def test_environment_settings_are_typed_by_their_defaults(tmp_path, monkeypatch):
+    monkeypatch.setenv("COI_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("COI_SECRET_KEY", "12345678901234567890123456789012")
+    monkeypatch.setenv("COI_SMTP_PASSWORD", "000123")
+    monkeypatch.setenv("COI_SMTP_PORT", "2525")
+    monkeypatch.setenv("COI_DATABASE_URL", f"sqlite:///{tmp_path}/e.sqlite")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "12345678901234567890123456789012"
+    assert app.config["SMTP_PASSWORD"] == "000123" and app.config["SMTP_PORT"] == 2525
+    monkeypatch.setenv("COI_SESSION_IDLE_MINUTES", "soon")
+    with pytest.raises(ValueError, match="COI_SESSION_IDLE_MINUTES must be a whole number"):
+        create_app()
