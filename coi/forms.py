@@ -138,7 +138,7 @@ class DateParts(Field):
                 self.problem_parts = {"year"}
                 raise ValidationError(f"{label} must have a year with 4 numbers, like 2024")
             self.data = _date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a day or month past what C's int holds
             self.problem_parts = set(self.parts)
             raise ValidationError(f"{label} must be a real date")
 

@@ -42,7 +42,10 @@ def check_input() -> None:
         if not _urlencoded_is_clean(request.get_data(cache=True)):  # bounded by MAX_CONTENT_LENGTH (413 past it)
             abort(400, MALFORMED)
     elif request.mimetype == "multipart/form-data":
-        # Werkzeug decodes multipart fields with "replace": invalid UTF-8 arrives as U+FFFD.
+        # Werkzeug decodes multipart fields with "replace": invalid UTF-8 arrives as U+FFFD. A part whose header
+        # cannot be read has no name at all (None), which Flask-WTF's CSRF check would trip over.
+        if any(not isinstance(key, str) for key in [*request.form.keys(), *request.files.keys()]):
+            abort(400, MALFORMED)
         for value in request.form.values():
             if "\ufffd" in value or CONTROL_CHARACTERS.search(value):
                 abort(400, MALFORMED)

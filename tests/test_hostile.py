@@ -581,3 +581,25 @@ def test_numbers_that_are_not_numbers_get_a_form_error(app, signed_in, value):
     response = client.post("/declarations/interests/new", data=_interest_form(token(client), share_percent=value))
     assert response.status_code == 200 and ERROR_SUMMARY in response.get_data(as_text=True)
     assert table_dump(app) == before
+
+
+def test_date_parts_too_large_for_an_int_get_a_form_error(app, signed_in):
+    """Found by the fuzz: a day of 2147483648 overflowed date() and gave a 500."""
+    client, _ = signed_in("member")
+    before = table_dump(app)
+    for day, month in (("2147483648", "6"), ("1", "9999999999"), ("-2147483649", "1")):
+        response = client.post("/declarations/interests/new", data=_interest_form(
+            token(client), **{"date_from[day]": day, "date_from[month]": month}))
+        assert response.status_code == 200 and ERROR_SUMMARY in response.get_data(as_text=True)
+    assert table_dump(app) == before
+
+
+def test_multipart_part_without_a_readable_name_is_400(app, signed_in):
+    """Found by the fuzz: a field name with CR LF in a multipart post left a part named None, and CSRF's check
+    tripped over it (500)."""
+    client, _ = signed_in("governance")
+    before = table_dump(app)
+    response = client.post("/governance/import/cancel", content_type="multipart/form-data",
+                           data={"\r\n\r\nSet-Cookie: x=1": "", "csrf_token": token(client)})
+    assert response.status_code == 400
+    assert table_dump(app) == before
