@@ -27,6 +27,10 @@ def default_assets_dir() -> Path:
     return CHECKOUT_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
 
 
+def _keep_indentation(text, width=4, first=False, blank=False):
+    return text
+
+
 class DatabaseIntConverter(IntegerConverter):
     """`<int:…>` in routes, limited to what an INTEGER column can hold."""
 
@@ -132,6 +136,9 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
         "loader": ChoiceLoader([FileSystemLoader(str(templates_dir())), PackageLoader("nhsuk_frontend_jinja")]),
         "autoescape": True,  # every template, .jinja included (Flask's default covers only .html and friends)
     }
+    # The design system's macros re-indent nested HTML at every level, which dominated form rendering; the
+    # indentation is cosmetic (and inside a <textarea> it would change the value), so leave text as it is.
+    app.jinja_env.filters["indent"] = _keep_indentation
 
     from coi import database, errors, idempotency, navigation, security
     from coi.auth import bp as auth_bp, init_login

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 
 from coi.database import db
-from registry.models import InterestType, RegisterSnapshot
+from registry.models import InterestType
 from registry.services import breaches, publication
 
 bp = Blueprint("public", __name__)
@@ -19,12 +19,9 @@ def _filter_from_request() -> publication.RegisterFilter:
                                       interest_type=args.get("type", "").strip()[:40])
 
 
-def _snapshot(snapshot_id: int | None) -> RegisterSnapshot | None:
-    s = db()
-    if snapshot_id is None:
-        return publication.latest_snapshot(s)
-    snapshot = s.get(RegisterSnapshot, snapshot_id)
-    if snapshot is None:
+def _snapshot(snapshot_id: int | None) -> publication.PublishedRegister | None:
+    snapshot = publication.published(db(), snapshot_id)
+    if snapshot is None and snapshot_id is not None:
         abort(404)
     return snapshot
 
@@ -35,7 +32,7 @@ def register(snapshot_id: int | None = None):
     snapshot = _snapshot(snapshot_id)
     chosen = _filter_from_request()
     rows = publication.filter_rows(snapshot.rows, chosen) if snapshot else []
-    committees = sorted({c for r in snapshot.rows for c in r["committees"].split("; ") if c}) if snapshot else []
+    committees = snapshot.committees if snapshot else ()
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(pages, max(1, request.args.get("page", 1, type=int) or 1))
     return render_template("public/register.jinja", snapshot=snapshot, rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
@@ -48,18 +45,28 @@ def _download(snapshot_id: int | None, fmt: str):
     snapshot = _snapshot(snapshot_id)
     if snapshot is None:
         abort(404)
-    rows = publication.filter_rows(snapshot.rows, _filter_from_request())
+    chosen = _filter_from_request()
+    rows = publication.filter_rows(snapshot.rows, chosen)
     name = f"register-of-interests-{snapshot.as_of.isoformat()}"
     _record_export(snapshot, fmt, len(rows))
-    if fmt == "csv":
-        return Response(publication.export_csv(snapshot, rows), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return Response(publication.export_xlsx(snapshot, rows),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    export = publication.export_csv if fmt == "csv" else publication.export_xlsx
+    if chosen == publication.RegisterFilter():  # the whole register: the same bytes every time
+        key = (snapshot.database, snapshot.id, fmt)
+        if key not in _whole_exports:
+            if len(_whole_exports) >= 8:
+                _whole_exports.clear()
+            _whole_exports[key] = export(snapshot, rows)
+        body = _whole_exports[key]
+    else:
+        body = export(snapshot, rows)
+    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
-def _record_export(snapshot: RegisterSnapshot, fmt: str, rows: int) -> None:
+_whole_exports: dict[tuple[str, int, str], bytes] = {}  # published snapshots never change
+
+
+def _record_export(snapshot: publication.PublishedRegister, fmt: str, rows: int) -> None:
     from flask_login import current_user
 
     from registry.services import audit

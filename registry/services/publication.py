@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+from collections import OrderedDict
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -123,6 +125,54 @@ def publish(session: Session, actor_id: Optional[int], as_of: Optional[date] = N
     audit.record(session, "register.published", actor_id=actor_id, object_type="snapshot", object_id=snapshot.id,
                  detail={"rows": len(rows), "gifts": len(gifts), "withheld": withheld, "as_of": as_of.isoformat()})
     return snapshot
+
+
+@dataclass(frozen=True)
+class PublishedRegister:
+    """A published snapshot, decoded once per process: snapshots never change, so reads need no database work
+    beyond finding which one to show."""
+
+    id: int
+    database: str  # which database it came from: one process may serve several (tests do)
+    as_of: date
+    published_at: object
+    withheld_count: int
+    rows: tuple
+    gifts: tuple
+    committees: tuple
+
+
+_published_cache: "OrderedDict[tuple[str, int], PublishedRegister]" = OrderedDict()
+_published_lock = threading.Lock()
+PUBLISHED_CACHE_SIZE = 4
+
+
+def published(session: Session, snapshot_id: Optional[int] = None) -> Optional[PublishedRegister]:
+    """The latest published register (or the one asked for), from the cache when it is there."""
+    query = select(RegisterSnapshot.id)
+    if snapshot_id is None:
+        query = query.order_by(RegisterSnapshot.published_at.desc(), RegisterSnapshot.id.desc()).limit(1)
+    else:
+        query = query.where(RegisterSnapshot.id == snapshot_id)
+    found = session.exec(query).first()  # also confirms it still exists (the retention purge removes old ones)
+    if found is None:
+        return None
+    key = (str(session.get_bind().url), found)
+    with _published_lock:
+        cached = _published_cache.get(key)
+        if cached is not None:
+            _published_cache.move_to_end(key)
+            return cached
+    snapshot = session.get(RegisterSnapshot, found)
+    register = PublishedRegister(
+        id=snapshot.id, database=key[0], as_of=snapshot.as_of, published_at=snapshot.published_at,
+        withheld_count=snapshot.withheld_count, rows=tuple(snapshot.rows), gifts=tuple(snapshot.gifts),
+        committees=tuple(sorted({c for r in snapshot.rows for c in r["committees"].split("; ") if c})))
+    with _published_lock:
+        _published_cache[key] = register
+        while len(_published_cache) > PUBLISHED_CACHE_SIZE:
+            _published_cache.popitem(last=False)
+    return register
 
 
 def latest_snapshot(session: Session) -> Optional[RegisterSnapshot]:
