@@ -47,6 +47,10 @@ scan: install-test
 
 bench: install-test
 	$(BIN)/python benchmarks/screening_bench.py
+	$(BIN)/python benchmarks/meeting_bench.py
+
+load: install-test
+	$(BIN)/python benchmarks/load.py
 
 score: install-test
 	$(BIN)/python benchmarks/score_dev.py

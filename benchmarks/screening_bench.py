@@ -119,6 +119,10 @@ def main(argv=None):
         it, ins = gen(directory, base_i, base_n * k, seed=6)
         _, t = timed(eng.screen, ins, it, D)
         print(f'    items {base_i:>6} x interests {base_n * k:>6}: {t:.2f}')
+    import resource
+
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    print(f'(e) memory: peak resident {peak_mib:.0f} MiB for the whole run (national index + the 5,000 x 20,000 batch)')
 
 
 if __name__ == '__main__':
