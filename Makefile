@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NHSUK := node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css
 
-.PHONY: run test install install-test assets bench score scan clean
+.PHONY: run test install install-test assets bench load score scan clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
