@@ -11,7 +11,7 @@ from coi.auth import role_required
 from coi.database import db
 from coi.idempotency import commit_once
 from coi.forms import BreachForm, ConfirmForm, ReviewForm, small_int
-from registry.models import Breach, Interest, Organisation, Person, RegisterSnapshot
+from registry.models import Breach, Interest, Organisation, Person
 from registry.services import breaches, interests, publication, timeliness
 
 bp = Blueprint("governance", __name__, url_prefix="/governance")

@@ -12,7 +12,7 @@ from coi.database import db
 from coi.idempotency import commit_once
 from coi.forms import (AddConflictForm, AgendaForm, ConfirmForm, DecisionForm, ItemForm, MeetingForm, OutcomeForm,
                        small_int)
-from registry.models import Committee, Meeting, MeetingItem, MeetingNotice, Person, ScreeningFlag
+from registry.models import Committee, Meeting, MeetingItem, MeetingNotice, Person
 from registry.services import meeting_outputs, meetings
 from screening.documents import DocumentError, parse_agenda_text, read_agenda_document
 

@@ -197,7 +197,7 @@ def load_demo(session: Session, if_empty: bool = False, today: Optional[date] = 
         started = today - timedelta(days=days_ago)
         # Most were declared within a fortnight; one was declared two months late.
         delay = 60 if description == LATE_DECLARATION else 3 + n % 10
-        interest = declare_interest(
+        declare_interest(
             session, people[key].id,
             interest_type=itype, description=description, role=role,
             organisation_id=org.id if org else None, organisation_text="" if org else org_text,

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from .normalise import GENERIC, TRANSPARENT, WEAK, deletes1, tokenize, POSTCODE_RE, ocr_key
+from .normalise import GENERIC, TRANSPARENT, WEAK, deletes1, tokenize, ocr_key
 from .orgfiles import InputFileError, PcnMapRow, PracticeRecord, read_epraccur, read_pcn_map
 
 STREETISH = frozenset('road st lane avenue way close drive crescent terrace place square gardens walk row '

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from .directory import Directory
-from .normalise import CODE_RE, GENERIC, POSTCODE_RE, STOP, TRANSPARENT, WEAK, close, norm_postcode, tokenize, \
+from .normalise import CODE_RE, GENERIC, POSTCODE_RE, STOP, TRANSPARENT, close, norm_postcode, tokenize, \
     type_word_typo
 
 _NUMERIC = re.compile(r'[a-z]{0,2}\d+[a-z]{0,2}|[a-z]\d{5}')

@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -222,6 +221,16 @@ class AccessiblePage:
         self.check_accessibility()
         return self.page
 
+    def sign_in(self, email: str, password: str = PASSWORD):
+        """Sign in through the form and land on the home page (checked with axe too)."""
+        p = self.goto("/sign-in")
+        p.get_by_label("Email address").fill(email)
+        p.get_by_label("Password", exact=True).fill(password)
+        p.get_by_role("button", name="Sign in").click()
+        p.wait_for_url(self.base_url + "/")
+        self.check_accessibility()
+        return p
+
     def check_accessibility(self):
         from axe_playwright_python.sync_playwright import Axe
 
@@ -238,3 +247,30 @@ def page(browser, live_server):
     pw_page = context.new_page()
     yield AccessiblePage(pw_page, live_server.url)
     context.close()
+
+
+# --- Email ------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def smtp_inbox():
+    """A real SMTP server on loopback (aiosmtpd): yields (port, list of received envelopes)."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, inbox.messages
+    controller.stop()

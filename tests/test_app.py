@@ -2,7 +2,6 @@
 import threading
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import Session, select
 
 from coi import create_app

@@ -6,7 +6,6 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -28,12 +27,7 @@ def test_import_a_register_with_preview(page, make_user):
     page.page.set_default_timeout(10_000)
     expect.set_options(timeout=10_000)
     email, _, _ = make_user("governance", name="Gov Importer")
-    p = page.goto("/sign-in")
-    p.get_by_label("Email address").fill(email)
-    p.get_by_label("Password", exact=True).fill(PASSWORD)
-    p.get_by_role("button", name="Sign in").click()
-    p.wait_for_url(page.base_url + "/")
-    page.check_accessibility()
+    page.sign_in(email)
 
     p = page.goto("/governance/")
     p.get_by_role("link", name="Import an existing register").click()

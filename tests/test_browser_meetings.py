@@ -1,22 +1,11 @@
 """The chair's meeting flow and the member's view, in a real browser with axe-core on every page."""
-import io
 
 import pytest
 from docx import Document
 
-from tests.conftest import PASSWORD
 from tests.meeting_world import build
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, email):
-    p = page.goto("/sign-in")
-    p.get_by_label("Email address").fill(email)
-    p.get_by_label("Password", exact=True).fill(PASSWORD)
-    p.get_by_role("button", name="Sign in").click()
-    p.wait_for_url(page.base_url + "/")
-    return p
 
 
 def test_chair_screens_a_word_agenda_and_writes_the_minutes(app, tmp_path, page):
@@ -34,7 +23,7 @@ def test_chair_screens_a_word_agenda_and_writes_the_minutes(app, tmp_path, page)
     agenda = tmp_path / "agenda.docx"
     doc.save(agenda)
 
-    p = _sign_in(page, "chair@example.nhs.uk")
+    p = page.sign_in("chair@example.nhs.uk")
     page.goto(f"/meetings/{m}/agenda")
     p.locator("input[type=file][name=document]").set_input_files(str(agenda))
     p.get_by_role("button", name="Add items").click()
@@ -90,7 +79,7 @@ def test_member_sees_the_items_they_are_flagged_on(app, tmp_path, page):
         meeting = s.get(Meeting, world["meeting"])
         meetings.add_items(s, meeting, parse_agenda_text("4 St James Medical Centre: APMS contract extension"), None)
         meetings.screen_meeting(s, meeting)
-    p = _sign_in(page, "croydon_gp@example.nhs.uk")
+    p = page.sign_in("croydon_gp@example.nhs.uk")
     page.goto("/meetings/mine")
     row = p.locator("tbody tr").first.inner_text()
     assert "St James Medical Centre" in row and "Leave the meeting for the item" in row

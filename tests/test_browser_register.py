@@ -31,13 +31,7 @@ def _fail_fast(page):
 
 
 def sign_in(page, email: str):
-    p = page.goto("/sign-in")
-    p.get_by_label("Email address").fill(email)
-    p.get_by_label("Password", exact=True).fill(PASSWORD)
-    p.get_by_role("button", name="Sign in").click()
-    p.wait_for_url(page.base_url + "/")
-    page.check_accessibility()
-    return p
+    return page.sign_in(email)
 
 
 def sign_out(page):

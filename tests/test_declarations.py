@@ -1,5 +1,4 @@
 """A member declares, edits, ends and reviews the history of interests, through the test client."""
-import re
 from datetime import date, timedelta
 
 from sqlmodel import select

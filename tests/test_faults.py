@@ -130,7 +130,6 @@ def test_the_check_finds_duplicates_lost_writes_and_partial_declarations(tmp_pat
     """The check above would fail if the server duplicated, lost or half-wrote a declaration."""
     from datetime import date
 
-    from sqlmodel import Session
 
     from registry.models import Interest, InterestHistory
     from registry.services import interests

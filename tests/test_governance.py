@@ -1,7 +1,6 @@
 """Timeliness, review, breaches, reminders by email and the retention purge."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
-import pytest
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from sqlmodel import func, select
@@ -10,9 +9,8 @@ from coi.cli import cli
 from coi.database import engine
 from registry.db import session_scope
 from registry.models import AuditEvent, Interest, InterestHistory, Membership, Committee
-from registry.services import audit, breaches, interests, timeliness
+from registry.services import audit, interests, timeliness
 from registry.services.accounts import create_person
-from registry.services.retention import apply_purge, plan_purge
 from registry.services.returns import make_return
 from tests.conftest import csrf_from
 
@@ -97,33 +95,9 @@ def test_breaches_register_and_public_summaries(app, signed_in, client):
     assert "The decision was re-taken" in public and "Dr X" not in public
 
 
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    class Inbox:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 OK"
-
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield controller, inbox
-    controller.stop()
-
-
-def test_remind_is_a_dry_run_unless_sent(app, smtp_server):
-    controller, inbox = smtp_server
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port,
+def test_remind_is_a_dry_run_unless_sent(app, smtp_inbox):
+    port, messages = smtp_inbox
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port,
                       MAIL_FROM="governance@example.nhs.uk")
     with app.app_context(), session_scope(engine()) as s:
         _person(s, "Overdue Person")
@@ -134,11 +108,11 @@ def test_remind_is_a_dry_run_unless_sent(app, smtp_server):
     dry = run("remind")
     assert dry.exit_code == 0, dry.output
     assert "Would email overdue.person@example.nhs.uk" in dry.output and "No email address for No Email Person" in dry.output
-    assert inbox.messages == []
+    assert messages == []
     sent = run("remind", "--send")
     assert sent.exit_code == 0, sent.output
-    assert [m.rcpt_tos for m in inbox.messages] == [["overdue.person@example.nhs.uk"]]
-    body = inbox.messages[0].content.decode()
+    assert [m.rcpt_tos for m in messages] == [["overdue.person@example.nhs.uk"]]
+    body = messages[0].content.decode()
     assert "Your declaration of interests is overdue" in body and "/declarations/" in body
 
 

@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 
 from coi.database import engine
 from registry.db import session_scope
-from registry.models import Committee, Interest, Meeting, MeetingItem, Membership
+from registry.models import Committee, Meeting, Membership
 from registry.services import breaches, gifts, interests, meetings, publication
 from registry.services.accounts import create_person
 from tests.conftest import PASSWORD, csrf_from, make_app, sign_in

@@ -1,7 +1,6 @@
 """The chair's meeting: agenda, screen, decisions, quorum, outputs, outcomes and drift."""
 import csv
 import io
-from datetime import date
 
 import pytest
 from docx import Document
@@ -9,7 +8,7 @@ from sqlmodel import select
 
 from coi.database import engine
 from registry.db import session_scope
-from registry.models import Breach, ChairDecision, MeetingItem, MeetingNotice, ScreeningFlag
+from registry.models import Breach, ChairDecision, MeetingItem, ScreeningFlag
 from tests.conftest import csrf_from, sign_in
 from tests.meeting_world import AGENDA, build
 
@@ -179,32 +178,8 @@ def test_docx_agenda_upload_and_hostile_files(app, chair, world):
         assert len(s.exec(select(MeetingItem)).all()) == 2
 
 
-@pytest.fixture
-def inbox():
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    class Inbox:
-        messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Inbox()
-    handler.messages = []
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, handler.messages
-    controller.stop()
-
-
-def test_notices_are_emailed(app, chair, world, inbox):
-    port, messages = inbox
+def test_notices_are_emailed(app, chair, world, smtp_inbox):
+    port, messages = smtp_inbox
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, MAIL_FROM="governance@example.nhs.uk")
     _screened(app, chair, world)
     m = world["meeting"]

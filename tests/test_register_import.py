@@ -18,7 +18,7 @@ from registry.models import AuditEvent, DeclarationReturn, Interest, InterestHis
 from registry.services import interests
 from registry.services.accounts import create_person
 from registry.services.register_import import (
-    ADD, DUPLICATE, NHS_TEMPLATE, NIL, NIL_SKIPPED, PROBLEM, REPEATED, SCREENING_CONTRACT, RegisterImportError,
+    ADD, DUPLICATE, NHS_TEMPLATE, NIL, NIL_SKIPPED, REPEATED, SCREENING_CONTRACT, RegisterImportError,
     apply_import, normalise_interest_type, parse_date, parse_register, plan_import)
 from tests.conftest import csrf_from
 

@@ -16,7 +16,7 @@ from coi.database import engine
 from registry.db import session_scope
 from registry.models import Person, UserSession, utcnow
 from registry.services.accounts import AccountError, create_person, password_problem
-from tests.conftest import PASSWORD, csrf_from, make_app, sign_in
+from tests.conftest import PASSWORD, make_app, sign_in
 from tests.test_roles import ROUTES, world  # noqa: F401 - world is a fixture used below
 
 PAGES = ["/sign-in", "/register", "/breaches", "/accessibility"]

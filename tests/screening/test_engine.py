@@ -2,9 +2,8 @@ import subprocess
 import sys
 from datetime import date
 
-import pytest
 
-from screening import AgendaItem, Engine, Interest, screen, screen_all_pairs
+from screening import AgendaItem, Engine, Interest, screen
 
 D = date(2025, 5, 1)
 
