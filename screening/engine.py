@@ -187,7 +187,8 @@ class Engine:
             ri = ResolvedInterest(i, it, rd)
             if not rd.nil:
                 ri.practices, ri.pcns, _ = self._resolve_mentions(decl_m[i], home, meeting_date, True)
-                ri.orgs = extract_org_names(it.description or '')
+                # a place written in a declaration ("X Surgery (Isle of Wight)") is where, not whom
+                ri.orgs = [o for o in extract_org_names(it.description or '') if not self._is_place(o)]
                 ri.mentions = decl_m[i]
             rints.append(ri)
         ritems = []

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from .directory import Directory
-from .normalise import CODE_RE, GENERIC, POSTCODE_RE, STOP, TRANSPARENT, close, norm_postcode, tokenize, \
+from .normalise import CODE_RE, GENERIC, fold, POSTCODE_RE, STOP, TRANSPARENT, close, norm_postcode, tokenize, \
     type_word_typo
 
 _NUMERIC = re.compile(r'[a-z]{0,2}\d+[a-z]{0,2}|[a-z]\d{5}')
@@ -159,6 +159,21 @@ def _known_place(key: str, d: Directory) -> bool:
     return any(d.aliases[a].kind == 'area' and d.aliases[a].joined == key for a in d.token_index.get(key, ()))
 
 
+def _postcodes_of(a, d: Directory) -> set:
+    return {d.practices[c].rec.postcode for c in a.targets if c in d.practices}
+
+
+def _brackets(text: str) -> list:
+    """Token spans [a, b) of bracketed text, with whether the bracket holds an ODS code."""
+    out = []
+    f = fold(text or '')
+    for m in re.finditer(r'\(([^()]*)\)', f):
+        a = len(tokenize(f[:m.start()]))
+        b = len(tokenize(f[:m.end()]))
+        out.append((a, b, bool(CODE_RE.search(m.group(0)))))
+    return out
+
+
 def _repair_type_typos(toks, d: Directory):
     for t in toks:
         if t.generic or t.stop or t.text in d.vocab:
@@ -221,6 +236,15 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                         continue  # "Halton" is a place, not a slip for "Walton"
                     whole = (w[0].pos, w[-1].pos) in seg_spans
                     at_end = w[-1] is words[-1]
+                    if a.kind in ('name', 'site') and any(
+                            _known_place(''.join(t.text for t in words[i2:j2]), d)
+                            for i2 in range(max(0, i - 3), i + 1) for j2 in range(j, min(n, j + 3) + 1)
+                            if (i2, j2) != (i, j)):
+                        continue  # inside a longer town / area name ("North West London" is not "West London")
+                    if a.kind in ('name', 'site') and _known_place(key, d) and not (has_type and at_end) and not (
+                            postcodes & _postcodes_of(a, d)):
+                        continue  # a name that is a place's name needs its type word (or its postcode) to be
+                        # the practice ("North West London" the area, "North West London Medical Centre")
                     if not whole:
                         if len(a.core) < 2 or not (dd == 0 or len(a.joined) >= 9):
                             continue
@@ -286,6 +310,14 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
             continue
         wf = tuple(t.text for t in run if t.text != 'and') + tuple(w for w in tail if w not in ('the', 'and', 'dr'))
         mentions.extend(match_run(run, tail, wf))
+    # ---- text in brackets right after a practice name is that name's context (address, town, postcode), not
+    # another practice ("Heron Practice (Green Lanes, London)"), unless it holds an ODS code
+    if '(' in (text or ''):
+        for a, b, has_code in _brackets(text):
+            if has_code or not any(m.kind == 'practice' and m.exact_kind and m.end < a and all(
+                    toks[k].generic or toks[k].text in TRANSPARENT for k in range(m.end + 1, a)) for m in mentions):
+                continue
+            mentions = [m for m in mentions if not (m.exact_kind and a <= m.start and m.end < b)]
     # ---- context: codes, postcodes, towns near the mention
     named = [m for m in mentions if m.exact_kind]
     for m in named:
