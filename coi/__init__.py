@@ -140,7 +140,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     # indentation is cosmetic (and inside a <textarea> it would change the value), so leave text as it is.
     app.jinja_env.filters["indent"] = _keep_indentation
 
-    from coi import database, errors, idempotency, navigation, security
+    from coi import components, database, errors, idempotency, navigation, security
     from coi.auth import bp as auth_bp, init_login
     from coi.declarations import bp as declarations_bp, directory_bp
     from coi.governance import bp as governance_bp
@@ -155,6 +155,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     idempotency.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)
+    components.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(declarations_bp)
