@@ -220,12 +220,21 @@ class Engine:
         score = 1.0 if ('typo' not in ihow and 'typo' not in dhow) else 0.85
         return action, score, ev
 
-    def _link_pcn_via_practice(self, ri, practice_code, pcn_code, item):
+    @staticmethod
+    def _partner_or_salaried(ri):
+        """Whose partner or salaried interest this is ('self', or the relative), or None when it is neither:
+        only those roles reach a practice's PCN or area (practice managers and patients do not)."""
         rd = ri.reading
         if rd.role not in PCN_ROLES_OK or not is_financial(ri.interest, rd):
             return None
+        return 'self' if rd.holder == 'self' else (rd.relationship or rd.holder)
+
+    def _link_pcn_via_practice(self, ri, practice_code, pcn_code, item):
+        rd = ri.reading
+        who = self._partner_or_salaried(ri)
+        if who is None:
+            return None
         d = self.directory
-        who = 'self' if rd.holder == 'self' else (rd.relationship or rd.holder)
         ev = (f'Declared "{ri.interest.description}" → {d.label(practice_code)}, a member practice of '
               f'{d.label(pcn_code)} per the PCN map; item is about {d.label(pcn_code)} '
               f'("{item.pcns[pcn_code][1]}"); rule: {rd.role} ({who}) at a member practice of the PCN → no vote')
@@ -242,10 +251,10 @@ class Engine:
 
     def _link_area(self, ri, practice_code, area_code, item):
         rd = ri.reading
-        if rd.role not in PCN_ROLES_OK or not is_financial(ri.interest, rd):
+        who = self._partner_or_salaried(ri)
+        if who is None:
             return None
         d = self.directory
-        who = 'self' if rd.holder == 'self' else (rd.relationship or rd.holder)
         ev = (f'Declared "{ri.interest.description}" → {d.label(practice_code)}, commissioner {area_code}; item is an '
               f'area-wide scheme for {d.areas.get(area_code, {}).get("label", area_code)}; rule: {rd.role} ({who}) at a '
               f'practice in the area → no vote')
