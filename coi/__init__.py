@@ -131,16 +131,20 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     app.url_map.converters["int"] = DatabaseIntConverter  # ids beyond a database integer are a 404, not a 500
 
+    from coi import components
+
+    design_system = PackageLoader("nhsuk_frontend_jinja")
     app.jinja_options = {
         "undefined": ChainableUndefined,  # nhsuk-frontend-jinja macros read chained optional parameters
-        "loader": ChoiceLoader([FileSystemLoader(str(templates_dir())), PackageLoader("nhsuk_frontend_jinja")]),
+        "loader": ChoiceLoader([FileSystemLoader(str(templates_dir())), components.CachedComponentLoader(design_system),
+                                design_system]),
         "autoescape": True,  # every template, .jinja included (Flask's default covers only .html and friends)
     }
     # The design system's macros re-indent nested HTML at every level, which dominated form rendering; the
     # indentation is cosmetic (and inside a <textarea> it would change the value), so leave text as it is.
     app.jinja_env.filters["indent"] = _keep_indentation
 
-    from coi import components, database, errors, idempotency, navigation, security
+    from coi import database, errors, idempotency, navigation, security
     from coi.auth import bp as auth_bp, init_login
     from coi.declarations import bp as declarations_bp, directory_bp
     from coi.governance import bp as governance_bp

@@ -31,7 +31,7 @@ def _snapshot(snapshot_id: int | None) -> publication.PublishedRegister | None:
 def register(snapshot_id: int | None = None):
     snapshot = _snapshot(snapshot_id)
     chosen = _filter_from_request()
-    rows = publication.filter_rows(snapshot.rows, chosen) if snapshot else []
+    rows = snapshot.select(chosen) if snapshot else ()
     committees = snapshot.committees if snapshot else ()
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(pages, max(1, request.args.get("page", 1, type=int) or 1))
@@ -46,7 +46,7 @@ def _download(snapshot_id: int | None, fmt: str):
     if snapshot is None:
         abort(404)
     chosen = _filter_from_request()
-    rows = publication.filter_rows(snapshot.rows, chosen)
+    rows = snapshot.select(chosen)
     name = f"register-of-interests-{snapshot.as_of.isoformat()}"
     _record_export(snapshot, fmt, len(rows))
     export = publication.export_csv if fmt == "csv" else publication.export_xlsx

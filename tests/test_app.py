@@ -127,3 +127,30 @@ def test_environment_settings_are_typed_by_their_defaults(tmp_path, monkeypatch)
     monkeypatch.setenv("COI_SESSION_IDLE_MINUTES", "soon")
     with pytest.raises(ValueError, match="COI_SESSION_IDLE_MINUTES must be a whole number"):
         create_app()
+
+
+def test_design_system_components_render_the_same_from_the_cache(app):
+    """The cached stand-ins give byte-for-byte the design system's own HTML, for text and markup alike, and a
+    call with a body (which cannot be cached) still reaches the real macro."""
+    env = app.jinja_env
+    cases = [
+        ('input', 'input', '{"label": {"text": "Name"}, "id": "n", "name": "n", "value": v}'),
+        ('select', 'select', '{"label": {"text": "Pick"}, "id": "s", "name": "s", "items": [{"value": "a", "text": v}],'
+                             ' "errorMessage": {"text": "Choose one"}}'),
+        ('button', 'button', '{"text": v}'),
+        ('header', 'header', '{"service": {"text": v}, "account": {"items": [{"text": "Dr A"}]}}'),
+    ]
+    with app.test_request_context():
+        for path, macro, params in cases:
+            for value in ["<b>bold</b>", "plain", "plain"]:
+                for wrap in ("v", "v | safe"):
+                    body = "{{ " + macro + "(" + params.replace(": v", ": " + wrap).replace("[v]", "[" + wrap + "]") + ") }}"
+                    cached = env.from_string('{% from "nhsuk/components/' + path + '/macro.jinja" import ' + macro
+                                             + ' %}' + body).render(v=value)
+                    real = env.from_string('{% from "nhsuk-uncached/components/' + path + '/macro.jinja" import '
+                                           + macro + ' %}' + body).render(v=value)
+                    assert cached == real
+                    assert ("<b>bold</b>" in cached) == (value == "<b>bold</b>" and wrap == "v | safe")
+        with_body = ('{% from "nhsuk/components/heading/macro.jinja" import heading %}'
+                     '{% call heading({"level": 2}) %}Made by <i>a</i> caller{% endcall %}')
+        assert "Made by <i>a</i> caller" in env.from_string(with_body).render()

@@ -140,6 +140,25 @@ class PublishedRegister:
     rows: tuple
     gifts: tuple
     committees: tuple
+    search_columns: tuple = ()  # what the filters compare, per row: see _search_columns
+
+    def select(self, register_filter: "RegisterFilter") -> tuple:
+        """The rows a filter keeps, in register order; the whole register without copying when unfiltered."""
+        if register_filter == RegisterFilter():
+            return self.rows
+        names, organisations, committees, types = self.search_columns
+        kept = range(len(self.rows))
+        if register_filter.name:  # each filter narrows the previous one's survivors: no call per row
+            needle = register_filter.name.lower()
+            kept = [i for i in kept if needle in names[i]]
+        if register_filter.organisation:
+            needle = register_filter.organisation.lower()
+            kept = [i for i in kept if needle in organisations[i]]
+        if register_filter.committee:
+            kept = [i for i in kept if register_filter.committee in committees[i]]
+        if register_filter.interest_type:
+            kept = [i for i in kept if types[i] == register_filter.interest_type]
+        return tuple(self.rows[i] for i in kept)
 
 
 _published_cache: "OrderedDict[tuple[str, int], PublishedRegister]" = OrderedDict()
@@ -167,7 +186,8 @@ def published(session: Session, snapshot_id: Optional[int] = None) -> Optional[P
     register = PublishedRegister(
         id=snapshot.id, database=key[0], as_of=snapshot.as_of, published_at=snapshot.published_at,
         withheld_count=snapshot.withheld_count, rows=tuple(snapshot.rows), gifts=tuple(snapshot.gifts),
-        committees=tuple(sorted({c for r in snapshot.rows for c in r["committees"].split("; ") if c})))
+        committees=tuple(sorted({c for r in snapshot.rows for c in r["committees"].split("; ") if c})),
+        search_columns=_search_columns(snapshot.rows))
     with _published_lock:
         _published_cache[key] = register
         while len(_published_cache) > PUBLISHED_CACHE_SIZE:
@@ -194,16 +214,14 @@ class RegisterFilter:
     organisation: str = ""
     interest_type: str = ""
 
-    def matches(self, row: dict) -> bool:
-        return ((not self.name or self.name.lower() in row["name"].lower())
-                and (not self.committee or self.committee in row["committees"].split("; "))
-                and (not self.organisation or self.organisation.lower() in
-                     (row["organisation"] + " " + row["description"]).lower())
-                and (not self.interest_type or row["interest_type"] == self.interest_type))
 
-
-def filter_rows(rows: list[dict], register_filter: RegisterFilter) -> list[dict]:
-    return [row for row in rows if register_filter.matches(row)]
+def _search_columns(rows) -> tuple:
+    """Names, organisation + description (both lower-cased), committee sets and types, prepared once per
+    published register so a filtered read does no per-row work beyond the comparison."""
+    return (tuple(r["name"].lower() for r in rows),
+            tuple((r["organisation"] + " " + r["description"]).lower() for r in rows),
+            tuple(frozenset(r["committees"].split("; ")) for r in rows),
+            tuple(r["interest_type"] for r in rows))
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
