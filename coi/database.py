@@ -1,12 +1,14 @@
 """One engine per app, one session per request (closed on teardown)."""
 from __future__ import annotations
 
-from flask import Flask, before_render_template, current_app, g
+from flask import Flask, before_render_template, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from registry.db import make_engine
+from registry.db import end_reading, make_engine, reading_transactions
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # requests that read; the few that record something call begin_writing
 
 _ENGINE_KEY = "coi.engine"
 _WROTE = "coi.wrote"
@@ -30,6 +32,7 @@ def db() -> Session:
         event.listen(session, "after_commit", _mark_clean)
         event.listen(session, "after_rollback", _mark_clean)
         g.db_session = session
+        g.db_reading_token = reading_transactions(has_request_context() and request.method in SAFE_METHODS)
     return g.db_session
 
 
@@ -44,9 +47,10 @@ def _mark_clean(session) -> None:
 def _end_read_only_transaction(_app, **_extra) -> None:
     """Before a page renders, end the request's transaction if it only read.
 
-    On SQLite every transaction holds the write lock from its BEGIN IMMEDIATE (see registry.db), so a read
-    left open while a template renders would hold every other worker's write back for the whole render.
-    A transaction that has written is left alone: its view decides whether it commits.
+    On SQLite a transaction in a form post holds the write lock from its BEGIN IMMEDIATE (see registry.db), so
+    one left open while a template renders (a form shown again with its errors) would hold every other
+    worker's write back for the whole render; a GET's read transaction would keep its WAL snapshot. A
+    transaction that has written is left alone: its view decides whether it commits.
     """
     session = g.get("db_session")
     if session is None or not session.in_transaction():
@@ -60,3 +64,4 @@ def _close_session(_exc=None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+        end_reading(g.pop("db_reading_token"))

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
 
 from coi.database import db
+from registry.db import begin_writing
 from registry.models import InterestType
-from registry.services import breaches, publication
+from registry.services import audit, breaches, publication
 
 bp = Blueprint("public", __name__)
 PAGE_SIZE = 50
@@ -67,11 +69,8 @@ _whole_exports: dict[tuple[str, int, str], bytes] = {}  # published snapshots ne
 
 
 def _record_export(snapshot: publication.PublishedRegister, fmt: str, rows: int) -> None:
-    from flask_login import current_user
-
-    from registry.services import audit
-
     s = db()
+    begin_writing(s)
     audit.record(s, "register.exported", actor_id=current_user.id if current_user.is_authenticated else None,
                  object_type="snapshot", object_id=snapshot.id, detail={"format": fmt, "rows": rows})
     s.commit()

@@ -127,3 +127,61 @@ def test_tampering_is_detected(tmp_path):
     with Session(engine) as s:
         check = audit.verify_chain(s)
     assert not check.intact and check.first_bad_id == 2
+
+
+def test_pages_read_without_waiting_for_a_writer(app, signed_in, tmp_path):
+    """On SQLite a GET's transaction needs no lock: with another connection holding the write lock, reading
+    pages still answer at once, while a form post waits for the lock (and gets it once it is free)."""
+    import sqlite3
+    import time
+
+    client, _ = signed_in("member")
+    client.get("/declarations/")  # the session's last-seen time is fresh: the page below has nothing to record
+    holder = sqlite3.connect(tmp_path / "test.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.perf_counter()
+        for path in ("/declarations/", "/register", "/declarations/interests/new"):
+            assert client.get(path).status_code == 200
+        assert time.perf_counter() - started < 2  # the busy timeout is 15 s: nothing waited for the lock
+        page = client.get("/declarations/interests/new").get_data(as_text=True)
+        result = {}
+
+        def post():
+            from tests.gunicorn_harness import form_tokens, interest_form
+
+            form = {**form_tokens(page), **interest_form("Partner at Example Surgery", date(2024, 1, 1))}
+            result["status"] = client.post("/declarations/interests/new", data=form).status_code
+
+        writer = threading.Thread(target=post)
+        writer.start()
+        writer.join(timeout=1)
+        assert writer.is_alive()  # the post waits for the write lock...
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    writer.join(timeout=15)
+    assert result == {"status": 302}  # ...and saves once it is free
+
+
+def test_a_write_in_a_reading_transaction_is_refused_until_begin_writing(tmp_path):
+    from registry.db import WriteInReadTransaction, begin_writing, end_reading, reading_transactions
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    upgrade(engine)
+    token = reading_transactions()
+    try:
+        with Session(engine) as s:
+            s.exec(select(func.count()).select_from(AuditEvent)).one()
+            with pytest.raises(WriteInReadTransaction):
+                audit.record(s, "test.refused")  # it flushes its row
+            s.rollback()
+            s.exec(select(func.count()).select_from(AuditEvent)).one()
+            begin_writing(s)
+            audit.record(s, "test.allowed")
+            s.commit()
+    finally:
+        end_reading(token)
+    with Session(engine) as s:
+        assert [e.action for e in s.exec(select(AuditEvent))] == ["test.allowed"]
+    engine.dispose()

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, func, select
 
+from registry.db import begin_writing
 from registry.models import Person, Role, RoleGrant, SignInAttempt, UserSession, utcnow
 from registry.services import audit
 
@@ -218,11 +219,13 @@ def load_session(session: Session, token: str, policy: SessionPolicy = SessionPo
         return None
     now = utcnow()
     if now - _aware(record.last_seen_at) > policy.idle_timeout or now - _aware(record.created_at) > policy.absolute_timeout:
+        begin_writing(session)
         record.ended_at = now
         session.add(record)
         session.commit()
         return None
     if now - _aware(record.last_seen_at) > touch_every:
+        begin_writing(session)
         record.last_seen_at = now  # written at most once a minute, to keep reads cheap
         session.add(record)
         session.commit()
