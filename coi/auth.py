@@ -64,12 +64,12 @@ def _policies():
 @login_manager.user_loader
 def _load_user(user_id: str):
     try:
-        person = accounts.load_session(db(), session.get("sid", ""), _policies()[1])
+        live = accounts.load_session(db(), session.get("sid", ""), _policies()[1])
     except OperationalError:
         return None  # the database is down: treat as signed out so the 503 page can render
-    if person is None or str(person.id) != user_id:
+    if live is None or str(live.person_id) != user_id:
         return None
-    return SignedInUser(person.id, person.email, person.full_name, accounts.roles_of(db(), person.id))
+    return SignedInUser(live.person_id, live.email, live.full_name, set(live.roles))
 
 
 def role_required(*roles: str) -> Callable:

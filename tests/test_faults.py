@@ -16,7 +16,7 @@ import pytest
 
 from registry.db import make_engine, session_scope
 from registry.services.accounts import create_person
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, csrf_from
 from tests.gunicorn_harness import GaveUp, Gunicorn, Member, app_env, check_register
 
 CLIENTS = 8
@@ -157,8 +157,9 @@ def test_the_check_finds_duplicates_lost_writes_and_partial_declarations(tmp_pat
 
 
 def test_pages_render_without_holding_the_sqlite_write_lock(app, signed_in, tmp_path):
-    """Every SQLite transaction takes the write lock at BEGIN; a read-only request must let it go before its
-    template renders, or one worker's page render holds every other worker's writes back."""
+    """A form post's SQLite transaction takes the write lock at BEGIN; a post that saves nothing (its form
+    shown again with errors) must let it go before the template renders, or one worker's page render holds
+    every other worker's writes back. A GET never takes the lock at all."""
     import sqlite3
 
     from flask import template_rendered
@@ -181,7 +182,10 @@ def test_pages_render_without_holding_the_sqlite_write_lock(app, signed_in, tmp_
     template_rendered.connect(try_lock, app)
     for page in ("/declarations/", "/declarations/interests/new", "/register"):
         assert client.get(page).status_code == 200
-    assert held == [False, False, False]
+    form_page = client.get("/declarations/interests/new").get_data(as_text=True)
+    refused = client.post("/declarations/interests/new", data={"csrf_token": csrf_from(form_page), "description": ""})
+    assert refused.status_code == 200 and "There is a problem" in refused.get_data(as_text=True)
+    assert held == [False] * 5
 
 
 def _read_secret_key(instance: str, start, keys) -> None:

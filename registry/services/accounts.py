@@ -209,13 +209,33 @@ class SessionPolicy:
     absolute_timeout: timedelta = timedelta(hours=12)
 
 
+@dataclass(frozen=True)
+class LiveSession:
+    """Who is behind a live session token, and what they may do (read afresh on every request)."""
+
+    person_id: int
+    email: str
+    full_name: str
+    roles: frozenset[str]
+
+
 def load_session(session: Session, token: str, policy: SessionPolicy = SessionPolicy(),
-                 touch_every: timedelta = timedelta(seconds=60)) -> Optional[Person]:
-    """The person behind a live session token, or None (ended, expired, or never existed)."""
+                 touch_every: timedelta = timedelta(seconds=60)) -> Optional[LiveSession]:
+    """The person behind a live session token, or None (ended, expired, never existed, or deactivated).
+
+    One query: every request asks this, so the session, the person and their roles come back together
+    (a row per role)."""
     if not token:
         return None
-    record = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
-    if record is None or record.ended_at is not None:
+    rows = session.exec(
+        select(UserSession, Person.email, Person.full_name, Person.active, RoleGrant.role)
+        .join(Person, Person.id == UserSession.person_id)
+        .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(UserSession.token_hash == _token_hash(token))).all()
+    if not rows:
+        return None
+    record, email, full_name, active, _ = rows[0]
+    if record.ended_at is not None:
         return None
     now = utcnow()
     if now - _aware(record.last_seen_at) > policy.idle_timeout or now - _aware(record.created_at) > policy.absolute_timeout:
@@ -229,10 +249,9 @@ def load_session(session: Session, token: str, policy: SessionPolicy = SessionPo
         record.last_seen_at = now  # written at most once a minute, to keep reads cheap
         session.add(record)
         session.commit()
-    person = session.get(Person, record.person_id)
-    if person is None or not person.active:
+    if not active:
         return None
-    return person
+    return LiveSession(record.person_id, email, full_name, frozenset(role for *_, role in rows if role))
 
 
 def end_session(session: Session, token: str) -> None:

@@ -44,8 +44,7 @@ def record(
     if session.get_bind().dialect.name == "postgresql":
         # Without this two concurrent transactions read the same last hash and fork the chain.
         session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=AUDIT_CHAIN_LOCK))
-    last = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
-    prev_hash = last.hash if last else ""
+    prev_hash = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first() or ""
     event = AuditEvent(
         at=utcnow(),
         actor_id=actor_id,
