@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional
 
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from registry.models import Interest, InterestHistory, InterestType, Organisation, utcnow
@@ -84,17 +86,14 @@ def update_interest(session: Session, interest: Interest, *, expected_version: i
         return interest
     # Compare-and-set on the version column: on PostgreSQL's READ COMMITTED a plain read-modify-write
     # would silently lose one of two concurrent saves.
-    from sqlalchemy import update
-
+    saved = {**changes, "version": expected_version + 1, "updated_at": utcnow()}
     result = session.exec(
-        update(Interest)
-        .where(Interest.id == interest.id, Interest.version == expected_version)
-        .values(**changes, version=expected_version + 1, updated_at=utcnow())
-    )
+        update(Interest).where(Interest.id == interest.id, Interest.version == expected_version).values(**saved))
     if result.rowcount != 1:
         raise StaleEdit("This interest was changed by someone else while you were editing it. "
                         "Check the latest version and make your change again.")
-    session.refresh(interest)
+    for name, value in saved.items():  # the row now holds exactly these: no need to read it back
+        set_committed_value(interest, name, value)
     _history(session, interest, change, before, actor_id)
     return interest
 

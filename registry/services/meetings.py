@@ -459,15 +459,16 @@ class DriftAlert:
 def rescreen_for_person(session: Session, person_id: int, today: Optional[date] = None) -> list[DriftAlert]:
     """Re-screen the upcoming, already-screened meetings of the person's committees; note new flags for the chair."""
     today = today or date.today()
-    committee_ids = set(session.exec(select(Membership.committee_id).where(
-        Membership.person_id == person_id, or_(Membership.date_to.is_(None), Membership.date_to >= today))))
-    if not committee_ids:
+    sits_on = select(Membership.committee_id).where(
+        Membership.person_id == person_id, or_(Membership.date_to.is_(None), Membership.date_to >= today))
+    upcoming = session.exec(select(Meeting).where(Meeting.committee_id.in_(sits_on), Meeting.meeting_date >= today,
+                                                  Meeting.screened_at.is_not(None))
+                            .order_by(Meeting.meeting_date, Meeting.id)).all()  # one query: usually there are none
+    if not upcoming:
         return []
     person = session.get(Person, person_id)
     alerts = []
-    for meeting in session.exec(select(Meeting).where(Meeting.committee_id.in_(list(committee_ids)),
-                                                      Meeting.meeting_date >= today, Meeting.screened_at.is_not(None))
-                                .order_by(Meeting.meeting_date)):
+    for meeting in upcoming:
         summary = screen_meeting(session, meeting)
         mine = [f for f in summary.new + summary.changed if f.person_id == person_id]
         if not mine:
