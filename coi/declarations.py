@@ -44,8 +44,8 @@ def index():
     offers = s.exec(select(GiftOrHospitality).where(GiftOrHospitality.person_id == current_user.id)
                     .order_by(GiftOrHospitality.offered_on.desc())).all()
     status = timeliness.statuses(s, today, [current_user.id]).get(current_user.id)
-    orgs = {o.id: o for o in s.exec(select(Organisation).where(
-        Organisation.id.in_([i.organisation_id for i in mine if i.organisation_id])))}
+    org_ids = {i.organisation_id for i in mine if i.organisation_id}
+    orgs = {o.id: o for o in s.exec(select(Organisation).where(Organisation.id.in_(org_ids)))} if org_ids else {}
     return render_template("declarations/index.jinja", current=current, ended=ended, offers=offers,
                            status=status, last_return=returns.latest_return(s, current_user.id), orgs=orgs)
 

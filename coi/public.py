@@ -21,8 +21,8 @@ def _filter_from_request() -> publication.RegisterFilter:
                                       interest_type=args.get("type", "").strip()[:40])
 
 
-def _snapshot(snapshot_id: int | None) -> publication.PublishedRegister | None:
-    snapshot = publication.published(db(), snapshot_id)
+def _snapshot(snapshot_id: int | None, listed=None) -> publication.PublishedRegister | None:
+    snapshot = publication.published(db(), snapshot_id, listed)
     if snapshot is None and snapshot_id is not None:
         abort(404)
     return snapshot
@@ -31,7 +31,8 @@ def _snapshot(snapshot_id: int | None) -> publication.PublishedRegister | None:
 @bp.get("/register")
 @bp.get("/register/snapshots/<int:snapshot_id>")
 def register(snapshot_id: int | None = None):
-    snapshot = _snapshot(snapshot_id)
+    snapshots = publication.list_snapshots(db())
+    snapshot = _snapshot(snapshot_id, snapshots)
     chosen = _filter_from_request()
     rows = snapshot.select(chosen) if snapshot else ()
     committees = snapshot.committees if snapshot else ()
@@ -39,7 +40,7 @@ def register(snapshot_id: int | None = None):
     page = min(pages, max(1, request.args.get("page", 1, type=int) or 1))
     return render_template("public/register.jinja", snapshot=snapshot, rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
                            total=len(rows), page=page, pages=pages, chosen=chosen, committees=committees,
-                           types=[t.value for t in InterestType], snapshots=publication.list_snapshots(db()),
+                           types=[t.value for t in InterestType], snapshots=snapshots,
                            latest=snapshot_id is None)
 
 

@@ -1,5 +1,5 @@
 """Timeliness, review, breaches, reminders by email and the retention purge."""
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
@@ -40,6 +40,11 @@ def test_timeliness_states(app):
         make_return(s, late.id, "annual", today - timedelta(days=10), actor_id=None)
         interests.declare_interest(s, late.id, actor_id=None, interest_type="financial", description="Director",
                                    date_from=today - timedelta(days=60))
+        long_ago = _person(s, "Long Ago Late")
+        make_return(s, long_ago.id, "annual", today - timedelta(days=10), actor_id=None)
+        interests.declare_interest(s, long_ago.id, actor_id=None, interest_type="financial", description="Adviser",
+                                   date_from=today - timedelta(days=500),
+                                   declared_at=datetime.now(timezone.utc) - timedelta(days=400))
         status = timeliness.statuses(s, today)
         grouped = timeliness.by_committee(s, today)
     assert status[new.id].state == timeliness.UP_TO_DATE  # still within 28 days of appointment
@@ -47,6 +52,7 @@ def test_timeliness_states(app):
     assert status[current.id].state == timeliness.UP_TO_DATE
     assert status[stale.id].state == timeliness.OVERDUE
     assert status[late.id].state == timeliness.LATE
+    assert status[long_ago.id].state == timeliness.UP_TO_DATE  # late, but more than a year ago
     committee, rows = grouped[0]
     assert [r.state for r in rows][:2] == [timeliness.OVERDUE, timeliness.OVERDUE]  # worst first
 

@@ -166,14 +166,19 @@ _published_lock = threading.Lock()
 PUBLISHED_CACHE_SIZE = 4
 
 
-def published(session: Session, snapshot_id: Optional[int] = None) -> Optional[PublishedRegister]:
-    """The latest published register (or the one asked for), from the cache when it is there."""
-    query = select(RegisterSnapshot.id)
-    if snapshot_id is None:
-        query = query.order_by(RegisterSnapshot.published_at.desc(), RegisterSnapshot.id.desc()).limit(1)
+def published(session: Session, snapshot_id: Optional[int] = None,
+              listed: Optional[list[RegisterSnapshot]] = None) -> Optional[PublishedRegister]:
+    """The latest published register (or the one asked for), from the cache when it is there. `listed`, from
+    list_snapshots() in the same transaction, saves looking the id up again."""
+    if listed is not None:
+        found = next((listed_one.id for listed_one in listed if snapshot_id in (None, listed_one.id)), None)
     else:
-        query = query.where(RegisterSnapshot.id == snapshot_id)
-    found = session.exec(query).first()  # also confirms it still exists (the retention purge removes old ones)
+        query = select(RegisterSnapshot.id)
+        if snapshot_id is None:
+            query = query.order_by(RegisterSnapshot.published_at.desc(), RegisterSnapshot.id.desc()).limit(1)
+        else:
+            query = query.where(RegisterSnapshot.id == snapshot_id)
+        found = session.exec(query).first()  # also confirms it still exists (the retention purge removes old ones)
     if found is None:
         return None
     key = (str(session.get_bind().url), found)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, Optional
 
 from sqlmodel import Session, func, select
@@ -53,10 +53,12 @@ def statuses(session: Session, today: Optional[date] = None, person_ids: Optiona
                                   .where(Membership.person_id.in_(ids)).group_by(Membership.person_id)).all())
     late: dict[int, list[int]] = {}
     since = today - timedelta(days=policy.late_lookback_days)
-    for interest in session.exec(select(Interest).where(Interest.person_id.in_(ids), Interest.date_from.is_not(None))):
-        declared_on = interest.declared_at.date()
-        if declared_on >= since and (declared_on - interest.date_from).days > policy.declare_within_days:
-            late.setdefault(interest.person_id, []).append(interest.id)
+    recent = session.exec(select(Interest.id, Interest.person_id, Interest.declared_at, Interest.date_from)
+                          .where(Interest.person_id.in_(ids), Interest.date_from.is_not(None),
+                                 Interest.declared_at >= datetime.combine(since, time.min, tzinfo=timezone.utc)))
+    for interest_id, person_id, declared_at, date_from in recent:  # columns, not entities: registers are large
+        if (declared_at.date() - date_from).days > policy.declare_within_days:
+            late.setdefault(person_id, []).append(interest_id)
 
     out = {}
     for person in people:
