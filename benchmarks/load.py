@@ -85,6 +85,41 @@ def seed(engine, people: int, interests_each: int, clients: int) -> tuple[list[t
     return accounts, sorted(surnames)
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK"), sum(fields) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree_cpu(pid: int) -> float:
+    """User + system CPU of a process, its live children and its reaped children (PostgreSQL's backends)."""
+    clock = os.sysconf("SC_CLK_TCK")
+
+    def stat(p: int) -> list[str]:
+        text = Path(f"/proc/{p}/stat").read_text()
+        return text[text.rindex(")") + 2:].split()
+
+    try:
+        own = stat(pid)
+    except OSError:
+        return 0.0
+    total = sum(int(v) for v in own[11:15])  # utime, stime, cutime, cstime
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = stat(int(entry.name))
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                total += int(fields[11]) + int(fields[12])
+    return total / clock
+
+
+def postmaster_pid(cluster) -> int:
+    return int((cluster.data / "postmaster.pid").read_text().split()[0])
+
+
 class Recorder:
     def __init__(self):
         self.latencies: dict[str, list[float]] = {}
@@ -205,12 +240,16 @@ def run_backend(backend: str, args) -> dict:
         server = Gunicorn(app_env(url, workdir / "instance"), workers=args.workers, log=log).start()
         cpu_before = os.times()
         workers_cpu_before = server.workers_cpu_seconds()
+        database_cpu_before = process_tree_cpu(postmaster_pid(cluster)) if cluster else 0.0
+        machine_before = machine_cpu()
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
         try:
             members, errors = drive(server.port, accounts, surnames, args.seconds, recorder, args.mix)
             elapsed = time.perf_counter() - started
             workers_cpu = server.workers_cpu_seconds() - workers_cpu_before
+            database_cpu = process_tree_cpu(postmaster_pid(cluster)) - database_cpu_before if cluster else None
+            machine_busy, machine_total = (after - before for after, before in zip(machine_cpu(), machine_before))
             load_after = os.getloadavg()[0]
             read_alone = read_phase(server.port, surnames, args.read_seconds, args.read_clients) if args.read_seconds else None
         finally:
@@ -248,6 +287,8 @@ def run_backend(backend: str, args) -> dict:
             "cpus": os.cpu_count(),
             "workers_cpu_seconds": round(workers_cpu, 1),
             "workers_cpu_ms_per_request": workers_cpu * 1000 / max(1, len(everything)),
+            "database_server_cpu_seconds": None if database_cpu is None else round(database_cpu, 1),
+            "machine_busy_percent": round(100 * machine_busy / machine_total, 1) if machine_total else None,
         }
         result["load_average_before_after"] = [round(load_before, 2), round(load_after, 2)]
         result["mix"] = args.mix
@@ -295,9 +336,12 @@ def print_table(result: dict) -> None:
               + "; ".join(f"{kind} {phase[kind]['requests']} requests, p50 {phase[kind]['p50_ms']:.0f} ms, "
                           f"p95 {phase[kind]['p95_ms']:.0f} ms, p99 {phase[kind]['p99_ms']:.0f} ms"
                           for kind in ("register", "register_filtered") if kind in phase))
-    print(f"gunicorn workers used {result['workers_cpu_seconds']} CPU s ({result['workers_cpu_ms_per_request']:.0f} ms a "
-          f"request); load generator {result['load_generator_cpu_seconds']} CPU s; machine load average before/after: "
-          f"{result['load_average_before_after']} (other work on the machine counts)")
+    database = ("" if result["database_server_cpu_seconds"] is None
+                else f"; PostgreSQL server {result['database_server_cpu_seconds']} CPU s")
+    print(f"CPU while the clients ran: gunicorn workers {result['workers_cpu_seconds']} s "
+          f"({result['workers_cpu_ms_per_request']:.1f} ms a request){database}; load generator "
+          f"{result['load_generator_cpu_seconds']} s; the machine was {result['machine_busy_percent']}% busy "
+          f"({result['cpus']} CPUs; load average before/after {result['load_average_before_after']})")
     print(f"register reads p95 under load: {result['register_read_p95_ms']:.0f} ms; 5xx responses: {result['server_errors']}; "
           f"client errors: {len(result['client_errors'])}; integrity problems: {len(result['integrity_problems'])}")
     print("targets: " + ", ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in result["targets"].items()))
