@@ -177,6 +177,7 @@ def confirm():
     s = db()
     try:
         parsed = importer.parse_register(filename, claimed.read_bytes())
+        importer.lock_for_import(s)
         plan = importer.plan_import(s, parsed)
         if plan.digest() != form.plan.data:
             claimed.rename(path)

@@ -19,7 +19,7 @@ from registry.services import interests
 from registry.services.accounts import create_person
 from registry.services.register_import import (
     ADD, DUPLICATE, NHS_TEMPLATE, NIL, NIL_SKIPPED, REPEATED, SCREENING_CONTRACT, RegisterImportError,
-    apply_import, normalise_interest_type, parse_date, parse_register, plan_import)
+    apply_import, lock_for_import, normalise_interest_type, parse_date, parse_register, plan_import)
 from tests.conftest import csrf_from
 
 NHS_HEADINGS = ["Name", "Position", "Type of interest", "Description", "Date from", "Date to", "Action taken"]
@@ -213,6 +213,26 @@ def test_refuses_a_zip_that_is_not_a_workbook_and_oversized_files(monkeypatch):
         parse_register("r.xlsx", xlsx_bytes(rows))
 
 
+def test_refuses_a_workbook_whose_xml_declares_entities():
+    """An uploaded workbook's XML is parsed without entity expansion (defusedxml), so an XML bomb is refused
+    before it expands; here a harmless entity stands in for one."""
+    from openpyxl.xml import DEFUSEDXML
+
+    assert DEFUSEDXML
+    original = zipfile.ZipFile(io.BytesIO(xlsx_bytes(NHS_ROWS)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":  # openpyxl writes text inline in the sheet
+                text = data.decode().replace("<worksheet", '<!DOCTYPE worksheet [<!ENTITY name "Name">]><worksheet', 1)
+                data = text.replace("<t>Name</t>", "<t>&name;</t>", 1).encode()
+            archive.writestr(info, data)
+    assert b"&name;" in zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml")
+    with pytest.raises(RegisterImportError, match="cannot be read"):
+        parse_register("r.xlsx", out.getvalue())
+
+
 # --- Writing ------------------------------------------------------------------------------------------------
 
 def test_apply_import_writes_people_interests_history_nil_returns_and_one_audit_event(app, s):
@@ -250,6 +270,46 @@ def test_apply_import_writes_people_interests_history_nil_returns_and_one_audit_
     assert len(events) == 1
     assert events[0].actor_id == lead.id
     assert events[0].detail["interests_added"] == 3 and events[0].detail["people_created"] == 2
+
+
+def test_imports_confirmed_at_the_same_moment_add_each_interest_once(any_db_url):
+    """Two leads confirm overlapping imports together: the second plans only after the first commits, so it
+    finds the rows already there (on PostgreSQL an advisory lock; on SQLite the write lock)."""
+    import threading
+
+    from registry.db import make_engine
+    from registry.migrate import upgrade
+
+    engine = make_engine(any_db_url)
+    upgrade(engine)
+    with session_scope(engine) as setup:
+        lead_id = create_person(setup, email="lead@example.nhs.uk", full_name="Gov Lead", password=None,
+                                roles=["governance"]).id
+    parsed = parse_register("register.csv", csv_bytes(NHS_ROWS))
+    first = Session(engine, expire_on_commit=False)
+    lock_for_import(first)
+    apply_import(first, parsed, lead_id, plan=plan_import(first, parsed))  # not committed yet
+    outcomes = []
+
+    def second_lead():
+        with Session(engine) as second:
+            lock_for_import(second)
+            plan = plan_import(second, parsed)
+            outcomes.extend(p.outcome for p in plan.rows)
+            apply_import(second, parsed, lead_id, plan=plan)
+            second.commit()
+
+    thread = threading.Thread(target=second_lead)
+    thread.start()
+    thread.join(timeout=1.5)
+    assert thread.is_alive()  # waiting for the first import
+    first.commit()
+    first.close()
+    thread.join(timeout=30)
+    assert ADD not in outcomes and DUPLICATE in outcomes
+    with Session(engine) as check:
+        assert count(check, Interest) == 3
+    engine.dispose()
 
 
 def test_rows_with_problems_are_never_written(s):

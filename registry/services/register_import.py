@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timezone
 from pathlib import PurePath
 from typing import Iterable, Optional
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from registry.models import (DeclarationReturn, Interest, InterestType, Person, ReturnKind, Role, RoleGrant,
@@ -533,6 +534,17 @@ def _description_key(text: str) -> str:
 
 def _interest_key(person_id, interest_type: str, description: str, date_from: Optional[date]) -> tuple:
     return (person_id, interest_type, _description_key(description), date_from)
+
+
+REGISTER_IMPORT_LOCK = 7_300_002  # PostgreSQL advisory-lock key that serialises confirmed imports
+
+
+def lock_for_import(session: Session) -> None:
+    """Before planning an import that will be applied: wait for any other import to commit, so this plan sees
+    its rows as already on the register. Without it two leads importing overlapping files at the same moment
+    on PostgreSQL would both plan to add the same interests; on SQLite the write transaction already waits."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=REGISTER_IMPORT_LOCK))
 
 
 def plan_import(session: Session, parsed: ParsedRegister, today: Optional[date] = None) -> ImportPlan:
