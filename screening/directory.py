@@ -14,6 +14,7 @@ from .orgfiles import InputFileError, PcnMapRow, PracticeRecord, read_epraccur, 
 STREETISH = frozenset('road st lane avenue way close drive crescent terrace place square gardens walk row '
                       'grove parade hill court house centre'.split())
 _BRACKET = re.compile(r'\(([^)]*)\)|\[([^\]]*)\]')
+FUNCTION_WORDS = frozenset('a an at in on for to by with from as'.split())
 
 
 @dataclass
@@ -58,7 +59,10 @@ def name_core(text: str, drop_initials: bool = True) -> tuple[tuple, tuple]:
             continue  # stray letters (H/CARE, initials)
         core.append(w)
         prev = w
-    return tuple(core), full
+    # "CENTRE FOR HEALTH", "SURGERY AT THE PARK": people write the name without its function words, and a
+    # written name's run of distinctive words stops at them, so they cannot be part of what is matched
+    distinctive = [w for w in core if w not in FUNCTION_WORDS]
+    return tuple(distinctive or core), full
 
 
 def resolve_folder(path):

@@ -264,6 +264,9 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
         for is_pcn, recs in by_kind.items():
             mind = min(r[0] for r in recs)
             recs = [r for r in recs if r[0] == mind]
+            # a name inside a longer matched name is part of it ("Haringey North East PCN" is not "North East PCN")
+            recs = [r for r in recs if not any(o[2] <= r[2] and r[3] <= o[3] and (o[2], o[3]) != (r[2], r[3])
+                                               for o in recs)]
             cands = {}
             kinds = set()
             agree = set()

@@ -80,6 +80,10 @@ _PRE = [
         else ' | ')),          # sentence end (not after an abbreviation)
     (re.compile(r'\bP\.\s?C\.\s?N\.?', re.I), ' PCN '),
     (re.compile(r'\bC\.\s?C\.\s?G\.?', re.I), ' CCG '),
+    # "HARINGEY - NORTH EAST PCN": a borough or town before a spaced hyphen is part of a PCN's name, so the
+    # hyphen joins rather than breaks when a capitalised name ending in PCN / Network follows
+    (re.compile(r'(?<=[A-Za-z0-9])\s+-\s+(?=(?:[A-Z0-9][A-Za-z0-9+]*\s+){1,4}(?:PCN|Primary Care Network|Network)\b)'),
+     ' '),
     (re.compile(r'\s-\s|[,;:()\[\]{}/\\"!?\n\t]|--'), ' | '),
     (re.compile(r'(?<=[A-Za-z])-(?=[A-Za-z])'), ''),  # hyphenated compound -> joined (joined forms compared)
     (re.compile(r'\.'), ' '),

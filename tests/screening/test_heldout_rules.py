@@ -100,6 +100,23 @@ PCN += [
     PcnMapRow('N81039', 'OAKLANDS', 'CW10 9BE', 'U25799', 'SMASH PCN', '27D', 'NHS Cheshire CCG'),
 ]
 
+PRACTICES += [
+    _p('F85017', 'CHARLTON HOUSE MEDICAL CENTRE', 'Y56', 'QMJ', ['CHARLTON HOUSE MEDICAL CTR', '581 HIGH ROAD',
+                                                                 'TOTTENHAM', 'LONDON'], 'N17 6SB', '93C'),
+    _p('J82080', 'BEAR VIEW SURGERY', 'Y59', 'QRL', ['BEAR VIEW SURGERY', 'ISLE OF WIGHT'], 'PO30 1AA', '10L'),
+    _p('F85023', 'THE ORDNANCE UNITY CENTRE FOR HEALTH', 'Y56', 'QMJ', ['ORDNANCE UNITY CTR FOR HLTH',
+                                                                        '645 HERTFORD ROAD', 'ENFIELD'], 'EN3 6ND',
+       '93C'),
+]
+PCN += [
+    PcnMapRow('F85017', 'CHARLTON HOUSE MEDICAL CENTRE', 'N17 6SB', 'U96599', 'HARINGEY - NORTH EAST PCN', '93C',
+              'NHS North Central London CCG'),
+    PcnMapRow('J82080', 'BEAR VIEW SURGERY', 'PO30 1AA', 'U75079', 'NORTH & EAST (IW) PCN', '10L',
+              'NHS Isle of Wight CCG'),
+    PcnMapRow('F85023', 'THE ORDNANCE UNITY CENTRE FOR HEALTH', 'EN3 6ND', 'U27893', 'ENFIELD UNITY PCN', '93C',
+              'NHS North Central London CCG'),
+]
+
 
 @pytest.fixture(scope='module')
 def d():
@@ -246,3 +263,29 @@ def test_numbers_are_not_typos(d):
                   I('M2', 'financial', 'Partner, The Shrewsbury Centre')],
                  [A('1', 'Capacity and Access Improvement Payment: Newham North East 3 PCN')], d)
     assert f == {}
+
+
+# ---- PCN names written "BOROUGH - LOCALITY PCN": the spaced hyphen is inside the name
+
+@pytest.mark.parametrize('title', ['Enhanced Access – Haringey - North East P.C.N. delivery plan 2025/26',
+                                   'PCN DES: Haringey - North East Primary Care Network – ARRS plan'])
+def test_borough_before_a_spaced_hyphen_is_part_of_the_pcn_name(d, title):
+    f = flags_of([I('M1', 'financial', 'Partner, Charlton House Medical Centre'),
+                  I('M2', 'financial', 'Partner, Bear View Surgery')],
+                 [A('1', title)], d)
+    assert f == {('1', 'M1'): 'no-vote'}  # not NORTH & EAST (IW) PCN, whose member is M2's practice
+
+
+def test_a_spaced_hyphen_still_separates_an_item_number_from_a_pcn(d):
+    f = flags_of([I('M2', 'financial', 'Partner, Bear View Surgery')], [A('1', 'Item 4 - North & East PCN')], d)
+    assert f == {('1', 'M2'): 'no-vote'}
+
+
+# ---- function words inside an official name ("CENTRE FOR HEALTH") are not what people write
+
+@pytest.mark.parametrize('written', ['The Ordnance Unity Centre for Health', 'Ordnance Unity Centre',
+                                     'The Orrdnance Unity Centre For Health'])
+def test_name_with_a_function_word(d, written):
+    f = flags_of([I('M1', 'indirect', 'My brother – practice manager, ODS f85023')],
+                 [A('1', f'Remedial notice: {written}')], d)
+    assert f == {('1', 'M1'): 'exclude'}
