@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Iterator
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -38,6 +38,14 @@ def begin_writing(session) -> None:
     _reading.set(False)
     if session.in_transaction():
         session.commit()  # nothing pending (a pending write would have been refused): this only ends the read
+
+
+def serialise_on_postgresql(session, key: int) -> None:
+    """Take a transaction-scoped advisory lock on PostgreSQL, so transactions that read-then-append under `key`
+    run one after another (its READ COMMITTED isolation would let them interleave). SQLite needs nothing: a
+    transaction that may write already holds the database's write lock from BEGIN IMMEDIATE."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=key))
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import text
 from sqlmodel import Session, select
 
+from registry.db import serialise_on_postgresql
 from registry.models import AuditEvent, utcnow
 
 AUDIT_CHAIN_LOCK = 7_300_001  # PostgreSQL advisory-lock key that serialises appends to the chain
@@ -41,9 +41,7 @@ def record(
     detail: Optional[dict[str, Any]] = None,
 ) -> AuditEvent:
     """Append an event in the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Without this two concurrent transactions read the same last hash and fork the chain.
-        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=AUDIT_CHAIN_LOCK))
+    serialise_on_postgresql(session, AUDIT_CHAIN_LOCK)  # else two appends read the same last hash: a fork
     prev_hash = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first() or ""
     event = AuditEvent(
         at=utcnow(),

@@ -140,7 +140,7 @@ class PublishedRegister:
     rows: tuple
     gifts: tuple
     committees: tuple
-    search_columns: tuple = ()  # what the filters compare, per row: see _search_columns
+    search_columns: tuple  # what the filters compare, per row: see _search_columns
 
     def select(self, register_filter: "RegisterFilter") -> tuple:
         """The rows a filter keeps, in register order; the whole register without copying when unfiltered."""

@@ -23,9 +23,9 @@ from datetime import date, datetime, time, timezone
 from pathlib import PurePath
 from typing import Iterable, Optional
 
-from sqlalchemy import text
 from sqlmodel import Session, select
 
+from registry.db import serialise_on_postgresql
 from registry.models import (DeclarationReturn, Interest, InterestType, Person, ReturnKind, Role, RoleGrant,
                              utcnow)
 from registry.services import audit, directory, interests, returns
@@ -543,8 +543,7 @@ def lock_for_import(session: Session) -> None:
     """Before planning an import that will be applied: wait for any other import to commit, so this plan sees
     its rows as already on the register. Without it two leads importing overlapping files at the same moment
     on PostgreSQL would both plan to add the same interests; on SQLite the write transaction already waits."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=REGISTER_IMPORT_LOCK))
+    serialise_on_postgresql(session, REGISTER_IMPORT_LOCK)
 
 
 def plan_import(session: Session, parsed: ParsedRegister, today: Optional[date] = None) -> ImportPlan:
