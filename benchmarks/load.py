@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from registry.db import make_engine, session_scope  # noqa: E402
 from registry.migrate import upgrade  # noqa: E402
-from tests.gunicorn_harness import Browser, GaveUp, Gunicorn, Member, app_env, check_register  # noqa: E402
+from tests.gunicorn_harness import (Browser, GaveUp, Gunicorn, Member, app_env, check_register,  # noqa: E402
+                                    children, cpu_seconds)
 from tests.pgcluster import ThrowawayCluster, find_pg_bin  # noqa: E402
 
 WRITE_KINDS = ("declare", "edit")
@@ -93,27 +94,8 @@ def machine_cpu() -> tuple[float, float]:
 
 
 def process_tree_cpu(pid: int) -> float:
-    """User + system CPU of a process, its live children and its reaped children (PostgreSQL's backends)."""
-    clock = os.sysconf("SC_CLK_TCK")
-
-    def stat(p: int) -> list[str]:
-        text = Path(f"/proc/{p}/stat").read_text()
-        return text[text.rindex(")") + 2:].split()
-
-    try:
-        own = stat(pid)
-    except OSError:
-        return 0.0
-    total = sum(int(v) for v in own[11:15])  # utime, stime, cutime, cstime
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = stat(int(entry.name))
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                total += int(fields[11]) + int(fields[12])
-    return total / clock
+    """CPU of a process, its live children and the children it has reaped (PostgreSQL's backends)."""
+    return cpu_seconds(pid, reaped_children=True) + sum(cpu_seconds(child) for child in children(pid))
 
 
 def postmaster_pid(cluster) -> int:

@@ -41,6 +41,35 @@ def app_env(database_url: str, instance: Path, **settings: str) -> dict[str, str
     return env
 
 
+def proc_stat(pid: int) -> Optional[list[str]]:
+    """The fields of /proc/PID/stat after the command name (state first), or None if it has gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()
+
+
+def children(pid: int) -> list[int]:
+    """Live (not zombie) child processes of `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = proc_stat(int(entry.name))
+            if fields and int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def cpu_seconds(pid: int, reaped_children: bool = False) -> float:
+    """User + system CPU of a process so far; with reaped_children, also that of children it has waited for."""
+    fields = proc_stat(pid)
+    if fields is None:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped_children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")  # utime, stime, cutime, cstime: fields 14-17 of stat
+
+
 class Gunicorn:
     """`gunicorn coi.wsgi:app` on 127.0.0.1 with sync workers, started and killed like the real thing."""
 
@@ -90,32 +119,11 @@ class Gunicorn:
 
     def worker_pids(self) -> list[int]:
         """The master's children, from /proc (the workers; gunicorn forks nothing else)."""
-        if self.proc is None:
-            return []
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[1]) == self.proc.pid and fields[0] != "Z":
-                pids.append(int(entry.name))
-        return pids
+        return children(self.proc.pid) if self.proc is not None else []
 
     def workers_cpu_seconds(self) -> float:
         """User + system CPU the live workers have used so far."""
-        total = 0
-        for pid in self.worker_pids():
-            try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-        return total / os.sysconf("SC_CLK_TCK")
+        return sum(cpu_seconds(pid) for pid in self.worker_pids())
 
     def kill_worker(self, rng: random.Random) -> Optional[int]:
         """SIGKILL one worker, mid-request or not; the master forks a replacement."""
