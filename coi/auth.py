@@ -32,9 +32,14 @@ class SignedInUser(UserMixin):
     email: str
     full_name: str
     roles: set[str] = field(default_factory=set)
+    chairs: frozenset[int] = frozenset()  # committees this person chairs or vice-chairs
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+    def runs_committee(self, committee_id: int) -> bool:
+        """A governance lead runs every committee; a chair or vice-chair only their own."""
+        return "governance" in self.roles or committee_id in self.chairs
 
 
 def init_login(app) -> None:
@@ -69,7 +74,7 @@ def _load_user(user_id: str):
         return None  # the database is down: treat as signed out so the 503 page can render
     if live is None or str(live.person_id) != user_id:
         return None
-    return SignedInUser(live.person_id, live.email, live.full_name, set(live.roles))
+    return SignedInUser(live.person_id, live.email, live.full_name, set(live.roles), live.chairs)
 
 
 def role_required(*roles: str) -> Callable:
@@ -126,7 +131,8 @@ def sign_in():
             next_url = _safe_next(request.args.get("next"))
             session.clear()  # a new session at sign-in: nothing from before survives
             session["sid"] = token
-            login_user(SignedInUser(person.id, person.email, person.full_name, accounts.roles_of(s, person.id)))
+            login_user(SignedInUser(person.id, person.email, person.full_name, accounts.roles_of(s, person.id),
+                                    accounts.chaired_committees(s, person.id)))
             return redirect(next_url)
     return render_template("auth/sign_in.jinja", form=form, failure=failure), status
 

@@ -223,7 +223,7 @@ def _donor_totals(s, policy) -> dict[str, int]:
 def rescreen_after_change(person_id: int) -> None:
     """Drift: re-screen the person's upcoming meetings and tell their chairs of new flags."""
     from coi.mail import MailError, build_message, send_all
-    from registry.models import Membership, Person, RoleGrant
+    from registry.models import CHAIRING_ROLES, Membership, Person
     from registry.services.meetings import rescreen_for_person
 
     s = db()
@@ -234,10 +234,10 @@ def rescreen_after_change(person_id: int) -> None:
     messages = []
     sender = current_app.config.get("MAIL_FROM") or "governance@localhost"
     for alert in alerts:
-        chairs = s.exec(select(Person).join(RoleGrant, RoleGrant.person_id == Person.id)
-                        .join(Membership, Membership.person_id == Person.id)
-                        .where(RoleGrant.role == "chair", Membership.committee_id == alert.meeting.committee_id,
-                               Person.email.is_not(None))).unique().all()
+        chairs = s.exec(select(Person).join(Membership, Membership.person_id == Person.id)
+                        .where(Membership.committee_role.in_(CHAIRING_ROLES),
+                               Membership.committee_id == alert.meeting.committee_id,
+                               Person.email.is_not(None), Person.active == True)).unique().all()  # noqa: E712
         for chair in chairs:
             messages.append(build_message(sender, chair.email, f"New conflicts for {alert.meeting.title}",
                                           f"Dear {chair.full_name},\n\n{alert.message}\n"))

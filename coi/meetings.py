@@ -21,10 +21,18 @@ CHAIRS = ("chair", "governance")
 
 
 def _meeting(meeting_id: int) -> Meeting:
+    """The meeting, if the signed-in person runs its committee; otherwise 404 (as if it did not exist)."""
     meeting = db().get(Meeting, meeting_id)
-    if meeting is None:
+    if meeting is None or not current_user.runs_committee(meeting.committee_id):
         abort(404)
     return meeting
+
+
+def _committees_run_by_me() -> list[Committee]:
+    query = select(Committee).where(Committee.closed_on.is_(None)).order_by(Committee.name)
+    if not current_user.has_role("governance"):
+        query = query.where(Committee.id.in_(list(current_user.chairs) or [-1]))
+    return list(db().exec(query))
 
 
 def _item(meeting: Meeting, item_id: int) -> MeetingItem:
@@ -38,8 +46,10 @@ def _item(meeting: Meeting, item_id: int) -> MeetingItem:
 @role_required(*CHAIRS)
 def index():
     s = db()
-    rows = s.exec(select(Meeting, Committee).join(Committee, Committee.id == Meeting.committee_id)
-                  .order_by(Meeting.meeting_date.desc())).all()
+    query = select(Meeting, Committee).join(Committee, Committee.id == Meeting.committee_id)
+    if not current_user.has_role("governance"):
+        query = query.where(Meeting.committee_id.in_(list(current_user.chairs) or [-1]))
+    rows = s.exec(query.order_by(Meeting.meeting_date.desc())).all()
     today = date.today()
     return render_template("meetings/index.jinja", upcoming=[r for r in rows if r[0].meeting_date >= today],
                            past=[r for r in rows if r[0].meeting_date < today])
@@ -50,7 +60,7 @@ def index():
 def new():
     s = db()
     form = MeetingForm()
-    form.committee_id.choices = [(c.id, c.name) for c in s.exec(select(Committee).order_by(Committee.name))]
+    form.committee_id.choices = [(c.id, c.name) for c in _committees_run_by_me()]
     if form.validate_on_submit():
         meeting = Meeting(committee_id=form.committee_id.data, title=form.title.data.strip(),
                           meeting_date=form.meeting_date.data, created_by_id=current_user.id)

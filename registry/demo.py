@@ -172,21 +172,25 @@ def load_demo(session: Session, if_empty: bool = False, today: Optional[date] = 
         positions = NHSE_ROLES if code == "X24" else (
             f"Clinical chair, {ccg_name}", f"Chief officer, {ccg_name}", f"Lay member, {ccg_name}")
         for index, (full_name, position) in enumerate(zip(names, positions)):
-            roles: tuple[str, ...] = ("member",)
-            with_password = False
+            committee_role, with_password, label = "member", False, "member"
             if code == "07V" and index == 0:
                 with_password = True  # the demo GP member
             if code == "08P" and index == 2:
-                roles, with_password = ("member", "chair"), True  # the committee's chair is a lay member
-            p = person(f"{code}:{index}", full_name, position, roles, with_password)
+                # the committee's chair is a lay member; chairing is a committee role, not an account role
+                committee_role, with_password, label = "chair", True, "member; chair of the joint committee"
+            if code == "08J" and index == 2:
+                committee_role, with_password, label = "vice-chair", True, "member; vice-chair of the joint committee"
+            p = person(f"{code}:{index}", full_name, position, ("member",), with_password)
+            if with_password:
+                sign_ins[-1] = (p.email, sign_ins[-1][1], label)
             session.add(Membership(person_id=p.id, committee_id=committee.id, organisation_id=voting[code].id,
-                                   committee_role=position, voting=True, date_from=today - timedelta(days=1200)))
+                                   committee_role=committee_role, voting=True, date_from=today - timedelta(days=1200)))
     for index, (full_name, position) in enumerate(ATTENDEES):
         org = _ensure_org(session, ATTENDING_ORGANISATIONS[index], "other")
         key = ("LMC", "HWB", "HW")[index] + ":0"
         p = person(key, full_name, position, ("member",), False)
         session.add(Membership(person_id=p.id, committee_id=committee.id, organisation_id=org.id,
-                               committee_role=position, voting=False, date_from=today - timedelta(days=900)))
+                               committee_role="attendee", voting=False, date_from=today - timedelta(days=900)))
     governance = create_person(session, email=f"governance.lead@{DEMO_DOMAIN}", full_name="Morag Ellison",
                                password=(gpw := _password()), roles=("governance",),
                                position="Head of Corporate Governance", decision_maker=False)

@@ -17,9 +17,30 @@ def utcnow() -> datetime:
 
 
 class Role(str, Enum):
+    """Account roles. Chairing is not one: it is a committee role, held on a membership (CommitteeRole)."""
+
     member = "member"  # declares their own interests, sees their own items
-    chair = "chair"  # screens agendas and decides how conflicts are managed
-    governance = "governance"  # keeps the register, publishes it, answers audit
+    governance = "governance"  # keeps the register, publishes it, answers audit, runs every committee
+
+
+class CommitteeRole(str, Enum):
+    """What a person does on one committee. A chair or vice-chair runs that committee's meetings only."""
+
+    chair = "chair"
+    vice_chair = "vice-chair"
+    member = "member"
+    attendee = "attendee"  # attends without a vote (LMC, health and wellbeing board, Healthwatch)
+
+
+CHAIRING_ROLES = (CommitteeRole.chair.value, CommitteeRole.vice_chair.value)
+
+
+class CommitteeKind(str, Enum):
+    primary_care = "primary care commissioning committee"
+    joint = "joint committee"
+    board = "board"
+    audit = "audit committee"
+    other = "other committee"
 
 
 class OrganisationKind(str, Enum):
@@ -49,6 +70,8 @@ class Person(SQLModel, table=True):
     failed_sign_ins: int = 0  # consecutive failures; reset on success; lock-out threshold is configurable
     locked_until: Optional[datetime] = None
     created_at: datetime = Field(default_factory=utcnow)
+    deactivated_at: Optional[datetime] = None  # never deleted: their declarations stay on record
+    version: int = 1  # optimistic lock for the governance lead's edits
 
 
 class RoleGrant(SQLModel, table=True):
@@ -89,11 +112,23 @@ class OrganisationName(SQLModel, table=True):
     name: str = Field(max_length=300)
 
 
+class Setting(SQLModel, table=True):
+    """The organisation's own settings, set by a governance lead (its name in the header, its area)."""
+
+    key: str = Field(primary_key=True, max_length=60)
+    value: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+
+
 class Committee(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
+    kind: str = Field(default=CommitteeKind.primary_care.value, max_length=60)  # a CommitteeKind value
     quorum_rule: str = Field(default="", max_length=500)  # text form parsed by screening.quorum
     area_codes: str = Field(default="", max_length=200)  # commissioner codes the committee commissions for
+    closed_on: Optional[date] = None  # closed committees keep their meetings and records
+    version: int = 1
 
 
 class VotingOrganisation(SQLModel, table=True):
@@ -111,10 +146,67 @@ class Membership(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     committee_id: int = Field(foreign_key="committee.id", index=True)
     organisation_id: Optional[int] = Field(default=None, foreign_key="organisation.id")  # organisation represented
-    committee_role: str = Field(default="", max_length=100)  # chair, chief officer, lay member, attendee…
+    committee_role: str = Field(default=CommitteeRole.member.value, max_length=100)  # a CommitteeRole value
     voting: bool = True  # LMC, health and wellbeing board and Healthwatch attend without a vote
     date_from: Optional[date] = None
     date_to: Optional[date] = None
+    version: int = 1
+
+
+class Deputy(SQLModel, table=True):
+    """A named deputy who may attend and vote in a member's place."""
+
+    __table_args__ = (UniqueConstraint("membership_id", "person_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    membership_id: int = Field(foreign_key="membership.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+
+
+class AttendanceStatus(str, Enum):
+    expected = "expected"
+    apologies = "apologies"
+    deputy = "deputy"  # apologies, and a named deputy attends in the member's place
+
+
+class Attendance(SQLModel, table=True):
+    """Who is expected at a meeting (before) and who was there (after). One row per member."""
+
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    person_id: int = Field(foreign_key="person.id")  # the member
+    status: str = Field(default=AttendanceStatus.expected.value, max_length=20)  # an AttendanceStatus value
+    deputy_id: Optional[int] = Field(default=None, foreign_key="person.id")  # when status is deputy
+    attended: Optional[bool] = None  # confirmed after the meeting (the member, or their deputy)
+    recorded_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class TokenPurpose(str, Enum):
+    invitation = "invitation"  # set a first password
+    password_reset = "password-reset"
+
+
+class AccountToken(SQLModel, table=True):
+    """A single-use, time-limited link sent by email. Only the token's hash is kept."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    purpose: str = Field(max_length=20)  # a TokenPurpose value
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: Optional[datetime] = None
+    created_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+
+
+class ImportColumnMapping(SQLModel, table=True):
+    """A heading a governance lead mapped by hand on an import preview, remembered for the next file."""
+
+    heading: str = Field(primary_key=True, max_length=200)  # normalised: lower case, single spaces
+    field_name: str = Field(max_length=40)  # a register field, or "" to ignore the column
+    saved_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    saved_at: datetime = Field(default_factory=utcnow)
 
 
 class Interest(SQLModel, table=True):

@@ -4,15 +4,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Iterable, Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, func, or_, select
 
 from registry.db import begin_writing
-from registry.models import Person, Role, RoleGrant, SignInAttempt, UserSession, utcnow
+from registry.models import (CHAIRING_ROLES, Committee, Membership, Person, Role, RoleGrant, SignInAttempt,
+                             UserSession, utcnow)
 from registry.services import audit
 
 # argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): strong, and ~50 ms a sign-in on 2 cores.
@@ -107,7 +108,27 @@ def create_person(
 
 
 def roles_of(session: Session, person_id: int) -> set[str]:
-    return set(session.exec(select(RoleGrant.role).where(RoleGrant.person_id == person_id)))
+    """Account roles, plus "chair" while the person chairs or vice-chairs a committee (see chaired_committees)."""
+    roles = set(session.exec(select(RoleGrant.role).where(RoleGrant.person_id == person_id)))
+    if chaired_committees(session, person_id):
+        roles.add(CHAIR_OF_A_COMMITTEE)
+    return roles
+
+
+# Not an account role: a person holds it while a current membership makes them chair or vice-chair of an open
+# committee, and it opens the meeting pages for those committees only.
+CHAIR_OF_A_COMMITTEE = "chair"
+
+
+def chaired_committees(session: Session, person_id: int, on: Optional[date] = None) -> frozenset[int]:
+    """The open committees the person chairs or vice-chairs on `on` (today)."""
+    on = on or date.today()
+    return frozenset(session.exec(
+        select(Membership.committee_id).join(Committee, Committee.id == Membership.committee_id)
+        .where(Membership.person_id == person_id, Membership.committee_role.in_(CHAIRING_ROLES),
+               or_(Membership.date_from.is_(None), Membership.date_from <= on),
+               or_(Membership.date_to.is_(None), Membership.date_to >= on),
+               or_(Committee.closed_on.is_(None), Committee.closed_on > on))))
 
 
 @dataclass(frozen=True)
@@ -217,6 +238,7 @@ class LiveSession:
     email: str
     full_name: str
     roles: frozenset[str]
+    chairs: frozenset[int] = frozenset()  # committees whose meetings this person runs
 
 
 def load_session(session: Session, token: str, policy: SessionPolicy = SessionPolicy(),
@@ -251,7 +273,9 @@ def load_session(session: Session, token: str, policy: SessionPolicy = SessionPo
         session.commit()
     if not active:
         return None
-    return LiveSession(record.person_id, email, full_name, frozenset(role for *_, role in rows if role))
+    chairs = chaired_committees(session, record.person_id)
+    roles = frozenset(role for *_, role in rows if role) | ({CHAIR_OF_A_COMMITTEE} if chairs else set())
+    return LiveSession(record.person_id, email, full_name, roles, chairs)
 
 
 def end_session(session: Session, token: str) -> None:

@@ -321,6 +321,9 @@ def decide(session: Session, meeting: Meeting, item_id: int, person_id: int, *, 
         raise MeetingError("That person is not a member of the committee on the meeting date")
     if action not in ACTIONS + ("none",):
         raise MeetingError("Choose how the conflict is managed")
+    if actor_id is not None and actor_id == person_id:
+        raise MeetingError("You cannot decide a conflict about yourself. The vice-chair, or a governance lead, "
+                           "decides it.")
     flag = session.exec(select(ScreeningFlag).where(ScreeningFlag.item_id == item_id,
                                                     ScreeningFlag.person_id == person_id)).first()
     live_flag = flag if flag is not None and flag.status == "current" else None
