@@ -108,6 +108,10 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
         SESSION_IDLE_MINUTES=30,
         SESSION_ABSOLUTE_HOURS=12,
         ORGANISATION_NAME="NHS South West London",
+        MAIL_FROM="governance@localhost",  # the sender of every email the service sends (COI_MAIL_FROM)
+        INVITATION_HOURS=72,  # how long an emailed invitation link (to set a first password) can be used
+        PASSWORD_RESET_MINUTES=60,  # how long an emailed password-reset link can be used
+        PASSWORD_RESET_LINKS_PER_HOUR=3,  # reset links sent to one person in an hour; more requests send nothing
         TRUSTED_PROXIES=0,  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are believed
     )
     if test_config is None:

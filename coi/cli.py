@@ -139,7 +139,7 @@ def remind(send: bool) -> None:
                 click.echo(f"Would email {r.to}: {r.subject}")
             click.echo(f"Dry run: {len(reminders)} reminders not sent. Add --send to send them.")
             return
-        sender = cfg.get("MAIL_FROM") or f"governance@{cfg.get('MAIL_DOMAIN', 'localhost')}"
+        sender = cfg["MAIL_FROM"]
         try:
             sent = send_all(cfg, (build_message(sender, r.to, r.subject, r.body) for r in reminders))
         except MailError as error:

@@ -232,7 +232,7 @@ def rescreen_after_change(person_id: int) -> None:
     if not alerts or not current_app.config.get("SMTP_HOST"):
         return
     messages = []
-    sender = current_app.config.get("MAIL_FROM") or "governance@localhost"
+    sender = current_app.config["MAIL_FROM"]
     for alert in alerts:
         chairs = s.exec(select(Person).join(Membership, Membership.person_id == Person.id)
                         .where(Membership.committee_role.in_(CHAIRING_ROLES),

@@ -274,7 +274,7 @@ def send_notices(meeting_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     notices = [n for n in meeting_outputs.member_notices(s, meeting) if n.person.email]
-    sender = current_app.config.get("MAIL_FROM") or "governance@localhost"
+    sender = current_app.config["MAIL_FROM"]
     try:
         sent = send_all(current_app.config, (build_message(sender, n.person.email, n.subject, n.body) for n in notices))
     except MailError as error:
