@@ -107,7 +107,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
         LOCKOUT_MINUTES=30,
         SESSION_IDLE_MINUTES=30,
         SESSION_ABSOLUTE_HOURS=12,
-        ORGANISATION_NAME="NHS South West London",
+        ORGANISATION_NAME="",  # shown in the header until a governance lead sets the name on /governance/organisation
         MAIL_FROM="governance@localhost",  # the sender of every email the service sends (COI_MAIL_FROM)
         INVITATION_HOURS=72,  # how long an emailed invitation link (to set a first password) can be used
         PASSWORD_RESET_MINUTES=60,  # how long an emailed password-reset link can be used
@@ -149,6 +149,8 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.jinja_env.filters["indent"] = _keep_indentation
 
     from coi import database, errors, idempotency, navigation, security
+    from coi.account import bp as account_bp
+    from coi.admin import bp as admin_bp
     from coi.auth import bp as auth_bp, init_login
     from coi.declarations import bp as declarations_bp, directory_bp
     from coi.governance import bp as governance_bp
@@ -165,6 +167,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     navigation.init_app(app)
     components.init_app(app)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(declarations_bp)
     app.register_blueprint(directory_bp)
@@ -172,6 +175,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(register_import_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(meetings_bp)
+    app.register_blueprint(admin_bp)
     _register_assets(app)
     return app
 

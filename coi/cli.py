@@ -70,9 +70,10 @@ def _write_sign_ins(instance: Path, sign_ins) -> None:
 
 @cli.command("create-user")
 @click.argument("email")
-@click.option("--name", required=True, help="Full name as it appears on the register.")
-@click.option("--role", "roles", multiple=True, type=click.Choice(["member", "chair", "governance"]),
-              default=["member"], show_default=True, help="Repeat for several roles.")
+@click.option("--name", default="", help="Full name as it appears on the register (prompted for when not given).")
+@click.option("--role", "roles", multiple=True, type=click.Choice(["member", "governance"]),
+              default=["member"], show_default=True,
+              help="Repeat for several roles. Chairs are named on their committee's page, not here.")
 @click.option("--position", default="", help="Position with the commissioner (published on the register).")
 @click.password_option(help="Prompted for when not given.")
 @with_appcontext
@@ -81,10 +82,12 @@ def create_user(email: str, name: str, roles, position: str, password: str) -> N
     from registry.db import session_scope
     from registry.services.accounts import AccountError, create_person
 
+    if not name.strip():
+        name = click.prompt("Full name")
     try:
         with session_scope(_engine()) as session:
-            person = create_person(session, email=email, full_name=name, password=password, roles=roles,
-                                   position=position)
+            person = create_person(session, email=email, full_name=name, password=password,
+                                   roles=sorted(set(roles) | {"member"}), position=position)
             click.echo(f"Created {person.email} with roles: {', '.join(sorted(roles))}")
     except AccountError as exc:
         raise click.UsageError(str(exc))
@@ -127,8 +130,10 @@ def remind(send: bool) -> None:
 
     cfg = current_app.config
     with session_scope(_engine()) as session:
+        from registry.services.committees import ORGANISATION_NAME, setting
+
         reminders, no_email = overdue_reminders(session, cfg.get("SERVICE_URL", "http://127.0.0.1:5000"),
-                                                cfg["ORGANISATION_NAME"])
+                                                setting(session, ORGANISATION_NAME) or cfg["ORGANISATION_NAME"])
         for name in no_email:
             click.echo(f"No email address for {name}: remind them another way.", err=True)
         if not reminders:

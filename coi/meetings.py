@@ -10,9 +10,11 @@ from sqlmodel import select
 from coi.auth import role_required
 from coi.database import db
 from coi.idempotency import commit_once
+from coi.admin_forms import AttendanceForm
 from coi.forms import (AddConflictForm, AgendaForm, ConfirmForm, DecisionForm, ItemForm, MeetingForm, OutcomeForm,
                        small_int)
 from registry.models import Committee, Meeting, MeetingItem, MeetingNotice, Person
+from registry.services import attendance as attendance_service
 from registry.services import meeting_outputs, meetings
 from screening.documents import DocumentError, parse_agenda_text, read_agenda_document
 
@@ -84,7 +86,8 @@ def show(meeting_id: int):
     notices = s.exec(select(MeetingNotice).where(MeetingNotice.meeting_id == meeting.id)
                      .order_by(MeetingNotice.created_at.desc())).all()
     return render_template("meetings/show.jinja", meeting=meeting, committee=s.get(Committee, meeting.committee_id),
-                           items=items, conflicts=found, forecast=forecast, notices=notices, form=ConfirmForm())
+                           items=items, conflicts=found, forecast=forecast, notices=notices, form=ConfirmForm(),
+                           today=date.today())
 
 
 @bp.route("/<int:meeting_id>/agenda", methods=["GET", "POST"])
@@ -170,7 +173,9 @@ def grid(meeting_id: int):
     s = db()
     meeting = _meeting(meeting_id)
     items = meetings.items_of(s, meeting.id)
-    members = meetings.members_on(s, meeting.committee_id, meeting.meeting_date)
+    seats = {m.person_id: m for m, _ in meetings.members_on(s, meeting.committee_id, meeting.meeting_date)}
+    members = [(p, "" if p.id not in seats else ("" if seats[p.id].voting else "no vote")) if p.id in seats
+               else (p, "deputy") for p in meetings.people_screened(s, meeting)]
     found = meetings.conflicts(s, meeting)
     cells = {(c.person.id, c.item.id): c for c in found}
     flagged_people = {c.person.id for c in found if c.action != "none"}
@@ -217,7 +222,7 @@ def add_conflict(meeting_id: int):
     s = db()
     meeting = _meeting(meeting_id)
     form = AddConflictForm()
-    form.person_id.choices = [(p.id, p.full_name) for _, p in meetings.members_on(s, meeting.committee_id, meeting.meeting_date)]
+    form.person_id.choices = [(p.id, p.full_name) for p in meetings.people_screened(s, meeting)]
     form.item_id.choices = [(i.id, f"{i.item_ref} {i.title}") for i in meetings.items_of(s, meeting.id)]
     failure = None
     if form.validate_on_submit():
@@ -232,6 +237,73 @@ def add_conflict(meeting_id: int):
             flash("Conflict added", "success")
             return redirect(url_for(".grid", meeting_id=meeting.id))
     return render_template("meetings/add_conflict.jinja", meeting=meeting, form=form, failure=failure)
+
+
+@bp.get("/<int:meeting_id>/attendance")
+@role_required(*CHAIRS)
+def attendance(meeting_id: int):
+    s = db()
+    meeting = _meeting(meeting_id)
+    return render_template("meetings/attendance.jinja", meeting=meeting, seats=attendance_service.seats(s, meeting),
+                           after=meeting.meeting_date <= date.today(), form=ConfirmForm(),
+                           forecast=meetings.quorum(s, meeting), items=meetings.items_of(s, meeting.id))
+
+
+@bp.route("/<int:meeting_id>/attendance/<int:person_id>", methods=["GET", "POST"])
+@role_required(*CHAIRS)
+def expected(meeting_id: int, person_id: int):
+    """Before the meeting: whether a member is expected, has sent apologies, or sends a named deputy."""
+    s = db()
+    meeting = _meeting(meeting_id)
+    seat = next((seat for seat in attendance_service.seats(s, meeting) if seat.member.id == person_id), None)
+    if seat is None:
+        abort(404)
+    form = AttendanceForm()
+    form.failure = None
+    form.deputy_id.choices = [("", "No deputy")] + [(str(p.id), p.full_name) for p in seat.deputies_named]
+    if request.method == "GET":
+        form.status.data = seat.status
+        form.deputy_id.data = str(seat.deputy.id) if seat.deputy else ""
+    if form.validate_on_submit():
+        try:
+            attendance_service.record_expected(s, meeting, person_id, status=form.status.data,
+                                               deputy_id=small_int(form.deputy_id.data, default=0) or None,
+                                               actor_id=current_user.id)
+            if meeting.screened_at is not None:
+                meetings.screen_meeting(s, meeting, current_user.id)  # an attending deputy is screened too
+        except attendance_service.AttendanceError as error:
+            s.rollback()
+            if error.field and error.field in form:
+                form[error.field].errors = [str(error)]
+            else:
+                form.failure = str(error)
+        else:
+            s.commit()
+            flash(f"Attendance recorded for {seat.member.full_name}", "success")
+            return redirect(url_for(".attendance", meeting_id=meeting.id))
+    return render_template("meetings/expected.jinja", meeting=meeting, seat=seat, form=form)
+
+
+@bp.post("/<int:meeting_id>/attendance/confirm")
+@role_required(*CHAIRS)
+def confirm_attendance(meeting_id: int):
+    """After the meeting: who attended (ticked), for the minutes."""
+    s = db()
+    meeting = _meeting(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    present = {small_int(value) for value in request.form.getlist("attended")}
+    try:
+        attendance_service.confirm_attendance(
+            s, meeting, {seat.member.id: seat.member.id in present for seat in attendance_service.seats(s, meeting)},
+            current_user.id)
+    except attendance_service.AttendanceError as error:
+        s.rollback()
+        flash(str(error), "error")
+    else:
+        s.commit()
+        flash("Attendance confirmed", "success")
+    return redirect(url_for(".attendance", meeting_id=meeting.id))
 
 
 @bp.get("/<int:meeting_id>/minutes")

@@ -28,9 +28,23 @@ SECTIONS = [
             ("chair", "governance")),
     Section("governance.index", "Manage the register", "Review declarations, chase overdue returns and publish.",
             ("governance",)),
+    Section("admin.committees", "Committees and people",
+            "Set up committees, their quorum and members; add and invite people.", ("governance",)),
     Section("public.register", "Public register", "The register as the public sees it.",
             ("member", "chair", "governance")),
 ]
+
+
+def organisation_name() -> str:
+    """The organisation's name as its governance lead set it (the header shows it), else the configured one."""
+    from flask import g
+
+    if "organisation_name" not in g:
+        from coi.database import db
+        from registry.services.committees import ORGANISATION_NAME, setting
+
+        g.organisation_name = setting(db(), ORGANISATION_NAME) or current_app.config.get("ORGANISATION_NAME", "")
+    return g.organisation_name
 
 
 def _available():
@@ -52,4 +66,4 @@ def init_app(app: Flask) -> None:
             return section.endpoint == endpoint or (not exact and endpoint.split(".")[0] == section.blueprint)
 
         return {"nav_items": _available(), "home_sections": home_sections, "form_error_list": form_error_list,
-                "is_current_section": is_current}
+                "is_current_section": is_current, "organisation_name": organisation_name}

@@ -15,7 +15,7 @@ from sqlmodel import Session, func, select
 
 from datetime import datetime, time, timezone
 
-from registry.models import Committee, Membership, Organisation, Person, VotingOrganisation
+from registry.models import Committee, Membership, Organisation, Person, VotingOrganisation, Setting
 from registry.services import gifts as gift_service
 from registry.services.publication import publish
 from registry.services.returns import make_return
@@ -144,6 +144,7 @@ def load_demo(session: Session, if_empty: bool = False, today: Optional[date] = 
     if _org(session, "H83012") is None:
         import_directory(session, DEMO_DATA / "epraccur_swl.csv", DEMO_DATA / "pcn_map_swl.csv")
 
+    session.add(Setting(key="organisation_name", value="NHS South West London"))
     committee = Committee(name="South West London Primary Care Joint Committee", quorum_rule=QUORUM_RULE,
                           area_codes="36L")
     session.add(committee)

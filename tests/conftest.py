@@ -99,14 +99,23 @@ def make_user(app):
     """Creates a person with the given roles; returns (email, password, id)."""
 
     def _make(*roles: str, name: str | None = None, email: str | None = None):
+        """'chair' is a committee role: such a user chairs a committee of their own (and no other)."""
         from coi.database import engine
+        from registry.models import Committee, Membership
 
         index = next(_counter)
         email = email or f"user{index}@example.nhs.uk"
+        account_roles = tuple(r for r in roles if r != "chair") or ("member",)
         with app.app_context(), session_scope(engine()) as session:
             person = create_person(session, email=email, full_name=name or f"Test Person {index}",
-                                   password=PASSWORD, roles=roles or ("member",))
+                                   password=PASSWORD, roles=account_roles)
             person_id = person.id
+            if "chair" in roles:
+                committee = Committee(name=f"Committee chaired by user {index}")
+                session.add(committee)
+                session.flush()
+                session.add(Membership(person_id=person_id, committee_id=committee.id, committee_role="chair",
+                                       voting=False))
         return email, PASSWORD, person_id
 
     return _make

@@ -53,7 +53,10 @@ def build(app, tmp_path, quorum_rule="NHSE and majority of CCG"):
                              date_from=today - timedelta(days=365)))
             people[key] = p.id
         chair = create_person(s, email="chair@example.nhs.uk", full_name="Committee Chair", password=PASSWORD,
-                              roles=("chair",))
+                              roles=("member",))
+        # chairing is a committee role: an independent chair without a vote
+        s.add(Membership(person_id=chair.id, committee_id=committee.id, committee_role="chair", voting=False,
+                         date_from=today - timedelta(days=365)))
         people["chair"] = chair.id
         code = lambda c: s.exec(select(Organisation).where(Organisation.ods_code == c)).one().id  # noqa: E731
         declare = lambda key, **kw: interests.declare_interest(s, people[key], actor_id=people[key],  # noqa: E731

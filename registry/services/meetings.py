@@ -99,6 +99,16 @@ def members_on(session: Session, committee_id: int, on: date) -> list[tuple[Memb
         .order_by(Person.full_name)))
 
 
+def people_screened(session: Session, meeting: Meeting) -> list[Person]:
+    """The committee's members on the meeting date, and the deputies recorded as attending in their place."""
+    from registry.services.attendance import attending_deputies
+
+    people = {p.id: p for _, p in members_on(session, meeting.committee_id, meeting.meeting_date)}
+    for deputy in attending_deputies(session, meeting):
+        people.setdefault(deputy.id, deputy)
+    return sorted(people.values(), key=lambda p: p.full_name)
+
+
 def _holder(interest: Interest) -> Optional[str]:
     if interest.interest_type != "indirect":
         return "self"
@@ -219,7 +229,7 @@ def screen_meeting(session: Session, meeting: Meeting, actor_id: Optional[int] =
     on it still applies), a changed one is marked changed, and one no longer raised is marked gone.
     """
     items = items_of(session, meeting.id)
-    people = [p for _, p in members_on(session, meeting.committee_id, meeting.meeting_date)]
+    people = people_screened(session, meeting)
     engine = directory_engine(session)
     flags = engine.screen(
         engine_interests(session, people, meeting.meeting_date),
@@ -317,8 +327,8 @@ def decide(session: Session, meeting: Meeting, item_id: int, person_id: int, *, 
     item = session.get(MeetingItem, item_id)
     if item is None or item.meeting_id != meeting.id:
         raise MeetingError("That item is not on this meeting's agenda")
-    if person_id not in {p.id for _, p in members_on(session, meeting.committee_id, meeting.meeting_date)}:
-        raise MeetingError("That person is not a member of the committee on the meeting date")
+    if person_id not in {p.id for p in people_screened(session, meeting)}:
+        raise MeetingError("That person is not a member of the committee, or an attending deputy, on the meeting date")
     if action not in ACTIONS + ("none",):
         raise MeetingError("Choose how the conflict is managed")
     if actor_id is not None and actor_id == person_id:
@@ -363,12 +373,17 @@ def decision_history(session: Session, item_id: int, person_id: int) -> list[Cha
 class QuorumForecast:
     by_item: dict[int, ItemQuorum]
     error: Optional[str] = None  # the committee's rule could not be applied
+    lost_votes: dict[int, list[str]] = field(default_factory=dict)  # item id: why each organisation loses its vote
+    absent: list[str] = field(default_factory=list)  # why some organisations have fewer people in the room
 
     def inquorate(self) -> list[int]:
         return [item_id for item_id, q in self.by_item.items() if not q.quorate]
 
 
 def quorum(session: Session, meeting: Meeting, found: Optional[list[Conflict]] = None) -> QuorumForecast:
+    """Forecast each decision item's quorum from who is expected (apologies and deputies counted) and conflicts."""
+    from registry.services.attendance import seats
+
     committee = session.get(Committee, meeting.committee_id)
     voting = session.exec(select(VotingOrganisation, Organisation)
                           .join(Organisation, Organisation.id == VotingOrganisation.organisation_id)
@@ -377,19 +392,40 @@ def quorum(session: Session, meeting: Meeting, found: Optional[list[Conflict]] =
         return QuorumForecast({}, "The committee has no voting organisations or quorum rule set up")
     organisations = [QuorumOrganisation(org.name, v.voting_group) for v, org in voting]
     org_names = {org.id: org.name for _, org in voting}
-    members = [VotingMember(str(p.id), org_names.get(m.organisation_id, ""), m.voting and m.organisation_id in org_names)
-               for m, p in members_on(session, committee.id, meeting.meeting_date)]
+    members, absent, names, org_of = [], [], {}, {}
+    for seat in seats(session, meeting):
+        carries_vote = seat.membership.voting and seat.membership.organisation_id in org_names
+        present = seat.present_person
+        if present is None:
+            if carries_vote:
+                absent.append(f"{seat.member.full_name} ({org_names[seat.membership.organisation_id]}) "
+                              "has sent apologies")
+            continue
+        names[present.id] = present.full_name
+        org_of[present.id] = org_names.get(seat.membership.organisation_id, "")
+        members.append(VotingMember(str(present.id), org_of[present.id], carries_vote))
     found = conflicts(session, meeting) if found is None else found
     conflicted: dict[str, set[str]] = {str(i.id): set() for i in items_of(session, meeting.id) if i.kind == "decision"}
+    why: dict[tuple[str, int], str] = {}
     for c in found:
         if c.removes_vote and str(c.item.id) in conflicted:
             conflicted[str(c.item.id)].add(str(c.person.id))
+            why[(str(c.item.id), c.person.id)] = ACTION_WORDS[c.action]
     try:
         rule = parse_quorum_rule(committee.quorum_rule, organisations)
         result = forecast(rule, organisations, members, conflicted)
     except (QuorumRuleError, ValueError) as error:
         return QuorumForecast({}, f"The quorum rule could not be applied: {error}")
-    return QuorumForecast({int(k): v for k, v in result.items()})
+    lost_votes: dict[int, list[str]] = {}
+    for item_id, item_quorum in result.items():
+        for lost in item_quorum.losing_vote:
+            if lost.conflicted_member_ids:
+                reasons = [f"{names[int(m)]} must {why[(item_id, int(m))]}" for m in lost.conflicted_member_ids]
+                text = f"{lost.organisation} loses its vote: " + "; ".join(reasons)
+            else:
+                text = f"{lost.organisation} loses its vote: none of its voting members is expected"
+            lost_votes.setdefault(int(item_id), []).append(text)
+    return QuorumForecast({int(k): v for k, v in result.items()}, None, lost_votes, absent)
 
 
 # --- After the meeting ----------------------------------------------------------------------------------
