@@ -1,0 +1,82 @@
+"""Composes and sends the account emails (invitation, password reset) through coi.mail, from MAIL_FROM.
+
+Links are absolute (url_for with _external=True): behind a proxy set TRUSTED_PROXIES so the host is right.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Optional
+
+from flask import current_app, url_for
+
+from coi.mail import MailError, build_message, send_all
+from registry.models import Person
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What happened to an email: sent, or why not (no SMTP configured, or the server refused)."""
+
+    link: str
+    sent: bool
+    problem: Optional[str] = None
+
+
+def set_password_link(token: str) -> str:
+    return url_for("account.set_password", token=token, _external=True)
+
+
+def _hours(lifetime: timedelta) -> str:
+    minutes = int(lifetime.total_seconds() // 60)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _organisation() -> str:
+    """The organisation's name as the header shows it (a governance lead may have set it), for the subject line."""
+    from coi import navigation
+
+    name = getattr(navigation, "organisation_name", None)
+    return (name() if name else current_app.config.get("ORGANISATION_NAME")) or ""
+
+
+def _register(organisation: str) -> str:
+    return f"{organisation}'s conflicts of interest register" if organisation else "the conflicts of interest register"
+
+
+def _send(to: str, subject: str, body: str, link: str) -> Sent:
+    config = current_app.config
+    if not config.get("SMTP_HOST"):
+        return Sent(link, False, "No email server is configured (COI_SMTP_HOST), so no email was sent")
+    try:
+        send_all(config, [build_message(config["MAIL_FROM"], to, subject, body)])
+    except MailError as error:
+        current_app.logger.error("could not send %r to a person: %s", subject, error)
+        return Sent(link, False, "The email server did not accept the email, so no email was sent")
+    return Sent(link, True)
+
+
+def send_invitation(person: Person, token: str, lifetime: timedelta, invited_by: str) -> Sent:
+    link = set_password_link(token)
+    register = _register(_organisation())
+    body = (f"Dear {person.full_name},\n\n"
+            f"{invited_by} has invited you to {register}, where you declare "
+            f"your interests, gifts and hospitality.\n\n"
+            f"Set your password with this link. It works once, and for {_hours(lifetime)}:\n\n{link}\n\n"
+            f"Your sign-in is this email address, {person.email}.\n\n"
+            f"If you were not expecting this email, you can ignore it.\n")
+    return _send(person.email, f"Set your password for {register}", body, link)
+
+
+def send_password_reset(person: Person, token: str, lifetime: timedelta) -> Sent:
+    link = set_password_link(token)
+    register = _register(_organisation())
+    body = (f"Dear {person.full_name},\n\n"
+            f"Someone asked to reset the password of your account on {register}.\n\n"
+            f"Choose a new password with this link. It works once, and for {_hours(lifetime)}:\n\n{link}\n\n"
+            f"Setting a new password signs you out everywhere you are signed in.\n\n"
+            f"If you did not ask for this, ignore this email: your password has not changed.\n")
+    return _send(person.email, f"Reset your password for {register}", body, link)
