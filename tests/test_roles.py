@@ -74,6 +74,14 @@ ROUTES = {
     ("GET", "/meetings/{meeting}/procurement.csv"): CHAIRS,
     ("POST", "/meetings/{meeting}/notices"): CHAIRS_REDIRECT,
     ("GET", "/meetings/{meeting}/outcomes"): CHAIRS,
+    ("GET", "/account/password"): SIGNED_IN,
+    ("GET", "/account/reset"): ALL,
+    ("POST", "/account/reset"): ALL,  # no email entered: the form again, with an error
+    ("GET", "/account/set-password/{person}"): {ANON: 410, MEMBER: 410, CHAIR: 410, GOVERNANCE: 410},  # not a link
+    ("POST", "/governance/people/{person}/invite"): GOVERNANCE_ONLY,  # no SMTP here: the page shows the link
+    ("POST", "/governance/people/{person}/unlock"): GOVERNANCE_ONLY_REDIRECT,
+    ("POST", "/governance/people/{person}/deactivate"): GOVERNANCE_ONLY_REDIRECT,
+    ("POST", "/governance/people/{person}/reactivate"): GOVERNANCE_ONLY_REDIRECT,
 }
 
 
