@@ -117,6 +117,13 @@ def import_directory_command(epraccur: Path, pcn_map: Path | None) -> None:
         click.echo(f"  {Path(problem.file).name}, row {problem.row}{column}: {problem.message}", err=True)
     if len(summary.problems) > 200:
         click.echo(f"  … and {len(summary.problems) - 200} more", err=True)
+    for line in summary.warning_lines():
+        click.echo(line, err=True)
+    for warning in summary.warnings[:200]:
+        column = f", column {warning.column}" if warning.column else ""
+        click.echo(f"  Warning: {Path(warning.file).name}, row {warning.row}{column}: {warning.message}", err=True)
+    if len(summary.warnings) > 200:
+        click.echo(f"  … and {len(summary.warnings) - 200} more warnings", err=True)
 
 
 @cli.command("remind")

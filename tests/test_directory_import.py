@@ -118,3 +118,67 @@ def _script_info(app):
     from flask.cli import ScriptInfo
 
     return ScriptInfo(create_app=lambda: app)
+
+
+def test_unknown_status_code_is_a_row_error_and_the_row_is_not_loaded(app, tmp_path):
+    epraccur, pcn_map, rows = _files(tmp_path)
+    rows.append(_epraccur_row("H83050", "NEW ROAD SURGERY", "2 NEW ROAD", "CROYDON", "CR0 2BB", "36L", status="Z"))
+    write_epraccur(epraccur, rows)
+    with app.app_context(), session_scope(engine()) as s:
+        summary = import_directory(s, epraccur, pcn_map)
+        loaded = s.exec(select(Organisation).where(Organisation.ods_code == "H83050")).first()
+    assert loaded is None
+    assert summary.created == 3 and summary.rows_read == 3
+    assert [str(p) for p in summary.problems] == [
+        'epraccur.csv, row 4, column "Status Code": unknown status code \'Z\' (expected A active, C closed, '
+        'D dormant or P proposed); row not loaded']
+
+    result = CliRunner().invoke(cli, ["import-directory", str(epraccur), "--pcn-map", str(pcn_map)],
+                                obj=_script_info(app))
+    assert result.exit_code == 0, result.output
+    assert "1 rows could not be loaded" in result.output
+    assert "epraccur.csv, row 4, column Status Code: unknown status code 'Z'" in result.output
+
+
+def test_pcn_map_row_for_an_unknown_practice_is_a_warning_and_invents_no_membership(app, tmp_path):
+    epraccur, _, _ = _files(tmp_path)
+    pcn_map = tmp_path / "pcn_map.csv"
+    write_pcn_map(pcn_map, [("H83001", "U85744", "PRIMARY CARE NORTH CROYDON PCN"),
+                            ("Y99999", "U85744", "PRIMARY CARE NORTH CROYDON PCN"),  # unknown, known PCN
+                            ("Y88888", "U00001", "GHOST PCN")])  # unknown practice, PCN with nobody known
+    with app.app_context(), session_scope(engine()) as s:
+        summary = import_directory(s, epraccur, pcn_map)
+        codes = set(s.exec(select(Organisation.ods_code)))
+        portland = s.exec(select(Organisation).where(Organisation.ods_code == "H83001")).one()
+        pcn = s.exec(select(Organisation).where(Organisation.ods_code == "U85744")).one()
+        members = s.exec(select(func.count()).select_from(Organisation).where(Organisation.pcn_id == pcn.id)).one()
+    assert not summary.problems
+    assert [str(w) for w in summary.warnings] == [
+        'pcn_map.csv, row 3, column "PRACTICE_CODE": practice Y99999 is not in the directory (not in epraccur.csv '
+        'or not loaded from it), so it was not linked to U85744',
+        'pcn_map.csv, row 4, column "PRACTICE_CODE": practice Y88888 is not in the directory (not in epraccur.csv '
+        'or not loaded from it), so it was not linked to U00001']
+    assert "Y99999" not in codes and "Y88888" not in codes
+    assert "U00001" not in codes  # no PCN made up of practices nobody knows
+    assert portland.pcn_id == pcn.id and members == 1
+    assert summary.pcns == 1 and summary.linked_to_pcn == 1
+
+    result = CliRunner().invoke(cli, ["import-directory", str(epraccur), "--pcn-map", str(pcn_map)],
+                                obj=_script_info(app))
+    assert result.exit_code == 0, result.output
+    assert "2 warnings:" in result.output
+    assert "Warning: pcn_map.csv, row 3, column PRACTICE_CODE: practice Y99999 is not in the directory" in result.output
+
+
+def test_pcn_map_links_a_practice_already_in_the_directory(app, tmp_path):
+    epraccur, _, rows = _files(tmp_path)
+    with app.app_context(), session_scope(engine()) as s:
+        import_directory(s, epraccur)
+    write_epraccur(epraccur, rows[:1])  # a later, smaller file: Farley Road is known from the first one
+    pcn_map = tmp_path / "pcn_map.csv"
+    write_pcn_map(pcn_map, [("H83004", "U30526", "MAYDAY SOUTH PCN")])
+    with app.app_context(), session_scope(engine()) as s:
+        summary = import_directory(s, epraccur, pcn_map)
+        farley = s.exec(select(Organisation).where(Organisation.ods_code == "H83004")).one()
+        pcn = s.get(Organisation, farley.pcn_id)
+    assert not summary.warnings and pcn.name == "MAYDAY SOUTH PCN" and summary.linked_to_pcn == 1

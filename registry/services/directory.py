@@ -1,6 +1,14 @@
-"""Import NHS Digital's organisation files (epraccur, practice-to-PCN map) into the directory."""
+"""Import NHS Digital's organisation files (epraccur, practice-to-PCN map) into the directory.
+
+Rows that cannot be trusted are not loaded and are reported by file, row and column: a malformed row (found by
+screening.orgfiles), and a practice whose status code is not one NHS Digital uses. A PCN-map row naming a
+practice that is neither in the practice file nor already in the directory is reported as a warning; no PCN
+membership is invented for it, and a PCN is created only when some known practice belongs to it.
+"""
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -9,9 +17,11 @@ from sqlmodel import Session, select
 
 from registry.models import Organisation, OrganisationKind, utcnow
 from registry.services import audit
-from screening.orgfiles import FileProblem, read_epraccur, read_pcn_map
+from screening.orgfiles import EPRACCUR_COLUMNS, FileProblem, read_epraccur, read_pcn_map
 
 GP_PRESCRIBING_SETTING = "4"
+STATUS_CODES = {"A": "active", "C": "closed", "D": "dormant", "P": "proposed"}  # epraccur column 13
+STATUS_COLUMN = 12
 
 
 @dataclass
@@ -24,7 +34,8 @@ class ImportSummary:
     pcns: int = 0
     commissioners: int = 0
     linked_to_pcn: int = 0
-    problems: list[FileProblem] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)  # rows not loaded
+    warnings: list[FileProblem] = field(default_factory=list)  # rows loaded in part, or skipped harmlessly
 
     def lines(self) -> list[str]:
         out = [
@@ -37,6 +48,11 @@ class ImportSummary:
             out.append(f"{len(self.problems)} rows could not be loaded:")
         return out
 
+    def warning_lines(self) -> list[str]:
+        if not self.warnings:
+            return []
+        return [f"{len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}:"]
+
 
 def _set(org: Organisation, values: dict) -> bool:
     changed = False
@@ -47,6 +63,24 @@ def _set(org: Organisation, values: dict) -> bool:
     if changed:
         org.updated_at = utcnow()
     return changed
+
+
+def _status_rows(path: Path) -> dict[str, tuple[int, str]]:
+    """Practice code -> (row number, status code as written) for each well-formed epraccur row (the records that
+    screening.orgfiles returns do not carry their row numbers)."""
+    raw = Path(path).read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        text = raw[3:].decode("utf-8", errors="replace")
+    else:
+        try:
+            text = raw.decode("latin-1")
+        except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes any bytes
+            text = raw.decode("utf-8", errors="replace")
+    out: dict[str, tuple[int, str]] = {}
+    for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), 1):
+        if len(row) == len(EPRACCUR_COLUMNS):
+            out.setdefault(row[0].strip().upper(), (number, row[STATUS_COLUMN].strip()))
+    return out
 
 
 def import_directory(
@@ -65,9 +99,41 @@ def import_directory(
         pcn_rows, problems = read_pcn_map(pcn_map)
         summary.problems.extend(problems)
 
+    # A status code NHS Digital does not use: the row is not loaded (its meaning, open or closed, is unknown).
+    if practices:
+        numbers = _status_rows(epraccur)
+        loaded = []
+        for record in practices:
+            if record.status in STATUS_CODES:
+                loaded.append(record)
+                continue
+            number, written = numbers.get(record.code, (0, record.status))
+            summary.problems.append(FileProblem(
+                str(epraccur), number, EPRACCUR_COLUMNS[STATUS_COLUMN],
+                f"unknown status code {written!r} (expected A active, C closed, D dormant or P proposed); "
+                "row not loaded"))
+        practices = loaded
+        summary.problems.sort(key=lambda p: (p.file, p.row))
+
     by_code: dict[str, Organisation] = {
         o.ods_code: o for o in session.exec(select(Organisation).where(Organisation.ods_code.is_not(None)))
     }
+
+    # PCN-map rows are kept only for practices the directory knows: in this practice file, or already loaded.
+    if pcn_rows:
+        in_file = {record.code for record in practices}
+        pcn_kinds = {OrganisationKind.pcn.value, OrganisationKind.commissioner.value}
+        known = in_file | {code for code, org in by_code.items() if org.kind not in pcn_kinds}
+        kept = []
+        for row, number in zip(pcn_rows, _pcn_row_numbers(pcn_map, pcn_rows)):
+            if row.practice_code in known:
+                kept.append(row)
+            else:
+                summary.warnings.append(FileProblem(
+                    str(pcn_map), number, _pcn_column(pcn_map),
+                    f"practice {row.practice_code} is not in the directory (not in {Path(epraccur).name} or "
+                    f"not loaded from it), so it was not linked to {row.pcn_code or 'its PCN'}"))
+        pcn_rows = kept
 
     def ensure(code: str, name: str, kind: str) -> Organisation:
         org = by_code.get(code)
@@ -97,6 +163,12 @@ def import_directory(
     session.flush()
 
     practice_pcn = {row.practice_code: row.pcn_code for row in pcn_rows if row.pcn_code}
+    in_this_file = {r.code for r in practices}
+    for code, pcn_code in practice_pcn.items():  # practices loaded earlier that this practice file leaves out
+        org = by_code.get(code)
+        if org is not None and org.id is not None and code not in in_this_file:
+            if _set(org, {"pcn_id": by_code[pcn_code].id}):
+                summary.linked_to_pcn += 1
     for record in practices:
         summary.rows_read += 1
         lines = list(record.address_lines) + [""] * 5
@@ -134,8 +206,43 @@ def import_directory(
     session.flush()
     audit.record(session, "directory.imported", actor_id=actor_id,
                  detail={"file": Path(epraccur).name, "created": summary.created, "updated": summary.updated,
-                         "problems": len(summary.problems)})
+                         "problems": len(summary.problems), "warnings": len(summary.warnings)})
     return summary
+
+
+def _pcn_column(pcn_map: Path) -> str:
+    """The practice-code column's heading as written in the PCN map (for messages)."""
+    try:
+        with open(pcn_map, encoding="utf-8-sig", errors="replace", newline="") as f:
+            header = next(csv.reader(f), [])
+    except OSError:
+        return "PRACTICE_CODE"
+    for name in header:
+        if name.strip().upper().replace(" ", "_") in {"PRACTICE_CODE", "PRAC_CODE", "PARTNER_ORGANISATION_CODE"}:
+            return name.strip()
+    return "PRACTICE_CODE"
+
+
+def _pcn_row_numbers(pcn_map: Path, pcn_rows: list) -> list[int]:
+    """The row number in the file of each row read_pcn_map returned (it skips blank and malformed rows)."""
+    column = _pcn_column(pcn_map)
+    with open(pcn_map, encoding="utf-8-sig", errors="replace", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader, [])
+        names = [h.strip() for h in header]
+        index = names.index(column) if column in names else None
+        numbers: list[int] = []
+        wanted = iter(pcn_rows)
+        current = next(wanted, None)
+        for number, row in enumerate(reader, 2):
+            if current is None:
+                break
+            if (index is not None and index < len(row) and len(row) >= len(header)
+                    and row[index].strip().upper() == current.practice_code):
+                numbers.append(number)
+                current = next(wanted, None)
+    numbers += [0] * (len(pcn_rows) - len(numbers))
+    return numbers
 
 
 def search_organisations(session: Session, query: str, limit: int = 10) -> list[Organisation]:
