@@ -4,6 +4,10 @@ Between preview and confirm the uploaded bytes wait in the instance folder (inst
 the random token is kept in the (signed) session cookie, and nothing the browser sends back is trusted: the
 file is read again and the plan worked out again on confirm. The file is deleted on confirm or cancel and
 refused once older than an hour (REGISTER_IMPORT_MAX_AGE_SECONDS).
+
+On the preview the lead can say which register field an unrecognised column holds (or ignore it); the choice is
+saved for the next file (registry ImportColumnMapping) and the preview is read again with it. Entries that look
+like an interest the person already has are held back unless the lead ticks them on the preview.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -41,6 +45,11 @@ class ConfirmImportForm(FlaskForm):
 
 class CancelImportForm(FlaskForm):
     pass
+
+
+class ColumnsForm(FlaskForm):
+    """The preview's column choices: one select per unrecognised column, posted as column-<index>; read by
+    hand from the request because the columns depend on the file."""
 
 
 def _imports_dir() -> Path:
@@ -115,7 +124,7 @@ def upload():
         data = form.register_file.data.read(importer.MAX_FILE_BYTES + 1)
         filename = form.register_file.data.filename or "upload"
         try:
-            importer.parse_register(filename, data)
+            importer.parse_register(filename, data, importer.load_mappings(db()))
         except importer.RegisterImportError as error:
             failure = str(error)
         else:
@@ -137,11 +146,21 @@ def _read_pending():
         return None, None, None
     path, filename = pending
     try:
-        parsed = importer.parse_register(filename, path.read_bytes())
+        parsed = importer.parse_register(filename, path.read_bytes(), importer.load_mappings(db()))
     except (importer.RegisterImportError, FileNotFoundError):
         _forget_pending()
         return None, None, None
     return path, parsed, importer.plan_import(db(), parsed)
+
+
+def _render_preview(parsed, plan, choices: Optional[dict] = None, errors: Optional[dict] = None, status: int = 200):
+    confirm = ConfirmImportForm()
+    confirm.plan.data = plan.digest()
+    errors = errors or {}
+    error_list = [{"text": message, "href": f"#column-{index}"} for index, message in errors.items()]
+    return render_template("governance/import_preview.jinja", parsed=parsed, plan=plan, confirm=confirm,
+                           columns_form=ColumnsForm(), choices=choices or {}, column_errors=errors,
+                           error_list=error_list, importer=importer), status
 
 
 @bp.get("/import/preview")
@@ -150,10 +169,34 @@ def preview():
     path, parsed, plan = _read_pending()
     if parsed is None:
         return redirect(url_for(".upload"))
-    confirm = ConfirmImportForm()
-    confirm.plan.data = plan.digest()
-    return render_template("governance/import_preview.jinja", parsed=parsed, plan=plan, confirm=confirm,
-                           importer=importer)
+    return _render_preview(parsed, plan)
+
+
+@bp.post("/import/columns")
+@role_required("governance")
+def columns():
+    """Save the lead's choice of field for each unrecognised column, then show the preview read with them."""
+    form = ColumnsForm()
+    if not form.validate_on_submit():
+        return redirect(url_for(".preview"))
+    path, parsed, plan = _read_pending()
+    if parsed is None:
+        flash("There is no import waiting. Upload the file again.", "info")
+        return redirect(url_for(".upload"))
+    choices = {c.index: request.form.get(f"column-{c.index}", importer.IGNORE) for c in parsed.mappable_columns}
+    errors = importer.check_mapping(parsed, choices)
+    if errors:
+        return _render_preview(parsed, plan, choices, errors)
+    s = db()
+    by_key = {}
+    for column in parsed.mappable_columns:
+        by_key[column.key] = choices[column.index]
+    changed = importer.save_mappings(s, by_key, current_user.id)
+    s.commit()
+    if changed:
+        flash("Column choices saved. They will be used for this file and the next one with the same headings.",
+              "success")
+    return redirect(url_for(".preview"))
 
 
 @bp.post("/import/confirm")
@@ -176,14 +219,15 @@ def confirm():
         return redirect(url_for(".upload"))
     s = db()
     try:
-        parsed = importer.parse_register(filename, claimed.read_bytes())
+        parsed = importer.parse_register(filename, claimed.read_bytes(), importer.load_mappings(s))
         importer.lock_for_import(s)
         plan = importer.plan_import(s, parsed)
-        if plan.digest() != form.plan.data:
+        if parsed.missing or plan.digest() != form.plan.data:
             claimed.rename(path)
             flash("The register changed after the preview was shown. Check the preview again before importing.",
                   "info")
             return redirect(url_for(".preview"))
+        plan.add_anyway(request.form.getlist("add_anyway"))
         result = importer.apply_import(s, parsed, current_user.id, plan=plan)
         s.commit()
     except importer.RegisterImportError as error:  # only if the file could be read at upload but not now

@@ -14,12 +14,13 @@ from sqlmodel import Session, func, select
 
 from coi.database import engine
 from registry.db import session_scope
-from registry.models import AuditEvent, DeclarationReturn, Interest, InterestHistory, Person
+from registry.models import AuditEvent, DeclarationReturn, ImportColumnMapping, Interest, InterestHistory, Person
 from registry.services import interests
 from registry.services.accounts import create_person
 from registry.services.register_import import (
-    ADD, DUPLICATE, NHS_TEMPLATE, NIL, NIL_SKIPPED, REPEATED, SCREENING_CONTRACT, RegisterImportError,
-    apply_import, lock_for_import, normalise_interest_type, parse_date, parse_register, plan_import)
+    ADD, DUPLICATE, NEAR_DUPLICATE, NEAR_DUPLICATE_SCORE, NHS_TEMPLATE, NIL, NIL_SKIPPED, REPEATED,
+    SCREENING_CONTRACT, RegisterImportError, apply_import, load_mappings, lock_for_import, normalise_interest_type,
+    parse_date, parse_date_range, parse_register, plan_import, save_mappings, similarity)
 from tests.conftest import csrf_from
 
 NHS_HEADINGS = ["Name", "Position", "Type of interest", "Description", "Date from", "Date to", "Action taken"]
@@ -86,13 +87,13 @@ def test_parses_the_nhs_template_from_csv():
 
 def test_headings_are_case_and_spacing_insensitive_with_common_variants():
     headings = ["  NAME ", "Position", "Type of Interest", "Description of interest", "Date From", "Date  To",
-                "Action taken to mitigate risk", "Notes"]
+                "Action taken to mitigate risk", "Internal reference"]
     parsed = parse_register("r.csv", csv_bytes([headings, ["A Person", "GP", "Financial", "Director, X Ltd",
                                                             "2020-01-01", "", "None needed", "ignored"]]))
     row = parsed.rows[0]
     assert row.problems == []
     assert (row.name, row.description, row.mitigation) == ("A Person", "Director, X Ltd", "None needed")
-    assert parsed.ignored_columns == ["Notes"]
+    assert parsed.ignored_columns == ["Internal reference"]
 
 
 def test_parses_the_screening_contract_layout_with_extra_columns():
@@ -127,13 +128,15 @@ def test_parses_xlsx_with_real_date_cells_and_a_title_row():
     ("2024-03-31", date(2024, 3, 31)), ("31/03/2024", date(2024, 3, 31)), ("1/4/2019", date(2019, 4, 1)),
     ("31.03.2024", date(2024, 3, 31)), ("31 March 2024", date(2024, 3, 31)), ("1 Sept 2020", date(2020, 9, 1)),
     ("3rd March 2021", date(2021, 3, 3)), ("", None), (datetime(2020, 1, 2, 0, 0), date(2020, 1, 2)),
+    ("April 2019", date(2019, 4, 1)), ("Sept 2020", date(2020, 9, 1)), ("01/04/2019 00:00", date(2019, 4, 1)),
+    (43556, date(2019, 4, 1)),
 ])
 def test_dates(text, expected):
     assert parse_date(text) == expected
 
 
-@pytest.mark.parametrize("text", ["31/02/2024", "03/31/2024", "2024", "April 2019", "01/04/19", "yesterday",
-                                  "1 Smarch 2020"])
+@pytest.mark.parametrize("text", ["31/02/2024", "03/31/2024", "2024", "Smarch 2019", "01/04/19", "yesterday",
+                                  "1 Smarch 2020", "Ongoing"])
 def test_bad_dates_are_refused(text):
     with pytest.raises(ValueError):
         parse_date(text)
@@ -159,7 +162,8 @@ def test_row_problems_name_the_row_and_column():
             ["Dr Gus Ives", "GP", "Indirect interests", "Director of Acme Ltd", "2021-01-01", "", ""]]
     parsed = parse_register("r.csv", csv_bytes(rows))
     problems = [r.problems for r in parsed.rows]
-    assert problems[0] == ['row 2, column "Date from": "31/31/2020" is not a real date (use YYYY-MM-DD or DD/MM/YYYY)']
+    assert problems[0] == ['row 2, column "Date from": "31/31/2020" is not a real date (use a date such as '
+                           '31/03/2024, 31 March 2024 or March 2024)']
     assert problems[1] == ['row 3, column "Name": enter the person\'s name']
     assert problems[2][0].startswith('row 4, column "Type of interest": "Gifts" is not a type of interest')
     assert problems[3] == ['row 5, column "Date to": the interest cannot end before it started (Date from)']
@@ -491,3 +495,385 @@ def test_only_governance_leads_can_import(app, signed_in, role):
     assert response.status_code == 403
     assert client.post("/governance/import/confirm", data={"csrf_token": token}).status_code == 403
     assert pending_files(app) == []
+
+
+# --- Registers as NHS bodies publish them -------------------------------------------------------------------
+
+# NHS England's "Register of Interests" template: a title row and guidance above two heading rows, "Type of
+# Interest" over four ticked sub-columns and "Relevant Dates" merged over From and To.
+TEMPLATE_TOP = ["Name", "Current position(s) held in the ICB/CCG/NHS England",
+                "Declared Interest (Name of the organisation and nature of business)", "Type of Interest", None, None,
+                None, "Description of Interest (including for indirect Interests, details of the relationship with "
+                      "the person who has the interest)", "Relevant Dates", None, "Action taken to mitigate risk",
+                "Comments"]
+TEMPLATE_SUB = [None, None, None, "Financial Interests", "Non-Financial Professional Interests",
+                "Non-Financial Personal Interests", "Indirect Interests", None, "From", "To", None, None]
+TEMPLATE_ROWS = [
+    ["Dr Ann Carter", "GP Partner / Clinical Director", "St James Medical Centre – GMS practice", "X", None, None,
+     None, "GP partner at St James Medical Centre, Croydon", datetime(2019, 4, 1), "Ongoing",
+     "Leaves the meeting for items about the practice", "Declared at the committee on 3 May 2023"],
+    ["Dr Ann Carter", "GP Partner / Clinical Director", "Croydon GP Collaborative Ltd", "✓", "✓", None, None,
+     "Shareholder and director", "1 June 2020", "March 2023", "Excluded from procurement decisions", None],
+    ["Ms Cara Evans", "Chief Finance Officer", "Acme Health Ltd", None, None, None, "Y",
+     "Husband is a director of Acme Health Ltd", "Sept 2021", "Present", "Declares at meetings", None],
+    ["Mr Ben Doyle", "Lay member", "Nil", None, None, None, None, None, None, None, None, None],
+    ["Dr Dan Ford", "GP member", "Ford Surgery", "maybe", None, None, None, "Partner", "31/02/2020", None, None,
+     None],
+    ["Dr Eve Gray", "GP member", "Gray Practice", None, "X", None, None, "Member of the LMC", "1 May 2022",
+     "1 April 2022", None, None],
+]
+
+
+def template_xlsx(rows=TEMPLATE_ROWS) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Register of Interests"
+    sheet.append(["NHS South West London Integrated Care Board – Register of Interests"])
+    sheet.append(["Published 1 April 2024. Lists decision-making staff only."])
+    sheet.append([])
+    sheet.append(TEMPLATE_TOP)
+    sheet.append(TEMPLATE_SUB)
+    for cells in ("A1:L1", "A4:A5", "B4:B5", "C4:C5", "D4:G4", "H4:H5", "I4:J4", "K4:K5", "L4:L5"):
+        sheet.merge_cells(cells)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def template_csv() -> bytes:
+    def text(value):
+        return "" if value is None else value.strftime("%d/%m/%Y") if isinstance(value, datetime) else value
+
+    return csv_bytes([["Register of Interests 2024/25"], [],
+                      [text(c) for c in TEMPLATE_TOP], [text(c) for c in TEMPLATE_SUB],
+                      *[[text(c) for c in row] for row in TEMPLATE_ROWS]])
+
+
+@pytest.mark.parametrize("filename, make, first_row", [("register.xlsx", template_xlsx, 6),
+                                                        ("register.csv", template_csv, 5)])
+def test_reads_the_nhs_england_template(filename, make, first_row):
+    parsed = parse_register(filename, make())
+    assert parsed.header_rows == (first_row - 2, first_row - 1)
+    assert parsed.ignored_columns == [] and parsed.missing == []
+    assert parsed.columns["date_from"] == "Relevant Dates: From"
+    assert parsed.columns["tick_indirect"] == "Type of Interest: Indirect Interests"
+    ann, ann2, cara, ben, dan, eve = parsed.rows
+    assert [r.number for r in parsed.rows] == list(range(first_row, first_row + 6))
+    assert ann.problems == [] and ann2.problems == [] and cara.problems == [] and ben.problems == []
+    assert (ann.position, ann.interest_type, ann.date_from, ann.date_to) == (
+        "GP Partner / Clinical Director", "financial", date(2019, 4, 1), None)
+    assert ann.description == "GP partner at St James Medical Centre, Croydon"
+    assert ann.organisation == "St James Medical Centre – GMS practice"
+    assert ann.mitigation == ("Leaves the meeting for items about the practice\n"
+                              "Comments: Declared at the committee on 3 May 2023")
+    # two types ticked: one type per entry, and the preview says which
+    assert (ann2.interest_type, ann2.date_from, ann2.date_to) == ("financial", date(2020, 6, 1), date(2023, 3, 31))
+    assert "imported as Financial" in ann2.notes[0]
+    assert (cara.interest_type, cara.relationship, cara.date_from, cara.date_to) == (
+        "indirect", "husband", date(2021, 9, 1), None)
+    assert ben.nil
+    assert dan.problems == [
+        f'row {first_row + 4}, column "Type of Interest: Financial Interests": "maybe" is not a tick: mark the type '
+        'of interest with X or leave it blank',
+        f'row {first_row + 4}, column "Relevant Dates: From": "31/02/2020" is not a real date (use a date such as '
+        '31/03/2024, 31 March 2024 or March 2024)']
+    assert eve.interest_type == "non-financial professional"
+    assert eve.problems == [f'row {first_row + 5}, column "Relevant Dates: To": the interest cannot end before it '
+                            'started (Date from)']
+
+
+def test_template_without_a_description_column_reads_the_declared_interest():
+    rows = [["Register of interests"],
+            ["Name", "Current position(s) held- i.e. Governing Body, Member practice, Employee or other",
+             "Declared Interest- (Name of the organisation and nature of business)", "Type of Interest", "", "", "",
+             "Is the interest direct or indirect?", "Date of Interest", "", "Action taken to mitigate risk"],
+            ["", "", "", "Financial Interests", "Non-Financial Professional Interests",
+             "Non-Financial Personal Interests", "Indirect Interests", "", "From", "To", ""],
+            ["Dr Gus Ives", "Governing Body GP", "Director, Ives Health Ltd", "X", "", "", "", "Direct",
+             "April 2018", "", "Excluded from decisions"],
+            ["Dr Gus Ives", "Governing Body GP", "Wife is practice manager at Riverside Surgery", "X", "", "", "",
+             "Indirect", "01/01/2020", "", ""]]
+    parsed = parse_register("ccg.csv", csv_bytes(rows))
+    direct, indirect = parsed.rows
+    assert direct.problems == [] and indirect.problems == []
+    assert (direct.description, direct.position, direct.date_from) == (
+        "Director, Ives Health Ltd", "Governing Body GP", date(2018, 4, 1))
+    assert (indirect.interest_type, indirect.relationship) == ("indirect", "wife")
+
+
+def test_reads_the_headings_trusts_and_icbs_commonly_use():
+    rows = [["Declarations of interest – Board and committees"],
+            ["Full name", "Job title", "Organisation", "Nature of interest", "Interest category", "Start date",
+             "End date", "Mitigating action"],
+            ["Ms Ann Lee", "Director of Finance", "Kingston Carers", "Trustee", "Non-financial personal",
+             "3rd March 2021", "Present", "None required"],
+            ["Ms Ann Lee", "Director of Finance", "Acme Health Ltd", "Shareholder (2%)", "Financial", "Jan 2019",
+             "Dec 2020", ""],
+            ["Mr Bob Kay", "Chair", "", "", "", "", "", ""],
+            ["Mr Cy Moss", "Non-executive director", "Moss Consulting", "Director", "Financial", "2019",
+             "next year", ""]]
+    parsed = parse_register("trust.csv", csv_bytes(rows))
+    assert parsed.columns == {"name": "Full name", "position": "Job title", "organisation": "Organisation",
+                              "role": "Nature of interest", "interest_type": "Interest category",
+                              "date_from": "Start date", "date_to": "End date", "mitigation": "Mitigating action"}
+    trustee, shares, nil, bad = parsed.rows
+    assert (trustee.position, trustee.description, trustee.organisation, trustee.role) == (
+        "Director of Finance", "Kingston Carers", "Kingston Carers", "Trustee")
+    assert (trustee.date_from, trustee.date_to, trustee.mitigation) == (date(2021, 3, 3), None, "None required")
+    assert (shares.date_from, shares.date_to) == (date(2019, 1, 1), date(2020, 12, 31))
+    assert nil.nil
+    assert bad.problems == [
+        'row 6, column "Start date": "2019" is not a date (use a date such as 31/03/2024, 31 March 2024 or March 2024)',
+        'row 6, column "End date": "next year" is not a date (use a date such as 31/03/2024, 31 March 2024 or '
+        'March 2024)']
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("01/04/2019 - 31/03/2021", (date(2019, 4, 1), date(2021, 3, 31))),
+    ("April 2019 to present", (date(2019, 4, 1), None)), ("From 3 May 2020", (date(2020, 5, 3), None)),
+    ("1 April 2019 to date", (date(2019, 4, 1), None)), ("Ongoing", (None, None)),
+    ("Jan 2019 – Feb 2020", (date(2019, 1, 1), date(2020, 2, 29))),
+])
+def test_date_ranges_in_one_cell(text, expected):
+    assert parse_date_range(text) == expected
+
+
+def test_a_relevant_dates_column_holding_both_dates():
+    rows = [["Name", "Role", "Type of interest", "Description", "Relevant dates"],
+            ["A Person", "GP", "Financial", "Partner, X Surgery", "01/04/2019 - 31/03/2021"],
+            ["B Person", "GP", "Financial", "Partner, Y Surgery", "soon"]]
+    good, bad = parse_register("r.csv", csv_bytes(rows)).rows
+    assert (good.date_from, good.date_to, good.position) == (date(2019, 4, 1), date(2021, 3, 31), "GP")
+    assert bad.problems[0].startswith('row 3, column "Relevant dates": "soon" is not a date')
+
+
+def test_every_column_and_row_not_read_is_reported():
+    rows = [["Name", "Position", "Type of interest", "Description", "Internal ref", ""],
+            ["A Person", "GP", "Financial", "Partner, X Surgery", "R1", "stray"],
+            ["", "", "", "", "R2", ""]]
+    parsed = parse_register("r.csv", csv_bytes(rows))
+    assert [c.label for c in parsed.unread_columns] == ['"Internal ref" (column E)', "column F (no heading)"]
+    assert [c.heading for c in parsed.mappable_columns] == ["Internal ref"]
+    assert parsed.unread_rows == ['Row 3 was not read: it has text only in "Internal ref" (column E), which the '
+                                  'import does not read']
+
+
+def test_an_unrecognised_column_can_be_mapped_and_the_choice_is_remembered(s):
+    rows = [["Name", "Post", "Category", "Particulars of interest", "Action"],
+            ["Dr Ann Carter", "GP", "Financial", "Partner, Canbury Medical Centre", "Leaves for items"]]
+    parsed = parse_register("r.csv", csv_bytes(rows))
+    assert parsed.missing == ["Description"] and parsed.rows == []
+    assert [c.heading for c in parsed.mappable_columns] == ["Particulars of interest", "Action"]
+
+    lead = create_person(s, email="lead@example.nhs.uk", full_name="Gov Lead", password=None, roles=["governance"])
+    save_mappings(s, {"Particulars of interest": "description", "Action": "mitigation"}, lead.id)
+    s.commit()
+    assert load_mappings(s) == {"particulars of interest": "description", "action": "mitigation"}
+    parsed = parse_register("r.csv", csv_bytes(rows), load_mappings(s))
+    row = parsed.rows[0]
+    assert (row.description, row.mitigation, row.problems) == ("Partner, Canbury Medical Centre", "Leaves for items", [])
+    assert {c.heading: c.source for c in parsed.mappable_columns} == {"Particulars of interest": "remembered",
+                                                                      "Action": "remembered"}
+    event = s.exec(select(AuditEvent).where(AuditEvent.action == "register.import_columns_mapped")).one()
+    assert event.actor_id == lead.id and event.detail["columns"]["action"] == "mitigation"
+    # saving the same choices again changes nothing and audits nothing
+    assert save_mappings(s, {"action": "mitigation"}, lead.id) == {}
+
+
+# --- Likely duplicates --------------------------------------------------------------------------------------
+
+def test_similarity_threshold():
+    assert similarity("GP Partner, St James Medical Centre, Croydon",
+                      "GP partner at St James Medical Centre, Croydon") >= NEAR_DUPLICATE_SCORE
+    assert similarity("Director, Acme Health Ltd", "Director of Acme Health Limited") >= NEAR_DUPLICATE_SCORE
+    assert similarity("Partner, St James Medical Centre", "Partner, St Johns Medical Centre") < NEAR_DUPLICATE_SCORE
+    assert similarity("Partner, Canbury Medical Centre", "Salaried GP, Canbury Medical Centre") < NEAR_DUPLICATE_SCORE
+    assert similarity("Trustee, Kingston Carers", "Member of the LMC") < NEAR_DUPLICATE_SCORE
+
+
+NEAR_ROWS = [NHS_HEADINGS,
+             ["Dr Ann Carter", "GP member", "Financial interests", "GP Partner, St James Medical Centre, Croydon",
+              "01/04/2019", "", ""],
+             ["Dr Ann Carter", "GP member", "Non-financial personal interests", "Trustee, Kingston Carers",
+              "01/04/2020", "", ""]]
+
+
+def test_a_near_duplicate_is_flagged_and_added_only_when_asked(s):
+    lead = create_person(s, email="lead@example.nhs.uk", full_name="Gov Lead", password=None, roles=["governance"])
+    ann = create_person(s, email="ann@example.nhs.uk", full_name="Dr Ann Carter", password=None)
+    interests.declare_interest(s, ann.id, actor_id=ann.id, interest_type="financial",
+                               description="GP partner at St James Medical Centre, Croydon",
+                               date_from=date(2019, 4, 1))
+    s.commit()
+    parsed = parse_register("r.csv", csv_bytes(NEAR_ROWS))
+    plan = plan_import(s, parsed)
+    assert [p.outcome for p in plan.rows] == [NEAR_DUPLICATE, ADD]
+    assert plan.rows[0].similar.description == "GP partner at St James Medical Centre, Croydon"
+    assert "likely a duplicate" in plan.rows[0].message and plan.to_write == 1
+    result = apply_import(s, parsed, lead.id, plan=plan)
+    s.commit()
+    assert (result.interests_added, result.likely_duplicates_skipped) == (1, 1)
+    assert count(s, Interest) == 2
+
+    plan = plan_import(s, parsed)  # again, now the lead ticks the likely duplicate
+    assert [p.outcome for p in plan.rows] == [NEAR_DUPLICATE, DUPLICATE]
+    assert plan.add_anyway(["2", "3", "junk", "99"]) == [2]
+    result = apply_import(s, parsed, lead.id, plan=plan)
+    s.commit()
+    assert (result.interests_added, result.likely_duplicates_added) == (1, 1)
+    assert count(s, Interest) == 3
+    event = s.exec(select(AuditEvent).where(AuditEvent.action == "register.imported")
+                   .order_by(AuditEvent.id.desc())).first()
+    assert event.detail["likely_duplicates_added_rows"] == [2]
+
+
+def test_positions_go_to_the_person(s):
+    blank = create_person(s, email="ann@example.nhs.uk", full_name="Dr Ann Carter", password=None)
+    kept = create_person(s, email="cara@example.nhs.uk", full_name="Ms Cara Evans", password=None,
+                         position="Chief Finance Officer")
+    s.commit()
+    parsed = parse_register("register.xlsx", template_xlsx())
+    apply_import(s, parsed, None)
+    s.commit()
+    assert s.get(Person, blank.id).position == "GP Partner / Clinical Director"
+    assert s.get(Person, kept.id).position == "Chief Finance Officer"
+    assert s.exec(select(Person).where(Person.full_name == "Mr Ben Doyle")).one().position == "Lay member"
+    ann = s.exec(select(Interest).where(Interest.person_id == blank.id).order_by(Interest.id)).first()
+    assert ann.mitigation.startswith("Leaves the meeting for items about the practice")
+    assert ann.organisation_text == "St James Medical Centre – GMS practice"
+
+
+# --- Web flow: column choices and likely duplicates ---------------------------------------------------------
+
+def _plan_digest(page: str) -> str:
+    found = re.search(r'name="plan"[^>]*value="([^"]+)"', page) or re.search(r'value="([^"]+)"[^>]*name="plan"', page)
+    return found.group(1)
+
+
+def test_preview_maps_an_unrecognised_column_by_hand_and_remembers_it(app, signed_in):
+    client, lead_id = signed_in("governance")
+    rows = [["Name", "Post", "Category", "Particulars of interest", "Internal ref"],
+            ["Dr Ann Carter", "GP", "Financial", "Partner, Canbury Medical Centre", "R1"]]
+    assert upload(client, csv_bytes(rows)).status_code == 302
+    page = html.unescape(client.get("/governance/import/preview").get_data(as_text=True))
+    assert "Some columns are needed" in page and "no column the import recognises for Description" in page
+    assert "Import 1 row" not in page
+    assert 'Column D: “Particulars of interest”' in page and 'Column E: “Internal ref”' in page
+    select_d = re.search(r'<select[^>]*name="column-3".*?</select>', page, re.S).group(0)
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]+)</option>', select_d)
+    assert ("description", "Description of the interest") in options and ("", "Ignore this column") in options
+    assert all(label.strip() for _, label in options)
+
+    # a choice that clashes with a recognised column is refused, naming the column; nothing is saved
+    response = client.post("/governance/import/columns", data={
+        "csrf_token": csrf_from(page), "column-3": "name", "column-4": ""})
+    refused = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 200 and "There is a problem" in refused
+    assert '"Particulars of interest" (column D): Name is already read from "Name"' in refused
+    assert 'href="#column-3"' in refused
+    # without the CSRF token nothing is saved either
+    assert client.post("/governance/import/columns", data={"column-3": "description"}).status_code == 400
+    with app.app_context(), session_scope(engine()) as s:
+        assert count(s, ImportColumnMapping) == 0
+
+    response = client.post("/governance/import/columns", data={
+        "csrf_token": csrf_from(page), "column-3": "description", "column-4": ""})
+    assert response.headers["Location"].endswith("/governance/import/preview")
+    page = html.unescape(client.get("/governance/import/preview").get_data(as_text=True))
+    assert "Column choices saved" in page and "Import 1 row" in page
+    assert "Partner, Canbury Medical Centre" in page
+    with app.app_context(), session_scope(engine()) as s:
+        saved = {m.heading: (m.field_name, m.saved_by_id) for m in s.exec(select(ImportColumnMapping))}
+    assert saved == {"particulars of interest": ("description", lead_id), "internal ref": ("", lead_id)}
+
+    # the next file with the same headings is read with the remembered choices
+    client.post("/governance/import/cancel", data={"csrf_token": csrf_from(page)})
+    rows[1][0] = "Dr Ben Doyle"
+    upload(client, csv_bytes(rows))
+    page = html.unescape(client.get("/governance/import/preview").get_data(as_text=True))
+    assert "Some columns are needed" not in page and "Import 1 row" in page
+    assert "Chosen on an earlier import" in page and "Ignored on an earlier import" in page
+    assert re.search(r'<option value="description" selected\s*>', page)
+    response = client.post("/governance/import/confirm", data={"csrf_token": csrf_from(page),
+                                                               "plan": _plan_digest(page)})
+    assert "/governance/interests" in response.headers["Location"]
+    with app.app_context(), session_scope(engine()) as s:
+        interest = s.exec(select(Interest)).one()
+        assert interest.description == "Partner, Canbury Medical Centre"
+
+
+def test_preview_flags_near_duplicates_and_adds_only_the_ticked(app, signed_in):
+    client, lead_id = signed_in("governance")
+    with app.app_context(), session_scope(engine()) as s:
+        ann = create_person(s, email="ann@example.nhs.uk", full_name="Dr Ann Carter", password=None)
+        interests.declare_interest(s, ann.id, actor_id=ann.id, interest_type="financial",
+                                   description="GP partner at St James Medical Centre, Croydon",
+                                   date_from=date(2019, 4, 1))
+    upload(client, csv_bytes(NEAR_ROWS))
+    page = html.unescape(client.get("/governance/import/preview").get_data(as_text=True))
+    assert "Likely duplicate" in page
+    assert 'Looks like “GP partner at St James Medical Centre, Croydon”, already on the register' in page
+    assert 'name="add_anyway" type="checkbox" value="2"' in page
+    assert "Import 1 row and any ticked" in page
+    response = client.post("/governance/import/confirm", data={"csrf_token": csrf_from(page),
+                                                               "plan": _plan_digest(page)})
+    listing = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 interest added" in listing and "1 likely duplicate not added" in listing
+    with app.app_context(), session_scope(engine()) as s:
+        assert count(s, Interest) == 2
+
+    # the same file again, the likely duplicate ticked this time
+    upload(client, csv_bytes(NEAR_ROWS))
+    page = html.unescape(client.get("/governance/import/preview").get_data(as_text=True))
+    assert "Import the ticked rows" in page
+    response = client.post("/governance/import/confirm", data={"csrf_token": csrf_from(page),
+                                                               "plan": _plan_digest(page), "add_anyway": "2"})
+    assert "/governance/interests" in response.headers["Location"]
+    with app.app_context(), session_scope(engine()) as s:
+        assert count(s, Interest) == 3
+
+
+def test_template_xlsx_through_the_preview(app, signed_in):
+    client, _ = signed_in("governance")
+    upload(client, template_xlsx(), "register.xlsx")
+    page = html.unescape(client.get("/governance/import/preview").get_data(as_text=True))
+    assert "headings in rows 4 and 5" in page
+    assert re.search(r"Columns not read\s*</dt>\s*<dd[^>]*>\s*None\s*</dd>", page)
+    assert 'Row 10, column "Type of Interest: Financial Interests": "maybe" is not a tick' in page
+    assert 'Row 11, column "Relevant Dates: To": the interest cannot end before it started' in page
+    assert "imported as Financial (one type per entry)" in page
+    assert "Import 4 rows" in page
+
+
+def test_a_name_merged_down_over_several_interests_is_read_for_each():
+    rows = [["Dr Ann Carter", "GP Partner", "St James Medical Centre", "X", None, None, None, "Partner",
+             "01/04/2019", None, None, None],
+            [None, None, "Croydon GP Collaborative Ltd", None, "X", None, None, "Board member", "01/04/2020", None,
+             None, None],
+            ["Dr Dan Ford", "GP member", "Ford Surgery", "X", None, None, None, "Partner", "01/04/2018", None, None,
+             None],
+            [None, "GP member", "Ford Surgery", "X", None, None, None, "Owner of the premises", "01/04/2018", None,
+             None, None]]
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(template_xlsx(rows)))
+    book.active.merge_cells("A6:A7")
+    book.active.merge_cells("B6:B7")
+    out = io.BytesIO()
+    book.save(out)
+    parsed = parse_register("r.xlsx", out.getvalue())
+    first, second, dan, unnamed = parsed.rows
+    assert (second.name, second.position, second.problems) == ("Dr Ann Carter", "GP Partner", [])
+    assert unnamed.problems == ['row 9, column "Name": enter the person\'s name']  # blank, not merged: not guessed
+
+
+def test_tab_separated_file_with_commas_in_the_text():
+    text = ("Register of interests, 2024\n"
+            "Name\tRole\tType of interest\tDescription\n"
+            "A Person\tGP, partner\tFinancial\tPartner, X Surgery, Croydon, CR0 1AA\n")
+    parsed = parse_register("r.tsv", text.encode())
+    assert (parsed.rows[0].position, parsed.rows[0].description) == ("GP, partner", "Partner, X Surgery, Croydon, CR0 1AA")
