@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NHSUK := node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css
 
-.PHONY: run test install install-test assets bench load score scan clean
+.PHONY: run test install install-test assets bench load score scan sweep clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ load: install-test
 
 score: install-test
 	$(BIN)/python benchmarks/score_dev.py
+
+# every active practice and PCN in the national files, written in 40+ shapes, each with a control (<= 5 minutes)
+sweep: $(VENV)/.installed
+	$(BIN)/python benchmarks/national_sweep.py
 
 clean:
 	rm -rf $(VENV) $(WAPITI_VENV) node_modules build *.egg-info
