@@ -94,7 +94,9 @@ def directory():
                     failure = str(error).replace(folder + "/", "")
                 else:
                     s.commit()
-                    flash(f"Directory loaded: {summary}", "success")
+                    flash("Directory loaded. " + " ".join(summary.lines()[:1]), "success")
+                    for warning in summary.warnings[:20]:
+                        flash(warning, "info")
                     return redirect(url_for(".directory"))
     count = s.exec(select(Organisation.id).where(Organisation.ods_code.is_not(None))).all()
     return render_template("admin/directory.jinja", form=form, failure=failure, organisations=len(count))
@@ -119,7 +121,7 @@ def committees():
         chairs = [p.full_name for m, p, _ in members if m.committee_role == "chair" and m.date_to is None]
         rows.append((committee, len(members), chairs))
     return render_template("admin/committees.jinja", rows=rows,
-                           organisation_name=committee_service.setting(s, committee_service.ORGANISATION_NAME))
+                           organisation_label=committee_service.setting(s, committee_service.ORGANISATION_NAME))
 
 
 @bp.route("/committees/new", methods=["GET", "POST"])

@@ -322,6 +322,7 @@ def minutes(meeting_id: int):
                         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                         headers={"Content-Disposition": f'attachment; filename="{name}.docx"'})
     return render_template("meetings/minutes.jinja", meeting=meeting, lines=lines,
+                           attendance=meeting_outputs.attendance_record(s, meeting),
                            committee=s.get(Committee, meeting.committee_id))
 
 

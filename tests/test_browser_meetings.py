@@ -60,7 +60,7 @@ def test_chair_screens_a_word_agenda_and_writes_the_minutes(app, tmp_path, page)
     page.goto(f"/meetings/{m}/minutes")
     assert "Dr Croydon GP" in p.content()
     with p.expect_download() as download:
-        p.get_by_role("link", name="Word").first.click()
+        p.get_by_role("link", name="Word", exact=True).click()
     minutes = Document(download.value.path())
     assert minutes.paragraphs[0].text == "Declarations of interest"
     cells = [c.text for row in minutes.tables[0].rows for c in row.cells]

@@ -25,6 +25,35 @@ class MinuteLine:
     member: str
     interest: str
     managed: str
+    decided_by: str = ""  # who decided how it was managed: the chair, or the vice-chair for the chair's own
+
+
+@dataclass
+class AttendanceRecord:
+    """For the minutes: those present (confirmed after the meeting, else expected) and apologies."""
+
+    present: list[str]
+    apologies: list[str]
+    confirmed: bool
+
+
+def attendance_record(session: Session, meeting: Meeting) -> AttendanceRecord:
+    from registry.services.attendance import seats
+
+    present, apologies, confirmed = [], [], False
+    for seat in seats(session, meeting):
+        if seat.attended is not None:
+            confirmed = True
+        who = seat.present_person
+        came = seat.attended if seat.attended is not None else who is not None
+        if seat.status != "expected":
+            apologies.append(seat.member.full_name)
+        if came:
+            person = who or seat.member
+            present.append(person.full_name + (f" (deputy for {seat.member.full_name})" if seat.deputy else ""))
+        elif seat.status == "expected":
+            apologies.append(f"{seat.member.full_name} (absent)")
+    return AttendanceRecord(present, apologies, confirmed)
 
 
 def _interest_text(session: Session, conflict: Conflict) -> str:
@@ -49,16 +78,19 @@ def minutes_lines(session: Session, meeting: Meeting) -> list[MinuteLine]:
             managed = ("declared the interest and " if outcome.declared else "did not declare the interest and ") + managed
         elif c.decision is not None and c.decision.reason:
             managed += f" (chair's decision: {c.decision.reason})"
-        out.append(MinuteLine(c.item.item_ref, c.item.title, c.person.full_name, _interest_text(session, c), managed))
+        decider = session.get(Person, c.decision.decided_by_id) if c.decision and c.decision.decided_by_id else None
+        out.append(MinuteLine(c.item.item_ref, c.item.title, c.person.full_name, _interest_text(session, c), managed,
+                              decider.full_name if decider else ""))
     return out
 
 
 def minutes_csv(lines: list[MinuteLine]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["Item", "Item title", "Member", "Interest", "How it was managed"])
+    writer.writerow(["Item", "Item title", "Member", "Interest", "How it was managed", "Decided by"])
     for line in lines:
-        writer.writerow([neutralise(v) for v in (line.item_ref, line.item_title, line.member, line.interest, line.managed)])
+        writer.writerow([neutralise(v) for v in (line.item_ref, line.item_title, line.member, line.interest,
+                                                 line.managed, line.decided_by)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -69,12 +101,16 @@ def minutes_docx(session: Session, meeting: Meeting, lines: list[MinuteLine]) ->
     document = Document()
     document.add_heading("Declarations of interest", level=1)
     document.add_paragraph(xml_safe(f"{committee.name}: {meeting.title}, {meeting.meeting_date.strftime('%-d %B %Y')}."))
+    attendance = attendance_record(session, meeting)
+    document.add_paragraph(xml_safe(("Present: " if attendance.confirmed else "Expected: ") +
+                                    (", ".join(attendance.present) or "none recorded") + "."))
+    document.add_paragraph(xml_safe("Apologies: " + (", ".join(attendance.apologies) or "none") + "."))
     if not lines:
         document.add_paragraph("No interests were declared in the business of the meeting.")
     else:
-        table = document.add_table(rows=1, cols=4)
+        table = document.add_table(rows=1, cols=5)
         table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, ("Item", "Member", "Interest", "How it was managed")):
+        for cell, text in zip(table.rows[0].cells, ("Item", "Member", "Interest", "How it was managed", "Decided by")):
             cell.text = text
         for line in lines:
             cells = table.add_row().cells
@@ -82,6 +118,7 @@ def minutes_docx(session: Session, meeting: Meeting, lines: list[MinuteLine]) ->
             cells[1].text = xml_safe(line.member)
             cells[2].text = xml_safe(line.interest)
             cells[3].text = xml_safe(line.managed)
+            cells[4].text = xml_safe(line.decided_by)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
