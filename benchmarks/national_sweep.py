@@ -145,7 +145,8 @@ class Subjects:
         self.area_labels = {re.sub(r'\s+', ' ', re.sub(r'\b(NHS|CCG)\b', ' ', v.upper())).strip()
                             for v in self.ccg_name.values()}
         for c, pl in plain.items():
-            towns = [ln for ln in pl if ln not in county and 2 <= line_count[ln] and ln not in self.area_labels]
+            towns = [ln for ln in pl if ln not in county and 2 <= line_count[ln] and ln not in self.area_labels
+                     and not (set(w.lower() for w in words(ln)) & GENERIC)]
             if towns:
                 self.town[c] = towns[-1]
         for c, r in self.active.items():
@@ -466,7 +467,7 @@ def build(S, subjects, rnd, only=None):
         # ---- areas
         if want('area'):
             t = S.town.get(c)
-            if t and want('<town>'):
+            if t and want('area: all <town> practices'):
                 others = [x for x in S.by_area[area] if t not in S.active[x][5:9] and not (
                     set(words(t)) & set(words(' '.join(S.active[x][4:9])))) and not (
                     set(words(t)) & set(words(S.ccg_name.get(S.ccg_of.get(x), '')))) and not (
@@ -479,7 +480,7 @@ def build(S, subjects, rnd, only=None):
                     M.checks.append(('area: all <town> practices', 'ctrl', i, M.member(canon_decl(qq)), None, c,
                                      M.items[int(i[1:]) - 1].title, canon_decl(qq)))
             ccg = S.ccg_of.get(c)
-            if ccg and want('former CCG') and (ccg == area or ccg not in S.by_area):
+            if ccg and want('area: all practices in <former CCG>') and (ccg == area or ccg not in S.by_area):
                 label = re.sub(r'\b(NHS|CCG)\b', ' ', S.ccg_name[ccg]).strip()
                 label = re.sub(r'\s+', ' ', label)
                 others = [x for x in S.by_icb[S.active[c][3]] if S.ccg_of.get(x) not in (ccg, None)

@@ -223,11 +223,15 @@ def restore_command(source: Path, target_url: str) -> None:
               help="Folder with NHS Digital's epraccur.csv and pcn_map.csv.")
 @click.option("--date", "meeting_date", help="Meeting date YYYY-MM-DD (default: the agenda's).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
-def screen_command(register, agenda, organisations, meeting_date, fmt) -> None:
+@click.option("--area", default=None,
+              help="The committee's own area, for area-wide items that name none: commissioner / sub-ICB codes or "
+                   "place names, comma-separated (e.g. 36L,Croydon).")
+def screen_command(register, agenda, organisations, meeting_date, fmt, area) -> None:
     """Screen an agenda against a register of interests (no database needed)."""
     from screening.cli import run_screen
 
-    sys.exit(run_screen(register, agenda, organisations, meeting_date, fmt, out=sys.stdout, err=sys.stderr))
+    sys.exit(run_screen(register, agenda, organisations, meeting_date, fmt, out=sys.stdout, err=sys.stderr,
+                        area=area))
 
 
 def main() -> None:

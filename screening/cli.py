@@ -50,7 +50,9 @@ def _render(flags, items, interests, fmt):
 
 
 def run_screen(register, agenda, organisations=None, meeting_date=None, fmt='text', out=sys.stdout,
-               err=sys.stderr) -> int:
+               err=sys.stderr, area=None) -> int:
+    """Screen files; ``area`` is the committee's own area (identifiers as :meth:`Engine.screen` takes them, or
+    one comma-separated string such as ``'36L,Croydon'``)."""
     try:
         interests = read_register_csv(register)
         items = read_agenda_csv(agenda)
@@ -60,7 +62,9 @@ def run_screen(register, agenda, organisations=None, meeting_date=None, fmt='tex
             except ValueError:
                 raise InputFileError('--date', 'not a date (expected YYYY-MM-DD)')
         directory = Directory.from_files(organisations) if organisations else Directory()
-        flags = Engine(directory).screen(interests, items, meeting_date)
+        if isinstance(area, str):
+            area = [a.strip() for a in area.split(',') if a.strip()]
+        flags = Engine(directory).screen(interests, items, meeting_date, area=area or None)
         text = _render(flags, items, interests, fmt)
     except InputFileError as e:
         err.write(f'error: {e}\n')
@@ -77,5 +81,8 @@ def main(argv=None) -> int:
     ap.add_argument('--organisations', default=None, help='folder with epraccur.csv and pcn_map.csv')
     ap.add_argument('--date', default=None, help='meeting date YYYY-MM-DD (default: the agenda\'s)')
     ap.add_argument('--format', default='text', choices=('text', 'json', 'csv'))
+    ap.add_argument('--area', default=None,
+                    help="the committee's own area for area-wide items that name none: commissioner / sub-ICB codes "
+                         "or place names, comma-separated (e.g. 36L,Croydon)")
     a = ap.parse_args(argv)
-    return run_screen(a.register, a.agenda, a.organisations, a.date, a.format)
+    return run_screen(a.register, a.agenda, a.organisations, a.date, a.format, area=a.area)

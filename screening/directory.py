@@ -13,6 +13,10 @@ from .orgfiles import InputFileError, PcnMapRow, PracticeRecord, read_epraccur, 
 
 STREETISH = frozenset('road st lane avenue way close drive crescent terrace place square gardens walk row '
                       'grove parade hill court house centre'.split())
+# the words a street's name ends with (a place such as "Muswell Hill" or "Earls Court" may end with others)
+STREET_END = frozenset('road rd st street lane avenue way close drive crescent terrace place square gardens walk row '
+                       'parade'.split())
+PLACE_GLUE = frozenset({'of', 'the', 'and', 'on', 'upon', 'in', 'le', 'by'})
 _BRACKET = re.compile(r'\(([^)]*)\)|\[([^\]]*)\]')
 FUNCTION_WORDS = frozenset('a an at in on for to by with from as'.split())
 
@@ -39,6 +43,7 @@ class Practice:
     building: str = ''
     address_keys: set = field(default_factory=set)   # canonical tokens of address + town lines
     town_keys: set = field(default_factory=set)      # canonical joined town lines
+    place_keys: set = field(default_factory=set)     # towns and localities on its address (area-wide items)
 
 
 def name_core(text: str, drop_initials: bool = True) -> tuple[tuple, tuple]:
@@ -97,6 +102,7 @@ class Directory:
         self.by_map_commissioner: dict[str, set] = defaultdict(set)
         self.town_vocab: set = set()
         self.town_joined: set = set()
+        self.by_town: dict[str, set] = defaultdict(set)      # canonical town / locality line -> practice codes
         self.vocab: set = set()       # every canonical word of names and addresses (typo repair leaves these alone)
         self._seen_joined: set = set()
         self._lookup_cache: dict = {}
@@ -199,6 +205,12 @@ class Directory:
                         if len(tw) <= 3:
                             self.town_vocab.add(tk)
                             self.town_joined.add(''.join(tw))
+                    if tk and not any(w in GENERIC and w not in PLACE_GLUE for w in tw) and tw[-1] not in STREET_END \
+                            and len(tw) <= 4 and tw[0] not in PLACE_GLUE:
+                        # a place: a town or locality ("Croydon", "Wembley Park", "Earls Court", "Isle of Wight"),
+                        # not a building or a street
+                        p.place_keys.add(tk)
+                        self.by_town[tk].add(code)
             for t in tokenize(lines[0] if lines else ''):
                 p.address_keys.add(t.text)
                 self.vocab.add(t.text)
@@ -252,13 +264,57 @@ class Directory:
         self._lookup_cache[key] = out
         return out
 
+    # ------------------------------------------------------------------ areas
+    # An area is a commissioner (sub-ICB / former CCG) code, an ICB code ('icb:QHM') or a place ('place:croydon':
+    # the practices with that town or locality on an address line).
+    PLACE = 'place:'
+    ICB = 'icb:'
+
+    def area_keys(self, identifiers) -> set:
+        """The area keys a committee's area identifiers name: commissioner / sub-ICB codes, ICB codes, or place
+        names (a borough, town or former CCG name). Identifiers that name nothing are ignored."""
+        if isinstance(identifiers, str):
+            identifiers = [identifiers]
+        out = set()
+        icbs = None
+        for ident in identifiers or ():
+            raw = str(ident or '').strip()
+            if not raw:
+                continue
+            code = raw.upper()
+            if code in self.by_commissioner or code in self.areas:
+                out.add(code)
+                continue
+            if icbs is None:
+                icbs = {p.rec.icb for p in self.practices.values() if p.rec.icb}
+            if code in icbs:
+                out.add(self.ICB + code)
+                continue
+            key = ' '.join(t.text for t in tokenize(raw))
+            named = re.sub(r'\b(nhs|ccg|icb|sub icb location)\b', ' ', key).split()
+            joined = ''.join(w for w in named if w not in ('and', 'the', 'of'))
+            areas = {self.aliases[a].targets[0] for a in self.token_index.get(joined, ())
+                     if self.aliases[a].kind == 'area' and self.aliases[a].joined == joined}
+            if areas:
+                out |= areas
+            elif ' '.join(named) in self.by_town:
+                out.add(self.PLACE + ' '.join(named))
+        return out
+
     def area_practices(self, area_code: str) -> set:
+        if area_code.startswith(self.PLACE):
+            return self.by_town.get(area_code[len(self.PLACE):], set())
+        if area_code.startswith(self.ICB):
+            icb = area_code[len(self.ICB):]
+            return {c for c, p in self.practices.items() if p.rec.icb == icb}
         s = self.by_commissioner.get(area_code)
         if s:
             return s
         return self.by_map_commissioner.get(area_code, set())
 
     def practice_area(self, code: str) -> set:
+        """Every area key the practice is in: its commissioner (and the map's former CCG when that is no current
+        commissioner), its ICB and the places on its address."""
         p = self.practices.get(code)
         if not p:
             return set()
@@ -267,7 +323,21 @@ class Directory:
             out.add(p.rec.commissioner)
         if p.map_commissioner and p.map_commissioner not in self.by_commissioner:
             out.add(p.map_commissioner)
+        if p.rec.icb:
+            out.add(self.ICB + p.rec.icb)
+        for t in p.place_keys:
+            out.add(self.PLACE + t)
         return out
+
+    def area_label(self, area_code: str) -> str:
+        if area_code.startswith(self.PLACE):
+            return area_code[len(self.PLACE):].title()
+        if area_code.startswith(self.ICB):
+            return 'ICB ' + area_code[len(self.ICB):]
+        a = self.areas.get(area_code)
+        if a:
+            return a.get('label', a['name'])
+        return area_code
 
     def label(self, code: str) -> str:
         p = self.practices.get(code)

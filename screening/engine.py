@@ -156,8 +156,10 @@ class Engine:
         top = max(cnt.values())
         return {k for k, v in cnt.items() if v >= max(1, 0.3 * top)}
 
-    def prepare(self, interests: list[Interest], items: list[AgendaItem], meeting_date: date | None):
+    def prepare(self, interests: list[Interest], items: list[AgendaItem], meeting_date: date | None,
+                area=None):
         d = self.directory
+        own_area = d.area_keys(area) if area else set()
         decl_m, item_m = [], []
         readings = []
         for i, it in enumerate(interests):
@@ -181,6 +183,10 @@ class Engine:
             areawide.append(aw)
             item_m.append(self._mentions(text, want_areas=aw))
         home = self._home(item_m + decl_m)
+        if own_area:
+            # the committee's own area is where its names are most likely to be
+            home = home | {d.practices[c].rec.icb for a in own_area for c in d.area_practices(a)
+                           if c in d.practices and d.practices[c].rec.icb}
         rints = []
         for i, it in enumerate(interests):
             rd = readings[i]
@@ -196,6 +202,10 @@ class Engine:
             text = (it.title or '') + ' | ' + (it.description or '')
             ri = ResolvedItem(it, areawide=areawide[k])
             ri.practices, ri.pcns, ri.areas = self._resolve_mentions(item_m[k], home, meeting_date, False)
+            if ri.areawide and own_area and not (ri.areas or ri.practices or ri.pcns):
+                # an area-wide item that names no area ("all practices", "all PCNs in the ICB") is about the
+                # committee's own area
+                ri.areas = {a: ('committee area', "the committee's own area", '') for a in sorted(own_area)}
             ri.orgs = [o for o in extract_org_names(text) if not self._is_place(o)]
             ritems.append(ri)
         return rints, ritems
@@ -255,9 +265,11 @@ class Engine:
         if who is None:
             return None
         d = self.directory
-        ev = (f'Declared "{ri.interest.description}" → {d.label(practice_code)}, commissioner {area_code}; item is an '
-              f'area-wide scheme for {d.areas.get(area_code, {}).get("label", area_code)}; rule: {rd.role} ({who}) at a '
-              f'practice in the area → no vote')
+        how = item.areas.get(area_code, ('',))[0]
+        where = d.area_label(area_code) + (" (the committee's own area)" if how == 'committee area' else '')
+        ev = (f'Declared "{ri.interest.description}" → {d.label(practice_code)}, '
+              f'{"in " + d.area_label(area_code) if area_code.startswith(d.PLACE) else "area " + area_code}; '
+              f'item is an area-wide scheme for {where}; rule: {rd.role} ({who}) at a practice in the area → no vote')
         return 'no-vote', 0.8, ev
 
     def _link_company(self, ri, dorg: OrgName, iorg: OrgName, how: str):
@@ -275,13 +287,24 @@ class Engine:
 
     # ------------------------------------------------------------------ screening
     def screen(self, interests: Iterable[Interest], items: Iterable[AgendaItem], meeting_date: date | None = None,
-               all_pairs: bool = False) -> list[Flag]:
+               all_pairs: bool = False, area=None) -> list[Flag]:
+        """Flags for every (item, member) pair with a current interest that reaches what the item is about.
+
+        ``area`` (optional, keyword) is the committee's own area: an iterable (set, list, tuple) of area
+        identifiers, or one identifier as a string.  Each identifier may be a commissioner / sub-ICB code as in
+        epraccur column 15 (``'36L'``, ``'W2U3Z'``), an ICB code (``'QWE'``), or a place name (a borough, town or
+        former CCG name as it appears on practice addresses or in the PCN map: ``'Croydon'``, ``'Sutton'``).
+        Identifiers the directory does not know are ignored.  An area-wide item that names no area ("all
+        practices", "all PCNs in the ICB") then concerns every member with a partner / salaried interest in a
+        practice of that area, and ambiguous names prefer the area's practices.  Without ``area`` such items
+        flag nobody.  Example: ``engine.screen(interests, items, meeting_date, area={'36L', 'Croydon'})``.
+        """
         interests = list(interests)
         items = list(items)
         if meeting_date is None:
             ds = [it.meeting_date for it in items if it.meeting_date]
             meeting_date = min(ds) if ds else None
-        rints, ritems = self.prepare(interests, items, meeting_date)
+        rints, ritems = self.prepare(interests, items, meeting_date, area=area)
         live = [ri for ri in rints if not ri.reading.nil and is_current(ri.interest, meeting_date)]
         found = defaultdict(list)   # (item_id, member_id) -> [(action, score, ev, iid)]
         if all_pairs:
@@ -409,11 +432,13 @@ def _natural(s):
     return tuple((0, int(p), '') if p.isdigit() else (1, 0, p) for p in re.split(r'(\d+)', str(s)) if p)
 
 
-def screen(interests, items, directory: Directory | None = None, meeting_date: date | None = None) -> list[Flag]:
-    return Engine(directory).screen(interests, items, meeting_date)
+def screen(interests, items, directory: Directory | None = None, meeting_date: date | None = None, *,
+           area=None) -> list[Flag]:
+    """Screen once (see :meth:`Engine.screen`; ``area`` is the committee's own area, e.g. ``area={'36L'}``)."""
+    return Engine(directory).screen(interests, items, meeting_date, area=area)
 
 
 def screen_all_pairs(interests, items, directory: Directory | None = None,
-                     meeting_date: date | None = None) -> list[Flag]:
+                     meeting_date: date | None = None, *, area=None) -> list[Flag]:
     """The oracle: score every (item, interest) pair without candidate pruning."""
-    return Engine(directory).screen(interests, items, meeting_date, all_pairs=True)
+    return Engine(directory).screen(interests, items, meeting_date, all_pairs=True, area=area)

@@ -17,6 +17,10 @@ FEDERATION_WORDS = frozenset({'federation', 'alliance', 'collaborative', 'consor
                               'cooperative', 'enterprise', 'enterprises'})
 LEGAL_WORDS = frozenset({'ltd', 'limited', 'llp', 'plc'})
 PRACTICE_TYPE_WORDS = frozenset({'surgery', 'practice', 'centre', 'clinic', 'partnership', 'partners', 'doctors'})
+PLURAL_TYPE_WORDS = frozenset({'practices', 'surgeries', 'centres', 'centers', 'clinics', 'partnerships'})
+# one-word localities too common to name an area on their own
+WEAK_PLACE = frozenset('north south east west central new old upper lower great little high low park green village '
+                       'town city county district'.split())
 TYPE_WORDS = frozenset({'medical', 'centre', 'surgery', 'health', 'healthcare', 'practice', 'group', 'clinic',
                         'partnership', 'partners', 'family', 'gp', 'doctors', 'primary', 'care', 'unit'})
 
@@ -207,6 +211,10 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
         org_words = _org_words(toks, run, tail)
         is_trust_ctx = 'trust' in tail or 'foundation' in tail
         has_type = any(w in TYPE_WORDS for w in tail)
+        nxt = run[-1].pos + 1
+        plural_tail = nxt < len(toks) and toks[nxt].generic and toks[nxt].raw.lower() in PLURAL_TYPE_WORDS and any(
+            t.text in ('all', 'every', 'each') for t in toks[max(0, run[0].pos - 2):run[0].pos])
+        has_and = any(t.text == 'and' for t in run)
         words = [t for t in run if t.text != 'and']
         n = len(words)
         segs = _segments(run)
@@ -245,6 +253,9 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                             postcodes & _postcodes_of(a, d)):
                         continue  # a name that is a place's name needs its type word (or its postcode) to be
                         # the practice ("North West London" the area, "North West London Medical Centre")
+                    if a.kind in ('name', 'site') and plural_tail and not has_and and _known_place(key, d):
+                        continue  # "all Sutton practices": a place's practices, not the practice named after it
+                        # (a plural after one name is otherwise a slip: "Culverhay Surgeries")
                     if not whole:
                         if len(a.core) < 2 or not (dd == 0 or len(a.joined) >= 9):
                             continue
@@ -356,7 +367,45 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
             if any((i2 <= i and j <= j2 and (j2 - i2) > (j - i)) for i2, j2, _ in found):
                 continue
             mentions.append(Mention('area', {a.targets[0]: 'area name'}, d.areas[a.targets[0]].get('label', a.label)))
+        mentions.extend(_places(toks, d, mentions, found, wpos))
     return mentions
+
+
+def _places(toks, d: Directory, mentions, area_spans, wpos) -> list:
+    """Places named by an area-wide item ("all Croydon practices", "for practices in Hexham"): a town or locality
+    written with a capital that is on practices' addresses, outside any name (practice, PCN, area) and outside
+    the context written right after a practice's name."""
+    taken = set()
+    for m in mentions:
+        if m.kind in ('practice', 'pcn') and m.exact_kind:
+            taken.update(range(m.start, m.end + (4 if m.kind == 'practice' else 1)))
+    for i, j, _ in area_spans:
+        taken.update(range(wpos[i], wpos[j - 1] + 1))
+    out = []
+    n = len(toks)
+    i = 0
+    while i < n:
+        hit = None
+        for L in (3, 2, 1):
+            seg = toks[i:i + L]
+            if len(seg) < L or any(t.pos in taken or (k and t.boundary_before) for k, t in enumerate(seg)):
+                continue
+            key = ' '.join(t.text for t in seg)
+            if key not in d.by_town or not seg[0].raw[:1].isupper() or seg[0].generic or seg[0].stop:
+                continue
+            if L == 1 and (len(key) < 3 or key in WEAK_PLACE):
+                continue
+            if key in d.by_town:
+                hit = (L, key)
+                break
+        if hit:
+            L, key = hit
+            out.append(Mention('area', {d.PLACE + key: 'place name'}, ' '.join(t.raw for t in toks[i:i + L]),
+                               i, i + L - 1))
+            i += L
+        else:
+            i += 1
+    return out
 
 
 def _apply_context(m: Mention, toks, codes_in_text, postcodes, d: Directory, nxt: int):
