@@ -96,7 +96,7 @@ def directory():
                     s.commit()
                     flash("Directory loaded. " + " ".join(summary.lines()[:1]), "success")
                     for warning in summary.warnings[:20]:
-                        flash(warning, "info")
+                        flash(str(warning), "info")
                     return redirect(url_for(".directory"))
     count = s.exec(select(Organisation.id).where(Organisation.ods_code.is_not(None))).all()
     return render_template("admin/directory.jinja", form=form, failure=failure, organisations=len(count))

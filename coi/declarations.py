@@ -130,6 +130,7 @@ def end_interest(interest_id: int):
         else:
             if commit_once(s, url_for(".index")):
                 flash("Interest ended. It stays on the register with its end date.", "success")
+                rescreen_after_change(current_user.id)  # an ended interest may lift a flag on an upcoming meeting
             return redirect(url_for(".index"))
     return render_template("declarations/end_interest.jinja", form=form, interest=interest, failure=failure)
 
@@ -138,8 +139,18 @@ def end_interest(interest_id: int):
 @role_required(*ANY_ROLE)
 def interest_history(interest_id: int):
     interest = own_interest(interest_id)
-    return render_template("declarations/history.jinja", interest=interest,
-                           history=interests.history_of(db(), interest.id), labels=interests.FIELD_LABELS)
+    s = db()
+    history = interests.history_of(s, interest.id)
+    names = _names(s, {h.changed_by_id for h in history})
+    return render_template("declarations/history.jinja", interest=interest, history=history, names=names,
+                           labels=interests.FIELD_LABELS)
+
+
+def _names(s, person_ids) -> dict[int, str]:
+    from registry.models import Person
+
+    ids = [i for i in person_ids if i is not None]
+    return {p.id: p.full_name for p in s.exec(select(Person).where(Person.id.in_(ids)))} if ids else {}
 
 
 def _return_view(kind: str):

@@ -212,8 +212,11 @@ def conflict(meeting_id: int, item_id: int, person_id: int):
             flash("Decision recorded", "success")
             return redirect(url_for(".grid", meeting_id=meeting.id))
     history = meetings.decision_history(s, item_id, person_id)
+    ids = [d.decided_by_id for d in history if d.decided_by_id]
+    deciders = {p.id: p.full_name for p in s.exec(select(Person).where(Person.id.in_(ids)))} if ids else {}
     return render_template("meetings/conflict.jinja", meeting=meeting, item=item, person=person, conflict=current,
-                           form=form, failure=failure, history=history, words=meetings.ACTION_WORDS)
+                           form=form, failure=failure, history=history, words=meetings.ACTION_WORDS,
+                           deciders=deciders, deciding_own=person.id == current_user.id)
 
 
 @bp.route("/<int:meeting_id>/conflicts/new", methods=["GET", "POST"])

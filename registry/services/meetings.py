@@ -99,6 +99,15 @@ def members_on(session: Session, committee_id: int, on: date) -> list[tuple[Memb
         .order_by(Person.full_name)))
 
 
+def committee_area(session: Session, committee_id: int) -> list[str]:
+    """The commissioner codes a committee commissions for, else the organisation's area: what an area-wide item
+    that names no area ("all practices", "the ICB") means."""
+    from registry.services.committees import ORGANISATION_AREA, parse_area_codes, setting
+
+    committee = session.get(Committee, committee_id)
+    return parse_area_codes(committee.area_codes) or parse_area_codes(setting(session, ORGANISATION_AREA))
+
+
 def people_screened(session: Session, meeting: Meeting) -> list[Person]:
     """The committee's members on the meeting date, and the deputies recorded as attending in their place."""
     from registry.services.attendance import attending_deputies
@@ -234,7 +243,7 @@ def screen_meeting(session: Session, meeting: Meeting, actor_id: Optional[int] =
     flags = engine.screen(
         engine_interests(session, people, meeting.meeting_date),
         [EngineItem(str(i.id), i.title, i.description, meeting.meeting_date) for i in items],
-        meeting.meeting_date)
+        meeting.meeting_date, area=committee_area(session, meeting.committee_id) or None)
     version = {i.id: i.version for i in items}
     existing = {(f.item_id, f.person_id): f for f in
                 session.exec(select(ScreeningFlag).where(ScreeningFlag.meeting_id == meeting.id))}
@@ -440,6 +449,8 @@ EXPECTED_OUTCOMES = {
 def record_outcome(session: Session, meeting: Meeting, item_id: int, person_id: int, *, declared: bool,
                    what_happened: str, actor_id: Optional[int]) -> MeetingOutcome:
     """Record what happened; a flagged member who neither declared nor was managed raises a possible breach."""
+    if meeting.meeting_date > date.today():
+        raise MeetingError("What happened at a meeting can be recorded on or after the day of the meeting")
     if what_happened not in OUTCOMES:
         raise MeetingError("Choose what happened")
     conflict = next((c for c in conflicts(session, meeting) if c.item.id == item_id and c.person.id == person_id), None)
