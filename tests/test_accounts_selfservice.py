@@ -155,7 +155,7 @@ def test_invitation_is_refused_for_someone_with_a_password_or_no_email(app, sign
     _post(lead, f"/governance/people/{imported}/invite", {"next": "/"})
     assert "has no email address" in lead.get("/").get_data(as_text=True)
     assert not _tokens(app, member) and not _tokens(app, imported)
-    assert lead.post(f"/governance/people/999999/invite",
+    assert lead.post("/governance/people/999999/invite",
                      data={"csrf_token": csrf_from(lead.get("/").get_data(as_text=True))}).status_code == 404
 
 

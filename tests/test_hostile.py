@@ -102,7 +102,7 @@ def hostile(app):
 
 
 def _pages(w) -> list[str]:
-    m, (i1, i2), interest = w["meeting"], w["items"], w["interests"][0]
+    m, (i1, _), interest = w["meeting"], w["items"], w["interests"][0]
     return [
         "/", "/declarations/", f"/declarations/interests/{interest}/edit", f"/declarations/interests/{interest}/end",
         f"/declarations/interests/{interest}/history", "/governance/", "/governance/interests?show=all",
