@@ -157,6 +157,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     from coi.meetings import bp as meetings_bp
     from coi.public import bp as public_bp
     from coi.register_import import bp as register_import_bp
+    from coi.people_import import bp as people_import_bp
     from coi.views import bp as main_bp
 
     database.init_app(app)
@@ -176,6 +177,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(meetings_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(people_import_bp)
     _register_assets(app)
     return app
 
