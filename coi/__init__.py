@@ -4,13 +4,14 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+
+from coi.settings import BY_NAME
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CHECKOUT_DIR = PACKAGE_DIR.parent
@@ -57,10 +58,6 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
-NUMERIC_SETTINGS = {"SMTP_PORT", "SMTP_TIMEOUT"}
-BOOLEAN_SETTINGS = {"SMTP_SSL", "SMTP_STARTTLS"}
-
-
 def _env_overrides(defaults: Mapping[str, Any], prefix: str = "COI_") -> dict[str, Any]:
     """COI_FOO=bar sets FOO, typed like FOO's default: a secret or password of digits stays text."""
     out: dict[str, Any] = {}
@@ -69,11 +66,13 @@ def _env_overrides(defaults: Mapping[str, Any], prefix: str = "COI_") -> dict[st
             continue
         name = key[len(prefix):]
         default = defaults.get(name)
-        if isinstance(default, bool) or name in BOOLEAN_SETTINGS:
+        declared = BY_NAME.get(name)
+        kind = declared.kind if declared is not None else type(default)
+        if kind is bool:
             if raw.lower() not in {"true", "false", "1", "0", "yes", "no"}:
                 raise ValueError(f"{key} must be true or false, not {raw!r}")
             out[name] = raw.lower() in {"true", "1", "yes"}
-        elif (isinstance(default, int) and not isinstance(default, bool)) or name in NUMERIC_SETTINGS:
+        elif kind is int:
             if not raw.strip().isdigit():
                 raise ValueError(f"{key} must be a whole number, not {raw!r}")
             out[name] = int(raw)
@@ -89,31 +88,10 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
 
-    app.config.from_mapping(
-        DATABASE_URL=f"sqlite:///{instance / 'coi.sqlite'}",
-        MAX_CONTENT_LENGTH=10 * 1024 * 1024,  # the largest upload (an agenda document) we accept
-        MAX_FORM_MEMORY_SIZE=512 * 1024,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=False,  # set COI_SESSION_COOKIE_SECURE=true behind HTTPS
-        SESSION_COOKIE_NAME="coi_session",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
-        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
-        ASSETS_DIR=str(default_assets_dir()),
-        SIGN_IN_WINDOW_MINUTES=15,
-        SIGN_IN_MAX_FAILURES_PER_EMAIL=5,
-        SIGN_IN_MAX_FAILURES_PER_IP=50,
-        LOCKOUT_AFTER_FAILURES=10,
-        LOCKOUT_MINUTES=30,
-        SESSION_IDLE_MINUTES=30,
-        SESSION_ABSOLUTE_HOURS=12,
-        ORGANISATION_NAME="",  # shown in the header until a governance lead sets the name on /governance/organisation
-        MAIL_FROM="governance@localhost",  # the sender of every email the service sends (COI_MAIL_FROM)
-        INVITATION_HOURS=72,  # how long an emailed invitation link (to set a first password) can be used
-        PASSWORD_RESET_MINUTES=60,  # how long an emailed password-reset link can be used
-        PASSWORD_RESET_LINKS_PER_HOUR=3,  # reset links sent to one person in an hour; more requests send nothing
-        TRUSTED_PROXIES=0,  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are believed
-    )
+    from coi.settings import defaults
+
+    app.config.from_mapping(defaults())  # every key, its default and meaning: coi/settings.py
+    app.config.from_mapping(DATABASE_URL=f"sqlite:///{instance / 'coi.sqlite'}", ASSETS_DIR=str(default_assets_dir()))
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_mapping(_env_overrides(app.config))
