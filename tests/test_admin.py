@@ -263,3 +263,26 @@ def test_ending_an_interest_rescreens_upcoming_meetings(app, tmp_path, client):
 
         meeting = s.get(Meeting, world["meeting"])
         assert world["people"]["croydon_gp"] not in {c.person.id for c in meetings.conflicts(s, meeting)}
+
+
+def test_the_demo_committee_can_be_edited_through_the_pages(app, client):
+    from registry.demo import load_demo
+
+    with app.app_context(), session_scope(engine()) as s:
+        sign_ins = load_demo(s)
+    lead = next(email for email, _, roles in sign_ins if "governance" in roles)
+    password = next(pw for email, pw, _ in sign_ins if email == lead)
+    sign_in(client, lead, password)
+    committees = client.get("/governance/committees").get_data(as_text=True)
+    committee_id = int(re.search(r'/governance/committees/(\d+)"', committees).group(1))
+    page = client.get(f"/governance/committees/{committee_id}").get_data(as_text=True)
+    assert "Priya Raman" in page and "Chair" in page and "NHS Richmond CCG" in page
+    with app.app_context(), session_scope(engine()) as s:
+        committee = s.get(Committee, committee_id)
+        rule, version = committee.quorum_rule, committee.version
+    response = _post(client, f"/governance/committees/{committee_id}/edit", {
+        "name": "South West London Primary Care Joint Committee (renamed)", "kind": "joint committee",
+        "areas": "36L", "quorum_rule": rule, "version": str(version)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _committee(app, committee_id).name.endswith("(renamed)")
+    assert "NHS South West London" in client.get("/").get_data(as_text=True)  # the demo's organisation name
