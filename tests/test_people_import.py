@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 
 from coi.database import engine
 from registry.db import session_scope
-from registry.models import AuditEvent, Committee, Membership, Organisation, Person, VotingOrganisation
+from registry.models import AuditEvent, Committee, Membership, Organisation, Person
 from registry.services import committees
 from registry.services.accounts import chaired_committees, create_person
 from registry.services.people_import import (ADD, ALREADY, PROBLEM, PeopleImportError, apply_people, parse_people,
@@ -251,6 +251,17 @@ def test_existing_membership_with_another_role_and_existing_chair_are_problems(s
     assert "Dr Ann Carter is already a member of" in plan.rows[0].row.problems[0]
 
 
+def test_existing_person_details_are_not_changed_but_a_difference_is_noted(s, committee):
+    create_person(s, email="cara.evans@example.nhs.uk", full_name="Cara Evans", password=None, decision_maker=True)
+    s.commit()
+    plan = plan_people(s, parse_people("p.csv", csv_bytes([HEADINGS, ROWS[3]])))
+    assert plan.rows[0].outcome == ADD and plan.rows[0].person_action == "existing"
+    assert any("Not changed" in note for note in plan.rows[0].row.notes)
+    apply_people(s, parse_people("p.csv", csv_bytes([HEADINGS, ROWS[3]])), actor_id=None)
+    s.commit()
+    assert s.exec(select(Person).where(Person.email == "cara.evans@example.nhs.uk")).one().decision_maker is True
+
+
 # --- The pages --------------------------------------------------------------------------------------------
 
 def upload(client, data: bytes, filename: str):
@@ -352,3 +363,20 @@ def test_hostile_text_is_stored_as_text_and_rendered_escaped(signed_in, committe
         assert (person.full_name, person.position) == (formula, script)
     people = client.get("/governance/people").get_data(as_text=True)
     assert script not in people and "&lt;script&gt;" in people
+
+
+def test_confirm_after_the_register_changed_shows_the_preview_again(signed_in, committee, app):
+    client, _ = signed_in("governance")
+    upload(client, csv_bytes(ROWS), "esr.csv")
+    preview = client.get("/governance/people/import/preview").get_data(as_text=True)
+    with app.app_context(), session_scope(engine()) as s:  # meanwhile someone adds Ann by hand
+        create_person(s, email="ann.carter@example.nhs.uk", full_name="Dr Ann Carter", password=None)
+    response = confirm(client, preview)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/governance/people/import/preview")
+    with app.app_context(), Session(engine()) as s:
+        assert count(s, Membership) == 0
+    preview = client.get("/governance/people/import/preview").get_data(as_text=True)
+    assert "Check the preview again" in preview
+    assert confirm(client, preview).status_code == 302
+    with app.app_context(), Session(engine()) as s:
+        assert count(s, Membership) == 3 and count(s, Person) == 4

@@ -167,8 +167,8 @@ class PeoplePlan:
 
     def digest(self) -> str:
         """Changes when what the import would do changes (shown in the preview, checked on confirm)."""
-        body = "|".join(f"{p.row.number}:{p.outcome}:{p.person_id}:{p.person_action}:{p.committee_id}"
-                        for p in self.rows)
+        body = "|".join(f"{p.row.number}:{p.outcome}:{p.person_id}:{p.person_action}:{p.committee_id}:"
+                        f"{p.organisation_id}:{p.voting}" for p in self.rows)
         return hashlib.sha256(body.encode()).hexdigest()[:32]
 
 
@@ -429,6 +429,11 @@ def plan_people(session: Session, parsed: ParsedPeople) -> PeoplePlan:
                 _problem(row, parsed, "name", f"{person.full_name}'s account is deactivated: reactivate it first")
                 continue
             plan.person_id = person.id
+            if plan.person_action == "existing" and row.decision_maker is not None \
+                    and row.decision_maker != person.decision_maker:
+                row.notes.append(f"The file says decision-maker {'yes' if row.decision_maker else 'no'}; "
+                                 f"{person.full_name} is {'' if person.decision_maker else 'not '}a decision-maker "
+                                 "here. Not changed: edit it on their page")
         # The organisation represented and the vote
         if committee.id not in voting_orgs:
             voting_orgs[committee.id] = {name_key(org.name): org
