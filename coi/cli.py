@@ -131,7 +131,8 @@ def import_directory_command(epraccur: Path, pcn_map: Path | None) -> None:
 @with_appcontext
 def remind(send: bool) -> None:
     """Email everyone whose annual declaration is overdue (dry run unless --send)."""
-    from coi.mail import MailError, build_message, send_all
+    from coi.mail import MailError
+    from coi.notifications import send_reminders
     from registry.db import session_scope
     from registry.services.reminders import overdue_reminders, record_sent
 
@@ -139,7 +140,7 @@ def remind(send: bool) -> None:
     with session_scope(_engine()) as session:
         from registry.services.committees import ORGANISATION_NAME, setting
 
-        reminders, no_email = overdue_reminders(session, cfg.get("SERVICE_URL", "http://127.0.0.1:5000"),
+        reminders, no_email = overdue_reminders(session, cfg["SERVICE_URL"],
                                                 setting(session, ORGANISATION_NAME) or cfg["ORGANISATION_NAME"])
         for name in no_email:
             click.echo(f"No email address for {name}: remind them another way.", err=True)
@@ -151,9 +152,8 @@ def remind(send: bool) -> None:
                 click.echo(f"Would email {r.to}: {r.subject}")
             click.echo(f"Dry run: {len(reminders)} reminders not sent. Add --send to send them.")
             return
-        sender = cfg["MAIL_FROM"]
         try:
-            sent = send_all(cfg, (build_message(sender, r.to, r.subject, r.body) for r in reminders))
+            sent = send_reminders(reminders)
         except MailError as error:
             raise click.ClickException(str(error))
         record_sent(session, reminders)

@@ -233,7 +233,8 @@ def _donor_totals(s, policy) -> dict[str, int]:
 
 def rescreen_after_change(person_id: int) -> None:
     """Drift: re-screen the person's upcoming meetings and tell their chairs of new flags."""
-    from coi.mail import MailError, build_message, send_all
+    from coi.mail import MailError
+    from coi.notifications import send_new_conflict_alerts
     from registry.models import CHAIRING_ROLES, Membership, Person
     from registry.services.meetings import rescreen_for_person
 
@@ -242,18 +243,15 @@ def rescreen_after_change(person_id: int) -> None:
     s.commit()
     if not alerts or not current_app.config.get("SMTP_HOST"):
         return
-    messages = []
-    sender = current_app.config["MAIL_FROM"]
+    alerts_by_chair = []
     for alert in alerts:
         chairs = s.exec(select(Person).join(Membership, Membership.person_id == Person.id)
                         .where(Membership.committee_role.in_(CHAIRING_ROLES),
                                Membership.committee_id == alert.meeting.committee_id,
                                Person.email.is_not(None), Person.active == True)).unique().all()  # noqa: E712
-        for chair in chairs:
-            messages.append(build_message(sender, chair.email, f"New conflicts for {alert.meeting.title}",
-                                          f"Dear {chair.full_name},\n\n{alert.message}\n"))
+        alerts_by_chair.extend((chair, alert) for chair in chairs)
     try:
-        send_all(current_app.config, messages)
+        send_new_conflict_alerts(alerts_by_chair)
     except MailError:
         current_app.logger.exception("could not email chairs about new flags")  # the meeting page still shows them
 

@@ -342,7 +342,8 @@ def procurement(meeting_id: int):
 @bp.post("/<int:meeting_id>/notices")
 @role_required(*CHAIRS)
 def send_notices(meeting_id: int):
-    from coi.mail import MailError, build_message, send_all
+    from coi.mail import MailError
+    from coi.notifications import send_meeting_notices
     from registry.services import audit
 
     s = db()
@@ -350,9 +351,8 @@ def send_notices(meeting_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     notices = [n for n in meeting_outputs.member_notices(s, meeting) if n.person.email]
-    sender = current_app.config["MAIL_FROM"]
     try:
-        sent = send_all(current_app.config, (build_message(sender, n.person.email, n.subject, n.body) for n in notices))
+        sent = send_meeting_notices(notices)
     except MailError as error:
         flash(str(error), "info")
         return redirect(url_for(".show", meeting_id=meeting.id))

@@ -1,4 +1,5 @@
-"""Composes and sends the account emails (invitation, password reset) through coi.mail, from MAIL_FROM.
+"""Composes and sends every email the service sends, through coi.mail, from MAIL_FROM: invitations, password
+resets, meeting notices to flagged members, new-conflict alerts to chairs, and annual-declaration reminders.
 
 Links are absolute (url_for with _external=True): behind a proxy set TRUSTED_PROXIES so the host is right.
 """
@@ -47,12 +48,26 @@ def _register(organisation: str) -> str:
     return f"{organisation}'s conflicts of interest register" if organisation else "the conflicts of interest register"
 
 
+def subject_line(text: str) -> str:
+    """One line: a meeting title typed with a line break must not break (or inject into) the email's headers."""
+    return " ".join((text or "").split())[:200]
+
+
+def message(to: str, subject: str, body: str):
+    return build_message(current_app.config["MAIL_FROM"], to, subject_line(subject), body)
+
+
+def send_messages(messages) -> int:
+    """Send several over one connection; MailError says why not (no SMTP configured, or the server refused)."""
+    return send_all(current_app.config, messages)
+
+
 def _send(to: str, subject: str, body: str, link: str) -> Sent:
     config = current_app.config
     if not config.get("SMTP_HOST"):
         return Sent(link, False, "No email server is configured (COI_SMTP_HOST), so no email was sent")
     try:
-        send_all(config, [build_message(config["MAIL_FROM"], to, subject, body)])
+        send_all(config, [message(to, subject, body)])
     except MailError as error:
         current_app.logger.error("could not send %r to a person: %s", subject, error)
         return Sent(link, False, "The email server did not accept the email, so no email was sent")
@@ -80,3 +95,20 @@ def send_password_reset(person: Person, token: str, lifetime: timedelta) -> Sent
             f"Setting a new password signs you out everywhere you are signed in.\n\n"
             f"If you did not ask for this, ignore this email: your password has not changed.\n")
     return _send(person.email, f"Reset your password for {register}", body, link)
+
+
+def send_meeting_notices(notices) -> int:
+    """Each flagged member's items (registry.services.meeting_outputs.member_notices); MailError if not sent."""
+    return send_messages(message(n.person.email, n.subject, n.body) for n in notices if n.person.email)
+
+
+def send_new_conflict_alerts(alerts_by_chair) -> int:
+    """Tell chairs that a changed declaration raised new flags on their upcoming meeting."""
+    return send_messages(message(chair.email, f"New conflicts for {alert.meeting.title}",
+                                 f"Dear {chair.full_name},\n\n{alert.message}\n")
+                         for chair, alert in alerts_by_chair)
+
+
+def send_reminders(reminders) -> int:
+    """Annual-declaration reminders (registry.services.reminders.overdue_reminders)."""
+    return send_messages(message(r.to, r.subject, r.body) for r in reminders)

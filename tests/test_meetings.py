@@ -1,6 +1,7 @@
 """The chair's meeting: agenda, screen, decisions, quorum, outputs, outcomes and drift."""
 import csv
 import io
+from datetime import date
 
 import pytest
 from docx import Document
@@ -115,7 +116,8 @@ def test_minutes_in_three_formats_and_procurement_record(app, chair, world):
     html = chair.get(f"/meetings/{m}/minutes").get_data(as_text=True)
     assert "Dr Croydon GP" in html and "Partner, St James Medical Centre" in html and "left the meeting" in html
     rows = list(csv.reader(io.StringIO(chair.get(f"/meetings/{m}/minutes?format=csv").get_data().decode("utf-8-sig"))))
-    assert rows[0] == ["Item", "Item title", "Member", "Interest", "How it was managed"] and len(rows) == 5
+    assert rows[0] == ["Item", "Item title", "Member", "Interest", "How it was managed", "Decided by"]
+    assert len(rows) == 5
     doc = Document(io.BytesIO(chair.get(f"/meetings/{m}/minutes?format=docx").get_data()))
     assert doc.paragraphs[0].text == "Declarations of interest"
     assert "Dr Croydon GP" in [c.text for c in doc.tables[0].columns[1].cells]
@@ -124,9 +126,18 @@ def test_minutes_in_three_formats_and_procurement_record(app, chair, world):
     assert "Dr Croydon GP left the meeting for the item" in proc[1][5]
 
 
+def _held_today(app, meeting_id):
+    """Outcomes are recorded on or after the day of the meeting."""
+    from registry.models import Meeting
+
+    with app.app_context(), session_scope(engine()) as s:
+        s.get(Meeting, meeting_id).meeting_date = date.today()
+
+
 def test_outcome_without_declaration_raises_a_possible_breach(app, chair, world):
     items, _ = _screened(app, chair, world)
     m, person = world["meeting"], world["people"]["croydon_gp"]
+    _held_today(app, m)
     response = _post(chair, f"/meetings/{m}/outcomes", {"item_id": items["2.1"], "person_id": person,
                                                           "declared": "no", "what_happened": "took part"})
     assert response.status_code == 302
