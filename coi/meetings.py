@@ -14,8 +14,8 @@ from coi.admin_forms import AttendanceForm
 from coi.forms import (AddConflictForm, AgendaForm, ConfirmForm, DecisionForm, ItemForm, MeetingForm, OutcomeForm,
                        small_int)
 from registry.models import Committee, Meeting, MeetingItem, MeetingNotice, Person
-from registry.services import attendance as attendance_service
-from registry.services import meeting_outputs, meetings
+
+from registry.services import meetings
 from screening.documents import DocumentError, parse_agenda_text, read_agenda_document
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -247,7 +247,7 @@ def add_conflict(meeting_id: int):
 def attendance(meeting_id: int):
     s = db()
     meeting = _meeting(meeting_id)
-    return render_template("meetings/attendance.jinja", meeting=meeting, seats=attendance_service.seats(s, meeting),
+    return render_template("meetings/attendance.jinja", meeting=meeting, seats=meetings.seats(s, meeting),
                            after=meeting.meeting_date <= date.today(), form=ConfirmForm(),
                            forecast=meetings.quorum(s, meeting), items=meetings.items_of(s, meeting.id))
 
@@ -258,7 +258,7 @@ def expected(meeting_id: int, person_id: int):
     """Before the meeting: whether a member is expected, has sent apologies, or sends a named deputy."""
     s = db()
     meeting = _meeting(meeting_id)
-    seat = next((seat for seat in attendance_service.seats(s, meeting) if seat.member.id == person_id), None)
+    seat = next((seat for seat in meetings.seats(s, meeting) if seat.member.id == person_id), None)
     if seat is None:
         abort(404)
     form = AttendanceForm()
@@ -269,12 +269,12 @@ def expected(meeting_id: int, person_id: int):
         form.deputy_id.data = str(seat.deputy.id) if seat.deputy else ""
     if form.validate_on_submit():
         try:
-            attendance_service.record_expected(s, meeting, person_id, status=form.status.data,
+            meetings.record_expected(s, meeting, person_id, status=form.status.data,
                                                deputy_id=small_int(form.deputy_id.data, default=0) or None,
                                                actor_id=current_user.id)
             if meeting.screened_at is not None:
                 meetings.screen_meeting(s, meeting, current_user.id)  # an attending deputy is screened too
-        except attendance_service.AttendanceError as error:
+        except meetings.AttendanceError as error:
             s.rollback()
             if error.field and error.field in form:
                 form[error.field].errors = [str(error)]
@@ -297,10 +297,10 @@ def confirm_attendance(meeting_id: int):
         abort(400)
     present = {small_int(value) for value in request.form.getlist("attended")}
     try:
-        attendance_service.confirm_attendance(
-            s, meeting, {seat.member.id: seat.member.id in present for seat in attendance_service.seats(s, meeting)},
+        meetings.confirm_attendance(
+            s, meeting, {seat.member.id: seat.member.id in present for seat in meetings.seats(s, meeting)},
             current_user.id)
-    except attendance_service.AttendanceError as error:
+    except meetings.AttendanceError as error:
         s.rollback()
         flash(str(error), "error")
     else:
@@ -314,18 +314,18 @@ def confirm_attendance(meeting_id: int):
 def minutes(meeting_id: int):
     s = db()
     meeting = _meeting(meeting_id)
-    lines = meeting_outputs.minutes_lines(s, meeting)
+    lines = meetings.minutes_lines(s, meeting)
     fmt = request.args.get("format", "html")
     name = f"declarations-of-interest-{meeting.meeting_date.isoformat()}"
     if fmt == "csv":
-        return Response(meeting_outputs.minutes_csv(lines), mimetype="text/csv",
+        return Response(meetings.minutes_csv(lines), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     if fmt == "docx":
-        return Response(meeting_outputs.minutes_docx(s, meeting, lines),
+        return Response(meetings.minutes_docx(s, meeting, lines),
                         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                         headers={"Content-Disposition": f'attachment; filename="{name}.docx"'})
     return render_template("meetings/minutes.jinja", meeting=meeting, lines=lines,
-                           attendance=meeting_outputs.attendance_record(s, meeting),
+                           attendance=meetings.attendance_record(s, meeting),
                            committee=s.get(Committee, meeting.committee_id))
 
 
@@ -334,8 +334,8 @@ def minutes(meeting_id: int):
 def procurement(meeting_id: int):
     s = db()
     meeting = _meeting(meeting_id)
-    rows = meeting_outputs.procurement_rows(s, meeting)
-    return Response(meeting_outputs.procurement_csv(rows), mimetype="text/csv", headers={
+    rows = meetings.procurement_rows(s, meeting)
+    return Response(meetings.procurement_csv(rows), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="procurement-record-{meeting.meeting_date.isoformat()}.csv"'})
 
 
@@ -350,7 +350,7 @@ def send_notices(meeting_id: int):
     meeting = _meeting(meeting_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    notices = [n for n in meeting_outputs.member_notices(s, meeting) if n.person.email]
+    notices = [n for n in meetings.member_notices(s, meeting) if n.person.email]
     try:
         sent = send_meeting_notices(notices)
     except MailError as error:

@@ -98,7 +98,7 @@ def send_password_reset(person: Person, token: str, lifetime: timedelta) -> Sent
 
 
 def send_meeting_notices(notices) -> int:
-    """Each flagged member's items (registry.services.meeting_outputs.member_notices); MailError if not sent."""
+    """Each flagged member's items (registry.services.meetings.member_notices); MailError if not sent."""
     return send_messages(message(n.person.email, n.subject, n.body) for n in notices if n.person.email)
 
 

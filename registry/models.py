@@ -52,6 +52,32 @@ class OrganisationKind(str, Enum):
     other = "other"
 
 
+class ManagementAction(str, Enum):
+    """How a conflict is managed at the meeting; the engine proposes one and the chair decides."""
+
+    exclude = "exclude"  # leave the meeting for the item
+    no_vote = "no-vote"  # take part in the discussion but not the decision
+    declare = "declare"  # declare the interest and take part
+    none = "none"  # not a conflict: the chair dismissed the flag
+
+
+class DecisionSource(str, Enum):
+    accepted = "accepted"  # the engine's proposal, as it stood
+    changed = "changed"  # a different action, with a reason
+    dismissed = "dismissed"  # not a conflict, with a reason
+    added = "added"  # a conflict the engine missed, with a reason
+
+
+class FlagStatus(str, Enum):
+    current = "current"
+    gone = "gone"  # a re-screen no longer raises it; kept with any decision on it
+
+
+class ItemKind(str, Enum):
+    decision = "decision"
+    information = "information"  # needs no quorum
+
+
 class InterestType(str, Enum):
     financial = "financial"
     professional = "non-financial professional"

@@ -180,7 +180,7 @@ def test_apologies_change_the_quorum_forecast_and_a_deputy_restores_it(app, tmp_
     world = build(app, tmp_path, quorum_rule="NHSE and majority of CCG")
     with app.app_context(), session_scope(engine()) as s:
         from registry.models import Meeting
-        from registry.services import attendance
+        from registry.services.meetings import attendance
         from registry.services.accounts import create_person
         from screening.documents import parse_agenda_text
 

@@ -1,4 +1,4 @@
-"""What a meeting produces: the minutes' declarations section, notices to members, procurement records."""
+"""What a meeting produces: the minutes (attendance and declarations) and the procurement record of each contract decision."""
 from __future__ import annotations
 
 import csv
@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from registry.models import Committee, Interest, Meeting, Person
-from registry.services.meetings import ACTION_WORDS, Conflict, conflicts, items_of, members_on, outcomes_of
+from registry.services.meetings.agenda import items_of
+from registry.services.meetings.attendance import members_on, seats
+from registry.services.meetings.decisions import Conflict, conflicts, outcomes_of
 from registry.services.publication import neutralise, xml_safe
 
 MANAGED_WORDS = {
@@ -38,8 +40,6 @@ class AttendanceRecord:
 
 
 def attendance_record(session: Session, meeting: Meeting) -> AttendanceRecord:
-    from registry.services.attendance import seats
-
     present, apologies, confirmed = [], [], False
     for seat in seats(session, meeting):
         if seat.attended is not None:
@@ -56,7 +56,7 @@ def attendance_record(session: Session, meeting: Meeting) -> AttendanceRecord:
     return AttendanceRecord(present, apologies, confirmed)
 
 
-def _interest_text(session: Session, conflict: Conflict) -> str:
+def interest_text(session: Session, conflict: Conflict) -> str:
     ids = conflict.flag.interest_ids if conflict.flag is not None else []
     texts = [i.description for i in session.exec(select(Interest).where(Interest.id.in_(ids)))] if ids else []
     if not texts and conflict.decision is not None:
@@ -79,7 +79,7 @@ def minutes_lines(session: Session, meeting: Meeting) -> list[MinuteLine]:
         elif c.decision is not None and c.decision.reason:
             managed += f" (chair's decision: {c.decision.reason})"
         decider = session.get(Person, c.decision.decided_by_id) if c.decision and c.decision.decided_by_id else None
-        out.append(MinuteLine(c.item.item_ref, c.item.title, c.person.full_name, _interest_text(session, c), managed,
+        out.append(MinuteLine(c.item.item_ref, c.item.title, c.person.full_name, interest_text(session, c), managed,
                               decider.full_name if decider else ""))
     return out
 
@@ -124,32 +124,6 @@ def minutes_docx(session: Session, meeting: Meeting, lines: list[MinuteLine]) ->
     return buffer.getvalue()
 
 
-@dataclass
-class MemberNotice:
-    person: Person
-    subject: str
-    body: str
-
-
-def member_notices(session: Session, meeting: Meeting) -> list[MemberNotice]:
-    by_person: dict[int, list[Conflict]] = {}
-    for c in conflicts(session, meeting):
-        if c.action != "none":
-            by_person.setdefault(c.person.id, []).append(c)
-    notices = []
-    when = meeting.meeting_date.strftime("%-d %B %Y")
-    for found in by_person.values():
-        person = found[0].person
-        lines = [f"- Item {c.item.item_ref}, {c.item.title}: you are asked to {ACTION_WORDS[c.action]}."
-                 f"\n  Because of: {_interest_text(session, c) or 'a conflict identified by the chair'}" for c in found]
-        body = (f"Dear {person.full_name},\n\nThe agenda for {meeting.title} on {when} has been screened against "
-                "the register of interests. You have a conflict of interest on these items:\n\n" + "\n".join(lines) +
-                "\n\nPlease declare these interests at the start of the meeting. If anything here is wrong or "
-                "out of date, update your declarations and tell the chair before the meeting.\n")
-        notices.append(MemberNotice(person, f"Conflicts of interest for {meeting.title} on {when}", body))
-    return notices
-
-
 PROCUREMENT_COLUMNS = ["Meeting date", "Item", "Decision", "Decision-makers", "Conflicts declared", "How they were managed"]
 
 
@@ -165,7 +139,7 @@ def procurement_rows(session: Session, meeting: Meeting) -> list[list[str]]:
         excluded = {c.person.id for c in mine if c.removes_vote}
         deciders = [p.full_name for m, p in members if m.voting and p.id not in excluded]
         rows.append([meeting.meeting_date.isoformat(), item.item_ref, item.title, "; ".join(deciders),
-                     "; ".join(f"{c.person.full_name}: {_interest_text(session, c)}" for c in mine) or "None",
+                     "; ".join(f"{c.person.full_name}: {interest_text(session, c)}" for c in mine) or "None",
                      "; ".join(f"{c.person.full_name} {MANAGED_WORDS[c.action]}" for c in mine) or "Not applicable"])
     return rows
 

@@ -1,4 +1,4 @@
-"""Who is expected at a meeting, who sent apologies, which deputies attend, and who was there.
+"""Who sits on a committee on a date, who is expected at a meeting, who sent apologies, which deputies attend, and who was there.
 
 Before the meeting the chair records apologies and deputies; the quorum forecast counts only those expected
 (a deputy votes in the member's place). After the meeting the chair confirms who attended, for the minutes.
@@ -11,8 +11,7 @@ from typing import Optional
 
 from sqlmodel import Session, or_, select
 
-from registry.models import (Attendance, AttendanceStatus, Deputy, Meeting, Membership, Organisation, Person,
-                             utcnow)
+from registry.models import Attendance, AttendanceStatus, Deputy, Meeting, Membership, Organisation, Person, utcnow
 from registry.services import audit
 
 STATUS_WORDS = {
@@ -131,3 +130,22 @@ def confirm_attendance(session: Session, meeting: Meeting, attended: dict[int, b
     session.flush()
     audit.record(session, "meeting.attendance-confirmed", actor_id=actor_id, object_type="meeting",
                  object_id=meeting.id, detail={"attended": sorted(p for p, came in attended.items() if came)})
+
+
+def members_on(session: Session, committee_id: int, on: date) -> list[tuple[Membership, Person]]:
+    return list(session.exec(
+        select(Membership, Person).join(Person, Person.id == Membership.person_id)
+        .where(Membership.committee_id == committee_id,
+               or_(Membership.date_from.is_(None), Membership.date_from <= on),
+               or_(Membership.date_to.is_(None), Membership.date_to >= on))
+        .order_by(Person.full_name)))
+
+
+
+def people_screened(session: Session, meeting: Meeting) -> list[Person]:
+    """The committee's members on the meeting date, and the deputies recorded as attending in their place."""
+    people = {p.id: p for _, p in members_on(session, meeting.committee_id, meeting.meeting_date)}
+    for deputy in attending_deputies(session, meeting):
+        people.setdefault(deputy.id, deputy)
+    return sorted(people.values(), key=lambda p: p.full_name)
+
