@@ -40,10 +40,16 @@ def organisation_name() -> str:
     from flask import g
 
     if "organisation_name" not in g:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from coi.database import db
         from registry.services.committees import ORGANISATION_NAME, setting
 
-        g.organisation_name = setting(db(), ORGANISATION_NAME) or current_app.config.get("ORGANISATION_NAME", "")
+        try:
+            g.organisation_name = setting(db(), ORGANISATION_NAME) or current_app.config.get("ORGANISATION_NAME", "")
+        except SQLAlchemyError:  # the database is down: the 503 page still renders, with the configured name
+            db().rollback()
+            g.organisation_name = current_app.config.get("ORGANISATION_NAME", "")
     return g.organisation_name
 
 

@@ -210,7 +210,7 @@ class Attendance(SQLModel, table=True):
 
 class TokenPurpose(str, Enum):
     invitation = "invitation"  # set a first password
-    password_reset = "password-reset"
+    password_reset = "password-reset"  # nosec B105 - the name of a link's purpose, not a password
 
 
 class AccountToken(SQLModel, table=True):
