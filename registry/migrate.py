@@ -23,7 +23,9 @@ def alembic_config(connection=None) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Apply every migration. "heads": migrations written in parallel (each on its own branch from the same
+    parent, touching its own tables) are all applied; a merge revision later joins them."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
 
