@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Optional
 
-from sqlalchemy import Column, Index, JSON, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, JSON, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -469,3 +469,97 @@ class IdempotencyKey(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id")
     location: str = Field(max_length=500)  # where the first, successful post redirected to
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+# --- Outside records: contract awards and Companies House (issue 15) ---------------------------------------------
+
+
+class AuditRunStatus(str, Enum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class AwardAuditRun(SQLModel, table=True):
+    """One audit of published contract awards against the register, run in the background; kept with its results."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    status: str = Field(default=AuditRunStatus.queued.value, max_length=10)  # an AuditRunStatus value
+    progress: int = 0  # percent done, for the progress bar
+    files: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # uploaded file names
+    date_from: Optional[date] = None  # awards dated in this period only (inclusive); None = open
+    date_to: Optional[date] = None
+    awards_read: int = 0
+    releases_skipped: int = 0  # releases without an award (not an error)
+    conflicted_awards: int = 0
+    totals: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # why a failed run failed
+    started_at: Optional[datetime] = None
+    finished_at: Optional[datetime] = None
+
+
+class AwardAuditResult(SQLModel, table=True):
+    """One award of a run: what was awarded to whom, and each decision-maker who had an interest on its date."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="awardauditrun.id", index=True)
+    position: int = 0  # order in the report (by date)
+    ocid: str = Field(max_length=200)
+    award_id: str = Field(max_length=200)
+    award_date: date
+    supplier: str = Field(sa_column=Column(Text, nullable=False))  # as published; several joined with "; "
+    company_numbers: str = Field(default="", max_length=200)  # GB-COH identifiers in the notice
+    value_pence: Optional[int] = Field(default=None, sa_column=Column(BigInteger, nullable=True))  # exact money
+    currency: str = Field(default="", max_length=3)
+    title: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    buyer: str = Field(default="", max_length=300)
+    conflicts: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class PersonBirthMonth(SQLModel, table=True):
+    """A member's month and year of birth, recorded only to tell them from namesakes at Companies House (which
+    publishes the same two fields). Kept beside the person, not on it, so it stays out of every other export."""
+
+    person_id: int = Field(primary_key=True, foreign_key="person.id")
+    birth_month: int  # 1-12
+    birth_year: int
+    recorded_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class UndeclaredStatus(str, Enum):
+    open = "open"  # found; waiting for the member
+    confirmed = "confirmed"  # the member said "I should declare this" and was taken to a prefilled declaration
+    explained = "explained"  # the member explained why it need not be declared (the reason is kept)
+    declared = "declared"  # a later check found a matching declaration
+    dismissed = "dismissed"  # the governance lead judged it a namesake or not declarable (with a reason)
+
+
+class PossibleUndeclaredInterest(SQLModel, table=True):
+    """A company appointment or significant control at Companies House that the member has not declared.
+    Nothing about it is published or emailed: the governance lead and the member see it."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    fingerprint: str = Field(max_length=64, unique=True)  # person, company, role, appointed: found once
+    person_id: int = Field(foreign_key="person.id", index=True)
+    company_number: str = Field(default="", max_length=10)
+    company_name: str = Field(default="", max_length=300)
+    role: str = Field(max_length=100)  # officer_role (director, llp-member…) or "person with significant control"
+    appointed_on: Optional[date] = None
+    resigned_on: Optional[date] = None
+    officer_name: str = Field(max_length=200)  # as Companies House writes it
+    officer_birth_month: Optional[int] = None
+    officer_birth_year: Optional[int] = None
+    confidence: str = Field(max_length=20)  # "name and birth" or "name only" (a possible namesake)
+    evidence: str = Field(sa_column=Column(Text, nullable=False))
+    source: str = Field(default="", max_length=300)  # the file or API path it came from
+    status: str = Field(default=UndeclaredStatus.open.value, max_length=12)  # an UndeclaredStatus value
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # an explanation
+    found_at: datetime = Field(default_factory=utcnow)
+    found_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    responded_at: Optional[datetime] = None
+    responded_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    version: int = 1
