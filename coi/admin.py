@@ -14,6 +14,7 @@ from coi.auth import role_required
 from coi.database import db
 from coi.forms import ConfirmForm, small_int
 from coi.idempotency import commit_once
+from coi.navigation import forget_organisation_name
 from registry.models import Committee, Membership, Organisation, Person
 from registry.services import committees as committee_service
 from registry.services import people as people_service
@@ -61,6 +62,7 @@ def organisation():
             _attach(form, error)
         else:
             s.commit()
+            forget_organisation_name()
             flash("Organisation details saved", "success")
             return redirect(url_for(".committees"))
     return render_template("admin/organisation.jinja", form=form, area_items=_area_items(set(form.areas.data or [])))

@@ -35,22 +35,44 @@ SECTIONS = [
 ]
 
 
+_ORGANISATION_NAME_SECONDS = 10  # how long a worker reuses the name it read; a change shows within this
+_organisation_name_cache: dict = {}
+
+
 def organisation_name() -> str:
-    """The organisation's name as its governance lead set it (the header shows it), else the configured one."""
+    """The organisation's name as its governance lead set it (the header shows it), else the configured one.
+
+    Read before the view runs (see init_app), never while a template renders: a form post shown again with
+    errors must not take the SQLite write lock during its render."""
     from flask import g
 
-    if "organisation_name" not in g:
-        from sqlalchemy.exc import SQLAlchemyError
+    if "organisation_name" in g:
+        return g.organisation_name
+    import time
 
-        from coi.database import db
-        from registry.services.committees import ORGANISATION_NAME, setting
+    cached = _organisation_name_cache.get(current_app.config["DATABASE_URL"])
+    if cached and cached[1] > time.monotonic():
+        g.organisation_name = cached[0]
+        return cached[0]
+    from sqlalchemy.exc import SQLAlchemyError
 
-        try:
-            g.organisation_name = setting(db(), ORGANISATION_NAME) or current_app.config.get("ORGANISATION_NAME", "")
-        except SQLAlchemyError:  # the database is down: the 503 page still renders, with the configured name
-            db().rollback()
-            g.organisation_name = current_app.config.get("ORGANISATION_NAME", "")
-    return g.organisation_name
+    from coi.database import db
+    from registry.services.committees import ORGANISATION_NAME, setting
+
+    try:
+        name = setting(db(), ORGANISATION_NAME) or current_app.config.get("ORGANISATION_NAME", "")
+    except SQLAlchemyError:  # the database is down: the 503 page still renders, with the configured name
+        db().rollback()
+        g.organisation_name = current_app.config.get("ORGANISATION_NAME", "")
+        return g.organisation_name
+    _organisation_name_cache[current_app.config["DATABASE_URL"]] = (name, time.monotonic() + _ORGANISATION_NAME_SECONDS)
+    g.organisation_name = name
+    return name
+
+
+def forget_organisation_name() -> None:
+    """After a governance lead changes it, this worker shows the new name at once."""
+    _organisation_name_cache.clear()
 
 
 def _available():
@@ -59,6 +81,11 @@ def _available():
 
 def init_app(app: Flask) -> None:
     from coi.forms import form_error_list
+
+    @app.before_request
+    def _read_organisation_name():
+        if request.endpoint not in (None, "static", "nhsuk_assets", "main.health"):
+            organisation_name()
 
     @app.context_processor
     def _globals():
