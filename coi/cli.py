@@ -234,5 +234,65 @@ def screen_command(register, agenda, organisations, meeting_date, fmt, area) -> 
                         area=area))
 
 
+@cli.command("audit-awards", with_appcontext=False)  # the database only when no --register is given
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--from", "date_from", help="Only awards dated on or after this day (YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Only awards dated on or before this day (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "xlsx"]), default="text", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="Write here instead of standard output (xlsx).")
+@click.option("--register", help="register.csv (the screening contract's file): audit it without a database.")
+@click.option("--organisations", type=click.Path(), help="With --register: folder with epraccur.csv and pcn_map.csv.")
+@click.option("--committee", default="register", show_default=True,
+              help="With --register: the committee its members sit on, for the totals.")
+def audit_awards_command(files, date_from, date_to, fmt, output, register, organisations, committee) -> None:
+    """Screen published contract awards (OCDS JSON or CSV), each on its own date, against every committee's members."""
+    from datetime import date as _date
+
+    from registry.outside.awards import AwardFileError, read_award_files
+    from registry.services import award_audit
+    from screening import Directory, Engine, read_register_csv
+    from screening.orgfiles import InputFileError
+
+    def day(option, value):
+        if not value:
+            return None
+        try:
+            return _date.fromisoformat(value)
+        except ValueError:
+            raise click.UsageError(f"{option}: not a date (expected YYYY-MM-DD): {value!r}")
+
+    period_from, period_to = day("--from", date_from), day("--to", date_to)
+    try:
+        read = read_award_files(files, period_from, period_to)
+        if register:
+            interests = read_register_csv(register)
+            directory = Directory.from_files(organisations) if organisations else Directory()
+            report = award_audit.audit_awards(Engine(directory), read.awards,
+                                              award_audit.Register.from_file_interests(interests, committee),
+                                              read=read)
+        else:
+            from registry.db import session_scope
+            from registry.services.meetings.screening import directory_engine
+
+            from flask.cli import ScriptInfo
+
+            app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+            with app.app_context(), session_scope(_engine()) as session:
+                report = award_audit.audit_database(session, directory_engine(session), read)
+    except (AwardFileError, InputFileError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    if fmt == "xlsx":
+        data = award_audit.render_xlsx(report.results, report.totals)
+    else:
+        data = {"text": award_audit.render_text, "json": award_audit.render_json,
+                "csv": award_audit.render_csv}[fmt](report).encode()
+    if output:
+        Path(output).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
 def main() -> None:
     cli.main(prog_name="coi")
