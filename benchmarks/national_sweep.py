@@ -166,6 +166,7 @@ class Subjects:
                 self.building[c] = lines[0]
         self.dist = {c: distinctive(r[1]) for c, r in self.active.items()}
         self.bdist = {c: distinctive(b) for c, b in self.building.items()}
+        self.placedist = {c: distinctive(self.street.get(c, '')) | distinctive(self.town.get(c, '')) for c in self.active}
         self.tail, self.bare = {}, {}      # official type words at the end, and the name before them
         for c, r in self.active.items():
             nm = re.sub(r'\([^)]*\)', ' ', r[1]).strip()
@@ -188,11 +189,11 @@ class Subjects:
     def control(self, c, rnd, need=None):
         """A practice in the same area sharing no distinctive word (name, building, street) with c."""
         area = self.area_of[c]
-        mine = self.dist[c] | distinctive(self.building.get(c, '')) | distinctive(self.street.get(c, ''))
+        mine = self.dist[c] | self.bdist.get(c, set()) | self.placedist[c]
+        theirs = self.dist[c] | self.bdist.get(c, set())
         pool = [q for q in self.by_area[area] if q != c and not (self.dist[q] & mine) and self.dist[q]
                 and self.active[q][9] != self.active[c][9] and not (self.bdist.get(q, set()) & mine)
-                and not ((distinctive(self.street.get(q, '')) | distinctive(self.town.get(q, ''))) & (
-                    self.dist[c] | self.bdist.get(c, set())))]
+                and not (self.placedist[q] & theirs)]
         if not pool:
             pool = [q for q in self.by_icb[self.active[c][3]] if q != c and not (self.dist[q] & mine)
                     and self.dist[q]]

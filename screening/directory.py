@@ -31,6 +31,7 @@ class Alias:
     targets: tuple       # practice codes / pcn code / area code
     label: str           # official text (for evidence)
     full: tuple = ()     # all canonical tokens of the written form (generic included)
+    weak: bool = False   # its distinctive words are common ones ("PARK SURGERY", "THE NEW SURGERY")
 
 
 @dataclass
@@ -98,10 +99,13 @@ class Directory:
         self.token_index: dict[str, set] = defaultdict(set)   # token -> alias ids
         self.fuzzy_index: dict[str, set] = defaultdict(set)   # delete-1 key -> tokens
         self.by_postcode: dict[str, set] = defaultdict(set)
+        self.partial_index: dict[str, set] = defaultdict(set)   # a word of a longer name -> name alias ids
+        self.name_numbers: set = set()                            # numbers written inside practice names
         self.by_commissioner: dict[str, set] = defaultdict(set)
         self.by_map_commissioner: dict[str, set] = defaultdict(set)
         self.town_vocab: set = set()
         self.town_joined: set = set()
+        self.town_words: set = set()    # every word of a town / locality line
         self.by_town: dict[str, set] = defaultdict(set)      # canonical town / locality line -> practice codes
         self.vocab: set = set()       # every canonical word of names and addresses (typo repair leaves these alone)
         self._seen_joined: set = set()
@@ -146,10 +150,18 @@ class Directory:
     def _add_alias(self, kind, core, targets, label, full=()):
         if not core:
             return
-        if all(w in WEAK for w in core) and len(core) < 2:
-            return
+        weak = all(w in WEAK for w in core) and len(core) < 2
+        if weak and (kind != 'name' or not any(w in GENERIC and w not in ('the', 'and', 'dr') for w in full)):
+            return   # a common word names a practice only with the practice's own type words
         joined = ''.join(core)
-        a = Alias(len(self.aliases), kind, tuple(core), joined, tuple(sorted(targets)), label, tuple(full))
+        a = Alias(len(self.aliases), kind, tuple(core), joined, tuple(sorted(targets)), label, tuple(full), weak)
+        if kind == 'name' and len(core) >= 2:
+            for w in set(core):
+                if len(w) >= 3 and w not in WEAK and not w.isdigit():
+                    self.partial_index[w].add(a.id)
+        for w in core:
+            if any(ch.isdigit() for ch in w) and len(w) <= 4:
+                self.name_numbers.add(w)
         self.aliases.append(a)
         self.token_index[joined].add(a.id)
         if joined not in self._seen_joined:
@@ -164,6 +176,7 @@ class Directory:
 
     def _build(self):
         by_building = defaultdict(set)
+        by_street = {}
         building_label = {}
         for code, p in self.practices.items():
             r = p.rec
@@ -193,6 +206,17 @@ class Directory:
                         key = (scores, r.postcode)
                         by_building[key].add(code)
                         building_label[key] = street
+            for ln in lines:
+                # streets on any address line ("48 MULGRAVE ROAD", "TYNING LANE, CAMDEN ROAD"): people name a
+                # practice by its street ("the Mulgrave Road surgery")
+                for part in ln.split(','):
+                    street = re.sub(r'^[\d\-/ ]+[A-Z]?\s+', '', part.strip())
+                    sw = [t.text for t in tokenize(street)]
+                    if len(sw) >= 2 and sw[-1] in STREET_END and not any(ch.isdigit() for ch in street):
+                        score = tuple(sw)
+                        if any(w not in WEAK and w not in GENERIC for w in sw) and score != core:
+                            ent = by_street.setdefault((score, r.commissioner), (set(), street))
+                            ent[0].add(code)
             for ln in lines[1:]:
                 for t in tokenize(ln):
                     p.address_keys.add(t.text)
@@ -202,6 +226,7 @@ class Directory:
                     tw = tk.split()
                     if tk and not all(w in GENERIC for w in tw) and not any(w in STREETISH for w in tw):
                         p.town_keys.add(tk)
+                        self.town_words.update(tw)
                         if len(tw) <= 3:
                             self.town_vocab.add(tk)
                             self.town_joined.add(''.join(tw))
@@ -221,6 +246,8 @@ class Directory:
         for key, codes in by_building.items():
             core, _ = key
             self._add_alias('site', core, codes, building_label[key])
+        for (core, _), (codes, label) in by_street.items():
+            self._add_alias('street', core, codes, label)
         for code, pcn in self.pcns.items():
             name = pcn['name']
             base = _BRACKET.sub(' ', name)

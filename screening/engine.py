@@ -16,6 +16,7 @@ from .companies import CompanyIndex, OrgName, extract_org_names, names_match
 from .declarations import Reading, is_current, is_financial, read_declaration
 from .directory import Directory
 from .mentions import Mention, find_mentions
+from . import evidence as E
 from .model import SEVERITY, AgendaItem, Flag, Interest
 
 AREAWIDE_RE = re.compile(
@@ -25,6 +26,7 @@ AREAWIDE_RE = re.compile(
     r'\bper[- ]patient payment\b|\b[a-z]+ practices\b(?= (?:for|across|in)\b)', re.I)
 AREAWIDE_ABBR = re.compile(r'\b(LES|LCS|LIS|DES)\b')
 PCN_ROLES_OK = {'partner', 'salaried'}
+ADDRESS_KINDS = {'site', 'street', 'postcode'}   # a practice found by where it is rather than by its name
 
 
 def _is_areawide(text: str) -> bool:
@@ -75,16 +77,23 @@ class Engine:
         practices, pcns, areas = {}, {}, {}
         named = set()
         for m in mentions:
-            if m.kind == 'practice' and (not m.exact_kind or m.exact_kind != {'site'}):
+            if m.kind == 'practice' and not (m.exact_kind and m.exact_kind <= ADDRESS_KINDS):
                 named |= set(m.cands)
         for m in mentions:
             cands = dict(m.cands)
+            if m.kind == 'practice' and m.bare:
+                # written without what makes it certain: it stands only for exactly one open practice of the
+                # committee's own area
+                cands = {c: h for c, h in cands.items() if c in d.practices and d.practices[c].rec.icb in home
+                         and d.practices[c].rec.is_open_on(day)}
+                if len(cands) != 1:
+                    continue
             if m.kind == 'practice':
                 if len(cands) > 1:
                     cands = self._disambiguate(cands, home, day, m.type_agree)
-                if is_decl and m.exact_kind == {'site'} and named and not (set(cands) & named):
+                if is_decl and m.exact_kind and m.exact_kind <= ADDRESS_KINDS and named and not (set(cands) & named):
                     continue  # building written as the address of a practice named in the same declaration
-                if is_decl and m.exact_kind == {'site'} and named:
+                if is_decl and m.exact_kind and m.exact_kind <= ADDRESS_KINDS and named:
                     cands = {c: h for c, h in cands.items() if c in named}
                 for c, h in cands.items():
                     practices.setdefault(c, (_how(h), m.written, m.context))
@@ -134,6 +143,11 @@ class Engine:
             by_name = {c: h for c, h in out.items() if not _how(h).startswith('building')}
             if by_name and len(by_name) < len(out):
                 out = by_name
+        # a street written as "the Church Road surgery" must be one street in the area: two practices on
+        # different streets of that name leave it unknown
+        if len(out) > 1 and all(_how(h).startswith('street') for h in out.values()):
+            if len({id(h[1]) for h in out.values() if isinstance(h, tuple)}) > 1:
+                return {}
         # a variant (typo, swapped or dropped type word, words left out) must still point at exactly one practice
         # (or one building): written so that it fits several names, it names none of them
         if len(out) > 1 and all('variant' in _how(h) for h in out.values()):
@@ -147,7 +161,7 @@ class Engine:
         cnt = Counter()
         for ms in mention_lists:
             for m in ms:
-                if m.kind == 'practice' and len(m.cands) == 1:
+                if m.kind == 'practice' and len(m.cands) == 1 and not m.bare:
                     c = next(iter(m.cands))
                     if c in d.practices:
                         cnt[d.practices[c].rec.icb] += 1
@@ -227,8 +241,10 @@ class Engine:
         ev = (f'Declared "{ri.interest.description}" → {self.directory.label(code)} by {dhow}'
               f'{" (" + dctx + ")" if dctx else ""}; item names "{iwritten}" → {code} by {ihow}'
               f'{" (" + ictx + ")" if ictx else ""}; rule: {rule}')
+        plain = (f'{E.is_role(ri.interest, rd)} {E.label(self.directory, code)}'
+                 f'{E.item_names(item.item.item_id, ihow, iwritten)}.')
         score = 1.0 if ('typo' not in ihow and 'typo' not in dhow) else 0.85
-        return action, score, ev
+        return action, score, ev, plain
 
     @staticmethod
     def _partner_or_salaried(ri):
@@ -248,7 +264,9 @@ class Engine:
         ev = (f'Declared "{ri.interest.description}" → {d.label(practice_code)}, a member practice of '
               f'{d.label(pcn_code)} per the PCN map; item is about {d.label(pcn_code)} '
               f'("{item.pcns[pcn_code][1]}"); rule: {rd.role} ({who}) at a member practice of the PCN → no vote')
-        return 'no-vote', 0.9, ev
+        plain = (f'{E.is_role(ri.interest, rd)} {E.label(d, practice_code)}, a member practice of '
+                 f'{E.label(d, pcn_code)}, which item {item.item.item_id} is about.')
+        return 'no-vote', 0.9, ev, plain
 
     def _link_pcn_role(self, ri, pcn_code, item):
         rd = ri.reading
@@ -257,7 +275,8 @@ class Engine:
         d = self.directory
         ev = (f'Declared "{ri.interest.description}" → {d.label(pcn_code)} by {ri.pcns[pcn_code][0]}; item is about '
               f'{d.label(pcn_code)} ("{item.pcns[pcn_code][1]}"); rule: declared role in the PCN → no vote')
-        return 'no-vote', 0.9, ev
+        plain = f'{E.is_role(ri.interest, rd)} {E.label(d, pcn_code)}, which item {item.item.item_id} is about.'
+        return 'no-vote', 0.9, ev, plain
 
     def _link_area(self, ri, practice_code, area_code, item):
         rd = ri.reading
@@ -270,9 +289,11 @@ class Engine:
         ev = (f'Declared "{ri.interest.description}" → {d.label(practice_code)}, '
               f'{"in " + d.area_label(area_code) if area_code.startswith(d.PLACE) else "area " + area_code}; '
               f'item is an area-wide scheme for {where}; rule: {rd.role} ({who}) at a practice in the area → no vote')
-        return 'no-vote', 0.8, ev
+        plain = (f'{E.is_role(ri.interest, rd)} {E.label(d, practice_code)}, one of the practices of {where} that '
+                 f'the area-wide scheme in item {item.item.item_id} covers.')
+        return 'no-vote', 0.8, ev, plain
 
-    def _link_company(self, ri, dorg: OrgName, iorg: OrgName, how: str):
+    def _link_company(self, ri, dorg: OrgName, iorg: OrgName, how: str, item_id: str = ''):
         rd = ri.reading
         if rd.role == 'patient':
             action, rule = 'declare', 'patient/service user of the organisation'
@@ -283,7 +304,9 @@ class Engine:
             action, rule = 'declare', 'non-financial interest (unpaid role) in the organisation the item decides on'
         ev = (f'Declared "{ri.interest.description}" names "{dorg.written}"; item names "{iorg.written}" '
               f'({how}); rule: {rule}')
-        return action, (0.95 if how == 'same name' else 0.85), ev
+        plain = (f'{E.is_role(ri.interest, rd)} {dorg.written}, which item {item_id} names'
+                 f'{"" if how == "same name" else " as " + chr(34) + iorg.written + chr(34)}.')
+        return action, (0.95 if how == 'same name' else 0.85), ev, plain
 
     # ------------------------------------------------------------------ screening
     def screen(self, interests: Iterable[Interest], items: Iterable[AgendaItem], meeting_date: date | None = None,
@@ -350,7 +373,7 @@ class Engine:
                 how = names_match(dorg, iorg)
                 if how:
                     seen.add((dorg.group, iorg.group))
-                    r = self._link_company(ri, dorg, iorg, how)
+                    r = self._link_company(ri, dorg, iorg, how, item.item.item_id)
                     if r:
                         out.append(r)
         return out
@@ -405,25 +428,31 @@ class Engine:
                     how = names_match(dorg, iorg)
                     if how:
                         seen.add((ri.idx, dorg.group, iorg.group))
-                        r = self._link_company(ri, dorg, iorg, how)
+                        r = self._link_company(ri, dorg, iorg, how, item.item.item_id)
                         if r:
                             found[(key_item, ri.interest.member_id)].append(r + (ri.iid,))
 
     @staticmethod
     def _flags(found) -> list[Flag]:
+        """One flag per (item, member): the strongest action; ``evidence[0]`` is one plain sentence (the link that
+        decides the action), ``path`` every link's matching path."""
         flags = []
         for (item_id, member_id), links in found.items():
-            best = max(SEVERITY[a] for a, _, _, _ in links)
+            best = max(SEVERITY[lk[0]] for lk in links)
             action = next(a for a, s in SEVERITY.items() if s == best)
-            ev = []
+            path = []
             ids = []
-            for a, s, e, iid in sorted(links, key=lambda x: (-SEVERITY[x[0]], -x[1], x[2])):
-                if e not in ev:
-                    ev.append(e)
+            ordered = sorted(links, key=lambda x: (-SEVERITY[x[0]], -x[1], x[2]))
+            for a, s, e, plain, iid in ordered:
+                if e not in path:
+                    path.append(e)
                 if iid not in ids:
                     ids.append(iid)
-            score = max(s for a, s, _, _ in links if a == action)
-            flags.append(Flag(item_id, member_id, sorted(ids, key=_natural), action, score, ev))
+            score = max(lk[1] for lk in links if lk[0] == action)
+            # evidence: the plain sentence first, then the path (until every caller shows ``path`` on its own,
+            # behind a "How this was found" detail)
+            flags.append(Flag(item_id, member_id, sorted(ids, key=_natural), action, score, [ordered[0][3]] + path,
+                              path))
         flags.sort(key=lambda f: (_natural(f.item_id), _natural(f.member_id)))
         return flags
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .directory import Directory
 from .normalise import CODE_RE, GENERIC, fold, POSTCODE_RE, STOP, TRANSPARENT, close, norm_postcode, tokenize, \
-    type_word_typo
+    type_prefix, type_word_typo
 
 _NUMERIC = re.compile(r'[a-z]{0,2}\d+[a-z]{0,2}|[a-z]\d{5}')
 PCN_WORDS = frozenset({'pcn', 'network'})
@@ -17,6 +17,7 @@ FEDERATION_WORDS = frozenset({'federation', 'alliance', 'collaborative', 'consor
                               'cooperative', 'enterprise', 'enterprises'})
 LEGAL_WORDS = frozenset({'ltd', 'limited', 'llp', 'plc'})
 PRACTICE_TYPE_WORDS = frozenset({'surgery', 'practice', 'centre', 'clinic', 'partnership', 'partners', 'doctors'})
+PRACTICE_ALIASES = ('name', 'site', 'street')
 PLURAL_TYPE_WORDS = frozenset({'practices', 'surgeries', 'centres', 'centers', 'clinics', 'partnerships'})
 # one-word localities too common to name an area on their own
 WEAK_PLACE = frozenset('north south east west central new old upper lower great little high low park green village '
@@ -37,6 +38,8 @@ class Mention:
     context: str = ''         # disambiguating context used
     orig: set = field(default_factory=set)
     type_agree: set = field(default_factory=set)   # candidates whose official type words are the ones written
+    bare: bool = False        # written without what makes it certain (its type word, a word of its name, or the
+    # name is a common word): it stands only for exactly one practice of the committee's own area
 
 
 def _bare_name(a) -> bool:
@@ -56,6 +59,28 @@ def _stands_alone(toks, run, tail) -> bool:
     return before_ok and after_ok
 
 
+def _types(words) -> frozenset:
+    """The type words (Surgery, Medical Centre ...) among a name's canonical words."""
+    return frozenset(w for w in words if w in GENERIC and w not in ('the', 'and', 'dr'))
+
+
+def _subsequence(ws, core) -> bool:
+    it = iter(core)
+    return all(any(w == c for c in it) for w in ws)
+
+
+def _subject_alone(toks, run, tail) -> bool:
+    """One capitalised word that opens a title or a phrase and is followed by lower-case topic words or nothing
+    ("Riverbank boundary change", "Partner, Riverbank")."""
+    first = run[0]
+    if not first.raw[:1].isupper() or tail:
+        return False
+    if not (first.boundary_before or first.pos == 0):
+        return False
+    j = run[-1].pos + 1
+    return j >= len(toks) or toks[j].boundary_before or toks[j].raw[:1].islower()
+
+
 def _leads_to_pcn(toks, i):
     """Does the name that token i sits in end with PCN / Network (before any break)?"""
     for k in range(i + 1, min(len(toks), i + 7)):
@@ -67,8 +92,9 @@ def _leads_to_pcn(toks, i):
     return False
 
 
-def _runs(toks):
-    """Maximal runs of distinctive tokens (transparent words skipped), with their generic tail."""
+def _runs(toks, name_numbers=frozenset()):
+    """Maximal runs of distinctive tokens (transparent words skipped), with their generic tail. A number that is
+    part of some practice's name ("4 SEASONS", "168 MEDICAL GROUP", "E12 HEALTH") stays in a run."""
     runs = []
     cur = []
     prev = ''
@@ -90,7 +116,7 @@ def _runs(toks):
                 cur = []
             cur.append(t)  # numbered PCNs: "Barnet 1W PCN", "A34 West Berkshire PCN", "Newham North East 2 Network"
             continue
-        if t.generic or t.stop or _NUMERIC.fullmatch(t.text):
+        if t.generic or t.stop or (_NUMERIC.fullmatch(t.text) and t.text not in name_numbers):
             if cur:
                 runs.append(cur)
                 cur = []
@@ -153,6 +179,9 @@ def _segments(run):
                 cur.append(t)
         if cur:
             segs.append(cur)
+    for k, t in enumerate(words):
+        if k and t.soft_before:
+            segs.append(words[k:])     # the name may start after a spaced hyphen ("ARRS funding - Truro PCN")
     return segs
 
 
@@ -182,7 +211,7 @@ def _repair_type_typos(toks, d: Directory):
     for t in toks:
         if t.generic or t.stop or t.text in d.vocab:
             continue
-        c = type_word_typo(t.text)
+        c = type_word_typo(t.text) or (type_prefix(t.text) if t.raw[:1].isupper() else None)
         if c:
             t.text = c
             t.generic = c in GENERIC
@@ -219,6 +248,7 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
         n = len(words)
         segs = _segments(run)
         seg_spans = {(seg[0].pos, seg[-1].pos) for seg in segs}
+        wtypes = _types(written_full)
         best = {}
         for i in range(n):
             for j in range(i + 1, min(n, i + 5) + 1):
@@ -230,9 +260,9 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                         continue
                     if a.kind == 'pcn' and not is_pcn_ctx:
                         continue
-                    if a.kind in ('name', 'site') and (is_pcn_ctx or is_trust_ctx):
+                    if a.kind in PRACTICE_ALIASES and (is_pcn_ctx or is_trust_ctx):
                         continue
-                    if org_words and a.kind in ('name', 'site') and not org_words & set(a.full):
+                    if org_words and a.kind in PRACTICE_ALIASES and not org_words & set(a.full):
                         continue  # "X GP Federation", "X Healthcare Ltd": a company, not practice X
                     dd = close(key, a.joined)
                     if dd is None:
@@ -243,64 +273,106 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                     if dd and _known_place(key, d):
                         continue  # "Halton" is a place, not a slip for "Walton"
                     whole = (w[0].pos, w[-1].pos) in seg_spans
-                    at_end = w[-1] is words[-1]
-                    if a.kind in ('name', 'site') and any(
+                    # "the Elm and Oak surgeries": each name joined by 'and' shares the type word written last
+                    at_end = w[-1] is words[-1] or (whole and has_and and has_type and a.kind != 'pcn')
+                    if a.kind == 'street' and not (has_type and at_end and whole):
+                        continue  # a street names a practice only as "the Glebe Road surgery"
+                    if a.kind in PRACTICE_ALIASES and any(
                             _known_place(''.join(t.text for t in words[i2:j2]), d)
                             for i2 in range(max(0, i - 3), i + 1) for j2 in range(j, min(n, j + 3) + 1)
                             if (i2, j2) != (i, j)):
                         continue  # inside a longer town / area name ("North West London" is not "West London")
-                    if a.kind in ('name', 'site') and _known_place(key, d) and not (has_type and at_end) and not (
+                    if a.kind in PRACTICE_ALIASES and _known_place(key, d) and not (has_type and at_end) and not (
                             postcodes & _postcodes_of(a, d)):
                         continue  # a name that is a place's name needs its type word (or its postcode) to be
                         # the practice ("North West London" the area, "North West London Medical Centre")
-                    if a.kind in ('name', 'site') and plural_tail and not has_and and _known_place(key, d):
+                    if a.kind in PRACTICE_ALIASES and plural_tail and not has_and and _known_place(key, d):
                         continue  # "all Sutton practices": a place's practices, not the practice named after it
                         # (a plural after one name is otherwise a slip: "Culverhay Surgeries")
                     if not whole:
                         if len(a.core) < 2 or not (dd == 0 or len(a.joined) >= 9):
                             continue
-                    if a.kind in ('name', 'site') and len(a.core) == 1 and not (has_type and at_end) and not (
+                    bare = False
+                    if a.weak and not (dd == 0 and whole and has_type and at_end and _types(a.full) == wtypes):
+                        continue  # "Park Surgery": a common word names a practice only with its own type words
+                    if a.weak:
+                        bare = True
+                    if a.kind in PRACTICE_ALIASES and len(a.core) == 1 and not (has_type and at_end) and not (
                             a.kind == 'name' and dd == 0 and n == 1 and _bare_name(a) and _stands_alone(toks, run, tail)):
-                        continue  # a one-word name must be followed by a type word ("Forest Surgery"), unless the
-                        # practice's official name is that one word ("BLACKTHORN") and it stands alone, capitalised
+                        # a one-word name must be followed by a type word ("Forest Surgery"), unless the practice's
+                        # official name is that one word ("BLACKTHORN") and it stands alone, capitalised; or it is
+                        # written as a title's subject without its type word ("Riverbank boundary change"), which
+                        # then names a practice only if exactly one of the committee's area has that name
+                        if not (a.kind == 'name' and dd == 0 and n == 1 and _subject_alone(toks, run, tail)
+                                and not _known_place(key, d) and key not in d.town_words and len(key) >= 4):
+                            continue
+                        bare = True
                     if a.kind == 'pcn' and not at_end:
                         continue
-                    best.setdefault((a.kind == 'pcn', w[0].pos, w[-1].pos), []).append((dd, a))
+                    best.setdefault((a.kind == 'pcn', w[0].pos, w[-1].pos), []).append((dd, a, bare))
+        if has_type:
+            # a word left out of a longer name ("Elm Medical Centre" for "ELM GROVE MEDICAL CENTRE"): the words
+            # written, in order, with the practice's own type words, and nothing closer found for them
+            for seg in segs:
+                if any(s0 <= seg[0].pos and seg[-1].pos <= e0 for (_, s0, e0) in best) or not (
+                        seg[-1] is words[-1] or has_and):
+                    continue
+                ws = [t.text for t in seg]
+                keyed = [w for w in ws if w in d.partial_index]
+                if not keyed or _known_place(''.join(ws), d):
+                    continue
+                ids = set.intersection(*(d.partial_index[w] for w in keyed))
+                for aid in sorted(ids):
+                    a = d.aliases[aid]
+                    if len(a.core) > len(ws) and _subsequence(ws, a.core) and _types(a.full) == wtypes:
+                        best.setdefault((False, seg[0].pos, seg[-1].pos), []).append((0, a, True))
         if not best:
             return out
         # merge hits on this run into one mention per kind; keep only the closest matches
         by_kind = {}
         for (is_pcn, s, e), recs in best.items():
-            by_kind.setdefault(is_pcn, []).extend((dd, a, s, e) for dd, a in recs)
+            by_kind.setdefault(is_pcn, []).extend((dd, a, s, e, bare) for dd, a, bare in recs)
         for is_pcn, recs in by_kind.items():
             mind = min(r[0] for r in recs)
             recs = [r for r in recs if r[0] == mind]
             # a name inside a longer matched name is part of it ("Haringey North East PCN" is not "North East PCN")
             recs = [r for r in recs if not any(o[2] <= r[2] and r[3] <= o[3] and (o[2], o[3]) != (r[2], r[3])
                                                for o in recs)]
-            cands = {}
-            kinds = set()
-            agree = set()
-            wtypes = {w for w in written_full if w in GENERIC}
-            for dd, a, s, e in recs:
-                if {w for w in a.full if w in GENERIC and w not in ('the', 'and', 'dr')} == wtypes:
-                    agree.update(a.targets)
-                for code in a.targets:
-                    how = {'name': 'name', 'site': 'building', 'pcn': 'PCN name'}[a.kind]
-                    if dd:
-                        how = how + ' variant (typo)'
-                    elif tuple(w for w in a.full if w not in ('the', 'and', 'dr')) != written_full:
-                        how = how + ' variant'
-                    cands.setdefault(code, (how, a))
-                kinds.add(a.kind)
-            s = min(r[2] for r in recs)
-            e = max(r[3] for r in recs)
-            written = ' '.join(t.raw for t in toks[s:e + 1] if True) + (
-                ' ' + ' '.join(x for x in tail) if tail else '')
-            out.append(Mention('pcn' if is_pcn else 'practice', cands, written, s, e, mind, kinds,
-                               type_agree=agree))
+            groups = [recs]
+            if has_and:
+                # "the Rothbury and Bellingham practices": names on either side of 'and' are two practices
+                clusters = []
+                for sp in sorted({(r[2], r[3]) for r in recs}):
+                    if clusters and sp[0] <= clusters[-1][1]:
+                        clusters[-1] = (clusters[-1][0], max(clusters[-1][1], sp[1]))
+                    else:
+                        clusters.append(sp)
+                if len(clusters) > 1:
+                    groups = [[r for r in recs if c[0] <= r[2] and r[3] <= c[1]] for c in clusters]
+            for recs in groups:
+                cands = {}
+                kinds = set()
+                agree = set()
+                wtypes = {w for w in written_full if w in GENERIC}
+                for dd, a, s, e, _ in recs:
+                    if {w for w in a.full if w in GENERIC and w not in ('the', 'and', 'dr')} == wtypes:
+                        agree.update(a.targets)
+                    for code in a.targets:
+                        how = {'name': 'name', 'site': 'building', 'street': 'street', 'pcn': 'PCN name'}[a.kind]
+                        if dd:
+                            how = how + ' variant (typo)'
+                        elif tuple(w for w in a.full if w not in ('the', 'and', 'dr')) != written_full:
+                            how = how + ' variant'
+                        cands.setdefault(code, (how, a))
+                    kinds.add(a.kind)
+                s = min(r[2] for r in recs)
+                e = max(r[3] for r in recs)
+                written = ' '.join(t.raw for t in toks[s:e + 1] if True) + (
+                    ' ' + ' '.join(x for x in tail) if tail else '')
+                out.append(Mention('pcn' if is_pcn else 'practice', cands, written, s, e, mind, kinds,
+                                   type_agree=agree, bare=all(r[4] for r in recs)))
         return out
-    runs = _runs(toks)
+    runs = _runs(toks, d.name_numbers)
     consumed = set()
     # names with a generic word inside ("Beacon Health Kensington"): two runs joined across the generic words;
     # a match that spans both replaces what each part would match on its own
@@ -346,6 +418,12 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
         if m.cands and frozenset(m.orig) in dropped:
             m.cands = {}
     mentions = [m for m in mentions if m.cands]
+    # a word standing alone after a named practice is where it is ("Partner, The Densham Surgery, Stockton")
+    firm = [m.end for m in mentions if m.kind == 'practice' and m.exact_kind and not m.bare]
+    mentions = [m for m in mentions if not (m.bare and len(m.written.split()) == 1 and any(e < m.start for e in firm))]
+    # ---- a postcode that no name in the text explains names the practices there ("the practice at NE46 4BU")
+    if postcodes:
+        mentions.extend(_postcode_mentions(text, toks, d, named, mentions))
     # ---- areas (only looked for when the caller asks: area-wide items)
     if want_areas:
         # an area name inside a PCN's name ("Central Liverpool PCN") is the PCN's name, not the area
@@ -466,7 +544,7 @@ def _apply_context(m: Mention, toks, codes_in_text, postcodes, d: Directory, nxt
             a = d.aliases[aid]
             for other in d.token_index.get(a.joined, ()):
                 oa = d.aliases[other]
-                if oa.joined == a.joined and oa.kind in ('name', 'site'):
+                if oa.joined == a.joined and oa.kind in PRACTICE_ALIASES:
                     others.update(c for c in oa.targets if c not in cands)
         for c in others:
             p = d.practices.get(c)
@@ -486,3 +564,23 @@ def _postcode_after(m, window, d):
             m.context = 'postcode ' + pc + ' is elsewhere'
             return True
     return False
+
+
+def _postcode_mentions(text, toks, d: Directory, named, mentions) -> list:
+    """Practices named by a postcode alone: the postcode is not written beside a named practice (where it is that
+    practice's context) and no practice found in the text has it."""
+    explained = {d.practices[c].rec.postcode for m in mentions if m.kind == 'practice' for c in m.cands
+                 if c in d.practices}
+    out = []
+    f = fold(text or '')
+    for pm in POSTCODE_RE.finditer(f):
+        pc = norm_postcode(pm.group(1), pm.group(2))
+        codes = d.by_postcode.get(pc)
+        if not codes or pc in explained:
+            continue
+        at = len(tokenize(f[:pm.start()]))
+        if any(m.kind == 'practice' and m.end < at <= m.end + 8 for m in named):
+            continue   # a postcode written after a name is where that name is (or says it is another practice)
+        out.append(Mention('practice', {c: 'postcode' for c in sorted(codes)}, pc, at, at + 1,
+                           exact_kind={'postcode'}))
+    return out

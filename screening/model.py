@@ -40,8 +40,10 @@ class Flag:
     interests: list = field(default_factory=list)   # interest ids (register row numbers for CSV input)
     action: str = 'declare'
     score: float = 0.0
-    evidence: list = field(default_factory=list)
+    evidence: list = field(default_factory=list)   # one plain-English sentence for the chair
+    path: list = field(default_factory=list)       # how this was found: each link's matching path and rule
 
     def to_dict(self) -> dict:
         return {'item_id': self.item_id, 'member_id': self.member_id, 'interests': list(self.interests),
-                'action': self.action, 'score': round(self.score, 3), 'evidence': list(self.evidence)}
+                'action': self.action, 'score': round(self.score, 3), 'evidence': list(self.evidence),
+                'path': list(self.path)}

@@ -24,6 +24,8 @@ ABBREV = {
     'partnrs': ('partners',), 'ptnrs': ('partners',), 'healthcentre': ('health', 'centre'),
     'medicalcentre': ('medical', 'centre'), 'groups': ('group',), 'clinics': ('clinic',),
     'networks': ('network',), 'pcns': ('pcn',), 'grove': ('grove',),
+    'fam': ('family',), 'pship': ('partnership',), 'pshp': ('partnership',), 'hcare': ('healthcare',),
+    'hlthcare': ('healthcare',), 'ptnrship': ('partnership',), 'mdcl': ('medical',),
 }
 # generic words: never identify an organisation on their own
 GENERIC = frozenset('''
@@ -77,13 +79,15 @@ _PRE = [
     (re.compile(r'&'), ' and '),
     (re.compile(r'\b([A-Za-z]+)\.(?=\s+[A-Z])'), lambda m: m.group(1) + (
         ' ' if m.group(1).lower() in ABBREV or len(m.group(1)) <= 2 or m.group(1).lower() in ('mr', 'mrs', 'ms')
-        else ' | ')),          # sentence end (not after an abbreviation)
+        or type_prefix(m.group(1).lower()) else ' | ')),          # sentence end (not after an abbreviation)
     (re.compile(r'\bP\.\s?C\.\s?N\.?', re.I), ' PCN '),
     (re.compile(r'\bC\.\s?C\.\s?G\.?', re.I), ' CCG '),
     # "HARINGEY - NORTH EAST PCN": a borough or town before a spaced hyphen is part of a PCN's name, so the
     # hyphen joins rather than breaks when a capitalised name ending in PCN / Network follows
+    # ... but the words before the hyphen may be a topic ("ARRS funding - Truro PCN"): the hyphen is a soft break,
+    # after which the PCN's name may also start
     (re.compile(r'(?<=[A-Za-z0-9])\s+-\s+(?=(?:[A-Z0-9][A-Za-z0-9+]*\s+){1,4}(?:PCN|Primary Care Network|Network)\b)'),
-     ' '),
+     ' ~ '),
     (re.compile(r'\s-\s|[,;:()\[\]{}/\\"!?\n\t]|--'), ' | '),
     (re.compile(r'(?<=[A-Za-z])-(?=[A-Za-z])'), ''),  # hyphenated compound -> joined (joined forms compared)
     (re.compile(r'\.'), ' '),
@@ -98,9 +102,10 @@ class Tok:
     stop: bool
     boundary_before: bool
     pos: int
+    soft_before: bool = False     # a spaced hyphen before it that may or may not break the name
 
 
-_TOKEN_RE = re.compile(r'\||[A-Za-z0-9]+')
+_TOKEN_RE = re.compile(r'\||~|[A-Za-z0-9]+')
 
 
 def tokenize(s: str) -> list[Tok]:
@@ -109,16 +114,20 @@ def tokenize(s: str) -> list[Tok]:
         s = rx.sub(rep, s)
     out: list[Tok] = []
     boundary = True
+    soft = False
     for m in _TOKEN_RE.finditer(s):
         w = m.group(0)
         if w == BOUNDARY:
             boundary = True
             continue
+        if w == '~':
+            soft = True
+            continue
         low = w.lower()
         canon = ABBREV.get(low, (low,))
         for c in canon:
-            out.append(Tok(c, w, c in GENERIC, c in STOP and c not in GENERIC, boundary, len(out)))
-            boundary = False
+            out.append(Tok(c, w, c in GENERIC, c in STOP and c not in GENERIC, boundary, len(out), soft))
+            boundary = soft = False
     return out
 
 
@@ -193,6 +202,18 @@ _TYPO_KEYS: dict = {}
 for _w, _c in TYPO_PRONE.items():
     for _k in deletes1(_w):
         _TYPO_KEYS.setdefault(_k, set()).add(_w)
+
+
+TYPE_PREFIXED = ('medical', 'centre', 'surgery', 'practice', 'partnership', 'family', 'group', 'clinic')
+
+
+def type_prefix(word: str) -> str | None:
+    """The type word ``word`` shortens ("Pract" practice, "Surg" surgery, "Fam" family), when it begins exactly one
+    of them and is at least three letters long."""
+    if len(word) < 3 or not word.isalpha():
+        return None
+    hits = [w for w in TYPE_PREFIXED if w.startswith(word) and w != word]
+    return hits[0] if len(hits) == 1 else None
 
 
 def type_word_typo(word: str) -> str | None:

@@ -123,8 +123,10 @@ def test_determinism_and_sorting(directory):
 def test_evidence_names_the_path(directory):
     fl = screen([I('M1', 'financial', 'Partner – Ladybarn Group Practice – P84017')],
                 [A('1', 'Contract sanction: Ladybran Group Practice')], directory, D)
-    assert 'LADYBARN GROUP PRACTICE (P84017)' in fl[0].evidence[0]
-    assert 'typo' in fl[0].evidence[0]
+    # one plain sentence for the chair, then how it was found (also on its own as ``path``)
+    assert fl[0].evidence[0] == 'Dr M1 is a partner at Ladybarn Group Practice (P84017), which item 1 names.'
+    assert 'LADYBARN GROUP PRACTICE (P84017)' in fl[0].path[0] and 'typo' in fl[0].path[0]
+    assert fl[0].evidence[1:] == fl[0].path and fl[0].to_dict()['path'] == fl[0].path
 
 
 def test_oracle_equals_pruned_on_generated_sample(directory):

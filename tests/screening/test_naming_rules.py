@@ -73,3 +73,106 @@ def test_area_identifiers_resolve(nat):
     assert nat.area_keys('Croydon') == {'place:croydon'}
     assert 'H83006' in nat.area_practices('place:croydon') and 'H85018' not in nat.area_practices('place:croydon')
     assert nat.area_keys(['no such place']) == set()
+
+
+# ------------------------------------------------------------------ 9. a PCN written after a dash
+@pytest.mark.parametrize('title', ['ARRS workforce funding – Sevenoaks PCN', 'ARRS WORKFORCE FUNDING - SEVENOAKS PCN',
+                                   'ARRS workforce funding: Sevenoaks PCN', 'ARRS workforce funding for Sevenoaks PCN'])
+def test_one_word_pcn_after_a_dash(nat, title):
+    # G82013 AMHERST MEDICAL PRACTICE is a member of SEVENOAKS PCN (U24481); a one-word PCN name after a spaced
+    # hyphen used to be read as the end of the topic ("funding Sevenoaks")
+    assert nat.pcns['U24481']['name'] == 'SEVENOAKS PCN' and 'G82013' in nat.pcns['U24481']['members']
+    assert flags(nat, [I('M1', 'Partner, practice code G82013')], [A('1', title)]) == {('1', 'M1'): 'no-vote'}
+
+
+def test_borough_before_a_dash_stays_part_of_the_pcn_name(nat):
+    # the spaced hyphen is soft: "HARINGEY - NORTH EAST PCN" is still one PCN, not the topic "Haringey"
+    code = next(c for c, p in nat.pcns.items() if p['name'] == 'HARINGEY - NORTH EAST PCN')
+    member = sorted(nat.pcns[code]['members'])[0]
+    got = flags(nat, [I('M1', f'Partner, practice code {member}')], [A('1', 'Workforce plan – Haringey - North East PCN')])
+    assert got == {('1', 'M1'): 'no-vote'}
+
+
+# ------------------------------------------------------------------ 4. abbreviated type words
+@pytest.mark.parametrize('written', ['Forum Fam. Pract.', 'Forum Fam Prac', 'Forum Family Pract'])
+def test_type_words_shortened_to_a_prefix(nat, written):
+    # A84038 FORUM FAMILY PRACTICE (Cramlington)
+    assert row(nat, 'A84038').name == 'FORUM FAMILY PRACTICE'
+    assert flags(nat, [I('M1', f'Partner – {written}')], [A('1', 'Contract variation – A84038')]) == {
+        ('1', 'M1'): 'exclude'}
+
+
+# ------------------------------------------------------------------ 5. a postcode alone names the practice there
+def test_postcode_alone_names_the_practice(nat):
+    # A84040 HUMSHAUGH & WARK MED GRP is the only practice at NE46 4BU
+    assert nat.by_postcode['NE46 4BU'] == {'A84040'}
+    decls = [I('M1', 'GP partner – practice code A84040'), I('M2', 'GP partner – practice code A84005')]
+    assert flags(nat, decls, [A('1', 'Remedial notice – the practice at NE46 4BU')]) == {('1', 'M1'): 'exclude'}
+    # written beside a named practice, the postcode is that practice's context, not a second practice
+    assert flags(nat, decls, [A('2', 'Learning from elsewhere: Bedlingtonshire Medical Group, NE46 4BU')]) == {}
+
+
+# ------------------------------------------------------------------ 11. a street on any address line
+def test_practice_named_by_its_street(nat):
+    # A84005 BEDLINGTONSHIRE MED.GROUP is on GLEBE ROAD (address line 2; line 1 repeats the name)
+    assert row(nat, 'A84005').address_lines[1] == 'GLEBE ROAD'
+    decls = [I('M1', 'GP partner – practice code A84005'),
+             I('M2', 'My husband is a partner at the Glebe Road surgery', 'indirect')]
+    got = flags(nat, decls, [A('1', 'Car park lease at the Glebe Road surgery'), A('2', 'Contract variation – A84005')],
+                area={'00L'})
+    assert got == {(i, m): 'exclude' for i in '12' for m in ('M1', 'M2')}
+    # a street written without a type word is where something is, not a practice
+    assert flags(nat, decls[:1], [A('3', 'Road closure on Glebe Road')], area={'00L'}) == {}
+
+
+# ------------------------------------------------------------------ 7. two practices joined by 'and' / '&'
+@pytest.mark.parametrize('title', ['Proposed merger of the Rothbury and Bellingham practices',
+                                   'Proposed merger of the Bellingham&Rothbury practices'])
+def test_two_practices_sharing_one_type_word(nat, title):
+    # A84002 THE ROTHBURY PRACTICE and A84027 BELLINGHAM PRACTICE (Northumberland; both also town names)
+    decls = [I('M1', 'Partner, practice code A84002'), I('M2', 'Partner, practice code A84027'),
+             I('M3', 'Partner, practice code A84005')]
+    assert flags(nat, decls, [A('1', title)], area={'00L'}) == {('1', 'M1'): 'exclude', ('1', 'M2'): 'exclude'}
+
+
+# ------------------------------------------------------------------ names made of common words ("Park Surgery")
+def test_common_word_name_with_its_own_type_word_in_the_committees_area(nat):
+    # A81016 PARK SURGERY (Stockton, sub-ICB 16C) is the only one of its name in its ICB; "park" alone is a
+    # common word, so it names the practice only written with the practice's own type word, in its own area
+    decls = [I('M1', 'Partner, practice code A81016')]
+    assert flags(nat, decls, [A('1', 'Park Surgery: contract variation')], area={'16C'}) == {('1', 'M1'): 'exclude'}
+    assert flags(nat, decls, [A('2', 'Park Medical Centre: contract variation')], area={'16C'}) == {}
+    # two PARK SURGERY practices in one sub-ICB (H82017, H82039, 70F): nothing tells them apart, so neither
+    both = [I('M2', 'Partner, practice code H82017'), I('M3', 'Partner, practice code H82039')]
+    assert flags(nat, both, [A('3', 'Park Surgery: contract variation')], area={'70F'}) == {}
+
+
+# ------------------------------------------------------------------ 6. a practice named without its type word
+def test_title_subject_without_its_type_word(nat):
+    # A84009 RAILWAY MEDICAL GROUP (Blyth, 00L) is the only practice of its ICB named "Railway"
+    decls = [I('M1', 'GP partner – practice code A84009')]
+    assert flags(nat, decls, [A('1', 'Railway list closure')], area={'00L'}) == {('1', 'M1'): 'exclude'}
+    # not in a sentence, and not a place ("Blyth boundary change" is about the town)
+    assert flags(nat, decls, [A('2', 'Update on the railway list closure')], area={'00L'}) == {}
+
+
+def test_a_word_standing_after_a_named_practice_is_where_it_is(nat):
+    # the place written after a practice is its location, even when a practice elsewhere has that one-word name
+    decls = [I('M1', 'Partner, Forum Family Practice, Railway')]
+    assert flags(nat, decls, [A('1', 'Contract variation – A84009')], area={'00L'}) == {}
+
+
+# ------------------------------------------------------------------ 5. a word left out of a longer name
+def test_name_with_a_word_left_out(nat):
+    # A84039 GAS HOUSE LANE SURGERY (Morpeth): "Gas House Surgery" keeps the words in order and the type word
+    decls = [I('M1', 'GP partner – practice code A84039')]
+    assert flags(nat, decls, [A('1', 'Boundary change: Gas House Surgery')], area={'00L'}) == {('1', 'M1'): 'exclude'}
+    # with another type word it is not the practice
+    assert flags(nat, decls, [A('2', 'Boundary change: Gas House Medical Centre')], area={'00L'}) == {}
+
+
+# ------------------------------------------------------------------ numbers inside names
+def test_number_inside_a_practice_name(nat):
+    # N81645 4 SEASONS MEDICAL CENTRE
+    decls = [I('M1', 'Partner, practice code N81645')]
+    assert flags(nat, decls, [A('1', 'Contract variation – 4 Seasons Medical Centre')]) == {('1', 'M1'): 'exclude'}
