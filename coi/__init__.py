@@ -136,6 +136,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     from coi.public import bp as public_bp
     from coi.register_import import bp as register_import_bp
     from coi.people_import import bp as people_import_bp
+    from coi.outside import bp as outside_bp
     from coi.views import bp as main_bp
 
     database.init_app(app)
@@ -156,6 +157,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(people_import_bp)
+    app.register_blueprint(outside_bp)
     _register_assets(app)
     return app
 

@@ -67,10 +67,34 @@ def _render_interest_form(form, interest=None, failure=None):
                            type_help=INTEREST_TYPE_HELP)
 
 
+PREFILL_TEXT = {"organisation": 300, "description": 2000}
+
+
+def _prefill(form: InterestForm) -> None:
+    """Values a link suggests (a possible undeclared interest's "I should declare this"): shown in the form for the
+    member to check and save; nothing is saved from the link itself, and values the form would refuse are left out."""
+    args = request.args
+    if args.get("interest_type") in {choice.value for choice in form.interest_type.choices}:
+        form.interest_type.data = args["interest_type"]
+    if args.get("role") in {choice.value for choice in form.role.choices}:
+        form.role.data = args["role"]
+    for name, limit in PREFILL_TEXT.items():
+        if args.get(name):
+            getattr(form, name).data = args[name].replace("\x00", "")[:limit]
+    for name in ("date_from", "date_to"):
+        try:
+            day = date.fromisoformat(args.get(name, ""))
+        except ValueError:
+            continue
+        getattr(form, name).process(None, data=day)
+
+
 @bp.route("/interests/new", methods=["GET", "POST"])
 @role_required(*ANY_ROLE)
 def new_interest():
     form = InterestForm()
+    if request.method == "GET" and request.args:
+        _prefill(form)
     if form.validate_on_submit():
         s = db()
         try:

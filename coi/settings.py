@@ -60,6 +60,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GIFT_POLICY", None, "overrides of the gifts and hospitality thresholds (registry.services.gifts)"),
     Setting("REGISTER_IMPORT_MAX_AGE_SECONDS", 3600, "an uploaded file waiting for confirmation is refused after "
             "this long", int),
+    # Outside records (issue 15)
+    Setting("COMPANIES_HOUSE_API_KEY", "", "Companies House API key; without one, appointments are read only from "
+            "uploaded files and the API is never called"),
+    Setting("COMPANIES_HOUSE_API_URL", "https://api.company-information.service.gov.uk",
+            "the Companies House public data API (HTTPS only)"),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -293,3 +293,64 @@ def test_against_the_database_seats_decide_and_a_linked_meeting_says_what_was_de
 def test_register_reader_is_reused(tmp_path):
     (tmp_path / "register.csv").write_text(REGISTER_CSV)
     assert [i.member_id for i in read_register_csv(str(tmp_path / "register.csv"))] == ["M1", "M2"]
+
+
+# --- the governance page: upload, background run, results kept, workbook ----------------------------------------
+
+def _wait_for(client, run_path, seconds=60):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = client.get(run_path + "/status").get_json()
+        if status["status"] in ("done", "failed"):
+            return status
+        time.sleep(0.2)
+    raise AssertionError("the audit did not finish")
+
+
+def test_the_governance_page_runs_the_audit_in_the_background_and_keeps_the_results(app, client, make_user, tmp_path):
+    from tests.conftest import csrf_from, sign_in
+
+    with app.app_context(), session_scope(db_engine()) as s:
+        s.add(Organisation(ods_code="P84005", name="VALLANCE MEDICAL", kind="practice", prescribing_setting="4",
+                           address_line1="THE VALLANCE CENTRE", address_line3="MANCHESTER", postcode="M13 9UJ",
+                           icb="QOP", status="A"))
+        gp = create_person(s, email="gp2@example.nhs.uk", full_name="Dr Mid Year", password=None)
+        interests.declare_interest(s, gp.id, actor_id=None, interest_type="financial",
+                                   description="Partner, Vallance Medical", date_from=date(2025, 6, 1))
+        committee = Committee(name="PCCC")
+        s.add(committee)
+        s.flush()
+        s.add(Membership(person_id=gp.id, committee_id=committee.id))
+    email, password, _ = make_user("governance")
+    sign_in(client, email, password)
+    page = client.get("/governance/outside/awards").get_data(as_text=True)
+    awards_csv = tmp_path / "awards.csv"
+    awards_csv.write_text("award_id,date,supplier,value,title,buyer\nJAN,2025-01-10,Vallance Medical,100,T,B\n"
+                          "JUL,2025-07-10,Vallance Medical,250.75,T,B\n")
+    missing = client.post("/governance/outside/awards", data={"csrf_token": csrf_from(page),
+                                                              "idempotency_key": "m" * 24})
+    assert "Select one or more award files" in missing.get_data(as_text=True)
+    bad = client.post("/governance/outside/awards", data={
+        "csrf_token": csrf_from(page), "idempotency_key": "b" * 24,
+        "award_files": [(BytesIO(b'{"releases": [{"ocid": "ocds-z", "awards": [{"id": "1", "date": "x"}]}]}'),
+                         "bad.json")]}, content_type="multipart/form-data")
+    assert 'bad.json, release ocds-z, field &#34;awards[0].date&#34;: not a date' in bad.get_data(as_text=True)
+    response = client.post("/governance/outside/awards", data={
+        "csrf_token": csrf_from(page), "idempotency_key": "g" * 24,
+        "award_files": [(open(awards_csv, "rb"), "awards.csv"), (open(SAMPLE, "rb"), "contracts-finder.json")]},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    run_path = response.headers["Location"]
+    assert _wait_for(client, run_path)["status"] == "done"
+    shown = client.get(run_path).get_data(as_text=True)
+    assert "Dr Mid Year" in shown and "£250.75" in shown and "JAN" not in shown.split("Awards where")[1]
+    workbook = client.get(run_path + ".xlsx")
+    assert workbook.status_code == 200
+    sheet = load_workbook(BytesIO(workbook.data))["Awards"]
+    rows = list(sheet.iter_rows(min_row=2))
+    assert len(rows) == 72  # every award kept: 70 from the sample and 2 written here
+    july = next(r for r in rows if r[1].value == "JUL")
+    assert july[2].is_date and july[4].value == 250.75 and july[9].value == "Dr Mid Year"
+    assert client.get("/governance/outside/awards").get_data(as_text=True).count("Run ") >= 1

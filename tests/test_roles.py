@@ -148,6 +148,22 @@ ROUTES = {
     ("GET", "/account/reset"): PUBLIC_FORM,
     ("POST", "/account/reset"): PUBLIC_FORM,  # no email entered: the form again, with an error
     ("GET", "/account/set-password/{person}"): each(410, 410, 410, 410, 410),  # not a real link
+    ("GET", "/governance/outside/"): GOVERNANCE_ONLY,
+    ("GET", "/governance/outside/awards"): GOVERNANCE_ONLY,
+    ("POST", "/governance/outside/awards"): GOVERNANCE_ONLY,  # no file: the form again, with an error
+    ("GET", "/governance/outside/awards/{run}"): GOVERNANCE_ONLY,
+    ("GET", "/governance/outside/awards/{run}/status"): GOVERNANCE_ONLY,
+    ("GET", "/governance/outside/awards/{run}.xlsx"): GOVERNANCE_ONLY,
+    ("GET", "/governance/outside/undeclared"): GOVERNANCE_ONLY,
+    ("POST", "/governance/outside/undeclared"): GOVERNANCE_ONLY,
+    ("GET", "/governance/outside/undeclared/{undeclared}"): GOVERNANCE_ONLY,
+    ("POST", "/governance/outside/undeclared/{undeclared}"): GOVERNANCE_ONLY,
+    ("GET", "/governance/outside/people/{person}/birth"): GOVERNANCE_ONLY,
+    ("POST", "/governance/outside/people/{person}/birth"): GOVERNANCE_ONLY,
+    ("GET", "/governance/outside/mine"): SIGNED_IN,
+    ("POST", "/governance/outside/mine/{undeclared}/declare"): SOMEONE_ELSES,
+    ("GET", "/governance/outside/mine/{undeclared}/explain"): SOMEONE_ELSES,
+    ("POST", "/governance/outside/mine/{undeclared}/explain"): SOMEONE_ELSES,
     ("POST", "/account/set-password/{person}"): each(410, 410, 410, 410, 410),
 }
 
@@ -179,8 +195,17 @@ def world(app):
         s.flush()
         item = meetings.add_items(s, meeting, parse_agenda_text("1 Canbury Medical Centre: contract award"), None)[0]
         meetings.decide(s, meeting, item.id, other.id, action="declare", reason="Told the chair", actor_id=None)
+        from registry.models import AwardAuditRun, PossibleUndeclaredInterest
+        from registry.services.award_audit import totals as award_totals
+        run = AwardAuditRun(status="done", progress=100, totals=award_totals([]))
+        undeclared_row = PossibleUndeclaredInterest(fingerprint="world", person_id=other.id, company_number="01234567",
+                                                    company_name="OTHER LTD", role="director", officer_name="PERSON, Other",
+                                                    confidence="name only", evidence="Companies House lists it")
+        s.add_all([run, undeclared_row])
+        s.flush()
         return {"interest": interest.id, "breach": breach.id, "snapshot": snapshot.id, "meeting": meeting.id,
                 "item": item.id, "person": other.id, "committee": committee.id, "membership": membership.id,
+                "run": run.id, "undeclared": undeclared_row.id,
                 "voting": voting.id, "deputy": deputy.id}
 
 
