@@ -314,19 +314,36 @@ def confirm_attendance(meeting_id: int):
 def minutes(meeting_id: int):
     s = db()
     meeting = _meeting(meeting_id)
-    lines = meetings.minutes_lines(s, meeting)
+    record = meetings.minutes_of(s, meeting)
     fmt = request.args.get("format", "html")
-    name = f"declarations-of-interest-{meeting.meeting_date.isoformat()}"
+    name = f"declarations-of-interest-{meeting.meeting_date.isoformat()}" + ("-draft" if record.is_draft else "")
     if fmt == "csv":
-        return Response(meetings.minutes_csv(lines), mimetype="text/csv",
+        return Response(meetings.minutes_csv(record), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     if fmt == "docx":
-        return Response(meetings.minutes_docx(s, meeting, lines),
+        return Response(meetings.minutes_docx(record),
                         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                         headers={"Content-Disposition": f'attachment; filename="{name}.docx"'})
-    return render_template("meetings/minutes.jinja", meeting=meeting, lines=lines,
-                           attendance=meetings.attendance_record(s, meeting),
-                           committee=s.get(Committee, meeting.committee_id))
+    return render_template("meetings/minutes.jinja", meeting=meeting, minutes=record, form=ConfirmForm(),
+                           can_approve=meeting.meeting_date <= date.today())
+
+
+@bp.post("/<int:meeting_id>/minutes/approve")
+@role_required(*CHAIRS)
+def approve_minutes(meeting_id: int):
+    s = db()
+    meeting = _meeting(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        approval = meetings.approve_minutes(s, meeting, current_user.id)
+    except meetings.MeetingError as error:
+        s.rollback()
+        flash(str(error), "error")
+    else:
+        commit_once(s, url_for(".minutes", meeting_id=meeting.id))
+        flash(f"Minutes approved (version {approval.version})", "success")
+    return redirect(url_for(".minutes", meeting_id=meeting.id))
 
 
 @bp.get("/<int:meeting_id>/procurement.csv")

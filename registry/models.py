@@ -563,3 +563,61 @@ class PossibleUndeclaredInterest(SQLModel, table=True):
     responded_at: Optional[datetime] = None
     responded_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
     version: int = 1
+
+
+class SecondFactor(SQLModel, table=True):
+    """A person's authenticator app (TOTP, RFC 6238): asked for after the password by governance leads, chairs and
+    vice-chairs. Unconfirmed until the first code from the app is entered."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", unique=True, index=True)
+    secret: str = Field(max_length=64)  # base32, as shown to the person to type into their app
+    created_at: datetime = Field(default_factory=utcnow)
+    confirmed_at: Optional[datetime] = None
+    last_used_step: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))  # no replays
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A single-use code for when the authenticator app is lost: shown once, only its argon2id hash kept."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    code_hash: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+    used_at: Optional[datetime] = None
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-ins counted under one key: an address, an email from one address, an email from unfamiliar
+    addresses, or a person's second-factor codes. One row a key (not a row an attempt), forgotten after a day."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    person_id: Optional[int] = Field(default=None, foreign_key="person.id", index=True)  # so a lead can clear it
+    failures: int = 0
+    window_started_at: datetime = Field(default_factory=utcnow)
+    last_failure_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class MinutesApproval(SQLModel, table=True):
+    """The chair approved the minutes' declarations section as it then read; a later change makes a new draft."""
+
+    __table_args__ = (UniqueConstraint("meeting_id", "version"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    version: int  # 1 for the first approval; each later approval of changed minutes adds one
+    fingerprint: str = Field(max_length=64)  # sha256 of the minutes' content as approved
+    approved_by_id: Optional[int] = Field(default=None, foreign_key="person.id")
+    approved_at: datetime = Field(default_factory=utcnow)
+
+
+class RegisterRedaction(SQLModel, table=True):
+    """An entry taken out of every published snapshot the public is served (withheld after publication, or its
+    public period over). The stored snapshots keep it, so governance leads keep the full record."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    interest_id: int = Field(index=True)  # no foreign key: the retention purge may remove the interest
+    row_key: str = Field(max_length=64, index=True)  # matches the entry in snapshots published before rows had ids
+    kind: str = Field(max_length=30)  # "withheld" or "public period ended"
+    reason: str = Field(default="", max_length=1000)
+    redacted_at: datetime = Field(default_factory=utcnow)
+    redacted_by_id: Optional[int] = Field(default=None, foreign_key="person.id")

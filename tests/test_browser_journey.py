@@ -9,6 +9,7 @@ refused every page and post of this one. axe-core checks every page visited.
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import date, timedelta
 from email import message_from_bytes
 
@@ -233,7 +234,7 @@ def test_an_icb_runs_a_committee_from_an_empty_database(app, tmp_path, page, smt
     assert "you cannot decide a conflict about yourself" in p.content()
     assert p.get_by_role("button", name="Record decision").count() == 0
     refused = p.request.post(p.url, form={"csrf_token": p.locator("input[name=csrf_token]").first.get_attribute(
-        "value"), "action": "none", "reason": "Not a conflict"})
+        "value"), "idempotency_key": secrets.token_hex(16), "action": "none", "reason": "Not a conflict"})
     assert "cannot decide a conflict about yourself" in refused.text()  # the rule holds for a post too
 
     # Attendance: an apology from NHS England's only member makes every decision item inquorate.
@@ -293,4 +294,5 @@ def test_an_icb_runs_a_committee_from_an_empty_database(app, tmp_path, page, smt
                  "/procurement.csv"):
         assert p.request.get(meeting_path + path).status == 404, path
     for path in ("/screen", "/notices", "/agenda", "/outcomes", "/conflicts/new", "/attendance/confirm"):
-        assert p.request.post(meeting_path + path, form={"csrf_token": token}).status == 404, path
+        form = {"csrf_token": token, "idempotency_key": secrets.token_hex(16)}
+        assert p.request.post(meeting_path + path, form=form).status == 404, path

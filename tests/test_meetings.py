@@ -12,6 +12,7 @@ from registry.db import session_scope
 from registry.models import Breach, ChairDecision, MeetingItem, ScreeningFlag
 from tests.conftest import csrf_from, sign_in
 from tests.meeting_world import AGENDA, build
+from coi.idempotency import new_key  # every signed-in form carries one
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def chair(app, world):
 
 def _post(client, url, data, page=None):
     token = csrf_from(client.get(page or url).get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token})
+    return client.post(url, data={**data, "idempotency_key": new_key(), "csrf_token": token})
 
 
 def _screened(app, chair, world):
@@ -114,16 +115,16 @@ def test_minutes_in_three_formats_and_procurement_record(app, chair, world):
     _screened(app, chair, world)
     m = world["meeting"]
     html = chair.get(f"/meetings/{m}/minutes").get_data(as_text=True)
-    assert "Dr Croydon GP" in html and "Partner, St James Medical Centre" in html and "left the meeting" in html
+    assert "Dr Croydon GP" in html and "Partner, St James Medical Centre" in html and "leave the meeting" in html
     rows = list(csv.reader(io.StringIO(chair.get(f"/meetings/{m}/minutes?format=csv").get_data().decode("utf-8-sig"))))
-    assert rows[0] == ["Item", "Item title", "Member", "Interest", "How it was managed", "Decided by"]
-    assert len(rows) == 5
+    assert rows[0] == ["Item", "Item title", "Member", "Interest", "How it was managed", "Decided by", "Status"]
+    assert len(rows) == 5 and all(row[-1] == "Proposal awaiting the chair" for row in rows[1:])
     doc = Document(io.BytesIO(chair.get(f"/meetings/{m}/minutes?format=docx").get_data()))
-    assert doc.paragraphs[0].text == "Declarations of interest"
+    assert doc.paragraphs[0].text.startswith("DRAFT") and "Declarations of interest" in [p.text for p in doc.paragraphs]
     assert "Dr Croydon GP" in [c.text for c in doc.tables[0].columns[1].cells]
     proc = list(csv.reader(io.StringIO(chair.get(f"/meetings/{m}/procurement.csv").get_data().decode("utf-8-sig"))))
     assert proc[1][1] == "2.1" and "Dr Croydon GP" not in proc[1][3] and "Dr Kingston GP" in proc[1][3]
-    assert "Dr Croydon GP left the meeting for the item" in proc[1][5]
+    assert "Dr Croydon GP: proposed to leave the meeting for the item (awaiting the chair)" in proc[1][5]
 
 
 def _held_today(app, meeting_id):
@@ -175,13 +176,13 @@ def test_docx_agenda_upload_and_hostile_files(app, chair, world):
     doc.save(buffer)
     m = world["meeting"]
     token = csrf_from(chair.get(f"/meetings/{m}/agenda").get_data(as_text=True))
-    ok = chair.post(f"/meetings/{m}/agenda", data={"csrf_token": token, "text": "",
+    ok = chair.post(f"/meetings/{m}/agenda", data={"idempotency_key": new_key(), "csrf_token": token, "text": "",
                                                    "document": (io.BytesIO(buffer.getvalue()), "agenda.docx")},
                     content_type="multipart/form-data")
     assert ok.status_code == 302
     with app.app_context(), session_scope(engine()) as s:
         assert [i.item_ref for i in s.exec(select(MeetingItem).order_by(MeetingItem.position))] == ["4.1", "4.2"]
-    bad = chair.post(f"/meetings/{m}/agenda", data={"csrf_token": token, "text": "",
+    bad = chair.post(f"/meetings/{m}/agenda", data={"idempotency_key": new_key(), "csrf_token": token, "text": "",
                                                     "document": (io.BytesIO(b"not a pdf at all"), "agenda.pdf")},
                      content_type="multipart/form-data")
     assert bad.status_code == 200 and "There is a problem" in bad.get_data(as_text=True)
