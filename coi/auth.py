@@ -102,7 +102,9 @@ class SignInForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    if target:
+    # A control character (CR/LF would split the Location header) or a backslash (browsers read it as "/")
+    # makes the target unusable: go home instead.
+    if target and target.isprintable() and "\\" not in target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target

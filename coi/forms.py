@@ -9,8 +9,8 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import MultiDict
-from wtforms import (BooleanField, DecimalField, Field, HiddenField, RadioField, SelectChoice, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (BooleanField, DecimalField, Field, HiddenField, PasswordField, RadioField, SelectChoice, SelectField,
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 from wtforms.validators import Optional as OptionalValue
 
@@ -35,12 +35,29 @@ def small_int(value, default: int = -1) -> int:
     return default
 
 
+LINE_BREAKS = "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines() breaks on
+
+
+def _one_line(label: str):
+    """A filter for a single-line field: a line break is refused (a title or name holding one would break what it
+    is written into: an email subject, a CSV heading, a header). WTForms makes the ValueError the field's error."""
+
+    def check(value):
+        if isinstance(value, str) and any(c in value for c in LINE_BREAKS):
+            raise ValueError(f"{label} must be on one line, without line breaks")
+        return value
+
+    return check
+
+
 class BaseForm(FlaskForm):
     class Meta:
         def bind_field(self, form, unbound_field, options):
-            if issubclass(unbound_field.field_class, (StringField, TextAreaField)) and \
-                    not issubclass(unbound_field.field_class, HiddenField):
-                options["filters"] = [_text, *unbound_field.kwargs.get("filters", [])]
+            field_class = unbound_field.field_class
+            if issubclass(field_class, (StringField, TextAreaField)) and not issubclass(field_class, HiddenField):
+                label = unbound_field.kwargs.get("label") or next(iter(unbound_field.args), None) or "This field"
+                one_line = [] if issubclass(field_class, (TextAreaField, PasswordField)) else [_one_line(str(label))]
+                options["filters"] = [_text, *one_line, *unbound_field.kwargs.get("filters", [])]
             return unbound_field.bind(form=form, **options)
 
         def wrap_formdata(self, form, formdata):

@@ -38,7 +38,8 @@ def review_list():
     page = max(1, request.args.get("page", 1, type=int) or 1)
     query = select(Interest, Person).join(Person, Person.id == Interest.person_id)
     if name:
-        query = query.where(func.lower(Person.full_name).like(f"%{name.lower()}%"))
+        # autoescape: a % or _ typed in the box is that character, not a LIKE wildcard
+        query = query.where(func.lower(Person.full_name).contains(name.lower(), autoescape=True))
     if show == "current":
         query = query.where(or_(Interest.date_to.is_(None), Interest.date_to >= date.today()))
     elif show == "withheld":
@@ -167,7 +168,7 @@ def audit_log():
     action = request.args.get("action", "").strip()[:60]
     query = select(AuditEvent)
     if action:
-        query = query.where(AuditEvent.action.startswith(action))
+        query = query.where(AuditEvent.action.startswith(action, autoescape=True))  # % and _ are literal
     total = s.exec(select(func.count()).select_from(query.subquery())).one()
     page = min(page, max(1, -(-total // PAGE_SIZE)))  # past the last page: the last page (and no OFFSET overflow)
     events = s.exec(query.order_by(AuditEvent.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()

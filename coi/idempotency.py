@@ -16,6 +16,9 @@ from coi.database import db
 from registry.models import IdempotencyKey
 
 FIELD = "idempotency_key"
+NO_KEY_NEEDED = {"auth.sign_out"}  # ending a session twice ends it once: nothing to duplicate
+MISSING_KEY_MESSAGE = ("This form was sent without the key that stops it being saved twice, so nothing was saved. "
+                       "Reload the form and fill it in again.")
 
 
 def new_key() -> str:
@@ -47,11 +50,17 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _replay():
-        if request.method != "POST" or not request.form:
+        if request.method != "POST" or not current_user.is_authenticated or request.endpoint in NO_KEY_NEEDED:
+            # Anonymous posts (sign-in, a reset request, a set-password link) store nothing twice: each is
+            # single-use or counted on its own terms, and a key could not be stored without a person.
             return None
         key = _key()
-        if not key or not current_user.is_authenticated:
-            return None
+        if not key:
+            # Every signed-in form carries a key (templates call new_idempotency_key()): without one, parallel
+            # or retried posts would each be carried out, so a post without it changes nothing.
+            from coi.errors import render_error
+
+            return render_error(400, MISSING_KEY_MESSAGE)
         done = db().get(IdempotencyKey, key)
         if done is not None and done.person_id == current_user.id:
             return redirect(done.location, code=303)

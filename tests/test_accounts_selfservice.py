@@ -16,6 +16,7 @@ from registry.models import AccountToken, AuditEvent, Person, TokenPurpose, User
 from registry.services import account_links
 from registry.services.accounts import create_person
 from tests.conftest import PASSWORD, csrf_from, sign_in
+from coi.idempotency import new_key  # every signed-in form carries one
 
 NEW_PASSWORD = "a brand new passphrase 42"
 LINK = re.compile(r"https?://[^\s\"<]+/account/set-password/([A-Za-z0-9_\-]+)")
@@ -76,13 +77,14 @@ def _path(link: str) -> str:
 def _post(client, path: str, data: dict | None = None, token_from: str = "/"):
     data = dict(data or {})
     data["csrf_token"] = csrf_from(client.get(token_from).get_data(as_text=True))
+    data["idempotency_key"] = new_key()
     return client.post(path, data=data)
 
 
 def _set_password(client, path: str, password: str = NEW_PASSWORD, confirm: str | None = None):
     page = client.get(path)
     assert page.status_code == 200, page.get_data(as_text=True)
-    return client.post(path, data={"csrf_token": csrf_from(page.get_data(as_text=True)), "new_password": password,
+    return client.post(path, data={"idempotency_key": new_key(), "csrf_token": csrf_from(page.get_data(as_text=True)), "new_password": password,
                                    "confirm": password if confirm is None else confirm})
 
 
@@ -156,7 +158,7 @@ def test_invitation_is_refused_for_someone_with_a_password_or_no_email(app, sign
     assert "has no email address" in lead.get("/").get_data(as_text=True)
     assert not _tokens(app, member) and not _tokens(app, imported)
     assert lead.post("/governance/people/999999/invite",
-                     data={"csrf_token": csrf_from(lead.get("/").get_data(as_text=True))}).status_code == 404
+                     data={"idempotency_key": new_key(), "csrf_token": csrf_from(lead.get("/").get_data(as_text=True))}).status_code == 404
 
 
 # --- refused links -------------------------------------------------------------------------------------------
@@ -169,7 +171,7 @@ def test_a_used_link_is_refused(app, make_user):
     again = client.get(path)
     assert again.status_code == 410 and "already been used" in again.get_data(as_text=True)
     hash_after_first_use = _person(app, person).password_hash
-    reuse = client.post(path, data={"csrf_token": csrf_from(client.get("/sign-in").get_data(as_text=True)),
+    reuse = client.post(path, data={"idempotency_key": new_key(), "csrf_token": csrf_from(client.get("/sign-in").get_data(as_text=True)),
                                     "new_password": "an attacker's password", "confirm": "an attacker's password"})
     assert reuse.status_code == 410
     assert _person(app, person).password_hash == hash_after_first_use
@@ -188,7 +190,7 @@ def test_an_expired_link_is_refused_and_changes_nothing(app, make_user):
     expired = client.get(path)
     assert expired.status_code == 410
     assert "expired" in expired.get_data(as_text=True) and "Ask for a new link" in expired.get_data(as_text=True)
-    late = client.post(path, data={"csrf_token": csrf_from(form_page), "new_password": NEW_PASSWORD,
+    late = client.post(path, data={"idempotency_key": new_key(), "csrf_token": csrf_from(form_page), "new_password": NEW_PASSWORD,
                                    "confirm": NEW_PASSWORD})
     assert late.status_code == 410
     assert sign_in(app.test_client(), email_address, PASSWORD).status_code == 302  # the old password still works
@@ -233,7 +235,7 @@ def test_a_weak_or_mismatched_password_is_explained_beside_the_field_and_the_lin
 
 def _ask_reset(client, address: str):
     page = client.get("/account/reset").get_data(as_text=True)
-    return client.post("/account/reset", data={"csrf_token": csrf_from(page), "email": address})
+    return client.post("/account/reset", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page), "email": address})
 
 
 def test_reset_answers_identically_for_known_and_unknown_emails(app, make_user, smtp_inbox):
@@ -309,7 +311,7 @@ def test_reset_without_smtp_answers_the_same(app, make_user):
 
 def test_reset_needs_an_email_address(client):
     page = client.get("/account/reset").get_data(as_text=True)
-    response = client.post("/account/reset", data={"csrf_token": csrf_from(page), "email": ""})
+    response = client.post("/account/reset", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page), "email": ""})
     assert response.status_code == 200 and "Enter your email address" in response.get_data(as_text=True)
 
 
@@ -328,7 +330,7 @@ def _change_password(client, current: str, new: str = NEW_PASSWORD, confirm: str
     page = client.get("/account/password")
     assert page.status_code == 200
     return client.post("/account/password", data={
-        "csrf_token": csrf_from(page.get_data(as_text=True)), "current_password": current, "new_password": new,
+        "idempotency_key": new_key(), "csrf_token": csrf_from(page.get_data(as_text=True)), "current_password": current, "new_password": new,
         "confirm": new if confirm is None else confirm})
 
 
@@ -443,7 +445,7 @@ def test_governance_routes_refuse_everyone_else(app, client, make_user, action):
     _, _, target = make_user("member")
     anonymous = app.test_client()
     token = csrf_from(anonymous.get("/sign-in").get_data(as_text=True))
-    response = anonymous.post(f"/governance/people/{target}/{action}", data={"csrf_token": token})
+    response = anonymous.post(f"/governance/people/{target}/{action}", data={"idempotency_key": new_key(), "csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
     member_email, _, _ = make_user("member")
     sign_in(client, member_email)

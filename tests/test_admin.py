@@ -14,13 +14,14 @@ from registry.services import committees as committee_service
 from registry.services import meetings
 from tests.conftest import PASSWORD, csrf_from, sign_in
 from tests.meeting_world import AGENDA, build
+from coi.idempotency import new_key  # every signed-in form carries one
 
 HOSTILE = "<script>alert(1)</script>=cmd|' /C calc'!A0"
 
 
 def _post(client, path, data, page=None):
     token = csrf_from(client.get(page or path).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **data})
+    return client.post(path, data={"idempotency_key": new_key(), "csrf_token": token, **data})
 
 
 def _count(app, model) -> int:
@@ -57,7 +58,7 @@ def test_a_chair_adds_a_meeting_for_their_committee_only(app, tmp_path, client, 
                                                "idempotency_key": "k" * 32})
     assert response.status_code == 302
     other_email, _, _ = make_user("chair")  # chairs a committee of their own
-    client.post("/sign-out", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+    client.post("/sign-out", data={"idempotency_key": new_key(), "csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
     sign_in(client, other_email)
     response = _post(client, "/meetings/new", {"committee_id": str(world["committee"]), "title": "Sneaky",
                                                "meeting_date[day]": "1", "meeting_date[month]": "3",

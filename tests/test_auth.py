@@ -4,6 +4,7 @@ from sqlmodel import func, select
 from coi.database import engine
 from registry.models import SignInAttempt, UserSession
 from tests.conftest import PASSWORD, csrf_from, make_app, sign_in
+from coi.idempotency import new_key  # every signed-in form carries one
 
 
 def test_sign_in_and_reach_home(client, make_user):
@@ -72,7 +73,7 @@ def test_sign_out_ends_the_session_on_the_server(app, client, make_user):
     sign_in(client, email, password)
     copied_cookie = client.get_cookie("coi_session").value
     token = csrf_from(client.get("/").get_data(as_text=True))
-    assert client.post("/sign-out", data={"csrf_token": token}).status_code == 302
+    assert client.post("/sign-out", data={"idempotency_key": new_key(), "csrf_token": token}).status_code == 302
     thief = app.test_client()
     thief.set_cookie("coi_session", copied_cookie)
     response = thief.get("/")

@@ -7,11 +7,12 @@ from coi.database import engine
 from registry.db import session_scope
 from registry.models import Interest, InterestHistory, Organisation
 from tests.conftest import csrf_from
+from coi.idempotency import new_key  # every signed-in form carries one
 
 
 def _post(client, url, data):
     token = csrf_from(client.get(url).get_data(as_text=True))
-    return client.post(url, data={**data, "csrf_token": token})
+    return client.post(url, data={**data, "idempotency_key": new_key(), "csrf_token": token})
 
 
 def _date(prefix, d):
@@ -96,7 +97,7 @@ def test_someone_elses_interest_is_not_found(app, signed_in, make_user):
     assert intruder.get(f"/declarations/interests/{interest.id}/edit").status_code == 404
     token = csrf_from(intruder.get("/declarations/").get_data(as_text=True))
     response = intruder.post(f"/declarations/interests/{interest.id}/edit",
-                             data={**_interest("Hijacked"), "version": "1", "csrf_token": token})
+                             data={**_interest("Hijacked"), "version": "1", "idempotency_key": new_key(), "csrf_token": token})
     assert response.status_code == 404
     assert _only_interest(app).description == "Partner at Canbury Medical Centre"
 

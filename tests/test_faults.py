@@ -18,6 +18,7 @@ from registry.db import make_engine, session_scope
 from registry.services.accounts import create_person
 from tests.conftest import PASSWORD, csrf_from
 from tests.gunicorn_harness import GaveUp, Gunicorn, Member, app_env, check_register
+from coi.idempotency import new_key  # every signed-in form carries one
 
 CLIENTS = 8
 FAULTS = 9  # eight workers killed, and the whole server once
@@ -183,7 +184,7 @@ def test_pages_render_without_holding_the_sqlite_write_lock(app, signed_in, tmp_
     for page in ("/declarations/", "/declarations/interests/new", "/register"):
         assert client.get(page).status_code == 200
     form_page = client.get("/declarations/interests/new").get_data(as_text=True)
-    refused = client.post("/declarations/interests/new", data={"csrf_token": csrf_from(form_page), "description": ""})
+    refused = client.post("/declarations/interests/new", data={"idempotency_key": new_key(), "csrf_token": csrf_from(form_page), "description": ""})
     assert refused.status_code == 200 and "There is a problem" in refused.get_data(as_text=True)
     assert held == [False] * 5
 

@@ -65,7 +65,9 @@ def fuzz(tmp_path_factory, migrated_sqlite):
     old = os.environ.get("COI_INSTANCE_PATH")
     os.environ["COI_INSTANCE_PATH"] = str(folder / "instance")
     shutil.copyfile(migrated_sqlite, folder / "fuzz.sqlite")
-    app = make_app(f"sqlite:///{folder / 'fuzz.sqlite'}", migrate=False, SIGN_IN_MAX_FAILURES_PER_IP=10**9)
+    smtp = _local_smtp()  # email configured: notices and alerts are composed and sent, as in production
+    app = make_app(f"sqlite:///{folder / 'fuzz.sqlite'}", migrate=False, SIGN_IN_MAX_FAILURES_PER_IP=10**9,
+                   SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port)
     today = date.today()
     with app.app_context(), session_scope(engine()) as s:
         people = {role: create_person(s, email=f"{role}@fuzz.nhs.uk", full_name=f"Fuzz {role.title()}",
@@ -82,7 +84,9 @@ def fuzz(tmp_path_factory, migrated_sqlite):
             s, people[role], actor_id=people[role], interest_type="financial", role="partner",
             description="Partner, Canbury Medical Centre", date_from=date(2020, 1, 1)).id for role in ROLES[1:]]
         breach = breaches.record_breach(s, occurred_on=today, what_happened="Did not declare")
-        meeting = Meeting(committee_id=committee.id, title="Fuzz meeting", meeting_date=today + timedelta(days=7))
+        # A title with a line break, as stored before single-line fields refused them: notices must still send
+        meeting = Meeting(committee_id=committee.id, title="Fuzz meeting\r\nBcc: someone@evil.example",
+                          meeting_date=today + timedelta(days=7))
         s.add(meeting)
         s.flush()
         items = meetings.add_items(s, meeting, [
@@ -103,13 +107,36 @@ def fuzz(tmp_path_factory, migrated_sqlite):
         clients[role] = client
         tokens[role] = csrf_from(client.get("/sign-in" if role == "anonymous" else "/declarations/nil-return")
                                  .get_data(as_text=True))
-    yield SimpleNamespace(app=app, clients=clients, tokens=tokens, ids=ids, committee_id=committee_id)
+    yield SimpleNamespace(app=app, clients=clients, tokens=tokens, ids=ids, committee_id=committee_id, smtp=smtp)
+    smtp.stop()
     with app.app_context():
         engine().dispose()
     if old is None:
         os.environ.pop("COI_INSTANCE_PATH", None)
     else:
         os.environ["COI_INSTANCE_PATH"] = old
+
+
+def _local_smtp():
+    """A real SMTP server on loopback for the module (the smtp_inbox fixture's, kept for every example)."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        messages: list = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    controller.port = port
+    return controller
 
 
 # --- Strategies -----------------------------------------------------------------------------------------------
@@ -137,6 +164,10 @@ LIKELY = {
     "share_percent": ["5", "0", "100.01"], "mitigation": ["Leaves the room"], "withheld_reason": ["Safety"],
     "holder_name": ["Spouse"], "relationship": ["spouse"], "what_happened_text": ["Did not declare"],
 }
+NEXT_VALUES = ["/", "/declarations/", "/\r\nSet-Cookie: x=1", "/%0d%0aSet-Cookie:%20x=1", "/\x00", "/\x7f",
+               "/\\evil.example", "/\t/evil.example", "//evil.example", "https://evil.example/", "/\u2028x", "/\x85",
+               "/register?name=\n", "javascript:alert(1)", "/" + "a" * 3000]
+LIKELY["next"] = NEXT_VALUES
 DATES = ["date_from", "date_to", "as_of", "offered_on", "occurred_on", "meeting_date"]
 IDS = ["version", "organisation_id", "committee_id", "item_id", "person_id", "plan"]
 QUERY_KEYS = ["name", "show", "page", "q", "committee", "organisation", "type", "format", "all", "verify", "action",
@@ -215,11 +246,15 @@ def test_no_input_gives_a_server_error(fuzz, methods, rule, data):
             sign_in(client, f"{role}@fuzz.nhs.uk")
     path = _path(rule, fuzz, draw)
     query = _query(draw)
+    if "next" in rule or rule in ("/sign-in", "/") or draw(st.integers(0, 3)) == 0:  # signed in, with `next`
+        query = "&".join(filter(None, [query, urlencode({"next": draw(st.one_of(st.sampled_from(NEXT_VALUES), text))})]))
     url = f"{path}?{query}" if query else path
     if method == "GET":
         response = client.get(url)
     else:
         form = draw(form_data(fuzz, role), label="form")
+        if throwaway and rule == "/sign-in" and draw(st.booleans()):  # a sign-in that succeeds, then follows `next`
+            form.update(email=f"{draw(st.sampled_from(ROLES[1:]))}@fuzz.nhs.uk", password=PASSWORD)
         if throwaway and "csrf_token" in form:
             form["csrf_token"] = csrf_from(client.get("/sign-in" if role == "anonymous" else "/declarations/confirm")
                                            .get_data(as_text=True))

@@ -13,6 +13,7 @@ from registry.services import audit, interests, timeliness
 from registry.services.accounts import create_person
 from registry.services.returns import make_return
 from tests.conftest import csrf_from
+from coi.idempotency import new_key  # every signed-in form carries one
 
 
 def _person(s, name, appointed_days_ago=400, email=True):
@@ -73,10 +74,10 @@ def test_review_records_mitigation_and_withholds_with_a_reason(app, signed_in):
     client, lead_id = signed_in("governance")
     url = f"/governance/interests/{interest.id}"
     token = csrf_from(client.get(url).get_data(as_text=True))
-    refused = client.post(url, data={"csrf_token": token, "mitigation": "Leaves the room", "publish": "no",
+    refused = client.post(url, data={"idempotency_key": new_key(), "csrf_token": token, "mitigation": "Leaves the room", "publish": "no",
                                      "withheld_reason": "", "version": "1"})
     assert "Enter the overriding privacy or legal reason" in refused.get_data(as_text=True)
-    ok = client.post(url, data={"csrf_token": token, "mitigation": "Leaves the room", "publish": "no",
+    ok = client.post(url, data={"idempotency_key": new_key(), "csrf_token": token, "mitigation": "Leaves the room", "publish": "no",
                                 "withheld_reason": "Family safety", "version": "1"})
     assert ok.status_code == 302
     with app.app_context(), session_scope(engine()) as s:
@@ -92,7 +93,7 @@ def test_breaches_register_and_public_summaries(app, signed_in, client):
     token = csrf_from(lead.get("/governance/breaches/new").get_data(as_text=True))
     when = date.today() - timedelta(days=3)
     response = lead.post("/governance/breaches/new", data={
-        "csrf_token": token, "occurred_on[day]": when.day, "occurred_on[month]": when.month,
+        "idempotency_key": new_key(), "csrf_token": token, "occurred_on[day]": when.day, "occurred_on[month]": when.month,
         "occurred_on[year]": when.year, "what_happened": "Dr X voted on item 5 despite a declared partnership",
         "action_taken": "Decision re-taken", "public_summary": "A member voted on a decision about a practice in which they were a partner. The decision was re-taken.",
         "status": "closed"})

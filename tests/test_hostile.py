@@ -24,6 +24,7 @@ from registry.models import Committee, Meeting, Membership
 from registry.services import breaches, gifts, interests, meetings, publication
 from registry.services.accounts import create_person
 from tests.conftest import PASSWORD, csrf_from, make_app, sign_in
+from coi.idempotency import new_key  # every signed-in form carries one
 
 XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
 XSS_ESCAPED = "&lt;script&gt;alert("
@@ -221,7 +222,7 @@ def test_control_characters_in_stored_text_do_not_break_the_exports(hostile, app
 # --- Oversized ------------------------------------------------------------------------------------------------
 
 def _interest_form(csrf, **overrides):
-    data = {"csrf_token": csrf, "interest_type": "financial", "description": "Partner, Canbury Medical Centre",
+    data = {"idempotency_key": new_key(), "csrf_token": csrf, "interest_type": "financial", "description": "Partner, Canbury Medical Centre",
             "role": "partner", "date_from[day]": "1", "date_from[month]": "1", "date_from[year]": "2020"}
     data.update(overrides)
     return data
@@ -237,7 +238,7 @@ def test_body_over_the_limit_is_413_and_writes_nothing(app, signed_in):
                             data=_interest_form(token(client), description=big))
     assert multipart.status_code == 413
     upload = client.post("/governance/import", content_type="multipart/form-data",
-                         data={"csrf_token": token(client), "register_file": (io.BytesIO(big.encode()), "r.csv")})
+                         data={"idempotency_key": new_key(), "csrf_token": token(client), "register_file": (io.BytesIO(big.encode()), "r.csv")})
     assert upload.status_code == 413
     assert table_dump(app) == before
 
@@ -301,7 +302,7 @@ def test_nul_and_control_characters_are_refused(app, signed_in):
         response = client.post("/declarations/interests/new", data=_interest_form(token(client), description=value))
         assert response.status_code == 400
         response = client.post("/governance/breaches/new", content_type="multipart/form-data", data={
-            "csrf_token": token(client), "what_happened": value, "status": "open", "occurred_on[day]": "1",
+            "idempotency_key": new_key(), "csrf_token": token(client), "what_happened": value, "status": "open", "occurred_on[day]": "1",
             "occurred_on[month]": "1", "occurred_on[year]": "2024"})
         assert response.status_code == 400
     for path in ("/governance/interests?name=%00", "/register?name=a%00b", "/directory/search?q=%00",
@@ -348,7 +349,7 @@ def test_agenda_upload_names_are_never_used_as_paths(app, hostile, tmp_path, fil
     before_files = _files_under(tmp_path)
     before_items = table_dump(app)["meetingitem"]
     response = client.post(f"/meetings/{m}/agenda", content_type="multipart/form-data", data={
-        "csrf_token": token(client), "document": (io.BytesIO(_docx(["3 New item about premises"])), filename)})
+        "idempotency_key": new_key(), "csrf_token": token(client), "document": (io.BytesIO(_docx(["3 New item about premises"])), filename)})
     assert response.status_code in (200, 302, 400)
     body = response.get_data(as_text=True)
     assert "../" not in body and "/etc/" not in body and "\x00" not in body
@@ -365,7 +366,7 @@ def test_register_import_names_are_never_used_as_paths(app, hostile, tmp_path, f
     data = "Name,Position,Type of interest,Description,Date from,Date to,Action taken\n" \
            "Dr A Person,GP,Financial,\"Partner, Canbury\",2020-01-01,,\n"
     response = client.post("/governance/import", content_type="multipart/form-data", data={
-        "csrf_token": token(client, "/governance/import"), "register_file": (io.BytesIO(data.encode()), filename)})
+        "idempotency_key": new_key(), "csrf_token": token(client, "/governance/import"), "register_file": (io.BytesIO(data.encode()), filename)})
     assert response.status_code in (200, 302, 400)
     imports = tmp_path / "instance" / "imports"
     stored = sorted(p.name for p in imports.iterdir()) if imports.exists() else []
@@ -376,7 +377,7 @@ def test_register_import_names_are_never_used_as_paths(app, hostile, tmp_path, f
         assert "../" not in preview and "/etc/" not in preview and "\\" not in preview
         if expected:
             assert expected in preview
-        client.post("/governance/import/cancel", data={"csrf_token": token(client, "/governance/import")})
+        client.post("/governance/import/cancel", data={"idempotency_key": new_key(), "csrf_token": token(client, "/governance/import")})
     assert table_dump(app) == before
 
 
@@ -398,7 +399,7 @@ def test_zip_bomb_and_fake_pdf_agendas_get_a_form_error(app, hostile):
              (_docx(["1 Item"]), "agenda.pdf"), (b"MZ\x90\x00" + b"\x00" * 100, "agenda.docx")]
     for data, name in cases:
         response = client.post(f"/meetings/{m}/agenda", content_type="multipart/form-data", data={
-            "csrf_token": token(client), "document": (io.BytesIO(data), name)})
+            "idempotency_key": new_key(), "csrf_token": token(client), "document": (io.BytesIO(data), name)})
         html = response.get_data(as_text=True)
         assert response.status_code == 200 and ERROR_SUMMARY in html, name
         assert "<script>alert(1)" not in html
@@ -409,7 +410,7 @@ def test_zip_bomb_register_import_is_refused(app, hostile):
     client = hostile["client"]
     before = table_dump(app)
     response = client.post("/governance/import", content_type="multipart/form-data", data={
-        "csrf_token": token(client, "/governance/import"), "register_file": (io.BytesIO(_zip_bomb()), "r.xlsx")})
+        "idempotency_key": new_key(), "csrf_token": token(client, "/governance/import"), "register_file": (io.BytesIO(_zip_bomb()), "r.xlsx")})
     assert response.status_code == 200 and ERROR_SUMMARY in response.get_data(as_text=True)
     assert table_dump(app) == before
 
@@ -440,7 +441,7 @@ def test_posts_without_csrf_token_are_400_and_write_nothing(app, hostile):
         data = {k: v for k, v in data.items() if k != "csrf_token"}
         response = client.post(path, data=data)
         assert response.status_code == 400, f"{path}: {response.status_code}"
-        response = client.post(path, data={**data, "csrf_token": "forged-" + "a" * 80})
+        response = client.post(path, data={**data, "idempotency_key": new_key(), "csrf_token": "forged-" + "a" * 80})
         assert response.status_code == 400, path
     assert client.post("/sign-out").status_code == 400
     assert client.get("/").status_code == 200, "still signed in"
@@ -458,7 +459,7 @@ def test_member_cannot_edit_or_end_another_members_interest(app, hostile, signed
     assert client.post(f"/declarations/interests/{theirs}/edit",
                        data=_interest_form(csrf, description="Taken over", version="1")).status_code == 404
     assert client.post(f"/declarations/interests/{theirs}/end", data={
-        "csrf_token": csrf, "date_to[day]": "1", "date_to[month]": "1", "date_to[year]": "2024",
+        "idempotency_key": new_key(), "csrf_token": csrf, "date_to[day]": "1", "date_to[month]": "1", "date_to[year]": "2024",
         "version": "1"}).status_code == 404
     assert table_dump(app) == before
 
@@ -476,7 +477,7 @@ def test_member_gets_403_on_chair_and_governance_pages(app, hostile, signed_in):
             continue
         path = template.format(**fill)
         for verb in {method, "POST"} if method == "GET" else {method}:
-            response = client.open(path, method=verb, data={"csrf_token": token(client)})
+            response = client.open(path, method=verb, data={"idempotency_key": new_key(), "csrf_token": token(client)})
             if verb == "POST" and response.status_code == 405:
                 continue  # a GET-only page
             assert response.status_code == 403, f"{verb} {path}: {response.status_code}"
@@ -517,7 +518,7 @@ def test_ids_too_large_for_the_database_are_404_on_sqlite_and_postgresql(any_db_
     for big in BIG_IDS:
         for path in _id_urls(app, {}, big):
             for method in ("GET", "POST"):
-                response = client.open(path, method=method, data={"csrf_token": token(client)})
+                response = client.open(path, method=method, data={"idempotency_key": new_key(), "csrf_token": token(client)})
                 assert response.status_code in (404, 405), f"{method} {path}: {response.status_code}"
                 checked += 1
     assert checked >= 100
@@ -539,18 +540,18 @@ def test_ids_too_large_for_the_database_are_404_on_sqlite_and_postgresql(any_db_
         ids = {"interest": interest.id, "meeting": meeting.id}
     before = table_dump(app)
     review = client.post(f"/governance/interests/{ids['interest']}", data={
-        "csrf_token": token(client), "publish": "no", "withheld_reason": "Safety", "version": huge})
+        "idempotency_key": new_key(), "csrf_token": token(client), "publish": "no", "withheld_reason": "Safety", "version": huge})
     assert review.status_code == 200 and "changed" in review.get_data(as_text=True).lower()
     outcome = client.post(f"/meetings/{ids['meeting']}/outcomes", data={
-        "csrf_token": token(client), "item_id": huge, "person_id": huge, "declared": "yes",
+        "idempotency_key": new_key(), "csrf_token": token(client), "item_id": huge, "person_id": huge, "declared": "yes",
         "what_happened": "took part"})
     assert outcome.status_code == 200
-    new_meeting = client.post("/meetings/new", data={"csrf_token": token(client), "committee_id": huge, "title": "x",
+    new_meeting = client.post("/meetings/new", data={"idempotency_key": new_key(), "csrf_token": token(client), "committee_id": huge, "title": "x",
                                                      "meeting_date[day]": "1", "meeting_date[month]": "1",
                                                      "meeting_date[year]": "2030"})
     assert new_meeting.status_code == 200 and ERROR_SUMMARY in new_meeting.get_data(as_text=True)
     conflict = client.post(f"/meetings/{ids['meeting']}/conflicts/new", data={
-        "csrf_token": token(client), "person_id": huge, "item_id": huge, "action": "declare", "reason": "x"})
+        "idempotency_key": new_key(), "csrf_token": token(client), "person_id": huge, "item_id": huge, "action": "declare", "reason": "x"})
     assert conflict.status_code == 200
     assert table_dump(app) == before
     with app.app_context():
@@ -565,7 +566,7 @@ def test_file_posted_under_a_text_fields_name_is_not_text(app, hostile):
         "share_percent": (io.BytesIO(b"1"), "s.txt")})
     assert response.status_code == 200 and ERROR_SUMMARY in response.get_data(as_text=True)
     response = client.post(f"/governance/interests/{hostile['interests'][0]}", content_type="multipart/form-data",
-                           data={"csrf_token": token(client), "publish": "yes", "version": (io.BytesIO(b"1"), "v")})
+                           data={"idempotency_key": new_key(), "csrf_token": token(client), "publish": "yes", "version": (io.BytesIO(b"1"), "v")})
     assert response.status_code == 200
     assert table_dump(app) == before
 
@@ -575,7 +576,7 @@ def test_numbers_that_are_not_numbers_get_a_form_error(app, signed_in, value):
     client, _ = signed_in("member")
     before = table_dump(app)
     response = client.post("/declarations/gifts/new", data={
-        "csrf_token": token(client), "kind": "gift", "donor": "Acme", "value": value, "offered_on[day]": "1",
+        "idempotency_key": new_key(), "csrf_token": token(client), "kind": "gift", "donor": "Acme", "value": value, "offered_on[day]": "1",
         "offered_on[month]": "1", "offered_on[year]": "2024", "description": "Pen", "outcome": "accepted"})
     assert response.status_code == 200 and ERROR_SUMMARY in response.get_data(as_text=True)
     response = client.post("/declarations/interests/new", data=_interest_form(token(client), share_percent=value))
@@ -600,6 +601,6 @@ def test_multipart_part_without_a_readable_name_is_400(app, signed_in):
     client, _ = signed_in("governance")
     before = table_dump(app)
     response = client.post("/governance/import/cancel", content_type="multipart/form-data",
-                           data={"\r\n\r\nSet-Cookie: x=1": "", "csrf_token": token(client)})
+                           data={"\r\n\r\nSet-Cookie: x=1": "", "idempotency_key": new_key(), "csrf_token": token(client)})
     assert response.status_code == 400
     assert table_dump(app) == before

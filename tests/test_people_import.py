@@ -17,6 +17,7 @@ from registry.services.accounts import chaired_committees, create_person
 from registry.services.people_import import (ADD, ALREADY, PROBLEM, PeopleImportError, apply_people, parse_people,
                                              plan_people)
 from tests.conftest import csrf_from
+from coi.idempotency import new_key  # every signed-in form carries one
 
 HEADINGS = ["Name", "Email", "Position", "Committee", "Committee role", "Voting", "Organisation represented",
             "Date from", "Date to", "Decision-maker"]
@@ -268,7 +269,7 @@ def upload(client, data: bytes, filename: str):
     page = client.get("/governance/people/import")
     assert page.status_code == 200
     return client.post("/governance/people/import", data={
-        "csrf_token": csrf_from(page.get_data(as_text=True)), "document": (io.BytesIO(data), filename)},
+        "idempotency_key": new_key(), "csrf_token": csrf_from(page.get_data(as_text=True)), "document": (io.BytesIO(data), filename)},
         content_type="multipart/form-data")
 
 
@@ -313,7 +314,7 @@ def test_preview_shows_row_and_column_errors_and_cancel_deletes_the_upload(signe
     assert 'Row 2, column "Committee role": "boss" is not a committee role (use chair, vice-chair, member or ' \
            'attendee)' in preview
     assert "There is nothing in this file to add" in preview
-    response = client.post("/governance/people/import/cancel", data={"csrf_token": csrf_from(preview)})
+    response = client.post("/governance/people/import/cancel", data={"idempotency_key": new_key(), "csrf_token": csrf_from(preview)})
     assert response.status_code == 302
     assert client.get("/governance/people/import/preview").status_code == 302  # nothing waiting
 
@@ -324,7 +325,7 @@ def test_upload_refuses_a_bad_file_with_a_message(signed_in):
     assert response.status_code == 200
     assert "must be a CSV or an Excel" in response.get_data(as_text=True)
     page = client.get("/governance/people/import")
-    response = client.post("/governance/people/import", data={"csrf_token": csrf_from(page.get_data(as_text=True))},
+    response = client.post("/governance/people/import", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page.get_data(as_text=True))},
                            content_type="multipart/form-data")
     assert "Select a CSV or Excel file to import" in response.get_data(as_text=True)
 
@@ -345,7 +346,7 @@ def test_not_governance_gets_403(signed_in, roles):
     assert client.get("/governance/people/import/preview").status_code == 403
     for path in ("", "/confirm", "/cancel"):
         response = client.post(f"/governance/people/import{path}", data={
-            "csrf_token": token, "document": (io.BytesIO(csv_bytes(ROWS)), "p.csv")}, content_type="multipart/form-data")
+            "idempotency_key": new_key(), "csrf_token": token, "document": (io.BytesIO(csv_bytes(ROWS)), "p.csv")}, content_type="multipart/form-data")
         assert response.status_code == 403, path
 
 

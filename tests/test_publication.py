@@ -13,6 +13,7 @@ from registry.services import interests, publication
 from registry.services.accounts import create_person
 from registry.services.returns import make_return
 from tests.conftest import csrf_from
+from coi.idempotency import new_key  # every signed-in form carries one
 
 
 def _seed(app):
@@ -98,5 +99,5 @@ def test_governance_publishes_from_the_page(app, signed_in):
     _seed(app)
     client, _ = signed_in("governance")
     token = csrf_from(client.get("/governance/publish").get_data(as_text=True))
-    assert client.post("/governance/publish", data={"csrf_token": token}).status_code == 302
+    assert client.post("/governance/publish", data={"idempotency_key": new_key(), "csrf_token": token}).status_code == 302
     assert "Partner, Canbury Medical Centre" in app.test_client().get("/register").get_data(as_text=True)

@@ -22,6 +22,7 @@ from registry.services.register_import import (
     SCREENING_CONTRACT, RegisterImportError, apply_import, load_mappings, lock_for_import, normalise_interest_type,
     parse_date, parse_date_range, parse_register, plan_import, save_mappings, similarity)
 from tests.conftest import csrf_from
+from coi.idempotency import new_key  # every signed-in form carries one
 
 NHS_HEADINGS = ["Name", "Position", "Type of interest", "Description", "Date from", "Date to", "Action taken"]
 CONTRACT_HEADINGS = ["member_id", "name", "position", "interest_type", "description", "date_from", "date_to"]
@@ -380,7 +381,7 @@ def test_same_name_twice_on_the_register_is_not_guessed(s):
 
 def upload(client, data: bytes, filename: str = "register.csv"):
     token = csrf_from(client.get("/governance/import").get_data(as_text=True))
-    return client.post("/governance/import", data={"csrf_token": token, "register_file": (io.BytesIO(data), filename)},
+    return client.post("/governance/import", data={"idempotency_key": new_key(), "csrf_token": token, "register_file": (io.BytesIO(data), filename)},
                        content_type="multipart/form-data")
 
 
@@ -410,7 +411,7 @@ def test_upload_preview_confirm(app, signed_in):
     assert table_counts(app) == before  # the preview writes nothing
 
     plan = re.search(r'name="plan"[^>]*value="([^"]+)"', page) or re.search(r'value="([^"]+)"[^>]*name="plan"', page)
-    response = client.post("/governance/import/confirm", data={"csrf_token": csrf_from(page), "plan": plan.group(1)})
+    response = client.post("/governance/import/confirm", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page), "plan": plan.group(1)})
     assert response.status_code == 302 and "/governance/interests" in response.headers["Location"]
     assert pending_files(app) == []
     listing = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -422,7 +423,7 @@ def test_upload_preview_confirm(app, signed_in):
         assert event.actor_id == lead_id and event.detail["rows_with_problems"] == 1
 
     # confirming again (a double click) imports nothing more
-    response = client.post("/governance/import/confirm", data={"csrf_token": csrf_from(page), "plan": plan.group(1)})
+    response = client.post("/governance/import/confirm", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page), "plan": plan.group(1)})
     assert response.status_code == 302 and response.headers["Location"].endswith("/governance/import")
     with app.app_context(), session_scope(engine()) as s:
         assert count(s, Interest) == 3
@@ -434,7 +435,7 @@ def test_upload_then_cancel_writes_nothing(app, signed_in):
     upload(client, csv_bytes(NHS_ROWS))
     page = client.get("/governance/import/preview").get_data(as_text=True)
     assert len(pending_files(app)) == 1
-    response = client.post("/governance/import/cancel", data={"csrf_token": csrf_from(page)})
+    response = client.post("/governance/import/cancel", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page)})
     assert response.status_code == 302
     assert "Nothing was added" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert pending_files(app) == []
@@ -453,7 +454,7 @@ def test_confirm_without_csrf_or_after_expiry_writes_nothing(app, signed_in):
     import time
 
     time.sleep(0.05)
-    response = client.post("/governance/import/confirm", data={"csrf_token": csrf_from(page), "plan": plan.group(1)})
+    response = client.post("/governance/import/confirm", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page), "plan": plan.group(1)})
     assert response.headers["Location"].endswith("/governance/import")
     assert "more than an hour" in client.get("/governance/import").get_data(as_text=True)
     assert pending_files(app) == []
@@ -464,7 +465,7 @@ def test_confirm_after_the_register_changed_shows_the_preview_again(app, signed_
     client, _ = signed_in("governance")
     upload(client, csv_bytes(NHS_ROWS))
     page = client.get("/governance/import/preview").get_data(as_text=True)
-    response = client.post("/governance/import/confirm", data={"csrf_token": csrf_from(page), "plan": "stale"})
+    response = client.post("/governance/import/confirm", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page), "plan": "stale"})
     assert response.headers["Location"].endswith("/governance/import/preview")
     assert len(pending_files(app)) == 1
     with app.app_context(), session_scope(engine()) as s:
@@ -479,7 +480,7 @@ def test_bad_file_shows_an_error_summary(app, signed_in):
     assert "There is a problem" in page and "must be a CSV or an Excel" in page
     assert 'href="#register_file"' in page
     assert pending_files(app) == []
-    page = client.post("/governance/import", data={"csrf_token": csrf_from(page)},
+    page = client.post("/governance/import", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page)},
                        content_type="multipart/form-data").get_data(as_text=True)
     assert "Select a CSV or Excel file to import" in page
 
@@ -489,11 +490,11 @@ def test_only_governance_leads_can_import(app, signed_in, role):
     client, _ = signed_in(role)
     assert client.get("/governance/import").status_code == 403
     token = csrf_from(client.get("/").get_data(as_text=True))
-    response = client.post("/governance/import", data={"csrf_token": token,
+    response = client.post("/governance/import", data={"idempotency_key": new_key(), "csrf_token": token,
                                                        "register_file": (io.BytesIO(csv_bytes(NHS_ROWS)), "r.csv")},
                            content_type="multipart/form-data")
     assert response.status_code == 403
-    assert client.post("/governance/import/confirm", data={"csrf_token": token}).status_code == 403
+    assert client.post("/governance/import/confirm", data={"idempotency_key": new_key(), "csrf_token": token}).status_code == 403
     assert pending_files(app) == []
 
 
@@ -770,7 +771,7 @@ def test_preview_maps_an_unrecognised_column_by_hand_and_remembers_it(app, signe
 
     # a choice that clashes with a recognised column is refused, naming the column; nothing is saved
     response = client.post("/governance/import/columns", data={
-        "csrf_token": csrf_from(page), "column-3": "name", "column-4": ""})
+        "idempotency_key": new_key(), "csrf_token": csrf_from(page), "column-3": "name", "column-4": ""})
     refused = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 200 and "There is a problem" in refused
     assert '"Particulars of interest" (column D): Name is already read from "Name"' in refused
@@ -781,7 +782,7 @@ def test_preview_maps_an_unrecognised_column_by_hand_and_remembers_it(app, signe
         assert count(s, ImportColumnMapping) == 0
 
     response = client.post("/governance/import/columns", data={
-        "csrf_token": csrf_from(page), "column-3": "description", "column-4": ""})
+        "idempotency_key": new_key(), "csrf_token": csrf_from(page), "column-3": "description", "column-4": ""})
     assert response.headers["Location"].endswith("/governance/import/preview")
     page = html.unescape(client.get("/governance/import/preview").get_data(as_text=True))
     assert "Column choices saved" in page and "Import 1 row" in page
@@ -791,14 +792,14 @@ def test_preview_maps_an_unrecognised_column_by_hand_and_remembers_it(app, signe
     assert saved == {"particulars of interest": ("description", lead_id), "internal ref": ("", lead_id)}
 
     # the next file with the same headings is read with the remembered choices
-    client.post("/governance/import/cancel", data={"csrf_token": csrf_from(page)})
+    client.post("/governance/import/cancel", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page)})
     rows[1][0] = "Dr Ben Doyle"
     upload(client, csv_bytes(rows))
     page = html.unescape(client.get("/governance/import/preview").get_data(as_text=True))
     assert "Some columns are needed" not in page and "Import 1 row" in page
     assert "Chosen on an earlier import" in page and "Ignored on an earlier import" in page
     assert re.search(r'<option value="description" selected\s*>', page)
-    response = client.post("/governance/import/confirm", data={"csrf_token": csrf_from(page),
+    response = client.post("/governance/import/confirm", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page),
                                                                "plan": _plan_digest(page)})
     assert "/governance/interests" in response.headers["Location"]
     with app.app_context(), session_scope(engine()) as s:
@@ -819,7 +820,7 @@ def test_preview_flags_near_duplicates_and_adds_only_the_ticked(app, signed_in):
     assert 'Looks like “GP partner at St James Medical Centre, Croydon”, already on the register' in page
     assert 'name="add_anyway" type="checkbox" value="2"' in page
     assert "Import 1 row and any ticked" in page
-    response = client.post("/governance/import/confirm", data={"csrf_token": csrf_from(page),
+    response = client.post("/governance/import/confirm", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page),
                                                                "plan": _plan_digest(page)})
     listing = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "1 interest added" in listing and "1 likely duplicate not added" in listing
@@ -830,7 +831,7 @@ def test_preview_flags_near_duplicates_and_adds_only_the_ticked(app, signed_in):
     upload(client, csv_bytes(NEAR_ROWS))
     page = html.unescape(client.get("/governance/import/preview").get_data(as_text=True))
     assert "Import the ticked rows" in page
-    response = client.post("/governance/import/confirm", data={"csrf_token": csrf_from(page),
+    response = client.post("/governance/import/confirm", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page),
                                                                "plan": _plan_digest(page), "add_anyway": "2"})
     assert "/governance/interests" in response.headers["Location"]
     with app.app_context(), session_scope(engine()) as s:

@@ -11,6 +11,7 @@ from registry.services import breaches, interests, meetings, publication
 from screening.documents import parse_agenda_text
 from registry.services.accounts import create_person
 from tests.conftest import csrf_from, sign_in
+from coi.idempotency import new_key  # every signed-in form carries one
 
 ANON, MEMBER, CHAIR, CHAIR_HERE, GOVERNANCE = "anonymous", "member", "chair", "chair-here", "governance"
 ROLES = [ANON, MEMBER, CHAIR, CHAIR_HERE, GOVERNANCE]
@@ -250,6 +251,7 @@ def test_role_table(app, client, make_user, world, role):
         if method == "POST":
             page = client.get("/" if signed_in else "/sign-in").get_data(as_text=True)
             data["csrf_token"] = csrf_from(page)
+            data["idempotency_key"] = new_key()
         response = client.open(path, method=method, data=data)
         if path == "/sign-out":
             signed_in = False

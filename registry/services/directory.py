@@ -252,11 +252,10 @@ def search_organisations(session: Session, query: str, limit: int = 10) -> list[
     q = " ".join(query.split())[:100]
     if len(q) < 2:
         return []
-    like = f"%{q.lower()}%"
     compact_postcode = q.replace(" ", "").upper()
     rows = session.exec(
         select(Organisation)
-        .where(or_(func.upper(Organisation.ods_code) == q.upper(), func.lower(Organisation.name).like(like),
+        .where(or_(func.upper(Organisation.ods_code) == q.upper(), func.lower(Organisation.name).contains(q.lower(), autoescape=True),
                    func.replace(Organisation.postcode, " ", "") == compact_postcode))
         .order_by(case((func.upper(Organisation.ods_code) == q.upper(), 0), else_=1),
                   case((Organisation.close_date.is_(None), 0), else_=1), Organisation.name)
