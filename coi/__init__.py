@@ -40,13 +40,13 @@ class DatabaseIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def _secret_key(instance_path: Path) -> str:
+def _secret_key(instance_path: Path, name: str = "secret_key") -> str:
     """Generated into the instance folder on first run, so no secret is ever in the repository."""
-    key_file = instance_path / "secret_key"
+    key_file = instance_path / name
     if not key_file.exists():
         # gunicorn's workers start together: write aside and link into place, so exactly one key wins and no
         # worker reads a half-written file (two keys would make each worker reject the other's cookies).
-        fd, temp = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")
+        fd, temp = tempfile.mkstemp(dir=instance_path, prefix=f".{name}.")
         try:
             os.write(fd, secrets.token_hex(32).encode())
             os.close(fd)

@@ -294,5 +294,98 @@ def audit_awards_command(files, date_from, date_to, fmt, output, register, organ
         sys.stdout.flush()
 
 
+@cli.group("audit")
+def audit_group() -> None:
+    """The audit log: verify it, export it, anchor its head."""
+
+
+def _audit_keys():
+    from coi.database import audit_keys
+
+    return audit_keys(current_app)
+
+
+@audit_group.command("verify")
+@click.option("--anchors", "anchor_files", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="An export or anchor file kept elsewhere, checked as well as the instance's (repeatable).")
+@with_appcontext
+def audit_verify(anchor_files) -> None:
+    """Check every row's hash and signature, their sequence, and that every anchored row is still there unchanged."""
+    from sqlmodel import Session
+
+    from registry.services.audit import verify_chain
+
+    with Session(_engine()) as session:
+        check = verify_chain(session, _audit_keys(), extra_anchor_files=anchor_files)
+    for note in check.notes:
+        click.echo(note)
+    if not check.intact:
+        for problem in check.problems:
+            click.echo(f"PROBLEM: {problem}", err=True)
+        raise click.ClickException(f"The audit log has been tampered with ({len(check.problems)} problems; "
+                                   f"{check.rows} events, {check.anchors} anchors checked).")
+    click.echo(f"Audit log intact: {check.rows} events ({check.signed} signed), {check.anchors} anchors checked.")
+
+
+@audit_group.command("export")
+@click.argument("destination", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@with_appcontext
+def audit_export(destination: Path) -> None:
+    """Write the whole log (JSON lines, ending with a signed anchor of its head) and anchor the head; keep the
+    file outside the database (write-once storage) and give it to `coi audit verify --anchors` later."""
+    from sqlmodel import Session
+
+    from registry.services.audit import anchor_head, export_lines
+
+    keys = _audit_keys()
+    with Session(_engine()) as session:
+        lines = export_lines(session, keys)
+        if str(destination) == "-":
+            count = sum(1 for line in lines if sys.stdout.write(line) or True)
+        else:
+            with open(destination, "x", encoding="utf-8") as out:  # never overwrite an earlier export
+                count = sum(1 for line in lines if out.write(line) or True)
+        anchor_head(session, keys, "export")
+    click.echo(f"Exported {max(0, count - 1)} events to {destination}; the head is anchored.", err=True)
+
+
+@audit_group.command("anchor")
+@with_appcontext
+def audit_anchor() -> None:
+    """Append the chain's head to the anchor file now (for cron, between the app's own anchors)."""
+    from sqlmodel import Session
+
+    from registry.services.audit import anchor_head
+
+    with Session(_engine()) as session:
+        head = anchor_head(session, _audit_keys(), "command")
+    click.echo(f"Anchored event {head[0]}." if head else "The audit log is empty: nothing to anchor.")
+
+
+@cli.command("db-roles")
+@click.argument("app_role")
+@click.option("--password-env", metavar="VARIABLE",
+              help="Set the role's password from this environment variable (else it signs in another way).")
+@with_appcontext
+def db_roles(app_role: str, password_env: str | None) -> None:
+    """PostgreSQL: create or update APP_ROLE, the role the app connects as, with the rights it needs and no more:
+    it may only INSERT and SELECT the audit log, and owns nothing (so cannot drop the triggers that keep the log
+    append-only). Run as the database's owner after every `coi init-db`."""
+    import os
+
+    from registry.db_roles import RoleError, grant_app_role
+
+    password = None
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            raise click.UsageError(f"--password-env: {password_env} is not set")
+    try:
+        for line in grant_app_role(_engine(), app_role, password):
+            click.echo(line)
+    except RoleError as error:
+        raise click.ClickException(str(error))
+
+
 def main() -> None:
     cli.main(prog_name="coi")

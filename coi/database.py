@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from registry.db import end_reading, make_engine, reading_transactions
+from registry.services import audit
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # requests that read; the few that record something call begin_writing
 
@@ -16,8 +17,22 @@ _WROTE = "coi.wrote"
 
 def init_app(app: Flask) -> None:
     app.extensions[_ENGINE_KEY] = make_engine(app.config["DATABASE_URL"])
+    audit.configure(app.extensions[_ENGINE_KEY], audit_keys(app))
     app.teardown_appcontext(_close_session)
     before_render_template.connect(_end_read_only_transaction, app)
+
+
+def audit_keys(app: Flask) -> audit.AuditKeys:
+    """The audit log's signing key and anchor file: outside the database, like the secret key."""
+    from pathlib import Path
+
+    from coi import _secret_key
+
+    instance = Path(app.instance_path)
+    key = app.config.get("AUDIT_KEY") or _secret_key(instance, "audit_key")
+    anchor_file = Path(app.config.get("AUDIT_ANCHOR_FILE") or instance / "audit-anchors.jsonl")
+    return audit.AuditKeys(key=key.encode(), anchor_file=anchor_file,
+                           anchor_every=max(1, int(app.config["AUDIT_ANCHOR_EVERY"])))
 
 
 def engine() -> Engine:

@@ -98,7 +98,8 @@ def publish():
         return redirect(url_for(".publish"))
     rows, gifts, withheld = publication.register_rows(s, date.today())
     return render_template("governance/publish.jinja", form=form, preview_count=len(rows), gift_count=len(gifts),
-                           withheld=withheld, snapshots=publication.list_snapshots(s))
+                           withheld=withheld, snapshots=publication.list_snapshots(s),
+                           redactions=publication.redactions_of(s))
 
 
 @bp.get("/breaches")

@@ -1,6 +1,8 @@
 """What the public sees, without signing in: the latest published register and breach summaries."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
@@ -21,8 +23,26 @@ def _filter_from_request() -> publication.RegisterFilter:
                                       interest_type=args.get("type", "").strip()[:40])
 
 
+_swept: dict[str, date] = {}  # per database: the day this worker last redacted entries whose public period ended
+
+
+def _redact_expired_once_a_day() -> None:
+    """An entry's public period ends with the passing of time, not with a request: the first public read of each
+    day (per worker) redacts, with an audit event each, whatever has expired since."""
+    s = db()
+    database, today = str(s.get_bind().url), date.today()
+    if _swept.get(database) == today:
+        return
+    if publication.needs_expiry_redactions(s, today):
+        begin_writing(s)
+        publication.redact_expired(s, today)
+        s.commit()
+    _swept[database] = today
+
+
 def _snapshot(snapshot_id: int | None, listed=None) -> publication.PublishedRegister | None:
-    snapshot = publication.published(db(), snapshot_id, listed)
+    _redact_expired_once_a_day()
+    snapshot = publication.served(db(), snapshot_id, listed)
     if snapshot is None and snapshot_id is not None:
         abort(404)
     return snapshot
@@ -54,7 +74,7 @@ def _download(snapshot_id: int | None, fmt: str):
     _record_export(snapshot, fmt, len(rows))
     export = publication.export_csv if fmt == "csv" else publication.export_xlsx
     if chosen == publication.RegisterFilter():  # the whole register: the same bytes every time
-        key = (snapshot.database, snapshot.id, fmt)
+        key = (snapshot.database, snapshot.id, snapshot.redaction, fmt)
         if key not in _whole_exports:
             if len(_whole_exports) >= 8:
                 _whole_exports.clear()
@@ -66,7 +86,7 @@ def _download(snapshot_id: int | None, fmt: str):
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
-_whole_exports: dict[tuple[str, int, str], bytes] = {}  # published snapshots never change
+_whole_exports: dict[tuple, bytes] = {}  # a snapshot as served changes only with a redaction (part of the key)
 
 
 def _record_export(snapshot: publication.PublishedRegister, fmt: str, rows: int) -> None:

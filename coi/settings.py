@@ -60,6 +60,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GIFT_POLICY", None, "overrides of the gifts and hospitality thresholds (registry.services.gifts)"),
     Setting("REGISTER_IMPORT_MAX_AGE_SECONDS", 3600, "an uploaded file waiting for confirmation is refused after "
             "this long", int),
+    # The audit log (registry.services.audit)
+    Setting("AUDIT_KEY", None, "signs each audit event (HMAC-SHA256), so whoever owns the database cannot rewrite "
+            "the log unseen; generated into instance/audit_key when unset; every server must share it"),
+    Setting("AUDIT_ANCHOR_FILE", None, "append-only file, outside the database, that the head of the audit chain "
+            "is written to (instance/audit-anchors.jsonl when unset)"),
+    Setting("AUDIT_ANCHOR_EVERY", 100, "the audit chain's head is anchored at least every this many events (and "
+            "every minute with a change)", int),
     # Outside records (issue 15)
     Setting("COMPANIES_HOUSE_API_KEY", "", "Companies House API key; without one, appointments are read only from "
             "uploaded files and the API is never called"),

@@ -283,6 +283,9 @@ class AuditEvent(SQLModel, table=True):
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(max_length=64)
+    # HMAC-SHA256 of `hash` with the instance's audit key, which is not in the database: whoever can rewrite the
+    # table cannot recompute these (registry.services.audit). Empty only for rows written before signing began.
+    signature: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
 class UserSession(SQLModel, table=True):

@@ -95,7 +95,23 @@ def update_interest(session: Session, interest: Interest, *, expected_version: i
     for name, value in saved.items():  # the row now holds exactly these: no need to read it back
         set_committed_value(interest, name, value)
     _history(session, interest, change, before, actor_id)
+    _redact_from_published(session, interest, before, actor_id)
     return interest
+
+
+def _redact_from_published(session: Session, interest: Interest, before: dict, actor_id: Optional[int]) -> None:
+    """Withholding a published entry, or ending it so long ago that its public period is over, takes it out of
+    every snapshot already published as well as the next one."""
+    from registry.services import publication
+
+    if before["publish"] and not interest.publish:
+        publication.redact(session, interest, kind=publication.WITHHELD, reason=interest.withheld_reason,
+                           actor_id=actor_id)
+    elif interest.date_to and interest.date_to.isoformat() != before["date_to"] and \
+            interest.date_to < publication.months_before(date.today(), publication.PUBLIC_TAIL_MONTHS):
+        publication.redact(session, interest, kind=publication.PERIOD_ENDED, actor_id=actor_id,
+                           reason=f"Ended on {interest.date_to.isoformat()}: more than {publication.PUBLIC_TAIL_MONTHS} "
+                                  f"months ago, so no longer public")
 
 
 def end_interest(session: Session, interest: Interest, date_to: date, *, expected_version: int,

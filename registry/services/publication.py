@@ -2,25 +2,40 @@
 
 Only decision-making staff appear; an interest stays for 6 months after it ends; entries withheld for an
 overriding privacy or legal reason are left out (and counted, so the register can say some are withheld).
+
+Redaction: the stored snapshots are never changed (they are the full record governance leads keep), but what
+the public is served from any of them (page, CSV, Excel) leaves out every entry redacted since it was published:
+withheld after publication, or its public period over (6 months after it ended). Each redaction is a
+RegisterRedaction row and an audit event with its reason.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
+import re
 import threading
 from collections import OrderedDict
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 
 from sqlmodel import Session, or_, select
 
+from sqlalchemy import false, func
+
 from registry.models import (Committee, DeclarationReturn, GiftOrHospitality, Interest, Membership, Organisation,
-                             Person, RegisterSnapshot, utcnow)
+                             Person, RegisterRedaction, RegisterSnapshot, utcnow)
+from registry.db import serialise_on_postgresql
 from registry.services import audit
 
+# NHS England's conflicts-of-interest guidance (../shared/DESIGN.md, Publication): an interest stays on the public
+# register for 6 months after it ends. Gifts and hospitality: the last 12 months (this register's choice).
 PUBLIC_TAIL_MONTHS = 6
+GIFT_PUBLIC_MONTHS = 12
+WITHHELD = "withheld"
+PERIOD_ENDED = "public period ended"
 COLUMNS = [
     ("name", "Name"), ("position", "Position"), ("committees", "Committees"), ("interest_type", "Type of interest"),
     ("description", "Description of interest"), ("organisation", "Organisation"), ("role", "Nature of interest"),
@@ -83,6 +98,7 @@ def register_rows(session: Session, as_of: date) -> tuple[list[dict], list[dict]
         if interest.relationship:
             description = f"{description} (held by: {interest.relationship})"
         rows.append({
+            "interest_id": interest.id,  # not shown or exported: lets a later redaction find the entry
             "name": person.full_name, "position": person.position,
             "committees": "; ".join(committees.get(person.id, [])), "interest_type": interest.interest_type,
             "description": description, "organisation": org_name, "role": interest.role,
@@ -102,7 +118,7 @@ def register_rows(session: Session, as_of: date) -> tuple[list[dict], list[dict]
     rows.sort(key=lambda r: (r["name"].lower(), r["date_from"], r["description"]))
 
     gifts = []
-    gift_cutoff = months_before(as_of, 12)
+    gift_cutoff = months_before(as_of, GIFT_PUBLIC_MONTHS)
     for gift in session.exec(select(GiftOrHospitality).where(GiftOrHospitality.person_id.in_(list(people)),
                                                              GiftOrHospitality.declarable == True,  # noqa: E712
                                                              GiftOrHospitality.offered_on >= gift_cutoff,
@@ -127,6 +143,96 @@ def publish(session: Session, actor_id: Optional[int], as_of: Optional[date] = N
     return snapshot
 
 
+def row_key(name: str, description: str, date_from: str) -> str:
+    """What identifies an entry in a snapshot published before rows carried their interest's id."""
+    return hashlib.sha256(json.dumps([name, description, date_from]).encode()).hexdigest()
+
+
+def _published_row_key(session: Session, interest: Interest) -> str:
+    person = session.get(Person, interest.person_id)
+    description = interest.description
+    if interest.relationship:
+        description = f"{description} (held by: {interest.relationship})"
+    return row_key(person.full_name if person else "", description,
+                   interest.date_from.isoformat() if interest.date_from else "")
+
+
+def redact(session: Session, interest: Interest, *, kind: str, reason: str,
+           actor_id: Optional[int]) -> RegisterRedaction:
+    """Take `interest` out of every snapshot published so far, as the public is served them; audited."""
+    redaction = RegisterRedaction(interest_id=interest.id, row_key=_published_row_key(session, interest), kind=kind,
+                                  reason=reason[:1000], redacted_at=utcnow(), redacted_by_id=actor_id)
+    session.add(redaction)
+    session.flush()
+    audit.record(session, "register.redacted", actor_id=actor_id, object_type="interest", object_id=interest.id,
+                 detail={"kind": kind, "reason": reason[:1000]})
+    return redaction
+
+
+def _expired_unredacted(session: Session, today: date):
+    """Interests whose public period is over, that some snapshot may show and no redaction has taken out yet."""
+    earliest = session.exec(select(func.min(RegisterSnapshot.as_of))).one()
+    if earliest is None:
+        return select(Interest).where(false())
+    already = select(RegisterRedaction.interest_id).where(RegisterRedaction.kind == PERIOD_ENDED)
+    return (select(Interest).where(Interest.date_to < months_before(today, PUBLIC_TAIL_MONTHS),
+                                   Interest.date_to >= months_before(earliest, PUBLIC_TAIL_MONTHS),
+                                   Interest.id.not_in(already))
+            .order_by(Interest.id))
+
+
+def needs_expiry_redactions(session: Session, today: Optional[date] = None) -> bool:
+    return session.exec(_expired_unredacted(session, today or date.today()).limit(1)).first() is not None
+
+
+def redact_expired(session: Session, today: Optional[date] = None, actor_id: Optional[int] = None) -> int:
+    """Redact every entry whose public period ended (6 months after the interest ended) from the snapshots."""
+    today = today or date.today()
+    serialise_on_postgresql(session, REDACTION_LOCK)  # two workers sweeping at once would redact twice
+    count = 0
+    for interest in session.exec(_expired_unredacted(session, today)).all():
+        redact(session, interest, kind=PERIOD_ENDED, actor_id=actor_id,
+               reason=f"The interest ended on {interest.date_to.isoformat()}: its {PUBLIC_TAIL_MONTHS} months on the "
+                      f"public register are over")
+        count += 1
+    return count
+
+
+def redactions_of(session: Session, limit: int = 200) -> list[RegisterRedaction]:
+    return list(session.exec(select(RegisterRedaction).order_by(RegisterRedaction.id.desc()).limit(limit)))
+
+
+REDACTION_LOCK = 7_300_002  # PostgreSQL advisory-lock key that serialises the expiry sweep
+
+
+@dataclass(frozen=True)
+class _Redactions:
+    """Every redaction, as (when, kind) per interest id and per row key (the latest of each)."""
+
+    marker: int
+    by_interest: dict
+    by_key: dict
+
+
+_redactions_cache: dict[str, _Redactions] = {}
+
+
+def _redactions(session: Session, database: str) -> _Redactions:
+    marker = session.exec(select(func.max(RegisterRedaction.id))).one() or 0
+    cached = _redactions_cache.get(database)
+    if cached is not None and cached.marker == marker:
+        return cached
+    by_interest, by_key = {}, {}
+    for interest_id, key, kind, at in session.exec(
+            select(RegisterRedaction.interest_id, RegisterRedaction.row_key, RegisterRedaction.kind,
+                   RegisterRedaction.redacted_at).where(RegisterRedaction.id <= marker).order_by(RegisterRedaction.id)):
+        by_interest[interest_id] = (at, kind)  # later rows win: the latest redaction of each
+        by_key[key] = (at, kind)
+    loaded = _Redactions(marker, by_interest, by_key)
+    _redactions_cache[database] = loaded
+    return loaded
+
+
 @dataclass(frozen=True)
 class PublishedRegister:
     """A published snapshot, decoded once per process: snapshots never change, so reads need no database work
@@ -141,6 +247,7 @@ class PublishedRegister:
     gifts: tuple
     committees: tuple
     search_columns: tuple  # what the filters compare, per row: see _search_columns
+    redaction: tuple = ()  # which redactions this view leaves out ((marker, cutoff)); () for the stored snapshot
 
     def select(self, register_filter: "RegisterFilter") -> tuple:
         """The rows a filter keeps, in register order; the whole register without copying when unfiltered."""
@@ -198,6 +305,50 @@ def published(session: Session, snapshot_id: Optional[int] = None,
         while len(_published_cache) > PUBLISHED_CACHE_SIZE:
             _published_cache.popitem(last=False)
     return register
+
+
+_served_cache: "OrderedDict[tuple, PublishedRegister]" = OrderedDict()
+
+
+def served(session: Session, snapshot_id: Optional[int] = None, listed: Optional[list[RegisterSnapshot]] = None,
+           today: Optional[date] = None) -> Optional[PublishedRegister]:
+    """A published register as the public is served it: without the entries redacted since it was published,
+    those whose public period is over, and gifts older than their 12 months."""
+    register = published(session, snapshot_id, listed)
+    if register is None:
+        return None
+    today = today or date.today()
+    redactions = _redactions(session, register.database)
+    cutoff = months_before(today, PUBLIC_TAIL_MONTHS).isoformat()
+    gift_cutoff = months_before(today, GIFT_PUBLIC_MONTHS).isoformat()
+    key = (register.database, register.id, redactions.marker, cutoff)
+    with _published_lock:
+        cached = _served_cache.get(key)
+        if cached is not None:
+            _served_cache.move_to_end(key)
+            return cached
+    published_at = register.published_at
+    rows, newly_withheld = [], 0
+    for row in register.rows:
+        found = (redactions.by_interest.get(row["interest_id"]) if "interest_id" in row else
+                 redactions.by_key.get(row_key(row["name"], row["description"], row["date_from"])))
+        if found is not None and found[0] >= published_at:
+            newly_withheld += found[1] == WITHHELD  # the register says how many are withheld
+            continue
+        if row["date_to"] and row["date_to"] < cutoff:
+            continue
+        rows.append(row)
+    gifts = tuple(g for g in register.gifts if g["offered_on"] >= gift_cutoff)
+    view = PublishedRegister(
+        id=register.id, database=register.database, as_of=register.as_of, published_at=published_at,
+        withheld_count=register.withheld_count + newly_withheld, rows=tuple(rows), gifts=gifts,
+        committees=tuple(sorted({c for r in rows for c in r["committees"].split("; ") if c})),
+        search_columns=_search_columns(rows), redaction=(redactions.marker, cutoff))
+    with _published_lock:
+        _served_cache[key] = view
+        while len(_served_cache) > PUBLISHED_CACHE_SIZE:
+            _served_cache.popitem(last=False)
+    return view
 
 
 def latest_snapshot(session: Session) -> Optional[RegisterSnapshot]:
