@@ -34,10 +34,11 @@ $(NHSUK): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: pages will use the plain fallback stylesheet"; fi
 
+# The demo signs in with the printed passwords alone: two-step verification (COI_MFA_REQUIRED) is off for it.
 run: install
 	$(BIN)/coi init-db
 	$(BIN)/coi seed-demo --if-empty
-	$(BIN)/coi run --host 127.0.0.1 --port 5000
+	COI_MFA_REQUIRED=false $(BIN)/coi run --host 127.0.0.1 --port 5000
 
 test: install-test
 	$(BIN)/python -m pytest

@@ -138,6 +138,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     from coi.people_import import bp as people_import_bp
     from coi.outside import bp as outside_bp
     from coi.views import bp as main_bp
+    from coi import sso
 
     database.init_app(app)
     init_login(app)
@@ -147,6 +148,8 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     navigation.init_app(app)
     components.init_app(app)
     app.register_blueprint(auth_bp)
+    sso.init_app(app)
+    app.register_blueprint(sso.bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(declarations_bp)

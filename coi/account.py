@@ -16,7 +16,7 @@ from coi.database import db
 from coi.forms import BaseForm
 from registry.db import begin_writing
 from registry.models import Person, TokenPurpose
-from registry.services import account_links
+from registry.services import account_links, second_factor
 from registry.services.accounts import AccountError
 
 bp = Blueprint("account", __name__)
@@ -213,8 +213,15 @@ def invite(person_id: int):
 @bp.post("/governance/people/<int:person_id>/unlock")
 @role_required("governance")
 def unlock(person_id: int):
-    return _act(person_id, account_links.unlock, "{name} can sign in again: the lock-out and failed sign-ins are "
-                                                  "cleared.")
+    return _act(person_id, account_links.unlock, "{name}'s failed sign-ins and sign-in throttles are cleared.")
+
+
+@bp.post("/governance/people/<int:person_id>/second-factor/reset")
+@role_required("governance")
+def reset_second_factor(person_id: int):
+    return _act(person_id, second_factor.reset, "{name}'s security codes are reset and they have been signed out: "
+                                                "they set up an authenticator app again when they next sign in "
+                                                "with their password.")
 
 
 @bp.post("/governance/people/<int:person_id>/deactivate")

@@ -112,3 +112,18 @@ def send_new_conflict_alerts(alerts_by_chair) -> int:
 def send_reminders(reminders) -> int:
     """Annual-declaration reminders (registry.services.reminders.overdue_reminders)."""
     return send_messages(message(r.to, r.subject, r.body) for r in reminders)
+
+
+def send_sign_in_alert(person: Person, failures: int, ip: str) -> Sent:
+    """Tell a member that someone keeps failing to sign in as them: the account is not locked, so they need do
+    nothing unless it was not them."""
+    register = _register(_organisation())
+    link = url_for("account.reset", _external=True)
+    body = (f"Dear {person.full_name},\n\n"
+            f"There have been {failures} unsuccessful attempts to sign in to your account on {register} since you "
+            f"last signed in, the latest from the internet address {ip or 'unknown'}.\n\n"
+            f"If that was you, you need do nothing: your account has not been locked, and you can still sign in.\n\n"
+            f"If it was not you, someone may be trying to guess your password. Attempts from other places are being "
+            f"slowed down. You may want to choose a new password:\n\n{link}\n\n"
+            f"and tell your governance lead.\n")
+    return _send(person.email, f"Failed attempts to sign in to {register}", body, link)

@@ -2,7 +2,7 @@
 from sqlmodel import func, select
 
 from coi.database import engine
-from registry.models import SignInAttempt, UserSession
+from registry.models import SignInAttempt, SignInThrottle, UserSession
 from tests.conftest import PASSWORD, csrf_from, make_app, sign_in
 from coi.idempotency import new_key  # every signed-in form carries one
 
@@ -44,15 +44,20 @@ def test_form_without_csrf_token_is_refused(client, make_user):
 def test_sign_in_attempts_are_rate_limited_in_the_database(app, tmp_path, make_user):
     email, password, _ = make_user("member")
     client = app.test_client()
-    limit = app.config["SIGN_IN_MAX_FAILURES_PER_EMAIL"]
-    for _ in range(limit):
+    allowance = app.config["SIGN_IN_FAILURES_BEFORE_BACKOFF"]
+    for _ in range(allowance):
         assert sign_in(client, email, "wrong password here").status_code == 200
-    assert sign_in(client, email, password).status_code == 429  # even the right password now waits
+    refused = sign_in(client, email, password)
+    assert refused.status_code == 429  # from this address even the right password now waits
+    assert "Too many attempts to sign in. Wait 1 minute" in refused.get_data(as_text=True)
     with app.app_context():
         from sqlmodel import Session
 
         with Session(engine()) as s:
-            assert s.exec(select(func.count()).select_from(SignInAttempt)).one() == limit + 1
+            # Counted under keys (this email from this address, this address, this email), not a row an attempt.
+            assert s.exec(select(func.count()).select_from(SignInThrottle)).one() == 3
+            assert s.exec(select(func.count()).select_from(SignInAttempt)).one() == 0
+            assert s.exec(select(SignInThrottle.failures)).all() == [allowance] * 3
     # A second app (another worker, or a restart) on the same database sees the same count.
     other = make_app(app.config["DATABASE_URL"])
     assert sign_in(other.test_client(), email, password).status_code == 429

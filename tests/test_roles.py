@@ -39,6 +39,12 @@ ROUTES = {
     ("GET", "/sign-in"): each(200, 302, 302, 302, 302),
     ("POST", "/sign-in"): each(200, 302, 302, 302, 302),  # signed in already: home
     ("POST", "/sign-out"): each(SIGN_IN, 302, 302, 302, 302),
+    ("GET", "/sign-in/sso"): each(404, 404, 404, 404, 404),  # single sign-on not configured here (tests/test_sso.py)
+    ("GET", "/sign-in/sso/callback"): each(404, 404, 404, 404, 404),
+    ("GET", "/sign-in/code"): each(SIGN_IN, OK, OK, OK, OK),  # only after a right password: else back to sign-in
+    ("POST", "/sign-in/code"): each(SIGN_IN, OK, OK, OK, OK),
+    ("GET", "/sign-in/set-up-code"): each(SIGN_IN, OK, OK, OK, OK),
+    ("POST", "/sign-in/set-up-code"): each(SIGN_IN, OK, OK, OK, OK),
     ("GET", "/healthz"): ALL,
     ("GET", "/accessibility"): ALL,
     ("GET", "/static/coi.css"): ALL,
@@ -106,6 +112,7 @@ ROUTES = {
     ("POST", "/governance/people/{person}/edit"): GOVERNANCE_ONLY,
     ("POST", "/governance/people/{person}/invite"): GOVERNANCE_ONLY,
     ("POST", "/governance/people/{person}/unlock"): GOVERNANCE_ONLY,
+    ("POST", "/governance/people/{person}/second-factor/reset"): GOVERNANCE_ONLY,
     ("POST", "/governance/people/{person}/deactivate"): GOVERNANCE_ONLY,
     ("POST", "/governance/people/{person}/reactivate"): GOVERNANCE_ONLY,
     ("GET", "/governance/people/import"): GOVERNANCE_ONLY,

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from coi.cli import cli
 from coi.database import engine
 from registry.db import session_scope
-from registry.models import Person, UserSession, utcnow
+from registry.models import Person, SignInThrottle, UserSession, utcnow
 from registry.services.accounts import AccountError, create_person, password_problem
 from tests.conftest import PASSWORD, make_app, sign_in
 from tests.test_roles import ROUTES, world  # noqa: F401 - world is a fixture used below
@@ -87,62 +87,58 @@ def test_every_signed_in_page_is_no_store(app, client, make_user, world):  # noq
     assert checked >= 40
 
 
-# --- Lock-out across instances and restarts -------------------------------------------------------------------
+# --- Throttling across instances and restarts (and no lock-out) -------------------------------------------------
 
-def _fail(app, email: str, times: int) -> list[int]:
-    statuses = []
-    for _ in range(times):
-        client = app.test_client()
-        statuses.append(sign_in(client, email, "not the password at all").status_code)
-    return statuses
+ATTACKER, MEMBER_ADDRESS = "203.0.113.9", "198.51.100.7"
 
 
-def _can_sign_in(app, email: str) -> bool:
-    return sign_in(app.test_client(), email).status_code == 302
+def _from(app, address: str):
+    client = app.test_client()
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = address  # believed: TRUSTED_PROXIES=1 below
+    return client
 
 
-def test_lockout_after_ten_failures_across_two_instances_and_a_restart(tmp_path, migrated_sqlite):
+def _fail(app, email: str, times: int, address: str = ATTACKER) -> list[int]:
+    return [sign_in(_from(app, address), email, "not the password at all").status_code for _ in range(times)]
+
+
+def _can_sign_in(app, email: str, address: str = MEMBER_ADDRESS) -> bool:
+    return sign_in(_from(app, address), email).status_code == 302
+
+
+def test_backoff_holds_across_two_instances_and_a_restart_and_never_locks_the_account(tmp_path, migrated_sqlite):
     shutil.copyfile(migrated_sqlite, tmp_path / "shared.sqlite")
     url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
-    config = {"SIGN_IN_MAX_FAILURES_PER_EMAIL": 1000}  # only the lock-out, not the per-email throttle
-    first, second = make_app(url, migrate=False, **config), make_app(url, migrate=False, **config)
+    first, second = make_app(url, migrate=False, TRUSTED_PROXIES=1), make_app(url, migrate=False, TRUSTED_PROXIES=1)
     with first.app_context(), session_scope(engine()) as s:
         create_person(s, email="target@example.nhs.uk", full_name="Target", password=PASSWORD)
 
-    # Nine failures, then the right password: consecutive failures start again from nought.
-    assert _fail(first, "target@example.nhs.uk", 5) == [200] * 5
-    assert _fail(second, "target@example.nhs.uk", 4) == [200] * 4
-    assert _can_sign_in(second, "target@example.nhs.uk")
+    # Five failures from the attacker's address, split over two workers: that address now waits on both…
+    assert _fail(first, "target@example.nhs.uk", 3) + _fail(second, "target@example.nhs.uk", 2) == [200] * 5
+    assert _fail(first, "target@example.nhs.uk", 1) == [429] and _fail(second, "target@example.nhs.uk", 1) == [429]
+    assert not _can_sign_in(second, "target@example.nhs.uk", ATTACKER)  # even with the right password
+    # … and dozens more tries while it waits change nothing and lock nothing: the member signs in from their own.
+    assert set(_fail(second, "target@example.nhs.uk", 30)) == {429}
+    assert _can_sign_in(first, "target@example.nhs.uk")
 
-    # Ten consecutive failures, five on each instance: locked on both, even with the right password.
-    _fail(first, "target@example.nhs.uk", 5)
-    _fail(second, "target@example.nhs.uk", 5)
-    assert not _can_sign_in(first, "target@example.nhs.uk")
-    assert not _can_sign_in(second, "target@example.nhs.uk")
-    response = sign_in(first.test_client(), "target@example.nhs.uk")
-    assert "Enter a correct email address and password" in response.get_data(as_text=True)  # says nothing more
-
-    # A restart (a new app object on the same database) keeps the lock.
+    # A restart (a new app object on the same database) keeps the attacker's wait.
     for app in (first, second):
         with app.app_context():
             engine().dispose()
-    restarted = make_app(url, migrate=False, **config)
-    assert not _can_sign_in(restarted, "target@example.nhs.uk")
+    restarted = make_app(url, migrate=False, TRUSTED_PROXIES=1)
+    assert _fail(restarted, "target@example.nhs.uk", 1) == [429]
     with restarted.app_context(), session_scope(engine()) as s:
         person = s.exec(select(Person).where(Person.email == "target@example.nhs.uk")).scalars().one()
-        assert person.locked_until is not None and person.failed_sign_ins >= 10
-        person.locked_until = utcnow() - timedelta(seconds=1)  # the lock-out period has passed
-        s.add(person)
+        assert person.locked_until is None
+        # The first wait (1 minute) passes: one more try, then the wait doubles.
+        s.execute(update(SignInThrottle).where(SignInThrottle.key.like("pair:%"))
+                  .values(last_failure_at=utcnow() - timedelta(minutes=1, seconds=1)))
+    assert _fail(restarted, "target@example.nhs.uk", 1) == [200]
+    response = sign_in(_from(restarted, ATTACKER), "target@example.nhs.uk", "another wrong guess")
+    assert response.status_code == 429 and "Wait 2 minutes" in response.get_data(as_text=True)
     assert _can_sign_in(restarted, "target@example.nhs.uk")
     with restarted.app_context():
         engine().dispose()
-
-
-def test_per_email_throttle_refuses_with_429(app, make_user):
-    email, _, _ = make_user()
-    assert _fail(app, email, 5) == [200] * 5
-    assert _fail(app, email, 1) == [429]
-    assert not _can_sign_in(app, email)
 
 
 # --- Session time-outs ----------------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from typing import Optional
 
 from sqlmodel import Session, func, select, update
 
-from registry.models import AccountToken, Person, SignInAttempt, TokenPurpose, UserSession, utcnow
-from registry.services import audit
+from registry.models import AccountToken, Person, SecondFactor, TokenPurpose, UserSession, utcnow
+from registry.services import audit, sign_in_throttle
 from registry.services.accounts import (AccountError, ThrottlePolicy, _verify, email_key, hash_password,
                                         normalise_email, password_problem)
 
@@ -178,15 +178,11 @@ def change_password(session: Session, person_id: int, current_password: str, new
     if person is None or not person.active or person.password_hash is None:
         raise AccountError("Your account cannot change its password; contact your governance lead")
     key = email_key(person.email or "")
-    now = utcnow()
-    failures = session.exec(select(func.count()).select_from(SignInAttempt).where(
-        SignInAttempt.email_key == key, SignInAttempt.at >= now - throttle.window,
-        SignInAttempt.succeeded == False)).one()  # noqa: E712
-    if failures >= throttle.max_failures_per_email:
-        raise CurrentPasswordWrong(f"Too many wrong passwords. Wait {int(throttle.window.total_seconds() // 60)} "
-                                   f"minutes and try again")
+    wait = sign_in_throttle.check(session, key, ip, throttle)
+    if wait is not None:
+        raise CurrentPasswordWrong(wait.message.replace("attempts to sign in", "wrong passwords"))
     if not current_password or not _verify(person.password_hash, current_password):
-        session.add(SignInAttempt(email_key=key, ip=ip[:64], at=now, succeeded=False))
+        sign_in_throttle.record_failure(session, key, ip, person.id, throttle)
         audit.record(session, "account.password-change-refused", actor_id=person.id, object_type="person",
                      object_id=person.id, detail={"ip": ip})
         raise CurrentPasswordWrong("Your current password is not correct")
@@ -209,8 +205,11 @@ class CurrentPasswordWrong(AccountError):
 
 
 def unlock(session: Session, person_id: int, actor_id: Optional[int]) -> Person:
+    """Clear the failed sign-ins and every throttle on the person's account (sign-in never locks an account now;
+    a lock left from before is lifted too)."""
     person = _person(session, person_id)
-    detail = {"failed_sign_ins": person.failed_sign_ins,
+    lifted = sign_in_throttle.clear(session, person.id, email_key(person.email) if person.email else None)
+    detail = {"failed_sign_ins": person.failed_sign_ins, "throttles_cleared": lifted,
               "locked_until": person.locked_until.isoformat() if person.locked_until else None}
     person.failed_sign_ins = 0
     person.locked_until = None
@@ -271,31 +270,38 @@ def _person(session: Session, person_id: int) -> Person:
 
 @dataclass(frozen=True)
 class AccountState:
-    code: str  # no-email, no-account, invited, invitation-expired, active, locked, deactivated
+    code: str  # no-email, no-account, invited, invitation-expired, active, throttled, deactivated
     text: str  # in words, for the person page
     can_invite: bool
-    can_unlock: bool
+    can_unlock: bool  # clear failed sign-ins and throttles
     can_deactivate: bool
     can_reactivate: bool
     invitation_expires_at: Optional[datetime] = None
-    locked_until: Optional[datetime] = None
+    locked_until: Optional[datetime] = None  # kept for templates written before; sign-in no longer locks
+    second_factor: bool = False  # an authenticator app is set up (a governance lead can reset it)
 
 
 def _when(moment: datetime) -> str:
     return _aware(moment).strftime("%-d %B %Y at %H:%M") + " UTC"
 
 
+def _has_second_factor(session: Optional[Session], person: Person) -> bool:
+    return session is not None and session.exec(
+        select(func.count()).select_from(SecondFactor).where(SecondFactor.person_id == person.id)).one() > 0
+
+
 def account_state(session: Optional[Session], person: Person, now: Optional[datetime] = None) -> AccountState:
     """What the person's account is, in words, and which governance actions apply. Without a session the
     invitation is not looked up (the state says "no account yet" for an invited person)."""
     now = now or utcnow()
+    factor = _has_second_factor(session, person)
     if not person.active:
         since = f" on {_aware(person.deactivated_at).strftime('%-d %B %Y')}" if person.deactivated_at else ""
-        return AccountState("deactivated", f"Deactivated{since}: cannot sign in", False, False, False, True)
+        return AccountState("deactivated", f"Deactivated{since}: cannot sign in", False, False, False, True,
+                            second_factor=factor)
     if not person.email:
         return AccountState("no-email", "No account yet: add an email address to invite them", False, False, True,
                             False)
-    locked = person.locked_until is not None and _aware(person.locked_until) > now
     if person.password_hash is None:
         invitation = None
         if session is not None:
@@ -305,17 +311,21 @@ def account_state(session: Optional[Session], person: Person, now: Optional[date
                                            AccountToken.used_at.is_(None))
                 .order_by(AccountToken.created_at.desc(), AccountToken.id.desc())).first()
         if invitation is None:
-            return AccountState("no-account", "No account yet: not invited", True, False, True, False)
+            return AccountState("no-account", "No account yet: not invited", True, False, True, False,
+                                second_factor=factor)
         if _aware(invitation.expires_at) > now:
             return AccountState("invited", f"Invited: the link expires {_when(invitation.expires_at)}", True, False,
-                                True, False, invitation_expires_at=_aware(invitation.expires_at))
+                                True, False, invitation_expires_at=_aware(invitation.expires_at), second_factor=factor)
         return AccountState("invitation-expired", "Invited, but the link has expired: send a new invitation", True,
-                            False, True, False, invitation_expires_at=_aware(invitation.expires_at))
-    if locked:
-        return AccountState("locked", f"Locked after {person.failed_sign_ins} failed sign-ins, until "
-                            f"{_when(person.locked_until)}", False, True, True, False,
-                            locked_until=_aware(person.locked_until))
-    if person.failed_sign_ins:
-        return AccountState("active", f"Active ({person.failed_sign_ins} failed sign-ins since the last success)",
-                            False, True, True, False)
-    return AccountState("active", "Active", False, False, True, False)
+                            False, True, False, invitation_expires_at=_aware(invitation.expires_at),
+                            second_factor=factor)
+    held = sign_in_throttle.active(session, person.id, email_key(person.email), now=now) if session is not None else 0
+    failures = f"{person.failed_sign_ins} failed sign-in{'s' if person.failed_sign_ins != 1 else ''} since the last " \
+               f"success"
+    if held:
+        return AccountState("throttled", f"Active, but sign-in is slowed from {held} address"
+                            f"{'es' if held != 1 else ''} after {failures}", False, True, True, False,
+                            second_factor=factor)
+    if person.failed_sign_ins or (person.locked_until is not None and _aware(person.locked_until) > now):
+        return AccountState("active", f"Active ({failures})", False, True, True, False, second_factor=factor)
+    return AccountState("active", "Active", False, False, True, False, second_factor=factor)

@@ -9,12 +9,13 @@ from typing import Iterable, Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, func, or_, select
+from sqlmodel import Session, or_, select
 
 from registry.db import begin_writing
-from registry.models import (CHAIRING_ROLES, Committee, Membership, Person, Role, RoleGrant, SignInAttempt,
-                             UserSession, utcnow)
-from registry.services import audit
+from registry.models import (CHAIRING_ROLES, Committee, Membership, Person, Role, RoleGrant, UserSession,
+                             utcnow)
+from registry.services import audit, sign_in_throttle
+from registry.services.sign_in_throttle import ThrottlePolicy  # noqa: F401 - callers import it from here
 
 # argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): strong, and ~50 ms a sign-in on 2 cores.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -131,47 +132,47 @@ def chaired_committees(session: Session, person_id: int, on: Optional[date] = No
                or_(Committee.closed_on.is_(None), Committee.closed_on > on))))
 
 
-@dataclass(frozen=True)
-class ThrottlePolicy:
-    window: timedelta = timedelta(minutes=15)
-    max_failures_per_email: int = 5  # within the window, before sign-in is refused for a while
-    max_failures_per_ip: int = 50
-    lockout_after: int = 10  # consecutive failures lock the account
-    lockout_for: timedelta = timedelta(minutes=30)
-
-
 class SignInRefused(Exception):
-    """Sign-in refused; `message` never says whether the email exists."""
+    """Sign-in refused; `message` never says whether the email exists. `alert` is the person to email about
+    repeated failures on their account (the caller sends it after committing), with the count."""
 
-    def __init__(self, message: str, throttled: bool = False):
+    def __init__(self, message: str, throttled: bool = False, alert: Optional[tuple[Person, int]] = None):
         super().__init__(message)
         self.message = message
         self.throttled = throttled
+        self.alert = alert
 
 
 GENERIC_FAILURE = "Enter a correct email address and password"
-THROTTLED = "Too many attempts to sign in. Wait 15 minutes and try again"
+
+
+def should_alert(failures: int, policy: ThrottlePolicy) -> bool:
+    """Email the member at the threshold and each time the count doubles after it: told, but not flooded."""
+    threshold = max(1, policy.alert_after)
+    if failures < threshold:
+        return False
+    while failures > threshold:
+        if failures % 2:
+            return False
+        failures //= 2
+    return failures == threshold
 
 
 def authenticate(
     session: Session, email: str, password: str, ip: str = "", policy: ThrottlePolicy = ThrottlePolicy()
 ) -> Person:
-    """Check a sign-in. Records the attempt; raises SignInRefused on any failure."""
+    """Check a password sign-in; raises SignInRefused on any failure.
+
+    No account is ever locked: failures slow the address they come from (registry.services.sign_in_throttle).
+    A failure for an email with no account writes no row of its own (it is counted under its keys); one for a
+    real account is audited, and the member is emailed after repeated failures. A success is not audited here:
+    the caller records the sign-in once any second factor has been given (`record_sign_in`)."""
     now = utcnow()
     key = email_key(email)
-    since = now - policy.window
-    recent_email = session.exec(
-        select(func.count()).select_from(SignInAttempt)
-        .where(SignInAttempt.email_key == key, SignInAttempt.at >= since, SignInAttempt.succeeded == False)  # noqa: E712
-    ).one()
-    recent_ip = session.exec(
-        select(func.count()).select_from(SignInAttempt)
-        .where(SignInAttempt.ip == ip, SignInAttempt.at >= since, SignInAttempt.succeeded == False)  # noqa: E712
-    ).one() if ip else 0
-    if recent_email >= policy.max_failures_per_email or recent_ip >= policy.max_failures_per_ip:
-        session.add(SignInAttempt(email_key=key, ip=ip[:64], at=now, succeeded=False))
-        audit.record(session, "sign-in.throttled", detail={"email_key": key[:12], "ip": ip})
-        raise SignInRefused(THROTTLED, throttled=True)
+    wait = sign_in_throttle.check(session, key, ip, policy, now)
+    if wait is not None:
+        # Refused without checking the password, and counted nowhere: waiting is not failing again.
+        raise SignInRefused(wait.message, throttled=True)
 
     person = session.exec(select(Person).where(Person.email == normalise_email(email))).first()
     ok = False
@@ -179,27 +180,32 @@ def authenticate(
         _verify(_DUMMY_HASH, password)
     else:
         ok = _verify(person.password_hash, password)
-    locked = person is not None and person.locked_until is not None and _aware(person.locked_until) > now
-    if ok and person.active and not locked:
-        session.add(SignInAttempt(email_key=key, ip=ip[:64], at=now, succeeded=True))
+    if ok and person.active:
+        sign_in_throttle.record_success(session, key, ip, now)
         person.failed_sign_ins = 0
         person.locked_until = None
         if _hasher.check_needs_rehash(person.password_hash):  # parameters changed since it was stored
             person.password_hash = hash_password(password)
         session.add(person)
-        audit.record(session, "sign-in", actor_id=person.id, object_type="person", object_id=person.id,
-                     detail={"ip": ip})
         return person
-    session.add(SignInAttempt(email_key=key, ip=ip[:64], at=now, succeeded=False))
+    counted = sign_in_throttle.record_failure(session, key, ip, person.id if person else None, policy, now)
+    if counted.address_limit_reached:
+        audit.record(session, "sign-in.throttled", detail={"ip": ip, "limit": "address"})
+    alert = None
     if person is not None:
         person.failed_sign_ins += 1
-        if person.failed_sign_ins >= policy.lockout_after and not locked:
-            person.locked_until = now + policy.lockout_for
-            audit.record(session, "account.locked", object_type="person", object_id=person.id)
         session.add(person)
-    audit.record(session, "sign-in.failed", object_type="person" if person else "",
-                 object_id=person.id if person else None, detail={"ip": ip})
-    raise SignInRefused(GENERIC_FAILURE)
+        audit.record(session, "sign-in.failed", object_type="person", object_id=person.id,
+                     detail={"ip": ip, "failures_from_this_address": counted.pair_failures})
+        if should_alert(person.failed_sign_ins, policy) and person.email and person.active:
+            alert = (person, person.failed_sign_ins)
+    raise SignInRefused(GENERIC_FAILURE, alert=alert)
+
+
+def record_sign_in(session: Session, person: Person, ip: str, method: str) -> None:
+    """Audit a completed sign-in: `method` is password, password+code, password+recovery-code or single-sign-on."""
+    audit.record(session, "sign-in", actor_id=person.id, object_type="person", object_id=person.id,
+                 detail={"ip": ip, "method": method})
 
 
 def _verify(password_hash: str, password: str) -> bool:
