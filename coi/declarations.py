@@ -1,7 +1,6 @@
 """A member's own declarations: interests, gifts and hospitality, nil returns and annual confirmations."""
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
 
@@ -21,7 +20,9 @@ ANY_ROLE = ("member", "chair", "governance")
 
 
 def gift_policy() -> gifts.GiftPolicy:
-    overrides = current_app.config.get("GIFT_POLICY") or {}
+    overrides = dict(current_app.config.get("GIFT_POLICY") or {})
+    if "gift_declare_over" in overrides:  # the setting's earlier name
+        overrides.setdefault("gift_declare_from", overrides.pop("gift_declare_over"))
     return gifts.GiftPolicy(**overrides)
 
 
@@ -216,43 +217,52 @@ def new_gift():
     s = db()
     failure, assessment = None, None
     if form.validate_on_submit():
-        value_pence = int((form.value.data * 100).to_integral_value())
         try:
             gifts.record_offer(
-                s, current_user.id, kind=form.kind.data, donor=form.donor.data, value_pence=value_pence,
+                s, current_user.id, kind=form.kind.data, donor=form.donor.data, value_pence=form.value.pence,
                 offered_on=form.offered_on.data, description=form.description.data, outcome=form.outcome.data,
                 donor_is_supplier=form.donor_is_supplier.data, cash_or_voucher=form.cash_or_voucher.data,
                 on_behalf_of_organisation=form.on_behalf_of_organisation.data,
                 senior_approval=form.senior_approval.data, actor_id=current_user.id, policy=policy)
         except gifts.GiftError as error:
             s.rollback()
-            failure = str(error)
+            if error.field and error.field in form:
+                form[error.field].errors = list(form[error.field].errors or []) + [str(error)]  # beside its field
+            else:
+                failure = str(error)
         else:
             if commit_once(s, url_for(".index")):
                 flash("Gift or hospitality recorded", "success")
             return redirect(url_for(".index"))
-    if form.value.data is not None and form.kind.data:
-        value_pence = int((form.value.data * 100).to_integral_value())
-        earlier = gifts.earlier_from_donor(s, current_user.id, form.donor.data or "", form.offered_on.data or date.today(), policy)
-        assessment = gifts.assess(form.kind.data, value_pence, donor_is_supplier=form.donor_is_supplier.data,
-                                  cash_or_voucher=form.cash_or_voucher.data, earlier_from_donor_pence=earlier,
-                                  policy=policy)
-    donor_totals = _donor_totals(s, policy)
-    return render_template("declarations/gift_form.jinja", form=form, failure=failure, assessment=assessment,
-                           policy_json=json.dumps(policy.as_dict()), donor_totals_json=json.dumps(donor_totals))
+    if form.value.pence is not None and form.kind.data:
+        assessment = _assess(s, policy, form.kind.data, form.value.pence, form.donor.data or "",
+                             form.donor_is_supplier.data, form.cash_or_voucher.data)
+    return render_template("declarations/gift_form.jinja", form=form, failure=failure, assessment=assessment)
 
 
-def _donor_totals(s, policy) -> dict[str, int]:
-    """Accepted gifts per donor in the repeat window, so the page can add them up as the member types."""
-    totals: dict[str, int] = {}
-    since = date.fromordinal(date.today().toordinal() - policy.repeat_window_days)
-    for offer in s.exec(select(GiftOrHospitality).where(GiftOrHospitality.person_id == current_user.id,
-                                                        GiftOrHospitality.kind == "gift",
-                                                        GiftOrHospitality.outcome == "accepted",
-                                                        GiftOrHospitality.offered_on >= since)):
-        key = offer.donor.strip().lower()
-        totals[key] = totals.get(key, 0) + offer.value_pence
-    return totals
+def _assess(s, policy, kind: str, pence: int, donor: str, supplier: bool, cash: bool) -> gifts.Assessment:
+    earlier = gifts.earlier_from_donor(s, current_user.id, donor, date.today(), policy) if donor.strip() else 0
+    return gifts.assess(kind, pence, donor_is_supplier=supplier, cash_or_voucher=cash,
+                        earlier_from_donor_pence=earlier, policy=policy)
+
+
+@bp.get("/gifts/assess")
+@role_required(*ANY_ROLE)
+def assess_gift():
+    """What the rules say about an offer as the member types it: the page asks the server, so the browser never
+    holds a second copy of the rules."""
+    from coi.forms import parse_money
+
+    kind = request.args.get("kind", "")
+    pence = parse_money(request.args.get("value", ""))
+    if kind not in ("gift", "hospitality") or pence is None:
+        return jsonify({"messages": ["Enter the type and value to see what the rules say."]})
+    flag = lambda name: request.args.get(name) in ("y", "true", "on")  # noqa: E731
+    assessment = _assess(db(), gift_policy(), kind, pence, request.args.get("donor", "")[:300],
+                         flag("donor_is_supplier"), flag("cash_or_voucher"))
+    return jsonify({"messages": assessment.messages, "declare": assessment.declare,
+                    "must_decline": assessment.must_decline, "on_behalf_only": assessment.on_behalf_only,
+                    "needs_senior_approval": assessment.needs_senior_approval})
 
 
 def rescreen_after_change(person_id: int) -> None:

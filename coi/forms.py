@@ -1,6 +1,7 @@
 """Forms (WTForms with Flask-WTF's CSRF token) and the error-summary helper."""
 from __future__ import annotations
 
+import re
 from datetime import date as _date
 from decimal import Decimal
 from typing import Optional
@@ -14,6 +15,7 @@ from wtforms import (BooleanField, DecimalField, Field, HiddenField, PasswordFie
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 from wtforms.validators import Optional as OptionalValue
 
+from registry import policy
 from registry.models import InterestType
 
 
@@ -91,6 +93,47 @@ class FiniteDecimalField(DecimalField):
                 self.data = None
                 raise ValueError(self.gettext("Not a valid decimal value."))
         super().process_formdata(valuelist)
+
+
+MONEY = re.compile(r"^£?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$")
+
+
+def parse_money(text) -> Optional[int]:
+    """Pence from what people type for an amount: "£30", "30", "30.5", "£1,200.00". None when it is not one."""
+    if not isinstance(text, str):
+        return None
+    match = MONEY.match(text.strip().replace(" ", ""))
+    if match is None or len(text) > 30:
+        return None
+    pounds_part, pence_part = match.group(1).replace(",", ""), (match.group(2) or "0").ljust(2, "0")
+    return int(pounds_part) * 100 + int(pence_part)
+
+
+class MoneyField(Field):
+    """An amount in pounds as people write it; `pence` holds it in pence (thresholds are compared in pence)."""
+
+    def __init__(self, label=None, validators=None, largest_pence: int = 100_000_000, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.largest_pence = largest_pence
+        self.pence: Optional[int] = None
+
+    def _value(self):
+        return self.raw_data[0] if self.raw_data else ("" if self.pence is None else f"{self.pence / 100:.2f}")
+
+    def process_formdata(self, valuelist):
+        self.pence = self.data = None
+        if valuelist and isinstance(valuelist[0], str) and valuelist[0].strip():
+            self.pence = parse_money(valuelist[0])
+            if self.pence is None:
+                raise ValueError("Enter the value in pounds, like £30 or £30.50")
+            if self.pence > self.largest_pence:
+                self.pence = None
+                raise ValueError(f"Enter a value of £{self.largest_pence // 100:,} or less")
+            self.data = self.pence
+
+    def pre_validate(self, form):
+        if self.pence is None and not self.process_errors:
+            raise ValidationError("Enter the estimated value in pounds")
 
 
 def form_error_list(form: Optional[FlaskForm], extra: Optional[str] = None, extra_href: str = "#email") -> list[dict]:
@@ -221,15 +264,16 @@ class GiftForm(BaseForm):
     donor = StringField("Who offered it", validators=[DataRequired("Enter who offered it"), Length(max=300)])
     donor_is_supplier = BooleanField("The donor is a supplier or contractor, or could become one")
     cash_or_voucher = BooleanField("It is cash or a voucher")
-    value = FiniteDecimalField("Estimated value (£)", places=2, validators=[InputRequired("Enter the estimated value in pounds"),
-                                                                       NumberRange(min=0, max=1_000_000, message="Enter a value between £0 and £1,000,000")])
+    value = MoneyField("Estimated value")
     offered_on = DateParts("Date offered")
     description = TextAreaField("Description", validators=[DataRequired("Describe the gift or hospitality"),
                                                            Length(max=2000)])
     outcome = RadioField("Did you accept or decline it?", choices=options(("accepted", "Accepted"), ("declined", "Declined")),
                          validators=[InputRequired("Select whether you accepted or declined it")])
     on_behalf_of_organisation = BooleanField("Accepted on behalf of the organisation, not personally")
-    senior_approval = StringField("Senior manager who approved it (hospitality over £75)", validators=[Length(max=300)])
+    senior_approval = StringField(f"Senior manager who approved it (hospitality over "
+                                  f"{policy.pounds(policy.HOSPITALITY_APPROVAL_OVER_PENCE.value)})",
+                                  validators=[Length(max=300)])
 
 
 class ReviewForm(BaseForm):

@@ -6,6 +6,11 @@ from dataclasses import dataclass
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
+from registry import policy
+
+
+POLICY_WORDS = policy.words()  # "28 days", "6 months"…: templates say the guidance's numbers from registry.policy
+
 
 @dataclass(frozen=True)
 class Section:
@@ -99,4 +104,4 @@ def init_app(app: Flask) -> None:
             return section.endpoint == endpoint or (not exact and endpoint.split(".")[0] == section.blueprint)
 
         return {"nav_items": _available(), "home_sections": home_sections, "form_error_list": form_error_list,
-                "is_current_section": is_current, "organisation_name": organisation_name}
+                "is_current_section": is_current, "organisation_name": organisation_name, "policy": POLICY_WORDS}

@@ -232,7 +232,7 @@ def test_gift_consequence_is_announced_as_you_type_and_the_server_refuses_a_supp
     value.press_sequentially("3")
     expect(live).to_contain_text("need not be declared")
     value.press_sequentially("0")  # £30
-    expect(live).to_contain_text("Hospitality from £25 to £75 must be declared.")
+    expect(live).to_contain_text("Hospitality worth £25 to £75 must be declared.")
     expect(live).not_to_contain_text("need not be declared")
     page.check_accessibility()
 
@@ -244,7 +244,8 @@ def test_gift_consequence_is_announced_as_you_type_and_the_server_refuses_a_supp
     p.get_by_label("The donor is a supplier or contractor, or could become one").check()
     value.fill("")
     value.press_sequentially("10")
-    expect(live).to_contain_text("Gifts from suppliers or contractors must be declined unless worth £6 or less.")
+    expect(live).to_contain_text("Gifts from suppliers or contractors must be declined, unless they are low-cost "
+                                 "promotional items worth £6 or less.")
     page.check_accessibility()
 
     # Accepting it anyway: the server refuses, and says why.
@@ -255,8 +256,9 @@ def test_gift_consequence_is_announced_as_you_type_and_the_server_refuses_a_supp
     submit(page, "Record")
     assert p.url.endswith("/declarations/gifts/new")
     summary = p.locator(".nhsuk-error-summary")
-    expect(summary).to_contain_text(
-        "Gifts from suppliers or contractors must be declined unless worth £6 or less. Record it as declined.")
+    expect(summary).to_contain_text("Gifts from suppliers or contractors must be declined, unless they are low-cost "
+                                    "promotional items worth £6 or less. Record it as declined.")
+    expect(p.locator("#outcome-error")).to_contain_text("must be declined")  # beside its field too
     # What was entered is kept, and the rules are still shown for it.
     expect(value).to_have_value("10")
     expect(p.get_by_label("The donor is a supplier or contractor, or could become one")).to_be_checked()

@@ -7,20 +7,21 @@ from typing import Optional
 
 from sqlmodel import Session, func, select
 
+from registry import policy
 from registry.models import GiftKind, GiftOrHospitality, GiftOutcome
 from registry.services import audit
 
 
 @dataclass(frozen=True)
 class GiftPolicy:
-    """Amounts in pence. Defaults from NHS England's conflicts-of-interest guidance."""
+    """Amounts in pence; the defaults and their sources are in registry.policy (GIFT_POLICY overrides them)."""
 
-    supplier_gift_max: int = 600  # gifts from suppliers/contractors: decline unless worth £6 or less
-    gift_declare_over: int = 5000  # other gifts under £50 need not be declared
-    gift_on_behalf_over: int = 5000  # over £50: accept only on behalf of the organisation
-    repeat_window_days: int = 365  # several gifts from one donor in this window count together
-    hospitality_declare_from: int = 2500  # under £25 need not be declared
-    hospitality_approval_over: int = 7500  # over £75: refuse unless senior approval
+    supplier_gift_max: int = policy.SUPPLIER_GIFT_MAX_PENCE.value  # suppliers: decline unless worth this or less
+    gift_declare_from: int = policy.GIFT_DECLARE_FROM_PENCE.value  # other gifts under this need not be declared
+    gift_on_behalf_over: int = policy.GIFT_ON_BEHALF_OVER_PENCE.value  # over this: only for the organisation
+    repeat_window_days: int = policy.GIFT_REPEAT_WINDOW_DAYS.value  # one donor's gifts in this window add up
+    hospitality_declare_from: int = policy.HOSPITALITY_DECLARE_FROM_PENCE.value  # under this: no declaration
+    hospitality_approval_over: int = policy.HOSPITALITY_APPROVAL_OVER_PENCE.value  # over this: senior approval
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -35,44 +36,54 @@ class Assessment:
     messages: list[str] = field(default_factory=list)
 
 
-def pounds(pence: int) -> str:
-    return f"£{pence / 100:,.2f}".replace(".00", "")
+pounds = policy.pounds
 
 
 def assess(kind: str, value_pence: int, *, donor_is_supplier: bool = False, cash_or_voucher: bool = False,
            earlier_from_donor_pence: int = 0, policy: GiftPolicy = GiftPolicy()) -> Assessment:
-    """What the guidance says about an offer. `earlier_from_donor_pence` adds up gifts in the window."""
+    """What the guidance says about an offer, in its words; one answer at every boundary (£6/£6.01,
+    £49.99/£50/£50.01, £24.99/£25, £75/£75.01). `earlier_from_donor_pence` adds up the year's gifts."""
     a = Assessment()
     if kind == GiftKind.gift.value:
         if cash_or_voucher:
             a.must_decline = a.declare = True
-            a.messages.append("Cash and vouchers must always be declined. Record the declined offer.")
+            a.messages.append("Cash and vouchers must always be declined, whatever their value. Record the declined "
+                              "offer.")
             return a
-        if donor_is_supplier and value_pence > policy.supplier_gift_max:
-            a.must_decline = a.declare = True
-            a.messages.append(f"Gifts from suppliers or contractors must be declined unless worth "
-                              f"{pounds(policy.supplier_gift_max)} or less. Record the declined offer.")
+        if donor_is_supplier:
+            if value_pence > policy.supplier_gift_max:
+                a.must_decline = a.declare = True
+                a.messages.append(f"Gifts from suppliers or contractors must be declined, unless they are low-cost "
+                                  f"promotional items worth {pounds(policy.supplier_gift_max)} or less. Record the "
+                                  "declined offer.")
+            else:
+                a.messages.append(f"Low-cost promotional items from suppliers or contractors worth "
+                                  f"{pounds(policy.supplier_gift_max)} or less may be accepted and need not be "
+                                  "declared; you may still record it.")
             return a
         total = value_pence + earlier_from_donor_pence
-        if total > policy.gift_declare_over:
+        if total >= policy.gift_declare_from:
             a.declare = True
-            a.on_behalf_only = value_pence > policy.gift_on_behalf_over or total > policy.gift_on_behalf_over
-            if earlier_from_donor_pence and value_pence <= policy.gift_declare_over:
-                a.messages.append(f"With earlier gifts from this donor the total is {pounds(total)}, over "
-                                  f"{pounds(policy.gift_declare_over)}: it must be declared.")
+            if earlier_from_donor_pence and value_pence < policy.gift_declare_from:
+                a.messages.append(f"With earlier gifts from this donor in the last year the total is {pounds(total)}: "
+                                  f"gifts from one source adding up to {pounds(policy.gift_declare_from)} or more "
+                                  "must be declared.")
             else:
-                a.messages.append(f"Gifts over {pounds(policy.gift_declare_over)} must be declared.")
-            a.messages.append("It may be accepted only on behalf of the organisation, not personally.")
+                a.messages.append(f"Gifts worth {pounds(policy.gift_declare_from)} or more must be declared.")
+            if value_pence > policy.gift_on_behalf_over or total > policy.gift_on_behalf_over:
+                a.on_behalf_only = True
+                a.messages.append(f"Gifts over {pounds(policy.gift_on_behalf_over)} may be accepted only on behalf "
+                                  "of the organisation, not personally.")
         else:
-            a.messages.append(f"Gifts under {pounds(policy.gift_declare_over)} need not be declared; "
-                              "you may still record it.")
+            a.messages.append(f"Gifts under {pounds(policy.gift_declare_from)} need not be declared; you may still "
+                              "record it.")
         return a
     if value_pence < policy.hospitality_declare_from:
         a.messages.append(f"Hospitality under {pounds(policy.hospitality_declare_from)} need not be declared; "
                           "you may still record it.")
     elif value_pence <= policy.hospitality_approval_over:
         a.declare = True
-        a.messages.append(f"Hospitality from {pounds(policy.hospitality_declare_from)} to "
+        a.messages.append(f"Hospitality worth {pounds(policy.hospitality_declare_from)} to "
                           f"{pounds(policy.hospitality_approval_over)} must be declared.")
     else:
         a.declare = a.needs_senior_approval = True
@@ -82,7 +93,11 @@ def assess(kind: str, value_pence: int, *, donor_is_supplier: bool = False, cash
 
 
 class GiftError(ValueError):
-    """The offer breaks a rule; the message is safe to show."""
+    """The offer breaks a rule; the message is safe to show, beside `field` when it names one."""
+
+    def __init__(self, message: str, field: Optional[str] = None):
+        super().__init__(message)
+        self.field = field
 
 
 def earlier_from_donor(session: Session, person_id: int, donor: str, offered_on: date,
@@ -106,25 +121,26 @@ def record_offer(session: Session, person_id: int, *, kind: str, donor: str, val
                  on_behalf_of_organisation: bool = False, senior_approval: str = "",
                  actor_id: Optional[int] = None, policy: GiftPolicy = GiftPolicy()) -> GiftOrHospitality:
     if kind not in {k.value for k in GiftKind}:
-        raise GiftError("Select whether it was a gift or hospitality")
+        raise GiftError("Select whether it was a gift or hospitality", "kind")
     if outcome not in {o.value for o in GiftOutcome}:
-        raise GiftError("Select whether you accepted or declined the offer")
+        raise GiftError("Select whether you accepted or declined the offer", "outcome")
     if value_pence < 0:
-        raise GiftError("Value must be £0 or more")
+        raise GiftError("Value must be £0 or more", "value")
     if not donor.strip():
-        raise GiftError("Enter who offered it")
+        raise GiftError("Enter who offered it", "donor")
     earlier = earlier_from_donor(session, person_id, donor, offered_on, policy)
     a = assess(kind, value_pence, donor_is_supplier=donor_is_supplier, cash_or_voucher=cash_or_voucher,
                earlier_from_donor_pence=earlier, policy=policy)
     if outcome == GiftOutcome.accepted.value:
         if a.must_decline:
             raise GiftError(a.messages[0].replace(" Record the declined offer.", "") +
-                            " Record it as declined.")
+                            " Record it as declined.", "outcome")
         if a.on_behalf_only and not on_behalf_of_organisation:
             raise GiftError("This gift may be accepted only on behalf of the organisation: tick that box, or "
-                            "record it as declined")
+                            "record it as declined", "on_behalf_of_organisation")
         if a.needs_senior_approval and not senior_approval.strip():
-            raise GiftError("Name the senior manager who approved this hospitality, or record it as declined")
+            raise GiftError("Name the senior manager who approved this hospitality, or record it as declined",
+                            "senior_approval")
     offer = GiftOrHospitality(
         person_id=person_id, kind=kind, donor=donor.strip(), donor_is_supplier=donor_is_supplier,
         cash_or_voucher=cash_or_voucher, value_pence=value_pence, offered_on=offered_on,

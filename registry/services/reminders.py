@@ -7,6 +7,7 @@ from typing import Optional
 
 from sqlmodel import Session
 
+from registry import policy as guidance
 from registry.services import audit, timeliness
 
 
@@ -35,8 +36,9 @@ def overdue_reminders(session: Session, service_url: str, organisation: str, tod
             "Please sign in, check your interests, gifts and hospitality, and either confirm that they are complete "
             "and correct or make a nil return if you have nothing to declare:\n\n"
             f"  {service_url.rstrip('/')}/declarations/\n\n"
-            "NHS England's guidance requires a declaration at least once a year, and within 28 days of any new "
-            "interest. If you have questions, reply to this email to reach the governance team.\n"
+            "NHS England's guidance requires a declaration at least once a year, and within "
+            f"{guidance.period(guidance.DECLARE_WITHIN_DAYS)} of any new interest. If you have questions, reply to this "
+            "email to reach the governance team.\n"
         )
         reminders.append(Reminder(status.person_id, status.email,
                                   "Your declaration of interests is overdue", body))

@@ -8,11 +8,12 @@ from typing import Optional
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
+from registry import policy
 from registry.models import Breach, DeclarationReturn, GiftOrHospitality, Interest, InterestHistory, RegisterSnapshot
 from registry.services import audit
 from registry.services.publication import months_before
 
-RETENTION_YEARS = 6
+RETENTION_YEARS = policy.KEEP_RECORDS_YEARS.value
 
 
 @dataclass

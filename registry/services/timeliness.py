@@ -7,6 +7,7 @@ from typing import Iterable, Optional
 
 from sqlmodel import Session, func, select
 
+from registry import policy
 from registry.models import Committee, DeclarationReturn, Interest, Membership, Person
 
 UP_TO_DATE, OVERDUE, LATE = "up to date", "annual declaration overdue", "late declaration"
@@ -15,7 +16,7 @@ UP_TO_DATE, OVERDUE, LATE = "up to date", "annual declaration overdue", "late de
 @dataclass(frozen=True)
 class TimelinessPolicy:
     annual_days: int = 365  # a nil return or annual confirmation at least this often
-    declare_within_days: int = 28  # of an interest arising, and of appointment for the first declaration
+    declare_within_days: int = policy.DECLARE_WITHIN_DAYS.value  # of an interest arising, and of appointment
     late_lookback_days: int = 365  # late declarations older than this no longer colour the status
 
 
