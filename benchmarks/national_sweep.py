@@ -186,6 +186,32 @@ class Subjects:
     def name(self, c):
         return self.active[c][1]
 
+    def usable_building(self, c):
+        """The building line as people would name it: not a floor or an entrance, not a street, and not the name
+        of another practice of the area (then the text could mean either)."""
+        b = self.building.get(c)
+        if not b or re.search(r'\b(FLOOR|ENTRANCE|BLOCK|UNIT|SUITE|C/O|WING|ANNEXE?)\b|@|,', b.upper()):
+            return None
+        ws = words(b)
+        if ws[-1].lower() in STREET_WORDS or ws[-1] == 'BROADWAY':
+            return None
+        if any(frozenset(self.bdist[c]) == frozenset(self.dist[q]) for q in self.by_area[self.area_of[c]]
+               if self.active[q][9] != self.active[c][9]):
+            return None
+        return b
+
+    def unique_street(self, c):
+        """The practice's street, when no practice elsewhere in the area (another postcode) is on a street of
+        that name (then "the High Street surgery" names neither)."""
+        s = self.street.get(c)
+        if not s:
+            return None
+        key = tuple(words(s))
+        if any(tuple(words(self.street.get(q, ''))) == key and self.active[q][9] != self.active[c][9]
+               for q in self.by_area[self.area_of[c]] if q != c):
+            return None
+        return s
+
     def control(self, c, rnd, need=None):
         """A practice in the same area sharing no distinctive word (name, building, street) with c."""
         area = self.area_of[c]
@@ -263,11 +289,11 @@ def item_shapes():
         return f
 
     def building(S, c, rnd):
-        b = S.building.get(c)
+        b = S.usable_building(c)
         return f'{topic(rnd)} at {title(b)}' if b else None
 
     def street(S, c, rnd):
-        s = S.street.get(c)
+        s = S.unique_street(c)
         return f'Car park lease at the {title(s)} surgery' if s else None
 
     def abbrev(S, c, rnd):
@@ -317,11 +343,11 @@ def decl_shapes():
         return f'Partner, {n(S, c)}, {title(t)}' if t else None
 
     def spouse_street(S, c, rnd):
-        s = S.street.get(c)
+        s = S.unique_street(c)
         return f'My husband is a partner at the {title(s)} surgery' if s else None
 
     def building(S, c, rnd):
-        b = S.building.get(c)
+        b = S.usable_building(c)
         return f'GP partner at the practice in {title(b)}' if b else None
 
     return {

@@ -15,8 +15,12 @@ from .orgfiles import InputFileError
 
 
 def _render(flags, items, interests, fmt):
+    maybe = [f for f in flags if f.possible]
+    flags = [f for f in flags if not f.possible]
     if fmt == 'json':
-        return json.dumps({'flags': [f.to_dict() for f in flags]}, indent=2, ensure_ascii=False) + '\n'
+        # possible flags (a name that fits several practices) are listed apart from the flags
+        return json.dumps({'flags': [f.to_dict() for f in flags], 'possible': [f.to_dict() for f in maybe]},
+                          indent=2, ensure_ascii=False) + '\n'
     if fmt == 'csv':
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator='\n')
@@ -46,6 +50,11 @@ def _render(flags, items, interests, fmt):
         lines.append(f'  {names.get(f.member_id, "")} ({f.member_id}): {label}')
         for e in f.evidence:
             lines.append(f'    - {e}')
+    if maybe:
+        lines.append('')
+        lines.append(f'{len(maybe)} possible conflict(s): names that fit several practices of the area.')
+        for f in maybe:
+            lines.append(f'  Item {f.item_id}, {names.get(f.member_id, "")} ({f.member_id}): {f.evidence[0]}')
     return '\n'.join(lines) + '\n'
 
 
@@ -64,7 +73,7 @@ def run_screen(register, agenda, organisations=None, meeting_date=None, fmt='tex
         directory = Directory.from_files(organisations) if organisations else Directory()
         if isinstance(area, str):
             area = [a.strip() for a in area.split(',') if a.strip()]
-        flags = Engine(directory).screen(interests, items, meeting_date, area=area or None)
+        flags = Engine(directory).screen(interests, items, meeting_date, area=area or None, possible=True)
         text = _render(flags, items, interests, fmt)
     except InputFileError as e:
         err.write(f'error: {e}\n')

@@ -16,6 +16,7 @@ STREETISH = frozenset('road st lane avenue way close drive crescent terrace plac
 # the words a street's name ends with (a place such as "Muswell Hill" or "Earls Court" may end with others)
 STREET_END = frozenset('road rd st street lane avenue way close drive crescent terrace place square gardens walk row '
                        'parade'.split())
+STREET_END_NUMBERED = frozenset('hill green grove park rise mews vale view broadway parkway gate'.split())
 PLACE_GLUE = frozenset({'of', 'the', 'and', 'on', 'upon', 'in', 'le', 'by'})
 _BRACKET = re.compile(r'\(([^)]*)\)|\[([^\]]*)\]')
 FUNCTION_WORDS = frozenset('a an at in on for to by with from as'.split())
@@ -211,8 +212,11 @@ class Directory:
                 # practice by its street ("the Mulgrave Road surgery")
                 for part in ln.split(','):
                     street = re.sub(r'^[\d\-/ ]+[A-Z]?\s+', '', part.strip())
+                    numbered = street != part.strip()
                     sw = [t.text for t in tokenize(street)]
-                    if len(sw) >= 2 and sw[-1] in STREET_END and not any(ch.isdigit() for ch in street):
+                    # a street ends with a street word, or (after a house number) with a word such as Hill, Green
+                    if len(sw) >= 2 and (sw[-1] in STREET_END or numbered and sw[-1] in STREET_END_NUMBERED) and \
+                            not any(ch.isdigit() for ch in street):
                         score = tuple(sw)
                         if any(w not in WEAK and w not in GENERIC for w in sw) and score != core:
                             ent = by_street.setdefault((score, r.commissioner), (set(), street))

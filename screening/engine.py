@@ -42,6 +42,7 @@ class ResolvedInterest:
     pcns: dict = field(default_factory=dict)        # code -> how
     orgs: list = field(default_factory=list)        # OrgName
     mentions: list = field(default_factory=list)
+    possible: dict = field(default_factory=dict)    # code -> (how, written, candidates): a name fitting several
 
     @property
     def iid(self):
@@ -56,6 +57,7 @@ class ResolvedItem:
     areas: dict = field(default_factory=dict)
     orgs: list = field(default_factory=list)
     areawide: bool = False
+    possible: dict = field(default_factory=dict)
 
 
 def _how(h):
@@ -72,9 +74,15 @@ class Engine:
     def _mentions(self, text, want_areas=False):
         return find_mentions(text, self.directory, want_areas=want_areas)
 
-    def _resolve_mentions(self, mentions: list[Mention], home: set, day: date | None, is_decl: bool):
+    def _resolve_mentions(self, mentions: list[Mention], home: set, day: date | None, is_decl: bool,
+                          possible: dict | None = None):
+        """What the mentions are about: {code: (how, written, context)} for practices, PCNs and areas. Names that
+        fit several practices of the area with nothing to tell them apart go to ``possible`` (code -> (how,
+        written, all the candidates))."""
         d = self.directory
         practices, pcns, areas = {}, {}, {}
+        if possible is None:
+            possible = {}
         named = set()
         for m in mentions:
             if m.kind == 'practice' and not (m.exact_kind and m.exact_kind <= ADDRESS_KINDS):
@@ -87,10 +95,14 @@ class Engine:
                 cands = {c: h for c, h in cands.items() if c in d.practices and d.practices[c].rec.icb in home
                          and d.practices[c].rec.is_open_on(day)}
                 if len(cands) != 1:
+                    self._note_possible(possible, cands, m, home)
                     continue
             if m.kind == 'practice':
                 if len(cands) > 1:
-                    cands = self._disambiguate(cands, home, day, m.type_agree)
+                    amb = {}
+                    cands = self._disambiguate(cands, home, day, m.type_agree, amb)
+                    if amb:
+                        self._note_possible(possible, amb, m, home)
                 if is_decl and m.exact_kind and m.exact_kind <= ADDRESS_KINDS and named and not (set(cands) & named):
                     continue  # building written as the address of a practice named in the same declaration
                 if is_decl and m.exact_kind and m.exact_kind <= ADDRESS_KINDS and named:
@@ -119,7 +131,16 @@ class Engine:
         d = self.directory
         return {d.practices[c].rec.icb for c in d.pcns.get(pcn_code, {}).get('members', ()) if c in d.practices}
 
-    def _disambiguate(self, cands: dict, home: set, day: date | None, type_agree: set = frozenset()) -> dict:
+    def _note_possible(self, possible: dict, cands: dict, m: Mention, home: set):
+        """Several open practices of the committee's area (at most five) that the name fits equally."""
+        d = self.directory
+        codes = sorted(c for c in cands if c in d.practices and d.practices[c].rec.icb in home)
+        if home and 2 <= len(codes) <= 5 and len(codes) == len(cands):
+            for c in codes:
+                possible.setdefault(c, (_how(cands[c]), m.written, tuple(codes)))
+
+    def _disambiguate(self, cands: dict, home: set, day: date | None, type_agree: set = frozenset(),
+                      ambiguous: dict | None = None) -> dict:
         d = self.directory
         out = cands
         if home:
@@ -147,12 +168,16 @@ class Engine:
         # different streets of that name leave it unknown
         if len(out) > 1 and all(_how(h).startswith('street') for h in out.values()):
             if len({id(h[1]) for h in out.values() if isinstance(h, tuple)}) > 1:
+                if ambiguous is not None:
+                    ambiguous.update(out)
                 return {}
         # a variant (typo, swapped or dropped type word, words left out) must still point at exactly one practice
         # (or one building): written so that it fits several names, it names none of them
         if len(out) > 1 and all('variant' in _how(h) for h in out.values()):
             alias_ids = {id(h[1]) for h in out.values() if isinstance(h, tuple)}
             if len(alias_ids) > 1:
+                if ambiguous is not None:
+                    ambiguous.update(out)
                 return {}
         return out
 
@@ -206,7 +231,9 @@ class Engine:
             rd = readings[i]
             ri = ResolvedInterest(i, it, rd)
             if not rd.nil:
-                ri.practices, ri.pcns, _ = self._resolve_mentions(decl_m[i], home, meeting_date, True)
+                ri.practices, ri.pcns, _ = self._resolve_mentions(decl_m[i], home, meeting_date, True, ri.possible)
+                for c in ri.practices:
+                    ri.possible.pop(c, None)
                 # a place written in a declaration ("X Surgery (Isle of Wight)") is where, not whom
                 ri.orgs = [o for o in extract_org_names(it.description or '') if not self._is_place(o)]
                 ri.mentions = decl_m[i]
@@ -215,7 +242,10 @@ class Engine:
         for k, it in enumerate(items):
             text = (it.title or '') + ' | ' + (it.description or '')
             ri = ResolvedItem(it, areawide=areawide[k])
-            ri.practices, ri.pcns, ri.areas = self._resolve_mentions(item_m[k], home, meeting_date, False)
+            ri.practices, ri.pcns, ri.areas = self._resolve_mentions(item_m[k], home, meeting_date, False,
+                                                                     ri.possible)
+            for c in ri.practices:
+                ri.possible.pop(c, None)
             if ri.areawide and own_area and not (ri.areas or ri.practices or ri.pcns):
                 # an area-wide item that names no area ("all practices", "all PCNs in the ICB") is about the
                 # committee's own area
@@ -310,7 +340,7 @@ class Engine:
 
     # ------------------------------------------------------------------ screening
     def screen(self, interests: Iterable[Interest], items: Iterable[AgendaItem], meeting_date: date | None = None,
-               all_pairs: bool = False, area=None) -> list[Flag]:
+               all_pairs: bool = False, area=None, possible: bool = False) -> list[Flag]:
         """Flags for every (item, member) pair with a current interest that reaches what the item is about.
 
         ``area`` (optional, keyword) is the committee's own area: an iterable (set, list, tuple) of area
@@ -321,6 +351,10 @@ class Engine:
         practices", "all PCNs in the ICB") then concerns every member with a partner / salaried interest in a
         practice of that area, and ambiguous names prefer the area's practices.  Without ``area`` such items
         flag nobody.  Example: ``engine.screen(interests, items, meeting_date, area={'36L', 'Croydon'})``.
+
+        ``possible=True`` also returns flags marked ``possible`` (``Flag.possible``): a name that fits several
+        practices of the area with nothing in the text to tell them apart, and a member's interest is in one of
+        them; the evidence names the candidates. They are never returned unless asked for.
         """
         interests = list(interests)
         items = list(items)
@@ -337,7 +371,63 @@ class Engine:
                         found[(item.item.item_id, ri.interest.member_id)].append(res + (ri.iid,))
         else:
             self._pruned(live, ritems, found)
-        return self._flags(found)
+        flags = self._flags(found)
+        if possible:
+            maybe = defaultdict(list)
+            if all_pairs:
+                for item in ritems:
+                    for ri in live:
+                        for code in sorted(set(item.possible) & set(ri.practices)):
+                            maybe[(item.item.item_id, ri.interest.member_id)].append(
+                                self._link_possible(ri, code, item, True) + (ri.iid,))
+                        for code in sorted(set(ri.possible) & set(item.practices)):
+                            maybe[(item.item.item_id, ri.interest.member_id)].append(
+                                self._link_possible(ri, code, item, False) + (ri.iid,))
+            else:
+                by_practice, by_possible = defaultdict(list), defaultdict(list)
+                for ri in live:
+                    for code in ri.practices:
+                        by_practice[code].append(ri)
+                    for code in ri.possible:
+                        by_possible[code].append(ri)
+                for item in ritems:
+                    for code in sorted(item.possible):
+                        for ri in by_practice.get(code, ()):
+                            maybe[(item.item.item_id, ri.interest.member_id)].append(
+                                self._link_possible(ri, code, item, True) + (ri.iid,))
+                    for code in sorted(item.practices):
+                        for ri in by_possible.get(code, ()):
+                            maybe[(item.item.item_id, ri.interest.member_id)].append(
+                                self._link_possible(ri, code, item, False) + (ri.iid,))
+            sure = {(f.item_id, f.member_id) for f in flags}
+            extra = self._flags({k: v for k, v in maybe.items() if k not in sure})
+            for f in extra:
+                f.possible = True
+            flags = sorted(flags + extra, key=lambda f: (_natural(f.item_id), _natural(f.member_id)))
+        return flags
+
+    def _link_possible(self, ri: ResolvedInterest, code: str, item: ResolvedItem, item_side: bool):
+        """A member's practice is one of several that a name fits (in the item, or in the declaration)."""
+        rd = ri.reading
+        d = self.directory
+        if rd.role == 'patient':
+            action = 'declare'
+        elif is_financial(ri.interest, rd):
+            action = 'exclude'
+        else:
+            action = 'declare'
+        how, written, cands = (item.possible if item_side else ri.possible)[code]
+        others = ', '.join(E.label(d, c) for c in cands)
+        if item_side:
+            plain = (f'Possible: item {item.item.item_id} names "{written}", which fits {len(cands)} practices of the '
+                     f'area ({others}) with nothing to tell them apart; {E.is_role(ri.interest, rd)} '
+                     f'{E.label(d, code)}, one of them.')
+        else:
+            plain = (f'Possible: {E.who(ri.interest, rd)} declared "{written}", which fits {len(cands)} practices of '
+                     f'the area ({others}); item {item.item.item_id} names {E.label(d, code)}, one of them.')
+        ev = (f'Declared "{ri.interest.description}"; item "{item.item.title}"; "{written}" fits {others} ({how}); '
+              f'rule: a name that fits several practices of the area is flagged as possible')
+        return action, 0.5, ev, plain
 
     def _pair(self, ri: ResolvedInterest, item: ResolvedItem):
         """Every link between one interest and one item (used by the all-pairs oracle)."""

@@ -18,6 +18,7 @@ FEDERATION_WORDS = frozenset({'federation', 'alliance', 'collaborative', 'consor
 LEGAL_WORDS = frozenset({'ltd', 'limited', 'llp', 'plc'})
 PRACTICE_TYPE_WORDS = frozenset({'surgery', 'practice', 'centre', 'clinic', 'partnership', 'partners', 'doctors'})
 PRACTICE_ALIASES = ('name', 'site', 'street')
+INNER_FUNCTION_WORDS = frozenset({'on', 'upon', 'in', 'by', 'under', 'le', 'sur', 'super'})
 PLURAL_TYPE_WORDS = frozenset({'practices', 'surgeries', 'centres', 'centers', 'clinics', 'partnerships'})
 # one-word localities too common to name an area on their own
 WEAK_PLACE = frozenset('north south east west central new old upper lower great little high low park green village '
@@ -116,6 +117,9 @@ def _runs(toks, name_numbers=frozenset()):
                 cur = []
             cur.append(t)  # numbered PCNs: "Barnet 1W PCN", "A34 West Berkshire PCN", "Newham North East 2 Network"
             continue
+        if t.stop and t.text in INNER_FUNCTION_WORDS and cur and cur[-1].raw[:1].isupper() and t.raw.islower() \
+                and t.pos + 1 < len(toks) and toks[t.pos + 1].raw[:1].isupper() and not toks[t.pos + 1].boundary_before:
+            continue  # "Bradford on Avon", "Stratford upon Avon": a small word inside a capitalised name
         if t.generic or t.stop or (_NUMERIC.fullmatch(t.text) and t.text not in name_numbers):
             if cur:
                 runs.append(cur)
@@ -354,13 +358,15 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                 kinds = set()
                 agree = set()
                 wtypes = {w for w in written_full if w in GENERIC}
-                for dd, a, s, e, _ in recs:
+                for dd, a, s, e, bare in recs:
                     if {w for w in a.full if w in GENERIC and w not in ('the', 'and', 'dr')} == wtypes:
                         agree.update(a.targets)
                     for code in a.targets:
                         how = {'name': 'name', 'site': 'building', 'street': 'street', 'pcn': 'PCN name'}[a.kind]
                         if dd:
                             how = how + ' variant (typo)'
+                        elif a.kind in ('site', 'street') and not bare:
+                            pass      # buildings and streets are written many ways: the words are what count
                         elif tuple(w for w in a.full if w not in ('the', 'and', 'dr')) != written_full:
                             how = how + ' variant'
                         cands.setdefault(code, (how, a))
@@ -408,6 +414,7 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
     named = [m for m in mentions if m.exact_kind]
     for m in named:
         m.orig = set(m.cands)
+        m.orig_exact = any('variant' not in h[0] for h in m.cands.values() if isinstance(h, tuple))
     for m in named:
         if m.kind == 'practice':
             nxt = min([o.start for o in named if o.start > m.end] + [len(toks)])
@@ -579,7 +586,7 @@ def _postcode_mentions(text, toks, d: Directory, named, mentions) -> list:
         if not codes or pc in explained:
             continue
         at = len(tokenize(f[:pm.start()]))
-        if any(m.kind == 'practice' and m.end < at <= m.end + 8 for m in named):
+        if any(m.kind == 'practice' and m.end < at <= m.end + 5 and getattr(m, 'orig_exact', False) for m in named):
             continue   # a postcode written after a name is where that name is (or says it is another practice)
         out.append(Mention('practice', {c: 'postcode' for c in sorted(codes)}, pc, at, at + 1,
                            exact_kind={'postcode'}))

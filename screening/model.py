@@ -42,8 +42,12 @@ class Flag:
     score: float = 0.0
     evidence: list = field(default_factory=list)   # one plain-English sentence for the chair
     path: list = field(default_factory=list)       # how this was found: each link's matching path and rule
+    possible: bool = False    # the name fits several practices; the member's is one of them (see Engine.screen)
 
     def to_dict(self) -> dict:
-        return {'item_id': self.item_id, 'member_id': self.member_id, 'interests': list(self.interests),
-                'action': self.action, 'score': round(self.score, 3), 'evidence': list(self.evidence),
-                'path': list(self.path)}
+        out = {'item_id': self.item_id, 'member_id': self.member_id, 'interests': list(self.interests),
+               'action': self.action, 'score': round(self.score, 3), 'evidence': list(self.evidence),
+               'path': list(self.path)}
+        if self.possible:
+            out['possible'] = True
+        return out

@@ -88,6 +88,11 @@ _PRE = [
     # after which the PCN's name may also start
     (re.compile(r'(?<=[A-Za-z0-9])\s+-\s+(?=(?:[A-Z0-9][A-Za-z0-9+]*\s+){1,4}(?:PCN|Primary Care Network|Network)\b)'),
      ' ~ '),
+    # a PCN's name may hold a bracketed qualifier or a list of places: "NEXUS (DEVON) PCN", "BALSALL HEATH,
+    # SPARKHILL & MOSELEY PCN"
+    (re.compile(r'\s*\(([A-Za-z][A-Za-z ]{0,30})\)\s*(?=(?:PCN|Primary Care Network)\b)'), r' \1 '),
+    (re.compile(r'(?<=[A-Za-z]),\s+(?=(?:[A-Z][A-Za-z]+\s+){1,3}(?:&|and)\s+(?:[A-Z][A-Za-z]+\s+){1,3}'
+                r'(?:PCN|Primary Care Network)\b)'), ' and '),
     (re.compile(r'\s-\s|[,;:()\[\]{}/\\"!?\n\t]|--'), ' | '),
     (re.compile(r'(?<=[A-Za-z])-(?=[A-Za-z])'), ''),  # hyphenated compound -> joined (joined forms compared)
     (re.compile(r'\.'), ' '),
@@ -127,7 +132,8 @@ def tokenize(s: str) -> list[Tok]:
         canon = ABBREV.get(low, (low,))
         for c in canon:
             out.append(Tok(c, w, c in GENERIC, c in STOP and c not in GENERIC, boundary, len(out), soft))
-            boundary = soft = False
+            boundary = False
+            soft = soft and c == 'the'      # "- The Ridge PCN": the name may start after "The" too
     return out
 
 

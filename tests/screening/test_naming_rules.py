@@ -176,3 +176,57 @@ def test_number_inside_a_practice_name(nat):
     # N81645 4 SEASONS MEDICAL CENTRE
     decls = [I('M1', 'Partner, practice code N81645')]
     assert flags(nat, decls, [A('1', 'Contract variation – 4 Seasons Medical Centre')]) == {('1', 'M1'): 'exclude'}
+
+
+# ------------------------------------------------------------------ 9. PCN names with 'The', brackets, lists, 'on'
+@pytest.mark.parametrize('title, member', [
+    ('ARRS workforce funding – The Ridge PCN', 'G82074'),                   # THE RIDGE PCN
+    ('ARRS workforce funding – Nexus (Devon) PCN', 'L83066'),               # NEXUS (DEVON) PCN
+    ('ARRS – Balsall Heath, Sparkhill & Moseley PCN', 'M85051'),            # BALSALL HEATH, SPARKHILL & MOSELEY PCN
+    ('ARRS – Bradford on Avon & Melksham PCN', 'J83011'),                   # BRADFORD ON AVON & MELKSHAM PCN
+])
+def test_pcn_names_written_in_full(nat, title, member):
+    assert flags(nat, [I('M1', f'GP partner – practice code {member}')], [A('1', title)]) == {('1', 'M1'): 'no-vote'}
+
+
+# ------------------------------------------------------------------ 5. a postcode beside a topic that reads as a name
+def test_postcode_after_topic_words(nat):
+    # "Extended access" is also a practice's name (EXTENDED ACCESS, Y05088); E84020 is the only practice at HA8 5LP
+    assert nat.practices['Y05088'].name == 'EXTENDED ACCESS' and nat.by_postcode['HA8 5LP'] == {'E84020'}
+    got = flags(nat, [I('M1', 'Partner, practice code E84020')],
+                [A('1', 'Extended access funding – the practice at HA8 5LP')])
+    assert got == {('1', 'M1'): 'exclude'}
+
+
+# ------------------------------------------------------------------ 13. names that fit several practices: possible
+def test_name_fitting_several_practices_is_a_possible_flag_naming_them(nat):
+    both = [I('M2', 'Partner, practice code H82017'), I('M3', 'Partner, practice code H82039')]
+    items = [A('3', 'Park Surgery: contract variation')]
+    assert flags(nat, both, items, area={'70F'}) == {}                    # not a flag ...
+    got = Engine(nat).screen(both, items, D, area={'70F'}, possible=True)
+    oracle = Engine(nat).screen(both, items, D, area={'70F'}, possible=True, all_pairs=True)
+    assert [f.to_dict() for f in got] == [f.to_dict() for f in oracle]
+    assert [(f.item_id, f.member_id, f.action, f.possible) for f in got] == [('3', 'M2', 'exclude', True),
+                                                                            ('3', 'M3', 'exclude', True)]
+    assert 'H82017' in got[0].evidence[0] and 'H82039' in got[0].evidence[0]   # ... but possible, naming both
+    # where the text says which one (its postcode), it is that one and nothing is possible
+    pc = nat.practices['H82039'].rec.postcode
+    got = Engine(nat).screen(both, [A('4', f'Park Surgery ({pc}): contract variation')], D, area={'70F'},
+                             possible=True)
+    assert [(f.member_id, f.possible) for f in got] == [('M3', False)]
+
+
+def test_cli_lists_possible_flags_apart(nat, tmp_path):
+    import json
+    from screening.cli import run_screen
+    import io
+    (tmp_path / 'register.csv').write_text('member_id,name,position,interest_type,description,date_from,date_to\n'
+                                           'M2,Dr A,GP,financial,"Partner, practice code H82017",2015-01-01,\n')
+    (tmp_path / 'agenda.csv').write_text('item_id,title,description,meeting_date\n'
+                                         '3,Park Surgery: contract variation,,2025-06-01\n')
+    out, err = io.StringIO(), io.StringIO()
+    assert run_screen(str(tmp_path / 'register.csv'), str(tmp_path / 'agenda.csv'), ORGS, None, 'json', out, err,
+                      area='70F') == 0
+    data = json.loads(out.getvalue())
+    assert data['flags'] == [] and [(f['item_id'], f['member_id'], f['possible']) for f in data['possible']] == [
+        ('3', 'M2', True)]
