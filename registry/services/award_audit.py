@@ -7,8 +7,8 @@ read every declaration once per award; instead the engine runs twice:
 
 1. once over every award with every interest as if all were current (dates set aside): which members could
    conflict with which award at all;
-2. then per award date, over those awards only and the interests of those members only, with the real date: the
-   interests current on that date decide, exactly as a meeting on that day would be screened.
+2. then per award date, over those awards only and the interests that linked to them only, with the real date: the
+   interests current on that date decide, as a meeting on that day would be screened.
 
 A supplier the notice identifies by Companies House number also conflicts a member whose declaration gives that
 number (the number is certain where names vary). Service functions take a session and never commit; the pure
@@ -176,12 +176,13 @@ def audit_awards(engine: Engine, awards: list[Award], register: Register, progre
     live = [it for it in register.interests if it.interest_type]  # nil returns declare nothing
     found: dict = defaultdict(list)  # (award index, member_id) -> [(action, evidence, interest ids, supplier)]
 
-    # 1. who could conflict with what, dates set aside
-    undated = [replace(it, date_from=None, date_to=None) for it in live]
-    candidates = defaultdict(set)  # item_id -> member ids
+    # 1. which interests could conflict with which award, dates set aside (each interest screened as if it were its
+    #    own member, so a flag names exactly the interest that linked)
+    undated = [replace(it, member_id=str(k), date_from=None, date_to=None) for k, it in enumerate(live)]
+    candidates = defaultdict(set)  # item_id -> indexes into live
     if items and undated:
         for flag in engine.screen(undated, items, None, area=register.area):
-            candidates[flag.item_id].add(flag.member_id)
+            candidates[flag.item_id].add(int(flag.member_id))
     by_date = defaultdict(list)
     for it in items:
         if candidates.get(it.item_id):
@@ -190,13 +191,10 @@ def audit_awards(engine: Engine, awards: list[Award], register: Register, progre
     if progress:
         progress(1, steps)
 
-    # 2. the real screen, per award date, of those awards and those members' interests current that day
-    by_member = defaultdict(list)
-    for it in live:
-        by_member[it.member_id].append(it)
+    # 2. the real screen, per award date, of those awards and those interests current that day
     for step, (day, day_items) in enumerate(sorted(by_date.items()), 2):
-        members = set().union(*(candidates[it.item_id] for it in day_items))
-        interests = [it for m in sorted(members) for it in by_member[m] if _current(it, day)]
+        linked = sorted(set().union(*(candidates[it.item_id] for it in day_items)))
+        interests = [live[k] for k in linked if _current(live[k], day)]
         if interests:
             for flag in engine.screen(interests, day_items, day, area=register.area):
                 n, k = owner[flag.item_id]
