@@ -471,6 +471,7 @@ def test_member_gets_403_on_chair_and_governance_pages(app, hostile, signed_in):
     before = table_dump(app)
     fill = {"interest": hostile["interests"][0], "breach": hostile["breach"], "snapshot": hostile["snapshot"],
             "meeting": hostile["meeting"], "item": hostile["items"][0], "person": hostile["victim"]}
+    fill.update(run=1, undeclared=1)  # outside records (issue 15): refused before any lookup
     checked = 0
     for (method, template), expected in ROUTES.items():
         if expected not in (CHAIRS, GOVERNANCE_ONLY, GOVERNANCE_ONLY_REDIRECT, CHAIRS_REDIRECT):
