@@ -536,15 +536,18 @@ def build(S, subjects, rnd, only=None):
     return meetings, skipped
 
 
-def build_pcns(S, meetings, rnd, sample, only=None):
+def pcn_declarant(S, pcn):
+    """The member practice (first active one by code) whose partner the PCN items are screened against."""
+    members = sorted(x for x in S.pcn_members[pcn] if x in S.active)
+    return members[0] if members else None
+
+
+def build_pcns(S, meetings, rnd, pcns, only=None):
     skipped = Counter()
 
     def want(shape):
         return only is None or any(o in shape for o in only)
 
-    pcns = sorted(S.pcn_members)
-    if sample < 1:
-        pcns = [p for p in pcns if rnd.random() < sample]
     for pcn in pcns:
         members = sorted(x for x in S.pcn_members[pcn] if x in S.active)
         if not members:
@@ -587,16 +590,28 @@ def build_pcns(S, meetings, rnd, sample, only=None):
     return skipped
 
 
-_ENGINE = _MEETINGS = _TAKES_AREA = None
+_STATE = {}
 
 
-def _screen_area(area):
-    M = _MEETINGS[area]
-    kw = {'area': {area}} if _TAKES_AREA else {}
-    flags = _ENGINE.screen(M.interests, M.items, D, **kw)
-    want = {(c[2], c[3]) for c in M.checks}
-    return {(f.item_id, f.member_id): (f.action, f.evidence[0] if f.evidence else '') for f in flags
-            if (f.item_id, f.member_id) in want}
+def _run_area(area):
+    """Render one committee area's cases and screen them (in a worker: the index is shared by fork)."""
+    st = _STATE
+    S, eng = st['S'], st['engine']
+    rnd = random.Random(f'{st["seed"]}:{area}')
+    meetings, skipped = build(S, st['subjects'].get(area, []), rnd, st['only'])
+    skipped.update(build_pcns(S, meetings, rnd, st['pcns'].get(area, []), st['only']))
+    out, n_items, n_int = [], 0, 0
+    for code, M in meetings.items():
+        kw = {'area': {code}} if st['takes_area'] else {}
+        flags = eng.screen(M.interests, M.items, D, **kw)
+        got = {(f.item_id, f.member_id): f for f in flags}
+        n_items += len(M.items)
+        n_int += len(M.interests)
+        for shape, kind, iid, mid, action, subj, text, other in M.checks:
+            f = got.get((iid, mid))
+            out.append((shape, kind, bool(f), bool(f) and f.action == action, subj, text, other,
+                        f.evidence[0] if f and f.evidence else ''))
+    return out, skipped, n_items, n_int
 
 
 def main(argv=None):
@@ -617,47 +632,58 @@ def main(argv=None):
     t_load = time.perf_counter() - t0
     rnd = random.Random(a.seed)
     subjects = sorted(S.active)
+    pcns = sorted(S.pcn_members)
     if a.sample < 1:
         subjects = [c for c in subjects if rnd.random() < a.sample]
-    meetings, skipped = build(S, subjects, rnd, only)
-    skipped.update(build_pcns(S, meetings, rnd, a.sample, only))
-    t_build = time.perf_counter() - t0 - t_load
+        pcns = [p for p in pcns if rnd.random() < a.sample]
+    by_area, pcn_by_area = defaultdict(list), defaultdict(list)
+    for c in subjects:
+        by_area[S.area_of[c]].append(c)
+    skipped = Counter()
+    for p in pcns:
+        c = pcn_declarant(S, p)
+        if c is None:
+            skipped['pcn: no active member'] += 1
+        else:
+            pcn_by_area[S.area_of[c]].append(p)
     takes_area = 'area' in inspect.signature(eng.screen).parameters and not a.no_area
-    res = defaultdict(lambda: {'pos': 0, 'tp': 0, 'ctrl': 0, 'fp': 0, 'act': 0, 'miss': [], 'fps': []})
-    n_items = sum(len(M.items) for M in meetings.values())
-    n_int = sum(len(M.interests) for M in meetings.values())
+    _STATE.update(S=S, engine=eng, seed=a.seed, only=only, subjects=by_area, pcns=pcn_by_area,
+                  takes_area=takes_area)
+    areas = sorted(set(by_area) | set(pcn_by_area), key=lambda k: -len(by_area.get(k, ())))
     t1 = time.perf_counter()
-    global _ENGINE, _MEETINGS, _TAKES_AREA
-    _ENGINE, _MEETINGS, _TAKES_AREA = eng, meetings, takes_area
-    areas = sorted(meetings, key=lambda k: -len(meetings[k].items))
     if a.jobs > 1:
         import multiprocessing as mp
         with mp.get_context('fork').Pool(a.jobs) as pool:     # workers share the index built above
-            results = pool.map(_screen_area, areas, chunksize=1)
+            results = pool.map(_run_area, areas, chunksize=1)
     else:
-        results = [_screen_area(k) for k in areas]
-    for area, got in zip(areas, results):
-        for shape, kind, iid, mid, action, subj, text, other in meetings[area].checks:
+        results = [_run_area(k) for k in areas]
+    res = defaultdict(lambda: {'pos': 0, 'tp': 0, 'ctrl': 0, 'fp': 0, 'act': 0, 'miss': [], 'fps': []})
+    n_items = n_int = 0
+    for out, sk, ni, nn in results:
+        skipped.update(sk)
+        n_items += ni
+        n_int += nn
+        for shape, kind, hit, act_ok, subj, text, other, ev in out:
             r = res[shape]
-            f = got.get((iid, mid))
             if kind == 'pos':
                 r['pos'] += 1
-                if f:
+                if hit:
                     r['tp'] += 1
-                    r['act'] += f[0] == action
+                    r['act'] += act_ok
                 else:
                     r['miss'].append((subj, text, other))
             else:
                 r['ctrl'] += 1
-                if f:
+                if hit:
                     r['fp'] += 1
-                    r['fps'].append((subj, text, other, f[1]))
+                    r['fps'].append((subj, text, other, ev))
+    meetings = areas
     t_screen = time.perf_counter() - t1
     print(f'National sweep: {len(subjects)} active practices{"" if a.sample >= 1 else f" (a {a.sample:.0%} sample)"}'
-          f', {len(S.pcn_members)} PCNs{"" if a.sample >= 1 else " (sampled alike)"}, {len(meetings)} committee '
+          f', {len(pcns)} PCNs{"" if a.sample >= 1 else " (sampled alike)"}, {len(meetings)} committee '
           f'areas; {n_items:,} items x {n_int:,} declarations; committee area passed to the engine: '
           f'{"yes" if takes_area else "no"}')
-    print(f'load+index {t_load:.1f} s, render {t_build:.1f} s, screen {t_screen:.1f} s ({a.jobs} worker'
+    print(f'load+index {t_load:.1f} s, render and screen {t_screen:.1f} s ({a.jobs} worker'
           f'{"s" if a.jobs > 1 else ""}); total {time.perf_counter() - t0:.0f} s\n')
     print('| shape | positives | recall | controls | false-positive rate | action right |')
     print('|---|---|---|---|---|---|')

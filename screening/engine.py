@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable
@@ -547,6 +548,7 @@ class Engine:
         return flags
 
 
+@lru_cache(maxsize=65536)
 def _natural(s):
     return tuple((0, int(p), '') if p.isdigit() else (1, 0, p) for p in re.split(r'(\d+)', str(s)) if p)
 

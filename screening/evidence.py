@@ -4,6 +4,7 @@ separately as the flag's ``path``."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .declarations import Reading
 from .model import Interest
@@ -18,6 +19,7 @@ _SMALL = {'and', 'of', 'the', 'at', 'in', 'on', 'for', 'upon', 'by', 'de', 'le'}
 _UPPER = {'PCN', 'GP', 'NHS', 'ICB', 'CCG', 'UK', 'LLP', 'CIC', 'PLC', 'GPS'}
 
 
+@lru_cache(maxsize=65536)
 def nice(name: str) -> str:
     """An official name in capitals written as people read it: "THE DENSHAM SURGERY" -> "The Densham Surgery"."""
     if not name or not name.isupper():
