@@ -92,8 +92,14 @@ class Engine:
             cands = dict(m.cands)
             if m.kind == 'practice' and m.bare:
                 # written without what makes it certain: it stands only for exactly one open practice of the
-                # committee's own area
-                cands = {c: h for c, h in cands.items() if c in d.practices and d.practices[c].rec.icb in home
+                # committee's own area (its practices when the area is given, else the ICBs the meeting is about),
+                # and not for a place of that area ("Hexham premises review")
+                own = getattr(self, '_own', None)
+                local = (lambda c: c in own) if own else (lambda c: d.practices[c].rec.icb in home)
+                key = m.written.split()[0].lower() if len(m.written.split()) == 1 else ''
+                if key and any(local(c) for c in d.by_town.get(key, ()) if c in d.practices):
+                    continue
+                cands = {c: h for c, h in cands.items() if c in d.practices and local(c)
                          and d.practices[c].rec.is_open_on(day)}
                 if len(cands) != 1:
                     self._note_possible(possible, cands, m, home)
@@ -162,7 +168,7 @@ class Engine:
             if exact:
                 out = exact
         if len(out) > 1:
-            by_name = {c: h for c, h in out.items() if not _how(h).startswith('building')}
+            by_name = {c: h for c, h in out.items() if not _how(h).startswith(('building', 'street'))}
             if by_name and len(by_name) < len(out):
                 out = by_name
         # a street written as "the Church Road surgery" must be one street in the area: two practices on
@@ -200,6 +206,8 @@ class Engine:
                 area=None):
         d = self.directory
         own_area = d.area_keys(area) if area else set()
+        # the committee's own practices: where a name written without what makes it certain must be unique
+        self._own = set().union(*(d.area_practices(a) for a in own_area)) if own_area else set()
         decl_m, item_m = [], []
         readings = []
         for i, it in enumerate(interests):

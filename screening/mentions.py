@@ -308,7 +308,7 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                         # written as a title's subject without its type word ("Riverbank boundary change"), which
                         # then names a practice only if exactly one of the committee's area has that name
                         if not (a.kind == 'name' and dd == 0 and n == 1 and _subject_alone(toks, run, tail)
-                                and not _known_place(key, d) and key not in d.town_words and len(key) >= 4):
+                                and not _known_place(key, d) and len(key) >= 4):
                             continue
                         bare = True
                     if a.kind == 'pcn' and not at_end:

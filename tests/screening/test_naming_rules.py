@@ -230,3 +230,12 @@ def test_cli_lists_possible_flags_apart(nat, tmp_path):
     data = json.loads(out.getvalue())
     assert data['flags'] == [] and [(f['item_id'], f['member_id'], f['possible']) for f in data['possible']] == [
         ('3', 'M2', True)]
+
+
+# ------------------------------------------------------------------ 2. a street match yields to a name match
+def test_street_yields_to_a_practice_named_after_it(nat):
+    # G82006 DR CJ SHIMMINS & PARTNERS is on PILGRIMS WAY; G82212 PILGRIMS WAY SURGERY is named after it (same
+    # building): "Pilgrims Way Health Centre" is the practice of that name (type word swapped), not its neighbour
+    decls = [I('M1', 'Contract-holding GP partner, PILGRIMS WAY HEALTH CENTRE in Dartford')]
+    items = [A('1', 'Contract variation – G82006'), A('2', 'Contract variation – G82212')]
+    assert flags(nat, decls, items) == {('2', 'M1'): 'exclude'}
