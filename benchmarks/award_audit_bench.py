@@ -2,8 +2,9 @@
 
     python benchmarks/award_audit_bench.py [--orgs ../shared/data/organisations] [--awards 10000 --interests 20000]
 
-Seeded synthetic data from the real national directory: awards through a year to practices (by name), PCNs, GP
-provider companies and unrelated suppliers, some with several suppliers; interests that begin and end through the
+Seeded synthetic data from the real national directory (the two largest NHS regions, with their commissioners as
+the committees' area): awards through a year to practices (by name), PCNs, GP provider companies and unrelated
+suppliers, some with several suppliers; interests that begin and end through the
 year, held by members of ten committees. The batched audit (registry.services.award_audit.audit_awards) screens each
 award on its own date. The naive loop screens each award alone with every interest on the award's date (a prebuilt
 engine, the directory indexed once); it is timed on a sample of awards and extrapolated, and its conflicts on that
@@ -34,8 +35,17 @@ SUPPLIERS = ['{n}', '{p}', '{w} Health Ltd', '{w} Healthcare Limited', '{x} Faci
 
 def generate(directory, n_awards, n_interests, seed=7):
     rnd = random.Random(seed)
-    practices = [p for p in directory.practices.values() if p.rec.status == 'A']
-    pcns = [v['name'] for v in directory.pcns.values()]
+    # one auditing body's patch, as in production: the practices of the two largest NHS regions, and the committees'
+    # area is their commissioners (the database audit passes each committee's own area the same way)
+    open_practices = [p for p in directory.practices.values() if p.rec.status == 'A']
+    sizes = {}
+    for p in open_practices:
+        sizes[p.rec.region] = sizes.get(p.rec.region, 0) + 1
+    regions = sorted(sizes, key=lambda r: -sizes[r])[:2]
+    practices = [p for p in open_practices if p.rec.region in regions]
+    codes = {p.code for p in practices}
+    pcns = sorted({v['name'] for v in directory.pcns.values() if v.get('members', set()) & codes})
+    area = sorted({p.rec.commissioner for p in practices if p.rec.commissioner})
     other_words = ['Apex', 'Beacon', 'Cobalt', 'Delta', 'Ember', 'Falcon', 'Granite', 'Harbour', 'Iris', 'Juniper']
 
     generic = {'MEDICAL', 'SURGERY', 'CENTRE', 'HEALTH', 'PRACTICE', 'GROUP', 'FAMILY', 'HEALTHCARE', 'PARTNERSHIP',
@@ -65,7 +75,7 @@ def generate(directory, n_awards, n_interests, seed=7):
         interests.append(Interest(member, f'Member {member}', 'GP member',
                                   rnd.choice(['financial', 'indirect', 'non-financial professional']), fill(text),
                                   begins, ends, interest_id=str(i + 1)))
-    return awards, Register(interests, seats, {m: f'Member {m}' for m in seats})
+    return awards, Register(interests, seats, {m: f'Member {m}' for m in seats}, area), len(practices), regions
 
 
 def main(argv=None):
@@ -79,7 +89,7 @@ def main(argv=None):
     t0 = time.perf_counter()
     engine = Engine(Directory.from_files(a.orgs))
     t_index = time.perf_counter() - t0
-    awards, register = generate(engine.directory, a.awards, a.interests)
+    awards, register, n_practices, regions = generate(engine.directory, a.awards, a.interests)
     steps = []
     t0 = time.perf_counter()
     report = audit_awards(engine, awards, register, progress=lambda done, total: steps.append(time.perf_counter() - t0))
@@ -96,7 +106,7 @@ def main(argv=None):
     for award in sample:
         items, owner = _items([award])
         naive = set()
-        for flag in engine.screen(register.interests, items, award.date):
+        for flag in engine.screen(register.interests, items, award.date, area=register.area):
             naive.add((flag.member_id, flag.action))
         # several suppliers: a member keeps the most severe action, as the audit reports it
         best = {}
@@ -112,6 +122,7 @@ def main(argv=None):
     t_naive = t_naive_each * len(awards)
 
     print(f'directory indexed once: {t_index:.1f} s')
+    print(f'regions {", ".join(regions)}: {n_practices:,} open practices, {len(register.area)} commissioner areas')
     print(f'{len(awards):,} awards ({sum(len(x.suppliers) for x in awards):,} suppliers, '
           f'{len({x.date for x in awards})} award dates) x {len(register.interests):,} interests '
           f'({len(register.seats):,} members, 10 committees)')
