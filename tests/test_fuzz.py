@@ -12,6 +12,7 @@ One app and one database per module (not per example), the Flask test client in-
 from __future__ import annotations
 
 import collections
+import re
 import os
 import shutil
 import tempfile
@@ -72,14 +73,21 @@ def fuzz(tmp_path_factory, migrated_sqlite):
     with app.app_context(), session_scope(engine()) as s:
         people = {role: create_person(s, email=f"{role}@fuzz.nhs.uk", full_name=f"Fuzz {role.title()}",
                                       password=PASSWORD,
-                                      roles=("member", "chair", "governance") if role == "all" else (role,)).id
+                                      roles=("member", "governance") if role == "all" else
+                                      ("member",) if role == "chair" else (role,)).id
                   for role in ROLES[1:]}
         committee = Committee(name="Fuzz Committee")
         s.add(committee)
         s.flush()
-        for person_id in people.values():
-            s.add(Membership(person_id=person_id, committee_id=committee.id, voting=True,
-                             date_from=today - timedelta(days=30)))
+        memberships = []
+        for role, person_id in people.items():
+            # chairing is a committee role: the "chair" (and "all") person chairs the fuzz committee
+            membership = Membership(person_id=person_id, committee_id=committee.id, voting=True,
+                                    committee_role="chair" if role in ("chair", "all") else "member",
+                                    date_from=today - timedelta(days=30))
+            s.add(membership)
+            memberships.append(membership)
+        s.flush()
         interest_ids = [interests.declare_interest(
             s, people[role], actor_id=people[role], interest_type="financial", role="partner",
             description="Partner, Canbury Medical Centre", date_from=date(2020, 1, 1)).id for role in ROLES[1:]]
@@ -97,7 +105,9 @@ def fuzz(tmp_path_factory, migrated_sqlite):
         meetings.decide(s, meeting, items[1].id, people["member"], action="declare", reason="Told", actor_id=None)
         snapshot = publication.publish(s, None)
         ids = {"interest_id": interest_ids + [breach.id], "breach_id": [breach.id], "snapshot_id": [snapshot.id],
-               "meeting_id": [meeting.id], "item_id": [i.id for i in items], "person_id": list(people.values())}
+               "meeting_id": [meeting.id], "item_id": [i.id for i in items], "person_id": list(people.values()),
+               "committee_id": [committee.id], "membership_id": [m.id for m in memberships],
+               "voting_id": [1], "deputy_id": [1]}
         committee_id = committee.id
     clients, tokens = {}, {}
     for role in ROLES:
@@ -206,12 +216,12 @@ upload = st.tuples(
 
 def _path(rule: str, fuzz, draw) -> str:
     path = rule
-    for arg in ("interest_id", "breach_id", "snapshot_id", "meeting_id", "item_id", "person_id"):
-        token = f"<int:{arg}>"
-        if token in path:
-            value = draw(st.one_of(st.sampled_from(fuzz.ids[arg]), st.integers(0, 2**31 - 1),
-                                   st.sampled_from([2**31 - 1, 2**31, 2**63, 10**40])))
-            path = path.replace(token, str(value))
+    for arg in re.findall(r"<int:([a-z_]+)>", rule):
+        value = draw(st.one_of(st.sampled_from(fuzz.ids.get(arg, [1])), st.integers(0, 2**31 - 1),
+                               st.sampled_from([2**31 - 1, 2**31, 2**63, 10**40])))
+        path = path.replace(f"<int:{arg}>", str(value))
+    for arg in re.findall(r"<([a-z_]+)>", path):  # text parameters (a link's token)
+        path = path.replace(f"<{arg}>", quote(draw(st.text(min_size=1, max_size=60)), safe=""))
     if "<path:filename>" in path:
         name = draw(st.one_of(st.sampled_from(["coi.css", "nhsuk-frontend.min.css", "../secret_key", "..%2f..%2fetc",
                                                "%00", "a/../../b"]), st.text(max_size=30)))
