@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -48,6 +49,13 @@ class Practice:
     place_keys: set = field(default_factory=set)     # towns and localities on its address (area-wide items)
 
 
+@lru_cache(maxsize=200_000)
+def _words(line: str) -> tuple:
+    """Canonical words of an address line (lines repeat across practices: "LONDON", "KENT")."""
+    return tuple(t.text for t in tokenize(line))
+
+
+@lru_cache(maxsize=200_000)
 def name_core(text: str, drop_initials: bool = True) -> tuple[tuple, tuple]:
     """(distinctive core tokens, all tokens) of an official name, bracketed tags removed."""
     toks = tokenize(_BRACKET.sub(' ', text))
@@ -213,7 +221,7 @@ class Directory:
                 for part in ln.split(','):
                     street = re.sub(r'^[\d\-/ ]+[A-Z]?\s+', '', part.strip())
                     numbered = street != part.strip()
-                    sw = [t.text for t in tokenize(street)]
+                    sw = list(_words(street))
                     # a street ends with a street word, or (after a house number) with a word such as Hill, Green
                     if len(sw) >= 2 and (sw[-1] in STREET_END or numbered and sw[-1] in STREET_END_NUMBERED) and \
                             not any(ch.isdigit() for ch in street):
@@ -222,11 +230,11 @@ class Directory:
                             ent = by_street.setdefault((score, r.commissioner), (set(), street))
                             ent[0].add(code)
             for ln in lines[1:]:
-                for t in tokenize(ln):
-                    p.address_keys.add(t.text)
-                    self.vocab.add(t.text)
+                lw = _words(ln)
+                p.address_keys.update(lw)
+                self.vocab.update(lw)
                 if not any(ch.isdigit() for ch in ln):
-                    tk = ' '.join(t.text for t in tokenize(ln))
+                    tk = ' '.join(lw)
                     tw = tk.split()
                     if tk and not all(w in GENERIC for w in tw) and not any(w in STREETISH for w in tw):
                         p.town_keys.add(tk)
@@ -240,9 +248,9 @@ class Directory:
                         # not a building or a street
                         p.place_keys.add(tk)
                         self.by_town[tk].add(code)
-            for t in tokenize(lines[0] if lines else ''):
-                p.address_keys.add(t.text)
-                self.vocab.add(t.text)
+            lw = _words(lines[0] if lines else '')
+            p.address_keys.update(lw)
+            self.vocab.update(lw)
             if r.postcode:
                 self.by_postcode[r.postcode].add(code)
             if r.commissioner:
