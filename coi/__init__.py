@@ -171,6 +171,16 @@ def _register_assets(app: Flask) -> None:
     assets = Path(app.config["ASSETS_DIR"])
     app.config["HAVE_NHSUK_ASSETS"] = (assets / "nhsuk-frontend.min.css").is_file()
 
+    autocomplete = CHECKOUT_DIR / "node_modules" / "accessible-autocomplete" / "dist"
+    app.config["HAVE_AUTOCOMPLETE"] = (autocomplete / "accessible-autocomplete.min.js").is_file()
+
+    @app.get("/vendor/accessible-autocomplete/<path:filename>", endpoint="autocomplete_assets")
+    def serve_autocomplete(filename: str):
+        """GOV.UK's accessible-autocomplete (pinned in package.json): the organisation type-ahead."""
+        if not app.config["HAVE_AUTOCOMPLETE"]:
+            abort(404)
+        return send_from_directory(autocomplete, filename, max_age=86400)
+
     @app.get("/nhsuk/<path:filename>", endpoint="nhsuk_assets")
     def serve_asset(filename: str):
         if not app.config["HAVE_NHSUK_ASSETS"]:

@@ -52,7 +52,8 @@ def index():
 
 
 def _interest_values(form: InterestForm) -> dict:
-    org = directory.resolve_organisation(db(), form.organisation.data, form.organisation_id.data)
+    org = None if form.not_in_directory.data else directory.resolve_organisation(
+        db(), form.organisation.data, form.organisation_id.data)
     return dict(
         interest_type=form.interest_type.data, description=form.description.data.strip(),
         organisation_id=org.id if org else None, organisation_text="" if org else form.organisation.data.strip(),
@@ -61,6 +62,20 @@ def _interest_values(form: InterestForm) -> dict:
         relationship=form.relationship.data.strip() if form.interest_type.data == "indirect" else "",
         date_from=form.date_from.data, date_to=form.date_to.data,
     )
+
+
+def _organisation_chosen(form: InterestForm) -> bool:
+    """Free text is kept only when the member says the organisation is not in the directory; otherwise what they
+    typed must name a directory entry (chosen from the list, an ODS code, or an exact name)."""
+    typed = (form.organisation.data or "").strip()
+    if not typed or form.not_in_directory.data:
+        return True
+    if directory.resolve_organisation(db(), typed, form.organisation_id.data) is not None:
+        return True
+    form.organisation.errors = list(form.organisation.errors or []) + [
+        "Choose the organisation from the list, or tick \u201cIt is not in the directory\u201d to keep the name "
+        "as you typed it"]
+    return False
 
 
 def _render_interest_form(form, interest=None, failure=None):
@@ -96,7 +111,7 @@ def new_interest():
     form = InterestForm()
     if request.method == "GET" and request.args:
         _prefill(form)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _organisation_chosen(form):
         s = db()
         try:
             interests.declare_interest(s, current_user.id, actor_id=current_user.id, **_interest_values(form))
@@ -119,9 +134,10 @@ def edit_interest(interest_id: int):
     if request.method == "GET":
         form.organisation.data = directory.label(org) if org else interest.organisation_text
         form.organisation_id.data = str(org.id) if org else ""
+        form.not_in_directory.data = org is None and bool(interest.organisation_text)
         form.share_percent.data = Decimal(str(interest.share_percent)) if interest.share_percent else None
         form.version.data = str(interest.version)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _organisation_chosen(form):
         s = db()
         try:
             interests.update_interest(s, interest, expected_version=small_int(form.version.data),

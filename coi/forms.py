@@ -228,6 +228,7 @@ class InterestForm(BaseForm):
                                validators=[InputRequired("Select the type of interest")])
     organisation = StringField("Organisation", validators=[Length(max=300)])
     organisation_id = HiddenField()
+    not_in_directory = BooleanField("It is not in the directory: keep the name as I typed it")
     role = SelectField("Role or nature of the interest", choices=ROLES, validators=[Length(max=100)])
     share_percent = FiniteDecimalField("Shareholding (%)", places=2, validators=[OptionalValue(), NumberRange(
         min=0.01, max=100, message="Shareholding must be a percentage between 0.01 and 100")])

@@ -29,6 +29,8 @@ SECTIONS = [
             ("member", "chair", "governance")),
     Section("meetings.mine", "My meeting items", "Items of upcoming meetings you have a conflict on.",
             ("member",)),
+    Section("outside.mine", "Appointments to check",
+            "Company appointments found at Companies House that are not on your declarations.", ("member",)),
     Section("meetings.index", "Meetings", "Screen a meeting's agenda against the register and record decisions.",
             ("chair", "governance")),
     Section("governance.index", "Manage the register", "Review declarations, chase overdue returns and publish.",

@@ -15,10 +15,11 @@ from registry.db import session_scope
 pytestmark = pytest.mark.browser
 
 NOT_PAGES = {  # GET routes that answer with something other than an HTML page, and why
-    "static": "files", "nhsuk_assets": "files", "main.health": "a health check",
+    "static": "files", "nhsuk_assets": "files", "autocomplete_assets": "files", "main.health": "a health check",
     "declarations.assess_gift": "JSON for the gift form", "directory.search": "JSON for the type-ahead",
     "admin.check_quorum_rule": "JSON for the quorum rule field", "meetings.procurement": "a CSV download",
     "public.register_csv": "a CSV download", "public.register_xlsx": "an Excel download",
+    "public.register_gifts_csv": "a CSV download",
     "outside.award_run_xlsx": "an Excel download", "outside.award_run_status": "JSON for the progress bar",
     "sso.start": "a redirect to the identity provider", "sso.callback": "the identity provider's redirect back",
     "auth.code": "reached only half-way through a password sign-in (tests/test_browser_sign_in.py)",

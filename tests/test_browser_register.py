@@ -104,11 +104,11 @@ def test_member_declares_edits_ends_reviews_history_and_confirms(page, app, make
         expect(p.locator(".nhsuk-radios__hint", has_text=hint)).to_be_visible()
     p.get_by_label("Financial", exact=True).check()
 
-    # Type-ahead: a few letters fetch the directory's matches into the datalist; choosing one records its id.
+    # Type-ahead (accessible-autocomplete): a few letters list the directory's matches; choosing one records its id.
     organisation = p.locator("#organisation")
     organisation.press_sequentially("canbu", delay=30)
-    expect(p.locator(f'#organisation-options option[value="{CANBURY_LABEL}"]')).to_be_attached()
-    organisation.fill(CANBURY_LABEL)
+    p.locator(".autocomplete__option", has_text=CANBURY_LABEL).first.click()
+    expect(organisation).to_have_value(CANBURY_LABEL)
     expect(p.locator("input[name=organisation_id]")).to_have_value(str(org_id))
     page.check_accessibility()
 

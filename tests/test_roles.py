@@ -49,6 +49,7 @@ ROUTES = {
     ("GET", "/accessibility"): ALL,
     ("GET", "/static/coi.css"): ALL,
     ("GET", "/nhsuk/nhsuk-frontend.min.css"): ALL,
+    ("GET", "/vendor/accessible-autocomplete/accessible-autocomplete.min.js"): ALL,
     ("GET", "/declarations/"): SIGNED_IN,
     ("GET", "/declarations/interests/new"): SIGNED_IN,
     ("POST", "/declarations/interests/new"): SIGNED_IN,
@@ -126,6 +127,8 @@ ROUTES = {
     ("GET", "/register.csv"): ALL,
     ("GET", "/register/snapshots/{snapshot}.csv"): ALL,
     ("GET", "/register.xlsx"): ALL,
+    ("GET", "/register/gifts.csv"): ALL,
+    ("GET", "/register/snapshots/{snapshot}/gifts.csv"): ALL,
     ("GET", "/register/snapshots/{snapshot}.xlsx"): ALL,
     ("GET", "/breaches"): ALL,
     ("GET", "/meetings/"): CHAIRS_ANYWHERE,
@@ -231,6 +234,8 @@ def test_every_route_and_method_is_in_the_table(app):
                 assert ("GET", "/static/coi.css") in covered
             elif rule.rule == "/nhsuk/<path:filename>":
                 assert ("GET", "/nhsuk/nhsuk-frontend.min.css") in covered
+            elif rule.rule == "/vendor/accessible-autocomplete/<path:filename>":
+                assert ("GET", "/vendor/accessible-autocomplete/accessible-autocomplete.min.js") in covered
             else:
                 pattern = re.sub(r"<(?:int:)?[a-z_]+>", "<id>", rule.rule)
                 assert (method, pattern) in covered, f"{method} {rule.rule} is not in the role table"

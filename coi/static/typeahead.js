@@ -1,34 +1,69 @@
-// Type-ahead for the organisation field: fills a <datalist> from the directory as the person types,
-// and records the chosen directory entry in the hidden organisation_id field. Without JavaScript the
-// person types the name or ODS code and the server resolves it.
+// The organisation field as GOV.UK's accessible-autocomplete: suggestions from the directory as the member
+// types (name, ODS code or postcode), announced to screen readers, and one last choice, "not in the directory",
+// which keeps what they typed. Without JavaScript the plain field and its checkbox do the same job.
 (function () {
-  const script = document.currentScript;
-  const url = script && script.dataset.url;
+  const box = document.querySelector(".coi-organisation");
   const input = document.getElementById("organisation");
   const hidden = document.querySelector("[data-typeahead-target='organisation']");
-  const list = document.getElementById("organisation-options");
-  if (!url || !input || !hidden || !list) return;
-  input.setAttribute("list", list.id);
-  let results = [];
-  let timer = null;
-  input.addEventListener("input", function () {
-    const chosen = results.find((r) => r.label === input.value);
-    hidden.value = chosen ? String(chosen.id) : "";
-    if (chosen) return;
-    clearTimeout(timer);
-    timer = setTimeout(async function () {
-      const q = input.value.trim();
-      if (q.length < 2) return;
-      try {
-        const response = await fetch(url + "?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } });
-        if (!response.ok) return;
-        results = await response.json();
-        list.replaceChildren(...results.map(function (r) {
-          const option = document.createElement("option");
-          option.value = r.label;
-          return option;
-        }));
-      } catch (e) { /* the field still works as free text */ }
-    }, 200);
+  const notListed = document.getElementById("not_in_directory");
+  if (!box || !input || !hidden || !window.accessibleAutocomplete) return;
+
+  const NOT_LISTED = "Not in the directory: keep \u201c";
+  const url = box.dataset.searchUrl;
+  const byLabel = new Map();
+  let lastQuery = "";
+
+  function isNotListed(option) { return typeof option === "string" && option.startsWith(NOT_LISTED); }
+
+  async function source(query, populate) {
+    lastQuery = query;
+    try {
+      const response = await fetch(url + "?q=" + encodeURIComponent(query), { headers: { Accept: "application/json" } });
+      const found = response.ok ? await response.json() : [];
+      if (query !== lastQuery) return;
+      found.forEach((r) => byLabel.set(r.label, r.id));
+      populate(found.map((r) => r.label).concat([NOT_LISTED + query + "\u201d as I typed it"]));
+    } catch (e) {
+      populate([NOT_LISTED + query + "\u201d as I typed it"]);
+    }
+  }
+
+  function confirm(option) {
+    if (option === undefined) return;  // left the field without choosing: the server asks them to choose
+    if (isNotListed(option)) {
+      hidden.value = "";
+      notListed.checked = true;
+    } else {
+      hidden.value = String(byLabel.get(option) || "");
+      notListed.checked = false;
+    }
+  }
+
+  // The component renders its own input with the same id and name, so the label still names it.
+  const describedBy = input.getAttribute("aria-describedby") || "";
+  const container = document.createElement("div");
+  input.replaceWith(container);
+  window.accessibleAutocomplete({
+    element: container,
+    id: "organisation",
+    name: "organisation",
+    defaultValue: input.value,
+    minLength: 2,
+    showNoOptionsFound: false,
+    confirmOnBlur: false,
+    source: source,
+    onConfirm: confirm,
+    templates: {
+      inputValue: (option) => (isNotListed(option) ? lastQuery : option || ""),
+      suggestion: (option) => option,
+    },
   });
+  const created = document.getElementById("organisation");
+  if (created && describedBy) {
+    created.setAttribute("aria-describedby", (describedBy + " " + (created.getAttribute("aria-describedby") || "")).trim());
+  }
+  if (input.classList.contains("nhsuk-input--error") && created) created.classList.add("nhsuk-input--error");
+  created && created.addEventListener("input", function () { hidden.value = ""; notListed.checked = false; });
+  // With the list offering "not in the directory", the checkbox is for people without JavaScript.
+  notListed.closest(".nhsuk-form-group").hidden = true;
 })();
