@@ -126,7 +126,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     # indentation is cosmetic (and inside a <textarea> it would change the value), so leave text as it is.
     app.jinja_env.filters["indent"] = _keep_indentation
 
-    from coi import database, errors, idempotency, navigation, security
+    from coi import database, dates, errors, idempotency, navigation, security
     from coi.account import bp as account_bp
     from coi.admin import bp as admin_bp
     from coi.auth import bp as auth_bp, init_login
@@ -147,6 +147,7 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
     errors.init_app(app)
     navigation.init_app(app)
     components.init_app(app)
+    dates.init_app(app)
     app.register_blueprint(auth_bp)
     sso.init_app(app)
     app.register_blueprint(sso.bp)

@@ -55,13 +55,32 @@ def register(snapshot_id: int | None = None):
     snapshot = _snapshot(snapshot_id, snapshots)
     chosen = _filter_from_request()
     rows = snapshot.select(chosen) if snapshot else ()
+    gifts = snapshot.select_gifts(chosen) if snapshot else ()
     committees = snapshot.committees if snapshot else ()
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(pages, max(1, request.args.get("page", 1, type=int) or 1))
+    # Earlier versions: every other snapshot once, newest first (the one shown is not "earlier" than itself).
+    earlier = [s for s in snapshots if snapshot is None or s.id != snapshot.id]
     return render_template("public/register.jinja", snapshot=snapshot, rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
                            total=len(rows), page=page, pages=pages, chosen=chosen, committees=committees,
-                           types=[t.value for t in InterestType], snapshots=snapshots,
-                           latest=snapshot_id is None)
+                           types=[t.value for t in InterestType], snapshots=earlier, gifts=gifts,
+                           filtered=chosen != publication.RegisterFilter(), latest=snapshot_id is None,
+                           latest_id=snapshots[0].id if snapshots else None)
+
+
+EXPORTS = {  # format: (file name ending, media type)
+    "csv": ("csv", "text/csv"),
+    "gifts.csv": ("gifts-and-hospitality.csv", "text/csv"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+def _export(snapshot: publication.PublishedRegister, fmt: str, chosen: publication.RegisterFilter) -> bytes:
+    if fmt == "csv":
+        return publication.export_csv(snapshot, snapshot.select(chosen))
+    if fmt == "gifts.csv":
+        return publication.export_gifts_csv(snapshot, snapshot.select_gifts(chosen))
+    return publication.export_xlsx(snapshot, snapshot.select(chosen), snapshot.select_gifts(chosen))
 
 
 def _download(snapshot_id: int | None, fmt: str):
@@ -69,21 +88,19 @@ def _download(snapshot_id: int | None, fmt: str):
     if snapshot is None:
         abort(404)
     chosen = _filter_from_request()
-    rows = snapshot.select(chosen)
+    ending, mimetype = EXPORTS[fmt]
     name = f"register-of-interests-{snapshot.as_of.isoformat()}"
-    _record_export(snapshot, fmt, len(rows))
-    export = publication.export_csv if fmt == "csv" else publication.export_xlsx
+    _record_export(snapshot, fmt, len(snapshot.select_gifts(chosen) if fmt == "gifts.csv" else snapshot.select(chosen)))
     if chosen == publication.RegisterFilter():  # the whole register: the same bytes every time
         key = (snapshot.database, snapshot.id, snapshot.redaction, fmt)
         if key not in _whole_exports:
             if len(_whole_exports) >= 8:
                 _whole_exports.clear()
-            _whole_exports[key] = export(snapshot, rows)
+            _whole_exports[key] = _export(snapshot, fmt, chosen)
         body = _whole_exports[key]
     else:
-        body = export(snapshot, rows)
-    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+        body = _export(snapshot, fmt, chosen)
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}.{ending}"'})
 
 
 _whole_exports: dict[tuple, bytes] = {}  # a snapshot as served changes only with a redaction (part of the key)
@@ -101,6 +118,13 @@ def _record_export(snapshot: publication.PublishedRegister, fmt: str, rows: int)
 @bp.get("/register/snapshots/<int:snapshot_id>.csv")
 def register_csv(snapshot_id: int | None = None):
     return _download(snapshot_id, "csv")
+
+
+@bp.get("/register/gifts.csv")
+@bp.get("/register/snapshots/<int:snapshot_id>/gifts.csv")
+def register_gifts_csv(snapshot_id: int | None = None):
+    """Declared gifts and hospitality: a second file, so each CSV is one table with its header first."""
+    return _download(snapshot_id, "gifts.csv")
 
 
 @bp.get("/register.xlsx")

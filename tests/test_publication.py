@@ -101,3 +101,74 @@ def test_governance_publishes_from_the_page(app, signed_in):
     token = csrf_from(client.get("/governance/publish").get_data(as_text=True))
     assert client.post("/governance/publish", data={"idempotency_key": new_key(), "csrf_token": token}).status_code == 302
     assert "Partner, Canbury Medical Centre" in app.test_client().get("/register").get_data(as_text=True)
+
+
+def _seed_gifts(app):
+    """Two decision makers on two committees, each with a declared gift; published."""
+    from registry.models import Committee, Membership
+    from registry.services import gifts
+
+    today = date.today()
+    with app.app_context(), session_scope(engine()) as s:
+        for name, committee_name, donor, pence in (("Dr Gwen Parry", "Primary Care Commissioning Committee",
+                                                    "Acme Pharma Ltd", 30_000),
+                                                   ("Lay Member", "Audit Committee", "Kingston Hospice", 4_000_00)):
+            person = create_person(s, email=None, full_name=name, password=None)
+            committee = Committee(name=committee_name)
+            s.add(committee)
+            s.flush()
+            s.add(Membership(person_id=person.id, committee_id=committee.id, date_from=date(2019, 1, 1)))
+            interests.declare_interest(s, person.id, actor_id=person.id, interest_type="financial",
+                                       description=f"Interest of {name}", date_from=date(2019, 1, 1))
+            gifts.record_offer(s, person.id, kind="hospitality", donor=donor, value_pence=pence,
+                               offered_on=today - timedelta(days=10), description="Dinner", outcome="declined")
+        publication.publish(s, None)
+
+
+def test_filters_reach_gifts_and_an_empty_search_says_so(app, client):
+    _seed_gifts(app)
+    page = client.get("/register?committee=Audit+Committee").get_data(as_text=True)
+    assert "Kingston Hospice" in page and "Acme Pharma Ltd" not in page
+    page = client.get("/register?name=gwen").get_data(as_text=True)
+    assert "Acme Pharma Ltd" in page and "Kingston Hospice" not in page
+    page = client.get("/register?organisation=acme").get_data(as_text=True)
+    assert "Acme Pharma Ltd" in page and "Kingston Hospice" not in page
+    page = client.get("/register?type=indirect").get_data(as_text=True)
+    assert "Acme Pharma Ltd" not in page and "none is shown when a type of interest is chosen" in page
+    page = client.get("/register?name=nobody-at-all").get_data(as_text=True)
+    assert "No entries match your search" in page and "Clear the search" in page
+    assert "<table" not in page  # no empty table
+    assert "No declared gifts or hospitality match your search" in page
+
+
+def test_csv_header_first_gifts_in_their_own_file_and_typed_excel(app, client):
+    import datetime as dt
+
+    _seed_gifts(app)
+    rows = list(csv.reader(io.StringIO(client.get("/register.csv").get_data().decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Publication date", "Name", "Position"]
+    assert len(rows) == 3 and all(r[0] == date.today().isoformat() for r in rows[1:])
+
+    response = client.get("/register/gifts.csv?committee=Audit+Committee")
+    assert response.status_code == 200
+    assert "gifts-and-hospitality.csv" in response.headers["Content-Disposition"]
+    gift_rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert gift_rows[0] == ["Publication date", "Name", "Position", "Gift or hospitality", "Offered by",
+                            "Description", "Value", "Date offered", "Accepted or declined"]
+    assert len(gift_rows) == 2 and gift_rows[1][4] == "Kingston Hospice" and gift_rows[1][6] == "4000.00"
+    assert client.get("/register/gifts.csv").status_code == 200
+
+    book = load_workbook(io.BytesIO(client.get("/register.xlsx").get_data()))
+    interests_sheet, gift_sheet = book["Interests"], book["Gifts and hospitality"]
+    assert interests_sheet["A1"].value == "Publication date"
+    header = [c.value for c in interests_sheet[1]]
+    date_from = interests_sheet.cell(row=2, column=header.index("Date from") + 1)
+    assert date_from.is_date and date_from.value.date() == dt.date(2019, 1, 1)
+    assert date_from.number_format == "d mmmm yyyy"
+    assert interests_sheet["A2"].is_date
+    gift_header = [c.value for c in gift_sheet[1]]
+    values = sorted(gift_sheet.cell(row=r, column=gift_header.index("Value") + 1).value for r in (2, 3))
+    assert values == [300.0, 4000.0]
+    assert gift_sheet.cell(row=2, column=gift_header.index("Value") + 1).data_type == "n"
+    assert gift_sheet.cell(row=2, column=gift_header.index("Date offered") + 1).is_date
+    assert "About this register" in book.sheetnames

@@ -126,7 +126,9 @@ def register_rows(session: Session, as_of: date) -> tuple[list[dict], list[dict]
                                                              GiftOrHospitality.offered_on <= as_of)
                              .order_by(GiftOrHospitality.offered_on)):
         person = people[gift.person_id]
-        gifts.append({"name": person.full_name, "position": person.position, "kind": gift.kind, "donor": gift.donor,
+        gifts.append({"name": person.full_name, "position": person.position,
+                      "committees": "; ".join(committees.get(person.id, [])),  # so the committee filter reaches gifts
+                      "kind": gift.kind, "donor": gift.donor,
                       "description": gift.description, "value": f"£{gift.value_pence / 100:,.2f}",
                       "offered_on": gift.offered_on.isoformat(), "outcome": gift.outcome})
     return rows, gifts, withheld
@@ -249,6 +251,29 @@ class PublishedRegister:
     committees: tuple
     search_columns: tuple  # what the filters compare, per row: see _search_columns
     redaction: tuple = ()  # which redactions this view leaves out ((marker, cutoff)); () for the stored snapshot
+
+    def select_gifts(self, register_filter: "RegisterFilter") -> tuple:
+        """The declared gifts and hospitality the same filter keeps: name, committee, and organisation (who offered
+        it, or the description). A gift is not an interest, so none has a type of interest: choosing one keeps none."""
+        if register_filter == RegisterFilter():
+            return self.gifts
+        if register_filter.interest_type:
+            return ()
+        by_name = {}  # snapshots published before gift rows carried committees: the person's, from their entries
+        for row in self.rows:
+            by_name.setdefault(row["name"], row["committees"])
+        name, organisation = register_filter.name.lower(), register_filter.organisation.lower()
+        kept = []
+        for gift in self.gifts:
+            committees = gift.get("committees", by_name.get(gift["name"], ""))
+            if name and name not in gift["name"].lower():
+                continue
+            if organisation and organisation not in (gift["donor"] + " " + gift["description"]).lower():
+                continue
+            if register_filter.committee and register_filter.committee not in committees.split("; "):
+                continue
+            kept.append(gift)
+        return tuple(kept)
 
     def select(self, register_filter: "RegisterFilter") -> tuple:
         """The rows a filter keeps, in register order; the whole register without copying when unfiltered."""
@@ -400,46 +425,98 @@ def _table(snapshot_rows: list[dict], columns) -> list[list[str]]:
     return [[neutralise(row.get(key, "")) for key, _ in columns] for row in snapshot_rows]
 
 
-def export_csv(snapshot: RegisterSnapshot, rows: Optional[list[dict]] = None) -> bytes:
+def _csv(header: list[str], rows: list[list]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([f"Register of interests published {snapshot.as_of.isoformat()}"])
-    if snapshot.withheld_count:
-        writer.writerow([f"{snapshot.withheld_count} entries are withheld for privacy or legal reasons."])
-    writer.writerow(["Publication date"] + [title for _, title in COLUMNS])
-    for values in _table(snapshot.rows if rows is None else rows, COLUMNS):
-        writer.writerow([snapshot.as_of.isoformat()] + values)
+    writer.writerow(header)  # the header first: a spreadsheet or a program reads the file as a table
+    writer.writerows(rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
 
 
-def export_xlsx(snapshot: RegisterSnapshot, rows: Optional[list[dict]] = None) -> bytes:
+def export_csv(snapshot: RegisterSnapshot, rows: Optional[list[dict]] = None) -> bytes:
+    """The interests as one table, header first; dates as 2015-12-20 (the form every program reads). Gifts and
+    hospitality are a second file (export_gifts_csv); what is withheld is said on the page and in the Excel file."""
+    return _csv(["Publication date"] + [title for _, title in COLUMNS],
+                [[snapshot.as_of.isoformat()] + values
+                 for values in _table(snapshot.rows if rows is None else rows, COLUMNS)])
+
+
+def export_gifts_csv(snapshot: RegisterSnapshot, gifts: Optional[list[dict]] = None) -> bytes:
+    """Declared gifts and hospitality as one table, header first, the value as a plain number of pounds."""
+    gifts = snapshot.gifts if gifts is None else gifts
+    return _csv(["Publication date"] + [title for _, title in GIFT_COLUMNS],
+                [[snapshot.as_of.isoformat()] + values[:5] + [f"{pence_of(gift['value']) / 100:.2f}"] + values[6:]
+                 for gift, values in zip(gifts, _table(gifts, GIFT_COLUMNS))])
+
+
+def pence_of(value) -> int:
+    """A published value ("£1,234.50") in pence."""
+    return round(float(str(value).replace("£", "").replace(",", "") or 0) * 100)
+
+
+def _day(text: str):
+    """A published ISO date as a date (an Excel date cell), or None for an open end."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return neutralise(text)
+
+
+DATE_FORMAT = "d mmmm yyyy"  # 20 December 2015, as the pages write it
+MONEY_FORMAT = '"£"#,##0.00'
+
+
+def export_xlsx(snapshot: RegisterSnapshot, rows: Optional[list[dict]] = None,
+                gifts: Optional[list[dict]] = None) -> bytes:
+    """Interests and gifts as two sheets, each a table with its header in the first row, dates as date cells
+    and money as number cells; a third sheet says what the register is and how many entries are withheld."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active
     sheet.title = "Interests"
-    sheet.append([f"Register of interests published {snapshot.as_of.isoformat()}"])
-    sheet["A1"].font = Font(bold=True)
-    if snapshot.withheld_count:
-        sheet.append([f"{snapshot.withheld_count} entries are withheld for privacy or legal reasons."])
+    date_columns = {"date_from", "date_to"}
     _append_table(sheet, ["Publication date"] + [t for _, t in COLUMNS],
-                  [[snapshot.as_of.isoformat()] + r for r in _table(snapshot.rows if rows is None else rows, COLUMNS)])
-    gifts = book.create_sheet("Gifts and hospitality")
-    _append_table(gifts, ["Publication date"] + [t for _, t in GIFT_COLUMNS],
-                  [[snapshot.as_of.isoformat()] + r for r in _table(snapshot.gifts, GIFT_COLUMNS)])
+                  [[snapshot.as_of] + [_day(row.get(key, "")) if key in date_columns else neutralise(row.get(key, ""))
+                                       for key, _ in COLUMNS]
+                   for row in (snapshot.rows if rows is None else rows)])
+    gift_sheet = book.create_sheet("Gifts and hospitality")
+    _append_table(gift_sheet, ["Publication date"] + [t for _, t in GIFT_COLUMNS],
+                  [[snapshot.as_of] + [pence_of(gift["value"]) / 100 if key == "value" else
+                                       _day(gift[key]) if key == "offered_on" else neutralise(gift.get(key, ""))
+                                       for key, _ in GIFT_COLUMNS]
+                   for gift in (snapshot.gifts if gifts is None else gifts)])
+    about = book.create_sheet("About this register")
+    about.append([f"Register of interests published {snapshot.as_of.day} {snapshot.as_of:%B %Y}"])
+    about["A1"].font = Font(bold=True)
+    about.append(["Decision-making staff only; an interest stays on the register for "
+                  f"{PUBLIC_TAIL_MONTHS} months after it ends; gifts and hospitality from the last "
+                  f"{GIFT_PUBLIC_MONTHS} months."])
+    if snapshot.withheld_count:
+        about.append([f"{snapshot.withheld_count} entries are withheld for an overriding privacy or legal reason."])
+    for cell in about["A"]:
+        cell.data_type = "s"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _append_table(sheet, header: list[str], rows: list[list[str]]) -> None:
+def _append_table(sheet, header: list[str], rows: list[list]) -> None:
     from openpyxl.styles import Font
 
     sheet.append(header)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
     for values in rows:
         sheet.append(values)
         for cell in sheet[sheet.max_row]:
-            cell.data_type = "s"  # openpyxl would otherwise store text beginning with = as a formula
+            if isinstance(cell.value, date):
+                cell.number_format = DATE_FORMAT
+            elif isinstance(cell.value, float):
+                cell.number_format = MONEY_FORMAT
+            elif cell.value is not None:
+                cell.data_type = "s"  # openpyxl would otherwise store text beginning with = as a formula
+    for column in sheet.columns:  # wide enough to read without dragging every column
+        sheet.column_dimensions[column[0].column_letter].width = min(60, max(12, len(str(column[0].value)) + 4))
