@@ -47,8 +47,11 @@ def index():
     status = timeliness.statuses(s, today, [current_user.id]).get(current_user.id)
     org_ids = {i.organisation_id for i in mine if i.organisation_id}
     orgs = {o.id: o for o in s.exec(select(Organisation).where(Organisation.id.in_(org_ids)))} if org_ids else {}
+    late = {i.id for i in mine if i.date_from and
+            (i.declared_at.date() - i.date_from).days > timeliness.TimelinessPolicy().declare_within_days}
     return render_template("declarations/index.jinja", current=current, ended=ended, offers=offers,
-                           status=status, last_return=returns.latest_return(s, current_user.id), orgs=orgs)
+                           status=status, last_return=returns.latest_return(s, current_user.id), orgs=orgs,
+                           late=late)
 
 
 def _interest_values(form: InterestForm) -> dict:
@@ -105,6 +108,16 @@ def _prefill(form: InterestForm) -> None:
         getattr(form, name).process(None, data=day)
 
 
+def _warn_if_it_starts_later(form: InterestForm) -> None:
+    """An interest may be declared before it begins (a partnership agreed from next month), so a start after today
+    is saved; but it is more often a mistyped year, so the member is told, with the date in words, what follows."""
+    starts = form.date_from.data
+    if starts and starts > date.today():
+        flash(f"This interest starts on {uk_date(starts)}, which is after today. Check the date: if it is right, "
+              f"the interest is on your record now and reaches the public register once it has begun. If not, edit "
+              f"the interest and correct it.", "warning")
+
+
 @bp.route("/interests/new", methods=["GET", "POST"])
 @role_required(*ANY_ROLE)
 def new_interest():
@@ -120,6 +133,7 @@ def new_interest():
             return _render_interest_form(form, failure=str(error))
         if commit_once(s, url_for(".index")):
             flash("Interest declared", "success")
+            _warn_if_it_starts_later(form)
             rescreen_after_change(current_user.id)
         return redirect(url_for(".index"))
     return _render_interest_form(form)
@@ -147,6 +161,7 @@ def edit_interest(interest_id: int):
             return _render_interest_form(form, interest, failure=str(error))
         if commit_once(s, url_for(".index")):
             flash("Interest updated", "success")
+            _warn_if_it_starts_later(form)
             rescreen_after_change(current_user.id)
         return redirect(url_for(".index"))
     return _render_interest_form(form, interest)
