@@ -7,6 +7,7 @@ person whose email is the one the provider vouches for (`email_verified`): nobod
 A refusal says why; one about a real identity (unknown or unverified email, deactivated account) is audited.
 Sign-ins this way skip the service's own second factor: the identity provider's MFA applies.
 """
+
 from __future__ import annotations
 
 import requests
@@ -72,24 +73,43 @@ def start():
 
 REASONS = {
     "unreachable": "The NHSmail / Microsoft sign-in service could not be reached. Try again in a few minutes, or "
-                   "sign in with your email address and password.",
+    "sign in with your email address and password.",
     "refused": "The sign-in could not be completed: it may have taken too long, been started in another browser "
-               "window, or been changed on the way. Start again from the sign-in page.",
+    "window, or been changed on the way. Start again from the sign-in page.",
     "unverified": "Your NHSmail / Microsoft account did not confirm its email address, so it cannot be matched to an "
-                  "account here. Ask your governance lead.",
+    "account here. Ask your governance lead.",
     "unknown": "There is no account here for the email address of your NHSmail / Microsoft account. Accounts are set "
-               "up by your governance lead: ask them to add you, or to correct the email address they hold for you.",
+    "up by your governance lead: ask them to add you, or to correct the email address they hold for you.",
     "inactive": "Your account here has been deactivated. Contact your governance lead if you need it again.",
 }
 
 
 def _refused(reason: str, status: int = 400, claims: dict | None = None):
     if claims is not None:  # the provider vouched for an identity: who tried, and why they were turned away
-        audit.record(db(), "sign-in.sso-refused", detail={
-            "reason": reason, "ip": request.remote_addr or "",
-            "email_key": email_key(str(claims.get("email") or ""))[:12], "issuer": str(claims.get("iss") or "")})
+        audit.record(
+            db(),
+            "sign-in.sso-refused",
+            detail={
+                "reason": reason,
+                "ip": request.remote_addr or "",
+                "email_key": email_key(str(claims.get("email") or ""))[:12],
+                "issuer": str(claims.get("iss") or ""),
+            },
+        )
         db().commit()
     return render_template("auth/sso_refused.jinja", message=REASONS[reason]), status
+
+
+def verified_email(claims: dict) -> str | None:
+    """The email the identity provider vouches for, or None. Standard providers say so with `email_verified`;
+    Microsoft Entra ID (NHSmail) does not send that claim, but can send `xms_edov` (the email's domain owner is
+    verified: an optional claim the tenant's administrator turns on for this app). Either vouches; nothing else."""
+    email = claims.get("email")
+    if not isinstance(email, str) or "@" not in email:
+        return None
+    if claims.get("email_verified") is True or claims.get("xms_edov") is True:
+        return email
+    return None
 
 
 @bp.get("/sign-in/sso/callback")
@@ -120,11 +140,12 @@ def callback():
             current_app.logger.warning("single sign-on: userinfo failed: %s", error)
             return _refused("refused")
         if info.get("sub") == claims["sub"]:
-            claims.update({k: info[k] for k in ("email", "email_verified") if k in info})
-    if claims.get("email_verified") is not True or not claims.get("email"):
+            claims.update({k: info[k] for k in ("email", "email_verified", "xms_edov") if k in info})
+    email = verified_email(claims)
+    if email is None:
         return _refused("unverified", status=403, claims=claims)
     s = db()
-    person = s.exec(select(Person).where(Person.email == normalise_email(str(claims["email"])))).first()
+    person = s.exec(select(Person).where(Person.email == normalise_email(email))).first()
     if person is None:
         return _refused("unknown", status=403, claims=claims)
     if not person.active:
