@@ -36,59 +36,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", 0, "reverse proxies in front whose X-Forwarded-For/-Proto/-Host are believed", int),
     # Sign-in
     Setting("SIGN_IN_WINDOW_MINUTES", 15, "the window over which failed sign-ins from one address are counted", int),
-    Setting(
-        "SIGN_IN_FAILURES_BEFORE_BACKOFF",
-        5,
-        "failures for one email from one address before each further try there waits (1 minute, doubling)",
-        int,
-    ),
+    Setting("SIGN_IN_FAILURES_BEFORE_BACKOFF", 5, "failures for one email from one address before each further try "
+            "there waits (1 minute, doubling)", int),
     Setting("SIGN_IN_MAX_BACKOFF_MINUTES", 15, "the longest wait between tries for one email from one address", int),
-    Setting(
-        "SIGN_IN_MAX_FAILURES_PER_IP",
-        50,
-        "failures from one address in the window before it waits (addresses "
-        "the account has signed in from before are exempt)",
-        int,
-    ),
-    Setting(
-        "SIGN_IN_MAX_FAILURES_PER_ACCOUNT_PER_HOUR",
-        100,
-        "failures for one email in an hour from addresses it "
-        "has never signed in from, before those addresses wait (OWASP ASVS 2.2.1)",
-        int,
-    ),
-    Setting(
-        "SIGN_IN_ALERT_AFTER_FAILURES",
-        5,
-        "failed sign-ins since the last success after which the member is emailed (again each time the count doubles)",
-        int,
-    ),
-    Setting(
-        "PASSWORD_SIGN_IN",
-        True,
-        "people may sign in with an email address and password (switch off when everyone uses single sign-on)",
-        bool,
-    ),
-    Setting(
-        "MFA_REQUIRED",
-        True,
-        "governance leads, chairs and vice-chairs signing in with a password also give a "
-        "code from an authenticator app (TOTP)",
-        bool,
-    ),
-    Setting(
-        "OIDC_ISSUER",
-        "",
-        "single sign-on: the OpenID Connect issuer, e.g. "
-        "https://login.microsoftonline.com/TENANT-ID/v2.0 for NHSmail / Microsoft Entra ID (add the optional claim "
-        "xms_edov to the app's ID token, so the email is vouched for); empty: no single sign-on",
-    ),
+    Setting("SIGN_IN_MAX_FAILURES_PER_IP", 50, "failures from one address in the window before it waits (addresses "
+            "the account has signed in from before are exempt)", int),
+    Setting("SIGN_IN_MAX_FAILURES_PER_ACCOUNT_PER_HOUR", 100, "failures for one email in an hour from addresses it "
+            "has never signed in from, before those addresses wait (OWASP ASVS 2.2.1)", int),
+    Setting("SIGN_IN_ALERT_AFTER_FAILURES", 5, "failed sign-ins since the last success after which the member is "
+            "emailed (again each time the count doubles)", int),
+    Setting("PASSWORD_SIGN_IN", True, "people may sign in with an email address and password (switch off when "
+            "everyone uses single sign-on)", bool),
+    Setting("MFA_REQUIRED", True, "governance leads, chairs and vice-chairs signing in with a password also give a "
+            "code from an authenticator app (TOTP)", bool),
+    Setting("OIDC_ISSUER", "", "single sign-on: the OpenID Connect issuer, e.g. "
+            "https://login.microsoftonline.com/TENANT-ID/v2.0 for NHSmail / Microsoft Entra ID (add the optional claim "
+            "xms_edov to the app's ID token, so the email is vouched for); empty: no single sign-on"),
     Setting("OIDC_CLIENT_ID", "", "single sign-on: this service's application (client) id at the issuer"),
-    Setting(
-        "OIDC_CLIENT_SECRET",
-        "",
-        "single sign-on: the client secret (in instance/config.py or the environment, never the repository)",
-    ),
+    Setting("OIDC_CLIENT_SECRET", "", "single sign-on: the client secret (in instance/config.py or the environment, "
+            "never the repository)"),
     Setting("OIDC_SCOPES", "openid email profile", "single sign-on: the scopes asked for"),
     Setting("SESSION_IDLE_MINUTES", 30, "a session ends after this long without a request", int),
     Setting("SESSION_ABSOLUTE_HOURS", 12, "a session ends this long after sign-in, whatever happens", int),
