@@ -1,5 +1,6 @@
 """Auditing published contract awards against the register (issue 15): readers, each award on its own date, totals,
 `coi audit-awards` with and without a database."""
+from pathlib import Path
 import json
 from datetime import date
 from decimal import Decimal
@@ -20,7 +21,7 @@ from registry.services.accounts import create_person
 from screening import Directory, Engine, Interest, read_register_csv
 from tests.screening.conftest import PCN, PRACTICES
 
-SAMPLE = "/work/shared/data/awards-sample/contracts-finder-sample.json"
+SAMPLE = str(Path(__file__).resolve().parents[2] / "shared" / "data" / "awards-sample" / "contracts-finder-sample.json")  # ../shared beside the checkout, as CI has it
 EPOCH_INTEREST = "Partner, Vallance Medical, Manchester"
 
 

@@ -1,5 +1,6 @@
 """The award audit in real Chromium: upload award notices, run the audit in the background, watch it finish, read
 the results and download the workbook. Every page visited is checked with axe-core."""
+from pathlib import Path
 from datetime import date
 from io import BytesIO
 
@@ -14,7 +15,7 @@ from registry.services import interests
 from registry.services.accounts import create_person
 
 pytestmark = pytest.mark.browser
-SAMPLE = "/work/shared/data/awards-sample/contracts-finder-sample.json"
+SAMPLE = str(Path(__file__).resolve().parents[2] / "shared" / "data" / "awards-sample" / "contracts-finder-sample.json")  # ../shared beside the checkout, as CI has it
 
 
 def test_upload_awards_run_the_audit_and_download_the_workbook(app, page, make_user):

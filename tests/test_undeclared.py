@@ -1,5 +1,6 @@
 """Company appointments nobody declared (issue 15): Companies House files and recorded API responses, matching by
 name and month/year of birth, the governance list, the member's answer and the prefilled declaration."""
+from pathlib import Path
 import json
 from datetime import date
 
@@ -15,7 +16,7 @@ from registry.services import interests, undeclared
 from registry.services.accounts import create_person
 from tests.conftest import csrf_from, sign_in
 
-SAMPLES = "/work/shared/data/companies-house-sample/"
+SAMPLES = str(Path(__file__).resolve().parents[2] / "shared" / "data" / "companies-house-sample") + "/"  # ../shared beside the checkout
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 
 
