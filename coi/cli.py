@@ -58,8 +58,9 @@ def seed_demo(if_empty: bool) -> None:
             click.echo("Demo loaded.")
     if sign_ins:
         click.echo("Demo sign-ins (demo only; also in instance/demo-sign-ins.txt):")
+        width = max(len(roles) for _, _, roles in sign_ins)
         for email, password, roles in sign_ins:
-            click.echo(f"  {roles:<28} {email:<40} {password}")
+            click.echo(f"  {roles:<{width}}  {email:<40} {password}")
 
 
 def _write_sign_ins(instance: Path, sign_ins) -> None:

@@ -258,4 +258,5 @@ def read_demo_sign_ins(instance: Path) -> list[tuple[str, str, str]]:
     path = instance / "demo-sign-ins.txt"
     if not path.exists():
         return []
-    return [tuple(line.split("\t")) for line in path.read_text().splitlines() if line.count("\t") == 2]
+    return [(email, password, roles) for email, password, roles in
+            (line.split("\t") for line in path.read_text().splitlines() if line.count("\t") == 2)]

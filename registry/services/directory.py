@@ -94,7 +94,7 @@ def import_directory(
     summary = ImportSummary()
     practices, problems = read_epraccur(epraccur)
     summary.problems.extend(problems)
-    pcn_rows = []
+    pcn_rows: list = []
     if pcn_map is not None:
         pcn_rows, problems = read_pcn_map(pcn_map)
         summary.problems.extend(problems)

@@ -354,7 +354,7 @@ def _read_csv(data: bytes, mappings: Mapping[str, str]) -> list[tuple[int, list]
             delimiter = candidate
             break
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
+    rows: list = []
     try:
         for number, record in enumerate(reader, start=1):
             _check_size(number, len(rows), "The file")
@@ -446,7 +446,7 @@ def _read_xlsx(data: bytes, mappings: Mapping[str, str]) -> tuple[str, list[tupl
         for sheet in book.worksheets:
             if not hasattr(sheet, "iter_rows"):
                 continue  # a chart sheet
-            rows = []
+            rows: list = []
             sheet.reset_dimensions()  # some programs write a wrong <dimension>; read what is really there
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 _check_size(number, len(rows), f"The sheet \"{sheet.title}\"")
@@ -622,7 +622,7 @@ def parse_register(filename: str, data: bytes, mappings: Optional[Mapping[str, s
         raise RegisterImportError("The file's headings were not recognised. The first row should have the "
                                   f"headings {_expected_headings()}.")
     header_number, headings = rows[header_index]
-    header_rows = (header_number,)
+    header_rows: tuple[int, ...] = (header_number,)
     sub = None
     data_start = header_index + 1
     if data_start < len(rows) and _is_sub_header(rows[data_start][1], mappings):

@@ -67,10 +67,10 @@ def seats(session: Session, meeting: Meeting) -> list[Seat]:
     recorded = {a.person_id: a for a in session.exec(select(Attendance).where(Attendance.meeting_id == meeting.id))}
     named: dict[int, list[Person]] = {}
     membership_ids = [m.id for m, _, _ in rows]
-    for deputy, person in session.exec(select(Deputy, Person).join(Person, Person.id == Deputy.person_id)
-                                       .where(Deputy.membership_id.in_(membership_ids or [-1]))
-                                       .order_by(Person.full_name)):
-        named.setdefault(deputy.membership_id, []).append(person)
+    for named_deputy, person in session.exec(select(Deputy, Person).join(Person, Person.id == Deputy.person_id)
+                                             .where(Deputy.membership_id.in_(membership_ids or [-1]))
+                                             .order_by(Person.full_name)):
+        named.setdefault(named_deputy.membership_id, []).append(person)
     out = []
     for membership, person, organisation in rows:
         record = recorded.get(person.id)

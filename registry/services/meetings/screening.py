@@ -111,13 +111,13 @@ ENGINE_ROLES = {
 
 
 def engine_interests(session: Session, people: Iterable[Person], on: date) -> list[EngineInterest]:
-    people = {p.id: p for p in people}
+    by_id = {p.id: p for p in people}
     rows = session.exec(select(Interest, Organisation).outerjoin(Organisation, Organisation.id == Interest.organisation_id)
-                        .where(Interest.person_id.in_(list(people)),
+                        .where(Interest.person_id.in_(list(by_id)),
                                or_(Interest.date_to.is_(None), Interest.date_to >= on)))
     out = []
     for interest, org in rows:
-        person = people[interest.person_id]
+        person = by_id[interest.person_id]
         description = interest.description
         named = org.name if org else interest.organisation_text
         if named and named.lower() not in description.lower():
