@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from coi.auth import role_required
 from coi.database import db
+from coi.dates import uk_date
 from coi.idempotency import commit_once
 from coi.forms import INTEREST_TYPE_HELP, EndInterestForm, GiftForm, InterestForm, ReturnForm, small_int
 from registry.models import GiftOrHospitality, Interest, Organisation, ReturnKind

@@ -102,6 +102,14 @@ def publish():
                            redactions=publication.redactions_of(s))
 
 
+def _beside_its_field(form, error: breaches.BreachError):
+    """A rule's message goes beside the field it is about (and so into the error summary); else the summary alone."""
+    if error.field and error.field in form:
+        form[error.field].errors = list(form[error.field].errors or []) + [str(error)]
+        return None
+    return str(error)
+
+
 @bp.get("/breaches")
 @role_required("governance")
 def breach_list():
@@ -122,7 +130,7 @@ def new_breach():
                                    status=form.status.data, actor_id=current_user.id)
         except breaches.BreachError as error:
             s.rollback()
-            failure = str(error)
+            failure = _beside_its_field(form, error)
         else:
             if commit_once(s, url_for(".breach_list")):
                 flash("Breach recorded", "success")
@@ -149,7 +157,7 @@ def edit_breach(breach_id: int):
                                    status=form.status.data)
         except breaches.BreachError as error:
             s.rollback()
-            failure = str(error)
+            failure = _beside_its_field(form, error)
         else:
             if commit_once(s, url_for(".breach_list")):
                 flash("Breach updated", "success")

@@ -128,6 +128,8 @@ def record_offer(session: Session, person_id: int, *, kind: str, donor: str, val
         raise GiftError("Value must be £0 or more", "value")
     if not donor.strip():
         raise GiftError("Enter who offered it", "donor")
+    if offered_on > date.today():  # an offer is recorded once it has been made: a later date is a mistyped one
+        raise GiftError("The date offered must be today or in the past", "offered_on")
     earlier = earlier_from_donor(session, person_id, donor, offered_on, policy)
     a = assess(kind, value_pence, donor_is_supplier=donor_is_supplier, cash_or_voucher=cash_or_voucher,
                earlier_from_donor_pence=earlier, policy=policy)
