@@ -86,20 +86,47 @@ def review(interest_id: int):
                            failure=failure, history=interests.history_of(s, interest.id), labels=interests.FIELD_LABELS)
 
 
-@bp.route("/publish", methods=["GET", "POST"])
+@bp.get("/publish")
 @role_required("governance")
 def publish():
+    """Step 1: what is published now, and the way to preview what publishing would change."""
     s = db()
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        snapshot = publication.publish(s, current_user.id)
-        if commit_once(s, url_for(".publish")):
-            flash(f"Register published: {len(snapshot.rows)} entries, {snapshot.withheld_count} withheld", "success")
-        return redirect(url_for(".publish"))
     rows, gifts, withheld = publication.register_rows(s, date.today())
-    return render_template("governance/publish.jinja", form=form, preview_count=len(rows), gift_count=len(gifts),
+    return render_template("governance/publish.jinja", preview_count=len(rows), gift_count=len(gifts),
                            withheld=withheld, snapshots=publication.list_snapshots(s),
                            redactions=publication.redactions_of(s))
+
+
+@bp.get("/publish/preview")
+@role_required("governance")
+def publish_preview():
+    """Step 2: what publishing now would change (added, changed, ended, withheld since the last snapshot), with
+    the button that publishes exactly this."""
+    return _render_preview(ConfirmForm())
+
+
+def _render_preview(form, problem: str | None = None):
+    s = db()
+    return render_template("governance/publish_preview.jinja", form=form, preview=publication.preview(s),
+                           latest=publication.latest_snapshot(s), problem=problem)
+
+
+@bp.post("/publish")
+@role_required("governance")
+def publish_confirmed():
+    s = db()
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    current = publication.preview(s)
+    if request.form.get("fingerprint") != current.fingerprint:
+        # Not what was previewed (someone changed a declaration meanwhile, or no preview was seen): show it again.
+        return _render_preview(form, "The register has changed since the preview was shown, or no preview was "
+                                     "shown. Check what will change below, then publish.")
+    snapshot = publication.publish(s, current_user.id)
+    if commit_once(s, url_for(".publish")):
+        flash(f"Register published: {len(snapshot.rows)} entries, {snapshot.withheld_count} withheld", "success")
+    return redirect(url_for(".publish"))
 
 
 def _beside_its_field(form, error: breaches.BreachError):
@@ -165,23 +192,79 @@ def edit_breach(breach_id: int):
     return render_template("governance/breach_form.jinja", form=form, breach=breach, failure=failure)
 
 
+AUDIT_AREAS = (  # the start of an action's code, and what the filter calls it
+    ("sign-in", "Signing in and out"), ("account", "Accounts and passwords"), ("interest", "Interests"),
+    ("return", "Annual declarations and nil returns"), ("gift", "Gifts and hospitality"),
+    ("register", "Publishing, exports and imports"), ("breach", "Breaches"), ("meeting", "Meetings"),
+    ("committee", "Committees"), ("membership", "Committee members"), ("person", "People"),
+    ("reminders", "Reminders"), ("setting", "Settings"), ("retention", "Removal of old records"),
+)
+AUDIT_PERIODS = (("", "Any time"), ("1", "Today"), ("7", "The last 7 days"), ("30", "The last 30 days"))
+
+
+def plain_action(action: str) -> str:
+    """'interest.declared' -> 'Interest declared'; 'account.password-changed' -> 'Account: password changed'."""
+    area, _, what = action.partition(".")
+    area = area.replace("-", " ").capitalize()
+    if not what:
+        return area
+    what = what.replace("-", " ").replace("_", " ")
+    return f"{area} {what}" if " " not in what else f"{area}: {what}"
+
+
+def _audit_objects(s, events) -> dict:
+    """(object type, id) -> words a person reads: the name, the interest's description, the meeting's title."""
+    from registry.models import Committee, Meeting
+
+    wanted: dict[str, set] = {}
+    for e in events:
+        if e.object_id is not None:
+            wanted.setdefault(e.object_type, set()).add(e.object_id)
+    out = {}
+    for kind, model, words in (("person", Person, lambda o: o.full_name), ("interest", Interest, lambda o: o.description),
+                               ("meeting", Meeting, lambda o: o.title), ("committee", Committee, lambda o: o.name),
+                               ("breach", Breach, lambda o: f"breach of {o.occurred_on.day} {o.occurred_on:%B %Y}")):
+        ids = wanted.get(kind)
+        if ids:
+            for found in s.exec(select(model).where(model.id.in_(ids))):
+                out[(kind, found.id)] = words(found)
+    return out
+
+
 @bp.get("/audit")
 @role_required("governance")
 def audit_log():
-    """The audit log, read-only: no route changes or removes an event, and the database refuses to."""
+    """The audit log, read-only: no route changes or removes an event, and the database refuses to. A table of
+    who did what and when (UK time), filtered by person, kind of action and period; each event's detail behind
+    a disclosure."""
+    from datetime import datetime, timedelta, timezone
+
+    from coi.dates import UK
     from registry.models import AuditEvent
     from registry.services import audit
 
     s = db()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     action = request.args.get("action", "").strip()[:60]
+    who = request.args.get("who", "").strip()[:100]
+    period = request.args.get("period", "")
+    period = period if period in {value for value, _ in AUDIT_PERIODS} else ""
     query = select(AuditEvent)
     if action:
         query = query.where(AuditEvent.action.startswith(action, autoescape=True))  # % and _ are literal
+    if who:
+        people = select(Person.id).where(func.lower(Person.full_name).contains(who.lower(), autoescape=True))
+        query = query.where(AuditEvent.actor_id.in_(people))
+    if period:
+        uk_midnight = datetime.now(UK).replace(hour=0, minute=0, second=0, microsecond=0)
+        since = (uk_midnight - timedelta(days=int(period) - 1)).astimezone(timezone.utc)
+        query = query.where(AuditEvent.at >= since.replace(tzinfo=None))  # stored as UTC without a zone
     total = s.exec(select(func.count()).select_from(query.subquery())).one()
     page = min(page, max(1, -(-total // PAGE_SIZE)))  # past the last page: the last page (and no OFFSET overflow)
     events = s.exec(query.order_by(AuditEvent.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
     actors = {p.id: p.full_name for p in s.exec(select(Person).where(Person.id.in_({e.actor_id for e in events if e.actor_id})))}
     check = audit.verify_chain(s) if request.args.get("verify") == "1" else None
     return render_template("governance/audit.jinja", events=events, actors=actors, page=page, action=action,
-                           pages=max(1, -(-total // PAGE_SIZE)), total=total, check=check)
+                           pages=max(1, -(-total // PAGE_SIZE)), total=total, check=check, who=who, period=period,
+                           areas=AUDIT_AREAS, periods=AUDIT_PERIODS, plain_action=plain_action,
+                           objects=_audit_objects(s, events))

@@ -341,6 +341,11 @@ def test_governance_lead_reviews_withholds_records_a_breach_and_publishes(page, 
     p = page.goto("/governance/publish")
     expect(p.get_by_text("The register has not been published yet.")).to_be_visible()
     expect(p.locator("main")).to_contain_text("1 entries are withheld")
+    p.get_by_role("button", name="Preview the changes").click()  # a link drawn as a button
+    p.wait_for_url("**/governance/publish/preview")
+    page.check_accessibility()
+    expect(p.locator("h2", has_text="Added (1)")).to_be_visible()
+    expect(p.locator("main")).to_contain_text("Shareholder in Kingston Pharmacy Ltd")
     submit(page, "Publish the register", "**/governance/publish")
     expect(p.locator(".nhsuk-notification-banner")).to_contain_text("Register published")
     expect(p.locator(".nhsuk-notification-banner")).to_contain_text("1 withheld")

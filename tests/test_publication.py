@@ -1,6 +1,7 @@
 """The public register: who and what is published, snapshots, exports and formula injection."""
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 from openpyxl import load_workbook
@@ -98,9 +99,46 @@ def test_exports_carry_the_date_and_never_formulas(app, client):
 def test_governance_publishes_from_the_page(app, signed_in):
     _seed(app)
     client, _ = signed_in("governance")
-    token = csrf_from(client.get("/governance/publish").get_data(as_text=True))
-    assert client.post("/governance/publish", data={"idempotency_key": new_key(), "csrf_token": token}).status_code == 302
+    preview = client.get("/governance/publish/preview").get_data(as_text=True)
+    fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]+)"', preview).group(1)
+    assert client.post("/governance/publish", data={"idempotency_key": new_key(), "csrf_token": csrf_from(preview),
+                                                    "fingerprint": fingerprint}).status_code == 302
     assert "Partner, Canbury Medical Centre" in app.test_client().get("/register").get_data(as_text=True)
+
+
+def test_publishing_shows_what_will_change_and_publishes_only_what_was_previewed(app, signed_in):
+    _seed(app)
+    with app.app_context(), session_scope(engine()) as s:
+        publication.publish(s, None)
+        gp = s.exec(select(Interest).where(Interest.description == "Partner, Canbury Medical Centre")).one()
+        interests.declare_interest(s, gp.person_id, actor_id=None, interest_type="financial",
+                                   description="Director, New Surgery Ltd", date_from=date(2020, 1, 1))
+        interests.end_interest(s, gp, date.today() - timedelta(days=3), expected_version=1, actor_id=None)
+        gone = s.exec(select(Interest).where(Interest.description == "Ended five months ago")).one()
+        interests.update_interest(s, gone, expected_version=1, actor_id=None, publish=False,
+                                  withheld_reason="Legal reason")
+    client, _ = signed_in("governance")
+    step_one = client.get("/governance/publish").get_data(as_text=True)
+    assert "Preview the changes" in step_one and 'action="/governance/publish"' not in step_one
+    preview = client.get("/governance/publish/preview").get_data(as_text=True)
+    sections = {h: preview.split(f"<h2>{h}")[1].split("<h2>")[0] for h in ("Added (1)", "Ended (1)", "Withheld (1)")}
+    assert "Director, New Surgery Ltd" in sections["Added (1)"]
+    assert "Partner, Canbury Medical Centre" in sections["Ended (1)"]
+    assert "Ended five months ago" in sections["Withheld (1)"]
+    fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]+)"', preview).group(1)
+
+    # Something changes after the preview: publishing is refused and the new preview shown.
+    with app.app_context(), session_scope(engine()) as s:
+        person_id = s.exec(select(Interest.person_id).where(Interest.description == "Director, New Surgery Ltd")).one()
+        interests.declare_interest(s, person_id, actor_id=None, interest_type="financial",
+                                   description="Late arrival", date_from=date(2020, 1, 1))
+    refused = client.post("/governance/publish", data={"idempotency_key": new_key(), "csrf_token": csrf_from(preview),
+                                                       "fingerprint": fingerprint})
+    assert refused.status_code == 200
+    assert "has changed since the preview was shown" in refused.get_data(as_text=True)
+    assert "Late arrival" in refused.get_data(as_text=True)
+    with app.app_context(), session_scope(engine()) as s:
+        assert len(publication.list_snapshots(s)) == 1
 
 
 def _seed_gifts(app):

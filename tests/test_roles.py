@@ -72,6 +72,7 @@ ROUTES = {
     ("POST", "/governance/interests/{interest}"): GOVERNANCE_ONLY,
     ("GET", "/governance/publish"): GOVERNANCE_ONLY,
     ("POST", "/governance/publish"): GOVERNANCE_ONLY,
+    ("GET", "/governance/publish/preview"): GOVERNANCE_ONLY,
     ("GET", "/governance/breaches"): GOVERNANCE_ONLY,
     ("GET", "/governance/audit"): GOVERNANCE_ONLY,
     ("GET", "/governance/breaches/new"): GOVERNANCE_ONLY,

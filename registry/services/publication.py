@@ -146,6 +146,74 @@ def publish(session: Session, actor_id: Optional[int], as_of: Optional[date] = N
     return snapshot
 
 
+@dataclass(frozen=True)
+class PublishPreview:
+    """What publishing now would change on the public register, against the latest snapshot."""
+
+    rows: list  # the entries that would be published
+    gifts: list
+    withheld_count: int
+    added: list  # entries not on the last published register
+    changed: list  # (before, after): the same entry, its words or dates changed
+    ended: list  # entries whose interest has ended since (still listed with an end date, or their time is over)
+    withheld: list  # entries on the last published register now withheld
+    left: list  # entries gone for another reason (the person no longer makes decisions, or it was removed)
+    first: bool  # nothing published yet
+    fingerprint: str  # of what would be published: the confirmation must match it
+
+    @property
+    def nothing_changes(self) -> bool:
+        return not self.first and not (self.added or self.changed or self.ended or self.withheld or self.left)
+
+
+def _entry_key(row: dict):
+    if row.get("interest_id") is not None:
+        return ("interest", row["interest_id"])
+    if not row.get("interest_type") and not row.get("date_from"):
+        return ("nil", row["name"])
+    return ("row", row_key(row["name"], row["description"], row["date_from"]))
+
+
+def preview(session: Session, as_of: Optional[date] = None) -> PublishPreview:
+    """Publishing now, compared with the latest snapshot (as stored: the full record), entry by entry."""
+    as_of = as_of or date.today()
+    rows, gifts, withheld_count = register_rows(session, as_of)
+    fingerprint = hashlib.sha256(json.dumps([rows, gifts, withheld_count], sort_keys=True, default=str)
+                                 .encode()).hexdigest()
+    last = latest_snapshot(session)
+    if last is None:
+        return PublishPreview(rows, gifts, withheld_count, list(rows), [], [], [], [], True, fingerprint)
+    before = {_entry_key(row): row for row in last.rows}
+    # Rows of old snapshots carry no interest id: match them by their words instead.
+    before_by_words = {("row", row_key(r["name"], r["description"], r["date_from"])): k for k, r in before.items()}
+    added, changed, ended, seen = [], [], [], set()
+    for row in rows:
+        key = _entry_key(row)
+        if key not in before:
+            key = before_by_words.get(("row", row_key(row["name"], row["description"], row["date_from"])), key)
+        old = before.get(key)
+        if old is None:
+            added.append(row)
+            continue
+        seen.add(key)
+        if row["date_to"] and row["date_to"] != old.get("date_to"):
+            ended.append(row)
+        elif any(row.get(field) != old.get(field) for field, _ in COLUMNS):
+            changed.append((old, row))
+    withheld, left = [], []
+    for key, old in before.items():
+        if key in seen:
+            continue
+        interest = session.get(Interest, key[1]) if key[0] == "interest" else None
+        if interest is not None and not interest.publish:
+            withheld.append(old)
+        elif interest is not None and interest.date_to is not None:
+            ended.append(old)
+        else:
+            left.append(old)
+    return PublishPreview(rows, gifts, withheld_count, added, changed, ended, withheld, left, False, fingerprint)
+
+
 def row_key(name: str, description: str, date_from: str) -> str:
     """What identifies an entry in a snapshot published before rows carried their interest's id."""
     return hashlib.sha256(json.dumps([name, description, date_from]).encode()).hexdigest()
