@@ -9,19 +9,17 @@ form's idempotency key, make a second click or a retried post import nothing twi
 """
 from __future__ import annotations
 
-import re
 import secrets
-import time
 from pathlib import Path
-from typing import Optional
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from coi.admin_forms import PeopleImportForm
 from coi.auth import role_required
+from coi.uploads import PendingUploads, max_age, remove_file
 from coi.database import db
 from coi.idempotency import commit_once
 from registry.services import committees as committee_service
@@ -30,8 +28,6 @@ from registry.services import people_import as importer
 
 bp = Blueprint("people_import", __name__, url_prefix="/governance/people/import")
 SESSION_KEY = "people_import"
-TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
-DEFAULT_MAX_AGE_SECONDS = 3600
 
 
 class ConfirmPeopleImportForm(FlaskForm):
@@ -44,65 +40,9 @@ class CancelPeopleImportForm(FlaskForm):
     pass
 
 
-def _imports_dir() -> Path:
-    folder = Path(current_app.instance_path) / "imports" / "people"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
-
-
-def _max_age() -> int:
-    return int(current_app.config.get("REGISTER_IMPORT_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS))
-
-
-def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-
-
-def _sweep() -> None:
-    """Abandoned uploads hold personal data: delete them once expired."""
-    cutoff = time.time() - _max_age()
-    for path in _imports_dir().glob("*"):
-        try:
-            if path.is_file() and path.stat().st_mtime < cutoff:
-                path.unlink()
-        except FileNotFoundError:
-            pass
-
-
-def _pending_path() -> Optional[Path]:
-    pending = session.get(SESSION_KEY)
-    if not isinstance(pending, dict) or pending.get("person") != current_user.id:
-        return None
-    token = str(pending.get("token", ""))
-    if not TOKEN.fullmatch(token):
-        return None
-    return _imports_dir() / f"{token}.bin"
-
-
-def _forget_pending() -> None:
-    path = _pending_path()
-    if path is not None:
-        _remove(path)
-    session.pop(SESSION_KEY, None)
-
-
-def _pending() -> Optional[tuple[Path, str]]:
-    path = _pending_path()
-    if path is None:
-        return None
-    try:
-        age = time.time() - path.stat().st_mtime
-    except FileNotFoundError:
-        session.pop(SESSION_KEY, None)
-        return None
-    if age > _max_age():
-        _forget_pending()
-        flash("The uploaded file was waiting for more than an hour, so it has been deleted. Upload it again.", "info")
-        return None
-    return path, str(session[SESSION_KEY].get("filename", "upload"))
+UPLOADS = PendingUploads(SESSION_KEY, "people")  # the waiting file: coi/uploads.py
+_imports_dir, _sweep, _pending_path = UPLOADS.folder, UPLOADS.sweep, UPLOADS.path
+_forget_pending, _pending, _remove, _max_age = UPLOADS.forget, UPLOADS.pending, remove_file, max_age
 
 
 @bp.route("", methods=["GET", "POST"])

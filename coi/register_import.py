@@ -11,26 +11,23 @@ like an interest the person already has are held back unless the lead ticks them
 """
 from __future__ import annotations
 
-import re
 import secrets
-import time
 from pathlib import Path
 from typing import Optional
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 
 from coi.auth import role_required
+from coi.uploads import PendingUploads, max_age, remove_file
 from coi.database import db
 from registry.services import register_import as importer
 
 bp = Blueprint("register_import", __name__, url_prefix="/governance")
 SESSION_KEY = "register_import"
-TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
-DEFAULT_MAX_AGE_SECONDS = 3600
 
 
 class UploadForm(FlaskForm):
@@ -52,67 +49,9 @@ class ColumnsForm(FlaskForm):
     hand from the request because the columns depend on the file."""
 
 
-def _imports_dir() -> Path:
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
-
-
-def _max_age() -> int:
-    return int(current_app.config.get("REGISTER_IMPORT_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS))
-
-
-def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-
-
-def _sweep() -> None:
-    """Uploads abandoned (never confirmed or cancelled) hold personal data: delete them once expired."""
-    cutoff = time.time() - _max_age()
-    for path in _imports_dir().glob("*"):
-        try:
-            if path.is_file() and path.stat().st_mtime < cutoff:
-                path.unlink()
-        except FileNotFoundError:
-            pass
-
-
-def _pending_path() -> Optional[Path]:
-    """The current user's waiting upload (whether or not it has expired), or None."""
-    pending = session.get(SESSION_KEY)
-    if not isinstance(pending, dict) or pending.get("person") != current_user.id:
-        return None
-    token = str(pending.get("token", ""))
-    if not TOKEN.fullmatch(token):
-        return None
-    return _imports_dir() / f"{token}.bin"
-
-
-def _forget_pending() -> None:
-    path = _pending_path()
-    if path is not None:
-        _remove(path)
-    session.pop(SESSION_KEY, None)
-
-
-def _pending() -> Optional[tuple[Path, str]]:
-    """(path, original file name) of a live waiting upload; an expired one is deleted and reported."""
-    path = _pending_path()
-    if path is None:
-        return None
-    try:
-        age = time.time() - path.stat().st_mtime
-    except FileNotFoundError:
-        session.pop(SESSION_KEY, None)
-        return None
-    if age > _max_age():
-        _forget_pending()
-        flash("The uploaded file was waiting for more than an hour, so it has been deleted. Upload it again.", "info")
-        return None
-    return path, str(session[SESSION_KEY].get("filename", "upload"))
+UPLOADS = PendingUploads(SESSION_KEY)  # the waiting file: coi/uploads.py
+_imports_dir, _sweep, _pending_path = UPLOADS.folder, UPLOADS.sweep, UPLOADS.path
+_forget_pending, _pending, _remove, _max_age = UPLOADS.forget, UPLOADS.pending, remove_file, max_age
 
 
 @bp.route("/import", methods=["GET", "POST"])
