@@ -129,23 +129,37 @@ def import_directory_command(epraccur: Path, pcn_map: Path | None) -> None:
 
 @cli.command("remind")
 @click.option("--send", is_flag=True, help="Send the emails (without it, only list who would get one).")
+@click.option("--if-due", "if_due", is_flag=True,
+              help="For a daily cron job or systemd timer: send (as --send) only when the annual declaration round "
+                   "set on the governance dashboard has come and its reminders have not gone; else do nothing.")
 @with_appcontext
-def remind(send: bool) -> None:
-    """Email everyone whose annual declaration is overdue (dry run unless --send)."""
+def remind(send: bool, if_due: bool) -> None:
+    """Email everyone whose annual declaration is overdue (dry run unless --send or --if-due)."""
     from coi.mail import MailError
     from coi.notifications import send_reminders
     from registry.db import session_scope
-    from registry.services.reminders import overdue_reminders, record_sent
+    from registry.services import reminders as annual
 
     cfg = current_app.config
     with session_scope(_engine()) as session:
         from registry.services.committees import ORGANISATION_NAME, setting
 
-        reminders, no_email = overdue_reminders(session, cfg["SERVICE_URL"],
-                                                setting(session, ORGANISATION_NAME) or cfg["ORGANISATION_NAME"])
+        due_round = None
+        if if_due:
+            due_round = annual.round_due(session)
+            if due_round is None:
+                upcoming = annual.next_round(session)
+                click.echo(f"Not due: the next annual declaration round is on {upcoming.day} {upcoming:%B %Y}."
+                           if upcoming else "Not due: no annual declaration round is set (governance dashboard).")
+                return
+            send = True
+        reminders, no_email = annual.overdue_reminders(session, cfg["SERVICE_URL"],
+                                                       setting(session, ORGANISATION_NAME) or cfg["ORGANISATION_NAME"])
         for name in no_email:
             click.echo(f"No email address for {name}: remind them another way.", err=True)
         if not reminders:
+            if due_round is not None:
+                annual.mark_round_reminded(session, due_round)
             click.echo("Nobody is overdue.")
             return
         if not send:
@@ -156,9 +170,12 @@ def remind(send: bool) -> None:
         try:
             sent = send_reminders(reminders)
         except MailError as error:
-            raise click.ClickException(str(error))
-        record_sent(session, reminders)
-        click.echo(f"Sent {sent} reminders.")
+            raise click.ClickException(str(error))  # the round stays due: tomorrow's run tries again
+        annual.record_sent(session, reminders)
+        if due_round is not None:
+            annual.mark_round_reminded(session, due_round)
+        click.echo(f"Sent {sent} reminders" + (f" for the annual declaration round of {due_round.day} "
+                                               f"{due_round:%B %Y}." if due_round else "."))
 
 
 @cli.command("purge")

@@ -357,3 +357,9 @@ class OutcomeForm(BaseForm):
         ("left the room", "Left the room"), ("did not vote", "Stayed but did not vote"),
         ("took part", "Took part and voted"), ("absent", "Absent for the item")),
         validators=[InputRequired("Choose what happened")])
+
+
+class AnnualRoundForm(BaseForm):
+    """The day each year when annual-declaration reminders go out (registry.services.reminders)."""
+
+    round_date = DateParts("Date of the annual declaration round")

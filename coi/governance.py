@@ -9,10 +9,11 @@ from sqlmodel import func, or_, select
 
 from coi.auth import role_required
 from coi.database import db
+from coi.dates import uk_date
 from coi.idempotency import commit_once
-from coi.forms import BreachForm, ConfirmForm, ReviewForm, small_int
+from coi.forms import AnnualRoundForm, BreachForm, ConfirmForm, ReviewForm, small_int
 from registry.models import Breach, Interest, Organisation, Person
-from registry.services import breaches, interests, publication, timeliness
+from registry.services import breaches, interests, publication, reminders, timeliness
 
 bp = Blueprint("governance", __name__, url_prefix="/governance")
 PAGE_SIZE = 50
@@ -25,8 +26,62 @@ def index():
     committees = timeliness.by_committee(s)
     latest = publication.latest_snapshot(s)
     open_breaches = s.exec(select(func.count()).select_from(Breach).where(Breach.status != "closed")).one()
+    overdue = sum(1 for status in timeliness.statuses(s).values() if status.overdue)
     return render_template("governance/index.jinja", committees=committees, latest=latest,
-                           open_breaches=open_breaches, states=timeliness)
+                           open_breaches=open_breaches, states=timeliness, overdue=overdue, form=ConfirmForm(),
+                           round_date=reminders.round_date(s), next_round=reminders.next_round(s),
+                           round_due=reminders.round_due(s))
+
+
+@bp.post("/reminders")
+@role_required("governance")
+def send_reminders():
+    """Email everyone whose annual declaration is overdue, now (as `coi remind --send`)."""
+    from coi import navigation
+    from coi.mail import MailError
+    from coi.notifications import send_reminders as send
+
+    s = db()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    due, no_email = reminders.overdue_reminders(s, request.url_root, navigation.organisation_name() or "")
+    if not due:
+        flash("Nobody with an email address is overdue: no reminders were sent." +
+              (f" Remind {', '.join(no_email)} another way: no email address is recorded." if no_email else ""),
+              "info")
+        return redirect(url_for(".index"))
+    try:
+        sent = send(due)
+    except MailError as error:
+        # Governance leads run the service, so they see why (unlike chairs and members).
+        flash(f"No reminders were sent. {error}", "error")
+        return redirect(url_for(".index"))
+    reminders.record_sent(s, due, actor_id=current_user.id)
+    if commit_once(s, url_for(".index")):
+        flash(f"Reminders emailed to {sent} people" +
+              (f". No email address for {', '.join(no_email)}: remind them another way." if no_email else ""),
+              "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/annual-round", methods=["GET", "POST"])
+@role_required("governance")
+def annual_round():
+    """The date of the annual declaration round, after which `coi remind --if-due` sends reminders each year."""
+    s = db()
+    form = AnnualRoundForm()
+    current = reminders.round_date(s)
+    if request.method == "GET" and current:
+        form.round_date.process(None, data=current)
+    if form.validate_on_submit():
+        reminders.set_round_date(s, form.round_date.data, current_user.id)
+        due = reminders.round_due(s)
+        when = "at the next scheduled run (this round's date has come)" if due else \
+            f"on {uk_date(reminders.next_round(s))}, and on that day each year"
+        if commit_once(s, url_for(".index")):
+            flash(f"Annual declaration round set: reminders go to everyone overdue {when}", "success")
+        return redirect(url_for(".index"))
+    return render_template("governance/annual_round.jinja", form=form, current=current)
 
 
 @bp.get("/interests")

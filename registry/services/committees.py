@@ -33,7 +33,9 @@ class StaleEdit(CommitteeError):
 
 ORGANISATION_NAME = "organisation_name"  # shown in the header of every page
 ORGANISATION_AREA = "organisation_area"  # commissioner codes, comma-separated: the ICB's area
-SETTING_KEYS = (ORGANISATION_NAME, ORGANISATION_AREA)
+ANNUAL_ROUND_DATE = "annual_declaration_round"  # ISO date of the annual declaration round; it recurs each year
+ANNUAL_ROUND_REMINDED = "annual_declaration_round_reminded"  # ISO date of the latest round whose reminders went
+SETTING_KEYS = (ORGANISATION_NAME, ORGANISATION_AREA, ANNUAL_ROUND_DATE, ANNUAL_ROUND_REMINDED)
 
 
 def setting(session: Session, key: str, default: str = "") -> str:

@@ -8,7 +8,7 @@ from typing import Optional
 from sqlmodel import Session
 
 from registry import policy as guidance
-from registry.services import audit, timeliness
+from registry.services import audit, committees, timeliness
 
 
 @dataclass(frozen=True)
@@ -48,3 +48,59 @@ def overdue_reminders(session: Session, service_url: str, organisation: str, tod
 def record_sent(session: Session, reminders: list[Reminder], actor_id: Optional[int] = None) -> None:
     audit.record(session, "reminders.sent", actor_id=actor_id,
                  detail={"count": len(reminders), "people": [r.person_id for r in reminders]})
+
+
+# --- The annual declaration round: reminders on a schedule ------------------------------------------------------
+# A governance lead sets the round's date (a Setting); each year on that day (or the first run after it) `coi remind
+# --if-due`, run daily by cron or a systemd timer, emails everyone overdue, once per round.
+
+
+def _same_day_in(year: int, day: date) -> date:
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February in a year without one
+        return date(year, 2, 28)
+
+
+def round_date(session: Session) -> Optional[date]:
+    value = committees.setting(session, committees.ANNUAL_ROUND_DATE)
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def set_round_date(session: Session, day: date, actor_id: Optional[int]) -> None:
+    committees.set_setting(session, committees.ANNUAL_ROUND_DATE, day.isoformat(), actor_id)
+
+
+def current_round(session: Session, today: Optional[date] = None) -> Optional[date]:
+    """The latest occurrence of the round on or before today; None before the first round (or with no date)."""
+    first, today = round_date(session), today or date.today()
+    if first is None or today < first:
+        return None
+    this_year = _same_day_in(today.year, first)
+    return this_year if this_year <= today else _same_day_in(today.year - 1, first)
+
+
+def next_round(session: Session, today: Optional[date] = None) -> Optional[date]:
+    """The next occurrence of the round after today (or the first round, while it is still to come)."""
+    first, today = round_date(session), today or date.today()
+    if first is None:
+        return None
+    if today < first:
+        return first
+    this_year = _same_day_in(today.year, first)
+    return this_year if this_year > today else _same_day_in(today.year + 1, first)
+
+
+def round_due(session: Session, today: Optional[date] = None) -> Optional[date]:
+    """The round whose reminders are due now (it has come and they have not gone), or None."""
+    due = current_round(session, today)
+    if due is None or committees.setting(session, committees.ANNUAL_ROUND_REMINDED) >= due.isoformat():
+        return None
+    return due
+
+
+def mark_round_reminded(session: Session, day: date, actor_id: Optional[int] = None) -> None:
+    committees.set_setting(session, committees.ANNUAL_ROUND_REMINDED, day.isoformat(), actor_id)
