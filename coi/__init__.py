@@ -9,7 +9,7 @@ from typing import Any, Mapping, Optional
 
 from flask import Flask
 from werkzeug.routing import IntegerConverter
-from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader
 
 from coi.settings import BY_NAME
 
@@ -117,7 +117,9 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
 
     design_system = PackageLoader("nhsuk_frontend_jinja")
     app.jinja_options = {
-        "undefined": ChainableUndefined,  # nhsuk-frontend-jinja macros read chained optional parameters
+        # Strict in our templates (a typo raises), lenient inside the design system's, whose macros read chained
+        # optional parameters (coi/components.py).
+        "undefined": components.DesignSystemUndefined,
         "loader": ChoiceLoader([FileSystemLoader(str(templates_dir())), components.CachedComponentLoader(design_system),
                                 design_system]),
         "autoescape": True,  # every template, .jinja included (Flask's default covers only .html and friends)

@@ -6,21 +6,80 @@ usual (`{% from "nhsuk/components/input/macro.jinja" import input %}`); the load
 with a stand-in macro of the same name that looks the parameters up in a bounded cache and renders the real
 macro (served under `nhsuk-uncached/`) only on a miss. A call with a body (`{% call %}`), which the design
 system's own templates use for headings and cards, goes straight to the real macro.
+
+`COMPONENT_CACHE = False` turns the cache off (every call renders the real macro through the same stand-in).
+
+Undefined values: the design system's templates read optional parameters that were never given, in chains
+(`params.hint.text`), and need Jinja's lenient ChainableUndefined; our own templates must not, or a typo renders
+as empty text. `DesignSystemUndefined` is lenient only when the template that made it is one of the design
+system's (its name starts `nhsuk/` or `nhsuk-uncached/`), and strict (StrictUndefined's behaviour) everywhere else.
 """
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from collections import OrderedDict
 
 from flask import Flask
-from jinja2 import BaseLoader, Environment, PackageLoader, TemplateNotFound, Undefined, UndefinedError
+from jinja2 import BaseLoader, ChainableUndefined, Environment, PackageLoader, TemplateNotFound, Undefined, UndefinedError
 from markupsafe import Markup
 
 UNCACHED = "nhsuk-uncached/"
 COMPONENT_PATH = re.compile(r"nhsuk/components/([a-z-]+)/macro\.jinja")
 MACRO_NAME = re.compile(r"{%-?\s*macro\s+(\w+)\s*\(")
 CACHE_SIZE = 4096  # fragments of a few kilobytes: at most a few tens of megabytes per worker
+DESIGN_SYSTEM_TEMPLATES = ("nhsuk/", UNCACHED)
+
+
+def _made_in_design_system() -> bool:
+    """Whether the nearest template on the stack is one of the design system's. A compiled Jinja template runs with
+    module globals holding `environment` and its own `name`; Python frames in between are Jinja's runtime."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        names = frame.f_globals
+        if "environment" in names and isinstance(names.get("name"), str):
+            return names["name"].startswith(DESIGN_SYSTEM_TEMPLATES)
+        frame = frame.f_back
+    return False  # made outside any template (a view or a test): strict
+
+
+def _strict_unless_design_system(lenient):
+    def method(self, *args, **kwargs):
+        if self._strict:
+            self._fail_with_undefined_error()
+        return lenient(self, *args, **kwargs)
+
+    return method
+
+
+class DesignSystemUndefined(ChainableUndefined):
+    """ChainableUndefined inside the design system's templates, StrictUndefined in ours: printing, testing,
+    iterating, comparing or reaching into an undefined value that our template made raises UndefinedError."""
+
+    __slots__ = ("_strict",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A macro's `caller`, when it is called without a body, is made as the call starts, while the calling
+        # template is still the nearest: the design system's macros test it (`{% if caller %}`).
+        self._strict = self._undefined_name != "caller" and not _made_in_design_system()
+
+    def __getattr__(self, name):
+        if name[:2] == "__" or self._strict:
+            return Undefined.__getattr__(self, name)
+        return self
+
+    __str__ = _strict_unless_design_system(ChainableUndefined.__str__)
+    __html__ = _strict_unless_design_system(ChainableUndefined.__html__)
+    __iter__ = _strict_unless_design_system(ChainableUndefined.__iter__)
+    __len__ = _strict_unless_design_system(ChainableUndefined.__len__)
+    __bool__ = _strict_unless_design_system(ChainableUndefined.__bool__)
+    __eq__ = _strict_unless_design_system(ChainableUndefined.__eq__)
+    __ne__ = _strict_unless_design_system(ChainableUndefined.__ne__)
+    __hash__ = _strict_unless_design_system(ChainableUndefined.__hash__)
+    __contains__ = _strict_unless_design_system(lambda self, item: False)
+    __getitem__ = _strict_unless_design_system(ChainableUndefined.__getitem__)
 
 
 class CachedComponentLoader(BaseLoader):
@@ -62,14 +121,30 @@ def _key(value):
     return (type(value).__name__, value)
 
 
+def _refuse_strict_undefined(value) -> None:
+    """A parameter our template made undefined (a misspelt name or attribute) raises here: the design system's
+    macros would test it with `is defined` and quietly leave that part out."""
+    if isinstance(value, DesignSystemUndefined) and value._strict:
+        value._fail_with_undefined_error()
+    elif isinstance(value, dict):
+        for item in value.values():
+            _refuse_strict_undefined(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _refuse_strict_undefined(item)
+
+
 def init_app(app: Flask) -> None:
     cache: OrderedDict = OrderedDict()
     lock = threading.Lock()
     renderers = {}
 
+    enabled = bool(app.config.get("COMPONENT_CACHE", True))
+
     def cached_component(name: str, macro: str, params) -> Markup:
+        _refuse_strict_undefined(params)
         try:
-            key = (name, _key(params))
+            key = (name, _key(params)) if enabled else None
         except (TypeError, UndefinedError):  # unhashable, or a key that is itself undefined (the design system's
             key = None                        # select passes `classes:` unquoted to its error message): render afresh
         if key is not None:
@@ -91,3 +166,6 @@ def init_app(app: Flask) -> None:
         return html
 
     app.jinja_env.globals["cached_component"] = cached_component
+    # Our templates leave a component's optional parameter out by passing `undefined` (`"navigation": … if ns.nav
+    # else undefined`): a deliberate, lenient undefined, unlike a misspelt name, which raises.
+    app.jinja_env.globals["undefined"] = ChainableUndefined(name="undefined")

@@ -76,6 +76,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GIFT_POLICY", None, "overrides of the gifts and hospitality thresholds (registry.services.gifts)"),
     Setting("REGISTER_IMPORT_MAX_AGE_SECONDS", 3600, "an uploaded file waiting for confirmation is refused after "
             "this long", int),
+    # Rendering
+    Setting("COMPONENT_CACHE", True, "design-system components (form fields, header, footer) are rendered once per "
+            "set of parameters and reused (coi/components.py); false renders every call afresh", bool),
     # The audit log (registry.services.audit)
     Setting("AUDIT_KEY", None, "signs each audit event (HMAC-SHA256), so whoever owns the database cannot rewrite "
             "the log unseen; generated into instance/audit_key when unset; every server must share it"),
