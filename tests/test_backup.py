@@ -13,14 +13,22 @@ from registry.services import interests
 from registry.services.accounts import create_person
 
 
-def _writer(engine, stop, person_id):
+def _writer(engine, stop, person_id, written):
     n = 0
     while not stop.is_set():
         with session_scope(engine) as s:
             interests.declare_interest(s, person_id, actor_id=person_id, interest_type="financial",
                                        description=f"Interest {n}")
         n += 1
-        time.sleep(0.005)
+        written.append(n)  # committed: the test waits on this count, not on the clock
+        time.sleep(0.005)  # leave the database to the backup between writes
+
+
+def _wait_until(condition, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the writer made no progress"
+        time.sleep(0.01)
 
 
 def test_backup_under_load_restores_and_checks(any_db_url, tmp_path, request):
@@ -29,12 +37,14 @@ def test_backup_under_load_restores_and_checks(any_db_url, tmp_path, request):
     with session_scope(engine) as s:
         person_id = create_person(s, email="w@example.nhs.uk", full_name="Writer", password=None).id
     stop = threading.Event()
-    thread = threading.Thread(target=_writer, args=(engine, stop, person_id))
+    written: list[int] = []
+    thread = threading.Thread(target=_writer, args=(engine, stop, person_id, written))
     thread.start()
     try:
-        time.sleep(0.3)
+        _wait_until(lambda: len(written) >= 20)  # the backup starts while writes are under way, however slow
         destination = backup(engine, tmp_path / "backup.bin")
-        time.sleep(0.2)
+        after_backup = len(written)
+        _wait_until(lambda: len(written) >= after_backup + 5)  # and writes go on after it
     finally:
         stop.set()
         thread.join()
