@@ -1,7 +1,7 @@
 """Error pages: a clear message, never a traceback."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -24,7 +24,28 @@ def render_error(status: int, detail: str | None = None):
     return render_template("error.jinja", status=status, title=title, body=detail or body), status
 
 
+def upload_limit() -> str:
+    """The largest request the service takes (MAX_CONTENT_LENGTH), in the words a file chooser's hint uses."""
+    limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+    if limit >= 1024 * 1024:
+        megabytes = limit / (1024 * 1024)
+        return f"{megabytes:.0f} MB" if megabytes == int(megabytes) else f"{megabytes:.1f} MB"
+    return f"{max(1, limit // 1024)} KB"
+
+
+def too_large():
+    """413: the limit stated, and a way back to the form (forms post to their own address) rather than home."""
+    back = request.path if request.method == "POST" else None
+    body = (f"The file or form you sent is larger than the {upload_limit()} the service accepts, so nothing was "
+            "saved. Choose a smaller file (for a Word or PDF document, remove pictures or split it into parts) "
+            "and send it again.")
+    return render_template("error.jinja", status=413, title="The file is too large", body=body,
+                           back=back, back_text="Go back to the form"), 413
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["upload_limit"] = upload_limit
+
     @app.errorhandler(CSRFError)
     def _csrf(error):
         return render_error(400, "The form has expired or was not sent from this service. Go back, reload the "
@@ -32,6 +53,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
+        if error.code == 413:
+            return too_large()
         if error.code in MESSAGES:
             return render_error(error.code)
         return error

@@ -371,7 +371,13 @@ def send_notices(meeting_id: int):
     try:
         sent = send_meeting_notices(notices)
     except MailError as error:
-        flash(str(error), "info")
+        current_app.logger.error("meeting notices not sent: %s", error)
+        if current_user.has_role("governance"):  # they run the service: the configuration detail is theirs
+            flash(f"No notices were emailed. {error}", "info")
+        else:  # a chair cannot act on SMTP settings: say what happened and what to do
+            flash("The notices could not be emailed, so none were sent. Tell your governance lead, who can check "
+                  "the email settings. Members can also see their items under 'My meeting items' when they sign in.",
+                  "info")
         return redirect(url_for(".show", meeting_id=meeting.id))
     audit.record(s, "meeting.notices-sent", actor_id=current_user.id, object_type="meeting", object_id=meeting.id,
                  detail={"people": [n.person.id for n in notices]})
