@@ -255,7 +255,9 @@ def sign_in_form(html: str, email: str, password: str) -> dict[str, str]:
 
 
 def interest_form(description: str, started: date, role: str = "partner", organisation: str = "") -> dict[str, str]:
+    # a name typed freely is kept only when marked as not in the directory (the type-ahead's last choice)
     return {"interest_type": "financial", "organisation": organisation, "organisation_id": "", "role": role,
+            "not_in_directory": "y" if organisation else "",
             "share_percent": "", "holder_name": "", "relationship": "", "description": description,
             "date_from[day]": str(started.day), "date_from[month]": str(started.month),
             "date_from[year]": str(started.year), "date_to[day]": "", "date_to[month]": "", "date_to[year]": ""}
