@@ -119,6 +119,7 @@ class Directory:
         self.vocab: set = set()       # every canonical word of names and addresses (typo repair leaves these alone)
         self._seen_joined: set = set()
         self._lookup_cache: dict = {}
+        self.place_cache: dict = {}     # written key -> is it a town or area name (filled as texts are read)
         for r in practices:
             if r.prescribing_setting not in ('4', '') and not r.code.startswith('Y') and r.code in self.practices:
                 continue

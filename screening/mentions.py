@@ -191,9 +191,12 @@ def _segments(run):
 
 def _known_place(key: str, d: Directory) -> bool:
     """Is the written key itself a town or commissioner area of the directory?"""
-    if key in d.town_vocab or key in d.town_joined:
-        return True
-    return any(d.aliases[a].kind == 'area' and d.aliases[a].joined == key for a in d.token_index.get(key, ()))
+    hit = d.place_cache.get(key)
+    if hit is None:
+        hit = key in d.town_vocab or key in d.town_joined or any(
+            d.aliases[a].kind == 'area' and d.aliases[a].joined == key for a in d.token_index.get(key, ()))
+        d.place_cache[key] = hit
+    return hit
 
 
 def _postcodes_of(a, d: Directory) -> set:
@@ -585,9 +588,11 @@ def _postcode_mentions(text, toks, d: Directory, named, mentions) -> list:
         codes = d.by_postcode.get(pc)
         if not codes or pc in explained:
             continue
-        at = len(tokenize(f[:pm.start()]))
+        near = [m for m in named if m.kind == 'practice' and getattr(m, 'orig_exact', False)]
+        at = len(tokenize(f[:pm.start()])) if near else 0
         if any(m.kind == 'practice' and m.end < at <= m.end + 5 and getattr(m, 'orig_exact', False) for m in named):
             continue   # a postcode written after a name is where that name is (or says it is another practice)
-        out.append(Mention('practice', {c: 'postcode' for c in sorted(codes)}, pc, at, at + 1,
+        pos = at if near else -10     # (where it is only matters beside a name)
+        out.append(Mention('practice', {c: 'postcode' for c in sorted(codes)}, pc, pos, pos + 1,
                            exact_kind={'postcode'}))
     return out

@@ -67,6 +67,7 @@ def fold(s: str) -> str:
     return ''.join(c for c in s if not unicodedata.combining(c))
 
 
+_PCN_GUARD = ('PCN', 'Network')    # rules about PCN names run only on texts that hold one of these
 _PRE = [
     (re.compile(r'\bh\s*/\s*care\b', re.I), ' healthcare '),
     (re.compile(r'\b(m|h)\s*/\s*c\b', re.I), lambda m: ' medical centre ' if m.group(1).lower() == 'm' else ' health centre '),
@@ -87,12 +88,12 @@ _PRE = [
     # ... but the words before the hyphen may be a topic ("ARRS funding - Truro PCN"): the hyphen is a soft break,
     # after which the PCN's name may also start
     (re.compile(r'(?<=[A-Za-z0-9])\s+-\s+(?=(?:[A-Z0-9][A-Za-z0-9+]*\s+){1,4}(?:PCN|Primary Care Network|Network)\b)'),
-     ' ~ '),
+     ' ~ ', _PCN_GUARD),
     # a PCN's name may hold a bracketed qualifier or a list of places: "NEXUS (DEVON) PCN", "BALSALL HEATH,
     # SPARKHILL & MOSELEY PCN"
-    (re.compile(r'\s*\(([A-Za-z][A-Za-z ]{0,30})\)\s*(?=(?:PCN|Primary Care Network)\b)'), r' \1 '),
+    (re.compile(r'\(([A-Za-z][A-Za-z ]{0,30})\)(?=\s*(?:PCN|Primary Care Network)\b)'), r' \1 ', _PCN_GUARD),
     (re.compile(r'(?<=[A-Za-z]),\s+(?=(?:[A-Z][A-Za-z]+\s+){1,3}(?:&|and)\s+(?:[A-Z][A-Za-z]+\s+){1,3}'
-                r'(?:PCN|Primary Care Network)\b)'), ' and '),
+                r'(?:PCN|Primary Care Network)\b)'), ' and ', _PCN_GUARD),
     (re.compile(r'\s-\s|[,;:()\[\]{}/\\"!?\n\t]|--'), ' | '),
     (re.compile(r'(?<=[A-Za-z])-(?=[A-Za-z])'), ''),  # hyphenated compound -> joined (joined forms compared)
     (re.compile(r'\.'), ' '),
@@ -115,8 +116,10 @@ _TOKEN_RE = re.compile(r'\||~|[A-Za-z0-9]+')
 
 def tokenize(s: str) -> list[Tok]:
     s = fold(s)
-    for rx, rep in _PRE:
-        s = rx.sub(rep, s)
+    for rule in _PRE:
+        if len(rule) == 3 and not any(g in s for g in rule[2]):
+            continue
+        s = rule[0].sub(rule[1], s)
     out: list[Tok] = []
     boundary = True
     soft = False
