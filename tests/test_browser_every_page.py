@@ -53,7 +53,10 @@ def _world(app):
         }
         from registry.models import AwardAuditRun, PossibleUndeclaredInterest
 
-        run = AwardAuditRun(status="done", progress=100, files=["awards.json"])
+        from registry.services.award_audit import totals
+
+        # a finished run has totals, as the service writes them (the page reads them strictly)
+        run = AwardAuditRun(status="done", progress=100, files=["awards.json"], totals=totals([]))
         undeclared = PossibleUndeclaredInterest(
             fingerprint="every-page", person_id=member.id, company_number="01234567", company_name="EXAMPLE LTD",
             role="director", officer_name=member.full_name.upper(), confidence="name only",
