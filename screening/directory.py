@@ -131,8 +131,8 @@ class Directory:
             pcn = self.pcns.setdefault(row.pcn_code, {'code': row.pcn_code, 'name': row.pcn_name, 'members': set()})
             pcn['members'].add(row.practice_code)
             if row.commissioner_code:
-                a = self.areas.setdefault(row.commissioner_code, {'code': row.commissioner_code,
-                                                                  'name': row.commissioner_name})
+                self.areas.setdefault(row.commissioner_code, {'code': row.commissioner_code,
+                                                              'name': row.commissioner_name})
                 self.by_map_commissioner[row.commissioner_code].add(row.practice_code)
             if p is not None:
                 p.pcn = row.pcn_code

@@ -520,9 +520,6 @@ def _apply_context(m: Mention, toks, codes_in_text, postcodes, d: Directory, nxt
     if _postcode_after(m, window, d):
         return
     before = toks[max(0, m.start - 3): m.start]
-    near_postcode = False
-    for pc in postcodes:
-        pass
     # towns written next to the name
     towns = []
     for seq in (window, before):

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from screening import AgendaItem, Directory, Interest, screen
+from screening import AgendaItem, Directory, Interest
 from screening.engine import Engine
 
 ORGS = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'shared', 'data', 'organisations')
