@@ -102,7 +102,8 @@ def extract_org_names(text: str) -> list[OrgName]:
             continue
         words = [w for w in _WORD.findall(part)]
         # split the segment at declaration / role vocabulary
-        runs, cur = [], []
+        runs: list = []
+        cur: list = []
         all_lower = not any(w[0].isupper() for w in words)
         for w in words:
             lw = w.lower()

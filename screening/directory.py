@@ -152,7 +152,8 @@ class Directory:
         if not os.path.isfile(ep):
             raise InputFileError(ep, 'file not found')
         recs, probs = read_epraccur(ep)
-        rows, probs2 = ([], [])
+        rows: list = []
+        probs2: list = []
         if os.path.isfile(pm):
             rows, probs2 = read_pcn_map(pm)
         return cls(recs, rows, probs + probs2)

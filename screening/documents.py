@@ -1107,8 +1107,8 @@ def _infer_columns(rows, width) -> tuple[int | None, int | None, list[int]]:
     title_col = later[0]
     desc_cols = []
     for c in later[1:]:
-        values = [t for t, _ in columns[c] if t]
-        if values and sum(len(v) for v in values) / len(values) > 40:
+        texts = [t for t, _ in columns[c] if t]
+        if texts and sum(len(v) for v in texts) / len(texts) > 40:
             desc_cols.append(c)
     return id_col, title_col, desc_cols
 

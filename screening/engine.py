@@ -81,7 +81,9 @@ class Engine:
         fit several practices of the area with nothing to tell them apart go to ``possible`` (code -> (how,
         written, all the candidates))."""
         d = self.directory
-        practices, pcns, areas = {}, {}, {}
+        practices: dict = {}
+        pcns: dict = {}
+        areas: dict = {}
         if possible is None:
             possible = {}
         named = set()
@@ -106,7 +108,7 @@ class Engine:
                     continue
             if m.kind == 'practice':
                 if len(cands) > 1:
-                    amb = {}
+                    amb: dict = {}
                     cands = self._disambiguate(cands, home, day, m.type_agree, amb)
                     if amb:
                         self._note_possible(possible, amb, m, home)
@@ -146,7 +148,7 @@ class Engine:
             for c in codes:
                 possible.setdefault(c, (_how(cands[c]), m.written, tuple(codes)))
 
-    def _disambiguate(self, cands: dict, home: set, day: date | None, type_agree: set = frozenset(),
+    def _disambiguate(self, cands: dict, home: set, day: date | None, type_agree: frozenset | set = frozenset(),
                       ambiguous: dict | None = None) -> dict:
         d = self.directory
         out = cands
@@ -190,7 +192,7 @@ class Engine:
 
     def _home(self, mention_lists) -> set:
         d = self.directory
-        cnt = Counter()
+        cnt: Counter = Counter()
         for ms in mention_lists:
             for m in ms:
                 if m.kind == 'practice' and len(m.cands) == 1 and not m.bare:
@@ -208,7 +210,8 @@ class Engine:
         own_area = d.area_keys(area) if area else set()
         # the committee's own practices: where a name written without what makes it certain must be unique
         self._own = set().union(*(d.area_practices(a) for a in own_area)) if own_area else set()
-        decl_m, item_m = [], []
+        decl_m: list = []
+        item_m: list = []
         readings = []
         for i, it in enumerate(interests):
             rd = read_declaration(it)
@@ -225,8 +228,8 @@ class Engine:
                     ms.append(Mention('pcn', {code: 'PCN code'}, code))
             decl_m.append(ms)
         areawide = []
-        for it in items:
-            text = (it.title or '') + ' | ' + (it.description or '')
+        for agenda_item in items:
+            text = (agenda_item.title or '') + ' | ' + (agenda_item.description or '')
             aw = _is_areawide(text)
             areawide.append(aw)
             item_m.append(self._mentions(text, want_areas=aw))
@@ -248,19 +251,19 @@ class Engine:
                 ri.mentions = decl_m[i]
             rints.append(ri)
         ritems = []
-        for k, it in enumerate(items):
-            text = (it.title or '') + ' | ' + (it.description or '')
-            ri = ResolvedItem(it, areawide=areawide[k])
-            ri.practices, ri.pcns, ri.areas = self._resolve_mentions(item_m[k], home, meeting_date, False,
-                                                                     ri.possible)
-            for c in ri.practices:
-                ri.possible.pop(c, None)
-            if ri.areawide and own_area and not (ri.areas or ri.practices or ri.pcns):
+        for k, agenda_item in enumerate(items):
+            text = (agenda_item.title or '') + ' | ' + (agenda_item.description or '')
+            rit = ResolvedItem(agenda_item, areawide=areawide[k])
+            rit.practices, rit.pcns, rit.areas = self._resolve_mentions(item_m[k], home, meeting_date, False,
+                                                                        rit.possible)
+            for c in rit.practices:
+                rit.possible.pop(c, None)
+            if rit.areawide and own_area and not (rit.areas or rit.practices or rit.pcns):
                 # an area-wide item that names no area ("all practices", "all PCNs in the ICB") is about the
                 # committee's own area
-                ri.areas = {a: ('committee area', "the committee's own area", '') for a in sorted(own_area)}
-            ri.orgs = [o for o in extract_org_names(text) if not self._is_place(o)]
-            ritems.append(ri)
+                rit.areas = {a: ('committee area', "the committee's own area", '') for a in sorted(own_area)}
+            rit.orgs = [o for o in extract_org_names(text) if not self._is_place(o)]
+            ritems.append(rit)
         return rints, ritems
 
     # ------------------------------------------------------------------ linking rules

@@ -231,14 +231,14 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
     mentions: list[Mention] = []
     # ---- codes
     codes_in_text = set()
-    for m in CODE_RE.finditer(text or ''):
-        c = m.group(1).upper()
+    for code_match in CODE_RE.finditer(text or ''):
+        c = code_match.group(1).upper()
         if c in d.practices:
             codes_in_text.add(c)
-            mentions.append(Mention('practice', {c: 'ODS code'}, m.group(1)))
+            mentions.append(Mention('practice', {c: 'ODS code'}, code_match.group(1)))
         elif c in d.pcns:
             codes_in_text.add(c)
-            mentions.append(Mention('pcn', {c: 'PCN code'}, m.group(1)))
+            mentions.append(Mention('pcn', {c: 'PCN code'}, code_match.group(1)))
     postcodes = {norm_postcode(m.group(1), m.group(2)) for m in POSTCODE_RE.finditer(text or '')}
     # ---- names
     def match_run(run, tail, written_full):
@@ -463,7 +463,7 @@ def _places(toks, d: Directory, mentions, area_spans, wpos) -> list:
     """Places named by an area-wide item ("all Croydon practices", "for practices in Hexham"): a town or locality
     written with a capital that is on practices' addresses, outside any name (practice, PCN, area) and outside
     the context written right after a practice's name."""
-    taken = set()
+    taken: set = set()
     for m in mentions:
         if m.kind in ('practice', 'pcn') and m.exact_kind:
             taken.update(range(m.start, m.end + (4 if m.kind == 'practice' else 1)))
@@ -546,7 +546,7 @@ def _apply_context(m: Mention, toks, codes_in_text, postcodes, d: Directory, nxt
             return
         # the town written beside the name is where a same-named practice elsewhere is: that one is meant
         aliases = {h[1].id for h in cands.values() if isinstance(h, tuple)}
-        others = set()
+        others: set = set()
         for aid in aliases:
             a = d.aliases[aid]
             for other in d.token_index.get(a.joined, ()):

@@ -77,7 +77,8 @@ class Register:
     @classmethod
     def from_file_interests(cls, interests: list, committee: str = REGISTER_COMMITTEE) -> "Register":
         """A register file: everyone in it is a decision-maker of one committee."""
-        seats, names = {}, {}
+        seats: dict = {}
+        names: dict = {}
         for it in interests:
             seats.setdefault(it.member_id, [Seat(committee)])
             names.setdefault(it.member_id, it.name)
@@ -96,7 +97,7 @@ class Conflict:
     meeting: Optional[dict] = None  # where the award went to a meeting in the product: declared and managed?
 
     def to_dict(self) -> dict:
-        out = {'member_id': self.member_id, 'name': self.name, 'interest': self.interest, 'action': self.action,
+        out: dict = {'member_id': self.member_id, 'name': self.name, 'interest': self.interest, 'action': self.action,
                'evidence': ' | '.join(self.evidence), 'committee': '; '.join(self.committees)}
         if self.meeting:
             out['meeting'] = self.meeting
@@ -134,7 +135,7 @@ def _number(value: Optional[Decimal]):
 
 def _items(awards: list[Award]) -> tuple[list[AgendaItem], dict]:
     items, owner = [], {}
-    plain_ids = {}
+    plain_ids: dict = {}
     for award in awards:
         plain_ids[award.award_id] = plain_ids.get(award.award_id, 0) + 1
     for n, award in enumerate(awards):
@@ -214,10 +215,10 @@ def audit_awards(engine: Engine, awards: list[Award], register: Register, progre
                 for it in by_number.get(supplier.company_number, ()) if supplier.company_number else ():
                     if _current(it, award.date):
                         action, rule = _financial_action(it)
-                        evidence = (f'Declared "{it.description}" gives company number {supplier.company_number}; '
-                                    f'the notice identifies supplier "{supplier.name}" as GB-COH '
-                                    f'{supplier.company_number}; rule: {rule}')
-                        found[(n, it.member_id)].append((action, [evidence], [it.interest_id], supplier.name))
+                        said = (f'Declared "{it.description}" gives company number {supplier.company_number}; '
+                                f'the notice identifies supplier "{supplier.name}" as GB-COH '
+                                f'{supplier.company_number}; rule: {rule}')
+                        found[(n, it.member_id)].append((action, [said], [it.interest_id], supplier.name))
 
     results = [AwardResult(a) for a in awards]
     for (n, member_id), links in found.items():
@@ -226,7 +227,8 @@ def audit_awards(engine: Engine, awards: list[Award], register: Register, progre
         if not committees:
             continue  # not a decision-maker on that date
         action = max((a for a, _, _, _ in links), key=SEVERITY.__getitem__)
-        evidence, ids = [], []
+        evidence = []
+        ids = []
         for a, ev, iids, _ in sorted(links, key=lambda x: -SEVERITY[x[0]]):
             evidence += [e for e in ev if e not in evidence]
             ids += [i for i in iids if i not in ids]
@@ -254,8 +256,9 @@ def totals(results: list[AwardResult], read: Optional[AwardFile] = None) -> dict
         return {'count': 0, 'value': Decimal(0)}
 
     everything, conflicted = empty(), empty()
-    by_committee, by_year = defaultdict(empty), defaultdict(empty)
-    by_committee_year = defaultdict(lambda: defaultdict(empty))
+    by_committee: defaultdict = defaultdict(empty)
+    by_year: defaultdict = defaultdict(empty)
+    by_committee_year: defaultdict = defaultdict(lambda: defaultdict(empty))
     currencies = set()
     for r in results:
         a = r.award

@@ -19,7 +19,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional
+from typing import Sequence, Optional
 
 from sqlmodel import Session, or_, select
 
@@ -327,7 +327,7 @@ class PublishedRegister:
             return self.gifts
         if register_filter.interest_type:
             return ()
-        by_name = {}  # snapshots published before gift rows carried committees: the person's, from their entries
+        by_name: dict = {}  # snapshots published before gift rows carried committees: the person's, from their entries
         for row in self.rows:
             by_name.setdefault(row["name"], row["committees"])
         name, organisation = register_filter.name.lower(), register_filter.organisation.lower()
@@ -348,7 +348,7 @@ class PublishedRegister:
         if register_filter == RegisterFilter():
             return self.rows
         names, organisations, committees, types = self.search_columns
-        kept = range(len(self.rows))
+        kept: Sequence[int] = range(len(self.rows))
         if register_filter.name:  # each filter narrows the previous one's survivors: no call per row
             needle = register_filter.name.lower()
             kept = [i for i in kept if needle in names[i]]
@@ -382,7 +382,7 @@ def published(session: Session, snapshot_id: Optional[int] = None,
         found = session.exec(query).first()  # also confirms it still exists (the retention purge removes old ones)
     if found is None:
         return None
-    key = (str(session.get_bind().url), found)
+    key = (str(session.get_bind().engine.url), found)
     with _published_lock:
         cached = _published_cache.get(key)
         if cached is not None:
