@@ -34,6 +34,23 @@ def _attach(form, error) -> None:
         form.failure = str(error)
 
 
+def _carry_out(change, done: str, location: str):
+    """A one-button post (remove, reopen): the service's change, then back to the page saying what happened or
+    why it could not."""
+    s = db()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        change(s)
+    except committee_service.CommitteeError as error:
+        s.rollback()
+        flash(str(error), "error")
+    else:
+        commit_once(s, location)
+        flash(done, "success")
+    return redirect(location)
+
+
 def _area_items(selected: set[str]) -> list[dict]:
     return [{"value": o.ods_code, "text": f"{o.name} ({o.ods_code})", "checked": o.ods_code in selected}
             for o in committee_service.commissioners(db())]
@@ -236,20 +253,11 @@ def close_committee(committee_id: int):
 @bp.post("/committees/<int:committee_id>/reopen")
 @role_required(*GOVERNANCE)
 def reopen_committee(committee_id: int):
-    s = db()
     committee = _committee(committee_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        committee_service.reopen_committee(s, committee, version=small_int(request.form.get("version")),
-                                           actor_id=current_user.id)
-    except committee_service.CommitteeError as error:
-        s.rollback()
-        flash(str(error), "error")
-    else:
-        s.commit()
-        flash("Committee reopened", "success")
-    return redirect(url_for(".committee", committee_id=committee.id))
+    version = small_int(request.form.get("version"))
+    return _carry_out(lambda s: committee_service.reopen_committee(s, committee, version=version,
+                                                                   actor_id=current_user.id),
+                      "Committee reopened", url_for(".committee", committee_id=committee.id))
 
 
 # --- Voting organisations -----------------------------------------------------------------------------
@@ -283,19 +291,10 @@ def add_voting_organisation(committee_id: int):
 @bp.post("/committees/<int:committee_id>/voting-organisations/<int:voting_id>/remove")
 @role_required(*GOVERNANCE)
 def remove_voting_organisation(committee_id: int, voting_id: int):
-    s = db()
     committee = _committee(committee_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        committee_service.remove_voting_organisation(s, committee, voting_id, current_user.id)
-    except committee_service.CommitteeError as error:
-        s.rollback()
-        flash(str(error), "error")
-    else:
-        s.commit()
-        flash("Voting organisation removed", "success")
-    return redirect(url_for(".committee", committee_id=committee.id))
+    return _carry_out(lambda s: committee_service.remove_voting_organisation(s, committee, voting_id,
+                                                                             current_user.id),
+                      "Voting organisation removed", url_for(".committee", committee_id=committee.id))
 
 
 # --- Memberships ----------------------------------------------------------------------------------------
@@ -412,20 +411,10 @@ def add_deputy(committee_id: int, membership_id: int):
 @bp.post("/committees/<int:committee_id>/members/<int:membership_id>/deputies/<int:deputy_id>/remove")
 @role_required(*GOVERNANCE)
 def remove_deputy(committee_id: int, membership_id: int, deputy_id: int):
-    s = db()
     committee = _committee(committee_id)
     membership = _membership(committee, membership_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        committee_service.remove_deputy(s, membership, deputy_id, current_user.id)
-    except committee_service.CommitteeError as error:
-        s.rollback()
-        flash(str(error), "error")
-    else:
-        s.commit()
-        flash("Deputy removed", "success")
-    return redirect(url_for(".edit_member", committee_id=committee.id, membership_id=membership.id))
+    return _carry_out(lambda s: committee_service.remove_deputy(s, membership, deputy_id, current_user.id),
+                      "Deputy removed", url_for(".edit_member", committee_id=committee.id, membership_id=membership.id))
 
 
 # --- People -----------------------------------------------------------------------------------------------

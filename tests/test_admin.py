@@ -287,3 +287,27 @@ def test_the_demo_committee_can_be_edited_through_the_pages(app, client):
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _committee(app, committee_id).name.endswith("(renamed)")
     assert "NHS South West London" in client.get("/").get_data(as_text=True)  # the demo's organisation name
+
+
+def test_removing_and_reopening_say_what_happened_and_refuse_what_would_break(app, signed_in):
+    client, _ = signed_in("governance")
+    made = _post(client, "/governance/committees/new", {"name": "Board", "kind": "board"})
+    committee_id = int(made.headers["Location"].rsplit("/", 1)[1])
+    base = f"/governance/committees/{committee_id}"
+    _post(client, f"{base}/voting-organisations/new", {"name": "NHS England", "voting_group": "NHSE",
+                                                       "organisation_id": ""})
+    _post(client, f"{base}/edit", {"name": "Board", "kind": "board", "quorum_rule": "NHS England", "version": "1"})
+    with app.app_context(), session_scope(engine()) as s:
+        voting_id = committee_service.voting_organisations(s, committee_id)[0][0].id
+    refused = _post(client, f"{base}/voting-organisations/{voting_id}/remove", {}, page=base)
+    assert refused.status_code == 302
+    assert "The quorum rule needs NHS England" in client.get(base).get_data(as_text=True)
+    with app.app_context(), session_scope(engine()) as s:
+        assert committee_service.voting_organisations(s, committee_id)  # still there
+    closed = _post(client, f"{base}/close", {"closed_on[day]": "1", "closed_on[month]": "1",
+                                             "closed_on[year]": "2026", "version": "2"}, page=base)
+    assert closed.status_code == 302 and "closed 1 January 2026" in client.get(base).get_data(as_text=True)
+    reopened = _post(client, f"{base}/reopen", {"version": "3"}, page=base)
+    assert reopened.status_code == 302
+    assert "Committee reopened" in client.get(base).get_data(as_text=True)
+    assert _committee(app, committee_id).closed_on is None

@@ -233,8 +233,10 @@ def remove_voting_organisation(session: Session, committee: Committee, voting_id
     organisation = session.get(Organisation, voting.organisation_id)
     remaining = [o for o in quorum_organisations(session, committee.id) if o.name != organisation.name]
     if committee.quorum_rule:
+        if not remaining:
+            raise CommitteeError(f"The quorum rule needs {organisation.name}: change the rule first")
         try:
-            parse_quorum_rule(committee.quorum_rule, remaining or None)
+            parse_quorum_rule(committee.quorum_rule, remaining)
         except QuorumRuleError as error:
             raise CommitteeError(f"The quorum rule needs {organisation.name}: change the rule first ({error})")
     session.delete(voting)
