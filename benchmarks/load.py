@@ -219,7 +219,7 @@ def run_backend(backend: str, args) -> dict:
 
         recorder = Recorder()
         log = workdir / "gunicorn.log"
-        server = Gunicorn(app_env(url, workdir / "instance"), workers=args.workers, log=log).start()
+        server = Gunicorn(app_env(url, workdir / "instance", MFA_REQUIRED="false"), workers=args.workers, log=log).start()
         cpu_before = os.times()
         workers_cpu_before = server.workers_cpu_seconds()
         database_cpu_before = process_tree_cpu(postmaster_pid(cluster)) if cluster else 0.0

@@ -37,7 +37,7 @@ def sign_in(browser: Browser, email: str) -> None:
 @pytest.mark.postgres
 def test_gunicorn_on_postgresql(pg_cluster, tmp_path):
     url = pg_cluster.create_database(f"coi_deploy_{os.getpid()}")
-    env = app_env(url, tmp_path / "instance")
+    env = app_env(url, tmp_path / "instance", MFA_REQUIRED="false")  # the second factor: tests/test_second_factor.py
 
     ran = coi_command(env, "init-db")  # every deploy runs this; the second run finds nothing to do
     assert ran.returncode == 0, ran.stderr
