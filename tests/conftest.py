@@ -238,7 +238,7 @@ class AccessiblePage:
         p = self.goto("/sign-in")
         p.get_by_label("Email address").fill(email)
         p.get_by_label("Password", exact=True).fill(password)
-        p.get_by_role("button", name="Sign in").click()
+        p.get_by_role("button", name="Sign in", exact=True).click()
         p.wait_for_url(self.base_url + "/")
         self.check_accessibility()
         return p
@@ -246,8 +246,17 @@ class AccessiblePage:
     def check_accessibility(self):
         from axe_playwright_python.sync_playwright import Axe
 
-        results = Axe().run(self.page)
-        bad = [v for v in results.response["violations"] if v.get("impact") in {"serious", "critical"}]
+        def serious():
+            results = Axe().run(self.page)
+            return [v for v in results.response["violations"] if v.get("impact") in {"serious", "critical"}]
+
+        bad = serious()
+        if bad and all(v["id"] == "color-contrast" for v in bad):
+            # The design system's header sorts its links into "More" once its script has run; a colour read
+            # while that settles is not what a person sees. Look again when the page is still: a real fault stays.
+            self.page.wait_for_load_state("networkidle")
+            self.page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+            bad = serious()
         self.checked.append(self.page.url)
         assert not bad, f"axe-core found serious or critical problems on {self.page.url}:\n" + "\n".join(
             f"- {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}" for v in bad)

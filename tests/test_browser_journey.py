@@ -13,6 +13,7 @@ import secrets
 from datetime import date, timedelta
 from email import message_from_bytes
 
+import pyotp
 import pytest
 from click.testing import CliRunner
 from docx import Document
@@ -58,6 +59,13 @@ def _sign_out(p):
     p.wait_for_url("**/sign-in")
 
 
+def _sign_out_of(p):
+    """Sign out if signed in (the page ends with a request made by another committee's chair)."""
+    p.goto(p.url.split("/", 3)[0] + "//" + p.url.split("/", 3)[2] + "/")
+    if p.get_by_role("button", name="Sign out").count():
+        _sign_out(p)
+
+
 def _fill_date(p, legend: str, day: date):
     group = p.get_by_role("group", name=legend)
     group.get_by_label("Day").fill(str(day.day))
@@ -65,7 +73,7 @@ def _fill_date(p, legend: str, day: date):
     group.get_by_label("Year").fill(str(day.year))
 
 
-def test_an_icb_runs_a_committee_from_an_empty_database(app, tmp_path, page, smtp_inbox):
+def test_an_icb_runs_a_committee_from_an_empty_database(app, tmp_path, page, live_server, smtp_inbox):
     port, inbox = smtp_inbox
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, MAIL_FROM="governance@icb.example.nhs.uk")
 
@@ -296,3 +304,56 @@ def test_an_icb_runs_a_committee_from_an_empty_database(app, tmp_path, page, smt
     for path in ("/screen", "/notices", "/agenda", "/outcomes", "/conflicts/new", "/attendance/confirm"):
         form = {"csrf_token": token, "idempotency_key": secrets.token_hex(16)}
         assert p.request.post(meeting_path + path, form=form).status == 404, path
+    _sign_out_of(p)
+
+    # NHS staff sign in with NHSmail: the ICB turns on single sign-on (a real OpenID provider on loopback), the
+    # lead adds a person by their NHSmail address, and that person signs in through the provider, no password.
+    from coi import sso
+    from tests.conftest import skip_or_fail
+    from tests.oidc import loopback
+
+    problem = loopback.missing_prerequisite()
+    if problem:
+        skip_or_fail(problem)
+    provider = loopback.start([live_server.url + "/sign-in/sso/callback"])
+    try:
+        app.config.update(OIDC_ISSUER=provider.issuer, OIDC_CLIENT_ID=loopback.CLIENT_ID,
+                          OIDC_CLIENT_SECRET=loopback.CLIENT_SECRET)
+        sso.init_app(app)
+        page.sign_in(LEAD_EMAIL, LEAD_PASSWORD)
+        page.goto("/governance/people/new")
+        p.get_by_label("Full name").fill("Dr Sam Nhsmail")
+        p.get_by_label("Email address").fill(loopback.ACCOUNTS["member"]["email"])
+        p.get_by_role("button", name="Add person").click()
+        page.check_accessibility()
+        _sign_out(p)
+        page.goto("/sign-in")
+        p.get_by_role("button", name="Sign in with NHSmail / Microsoft").click()
+        p.locator("input[name=login]").fill("member")  # the provider's own screens: not ours, not checked
+        p.locator("input[name=password]").fill("anything")
+        p.get_by_role("button", name="Sign-in").click()
+        p.get_by_role("button", name="Continue").click()
+        p.wait_for_url(live_server.url + "/")
+        page.check_accessibility()
+        assert "Dr Sam Nhsmail" in p.content()
+        _sign_out(p)
+    finally:
+        provider.stop()
+
+    # Chairs sign in with a password and a code from an authenticator app once the second factor is on.
+    app.config["MFA_REQUIRED"] = True
+    page.goto("/sign-in")
+    p.get_by_label("Email address").fill(PEOPLE[0][2])
+    p.get_by_label("Password", exact=True).fill(PEOPLE[0][3])
+    p.get_by_role("button", name="Sign in", exact=True).click()
+    p.wait_for_url(live_server.url + "/sign-in/set-up-code")
+    page.check_accessibility()
+    totp = pyotp.TOTP(p.locator("#secret").inner_text().replace(" ", ""))
+    p.get_by_label("Security code").fill(totp.now())
+    p.get_by_role("button", name="Continue").click()
+    p.wait_for_selector("#recovery-codes")
+    page.check_accessibility()
+    p.get_by_role("button", name="I have kept my recovery codes: continue").click()
+    p.wait_for_url(live_server.url + "/")
+    page.check_accessibility()
+    assert "Dr Amara Chair" in p.content()
