@@ -34,6 +34,18 @@ def skip_or_fail(reason: str):
     pytest.skip(reason)
 
 
+SHARED_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data")
+
+
+def shared_data(*parts: str) -> str:
+    """A file from ../shared/data beside the checkout (where CI lays it; never in the repository): the tests that
+    read one are skipped without it, and fail under CI."""
+    path = os.path.join(SHARED_DATA, *parts)
+    if not os.path.exists(path):
+        skip_or_fail(f"{os.path.join(*parts)} is not in ../shared/data beside the checkout")
+    return path
+
+
 def make_app(database_url: str, migrate: bool = True, **overrides):
     config = {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url, "SIGN_IN_MAX_FAILURES_PER_IP": 1000,
               # Off unless a test turns it on (tests/test_second_factor.py): most tests sign governance leads and

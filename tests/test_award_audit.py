@@ -1,12 +1,12 @@
 """Auditing published contract awards against the register (issue 15): readers, each award on its own date, totals,
 `coi audit-awards` with and without a database."""
-from pathlib import Path
 import json
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
 import pytest
+
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from openpyxl import load_workbook
@@ -20,8 +20,13 @@ from registry.services import award_audit, interests
 from registry.services.accounts import create_person
 from screening import Directory, Engine, Interest, read_register_csv
 from tests.screening.conftest import PCN, PRACTICES
+from tests.conftest import shared_data
 
-SAMPLE = str(Path(__file__).resolve().parents[2] / "shared" / "data" / "awards-sample" / "contracts-finder-sample.json")  # ../shared beside the checkout, as CI has it
+
+def _sample() -> str:
+    return shared_data("awards-sample", "contracts-finder-sample.json")
+
+
 EPOCH_INTEREST = "Partner, Vallance Medical, Manchester"
 
 
@@ -53,7 +58,7 @@ def register(rows):
 # --- reading ---------------------------------------------------------------------------------------------------
 
 def test_the_contracts_finder_sample_is_read_as_published():
-    read = read_award_files([SAMPLE])
+    read = read_award_files([_sample()])
     assert read.releases == 70 and len(read.awards) == 70 and read.skipped_without_award == 0
     by_ocid = {a.ocid: a for a in read.awards}
     phoenix = by_ocid["ocds-b5fd17-d378d0af-d1f2-49c8-9b47-068917f66fd8"]
@@ -209,7 +214,7 @@ def test_audit_awards_without_a_database_prints_the_json_shape(app, tmp_path):
     (tmp_path / "awards.csv").write_text("award_id,date,supplier,value,title,buyer\n"
                                          "A1,2025-03-01,Vallance Medical,10,T,B\nA2,2025-07-01,Vallance Medical,20,T,B\n"
                                          "A3,2024-07-01,Phoenix Surfacing Ltd,30,T,B\n")
-    result = _invoke(app, "audit-awards", str(tmp_path / "awards.csv"), SAMPLE, "--register",
+    result = _invoke(app, "audit-awards", str(tmp_path / "awards.csv"), _sample(), "--register",
                      str(tmp_path / "register.csv"), "--format", "json", "--from", "2024-01-01")
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
@@ -219,7 +224,7 @@ def test_audit_awards_without_a_database_prints_the_json_shape(app, tmp_path):
     assert set(conflicted) == {"A2", "A3"}  # the sample's 2025 Phoenix award is after M2's directorship ended
     assert {"member_id", "name", "interest", "action", "evidence"} <= set(conflicted["A2"][0])
     assert conflicted["A2"][0]["member_id"] == "M1" and conflicted["A3"][0]["member_id"] == "M2"
-    in_period = sum(1 for a in read_award_files([SAMPLE]).awards if a.date >= date(2024, 1, 1))
+    in_period = sum(1 for a in read_award_files([_sample()]).awards if a.date >= date(2024, 1, 1))
     assert 0 < in_period < 70  # --from left the older sample awards out
     assert out["totals"]["conflicted"]["count"] == 2 and out["totals"]["awards"]["count"] == in_period + 3
 
@@ -340,7 +345,7 @@ def test_the_governance_page_runs_the_audit_in_the_background_and_keeps_the_resu
     assert 'bad.json, release ocds-z, field &#34;awards[0].date&#34;: not a date' in bad.get_data(as_text=True)
     response = client.post("/governance/outside/awards", data={
         "csrf_token": csrf_from(page), "idempotency_key": "g" * 24,
-        "award_files": [(open(awards_csv, "rb"), "awards.csv"), (open(SAMPLE, "rb"), "contracts-finder.json")]},
+        "award_files": [(open(awards_csv, "rb"), "awards.csv"), (open(_sample(), "rb"), "contracts-finder.json")]},
         content_type="multipart/form-data")
     assert response.status_code == 302
     run_path = response.headers["Location"]

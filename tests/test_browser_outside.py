@@ -1,10 +1,10 @@
 """The award audit in real Chromium: upload award notices, run the audit in the background, watch it finish, read
 the results and download the workbook. Every page visited is checked with axe-core."""
-from pathlib import Path
 from datetime import date
 from io import BytesIO
 
 import pytest
+
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -13,9 +13,13 @@ from registry.db import session_scope
 from registry.models import Committee, Membership, Organisation
 from registry.services import interests
 from registry.services.accounts import create_person
+from tests.conftest import shared_data
 
 pytestmark = pytest.mark.browser
-SAMPLE = str(Path(__file__).resolve().parents[2] / "shared" / "data" / "awards-sample" / "contracts-finder-sample.json")  # ../shared beside the checkout, as CI has it
+
+
+def _sample() -> str:
+    return shared_data("awards-sample", "contracts-finder-sample.json")
 
 
 def test_upload_awards_run_the_audit_and_download_the_workbook(app, page, make_user):
@@ -50,7 +54,7 @@ def test_upload_awards_run_the_audit_and_download_the_workbook(app, page, make_u
                   "JUL-1,2025-07-10,Vallance Medical,250000.75,APMS contract,NHS Manchester ICB\n").encode()
     p.locator("input[type=file]").set_input_files(files=[
         {"name": "awards.csv", "mimeType": "text/csv", "buffer": awards_csv},
-        {"name": "contracts-finder.json", "mimeType": "application/json", "buffer": open(SAMPLE, "rb").read()}])
+        {"name": "contracts-finder.json", "mimeType": "application/json", "buffer": open(_sample(), "rb").read()}])
     with p.expect_navigation():
         p.get_by_role("button", name="Run the audit").click()
     p.wait_for_url("**/governance/outside/awards/*")

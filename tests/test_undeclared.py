@@ -1,6 +1,5 @@
 """Company appointments nobody declared (issue 15): Companies House files and recorded API responses, matching by
 name and month/year of birth, the governance list, the member's answer and the prefilled declaration."""
-from pathlib import Path
 import json
 from datetime import date
 
@@ -14,9 +13,13 @@ from registry.outside.companies_house import (CompaniesHouseApi, CompaniesHouseF
                                               read_companies_house_files, split_name)
 from registry.services import interests, undeclared
 from registry.services.accounts import create_person
-from tests.conftest import csrf_from, sign_in
+from tests.conftest import csrf_from, shared_data, sign_in
 
-SAMPLES = str(Path(__file__).resolve().parents[2] / "shared" / "data" / "companies-house-sample") + "/"  # ../shared beside the checkout
+
+def _samples() -> str:
+    return shared_data("companies-house-sample") + "/"
+
+
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 
 
@@ -34,22 +37,22 @@ def appointments_file(tmp_path, name, birth, items, file="appointments.json"):
 # --- reading ---------------------------------------------------------------------------------------------------
 
 def test_every_captured_response_shape_is_read():
-    brin = read_companies_house(SAMPLES + "a_officer-appointments_uQNQ-blSo-8PiOaehWClTPmbZNI.json")[0]
+    brin = read_companies_house(_samples() + "a_officer-appointments_uQNQ-blSo-8PiOaehWClTPmbZNI.json")[0]
     assert (brin.company_name, brin.company_number, brin.role) == ("GOOGLE UK LIMITED", "03977902", "director")
     assert (brin.appointed_on, brin.resigned_on, brin.birth_month, brin.birth_year) == (
         date(2000, 9, 27), date(2004, 8, 4), 8, 1973)
     assert (brin.surname, brin.forenames) == ("brin", ("sergey",)) and not brin.corporate
-    corporate = read_companies_house(SAMPLES + "a_officer-appointments_YwIOmduyS6PW5axJgQQrsTGyRD0_corporate.json")
+    corporate = read_companies_house(_samples() + "a_officer-appointments_YwIOmduyS6PW5axJgQQrsTGyRD0_corporate.json")
     assert corporate[0].corporate
-    officers = read_companies_house(SAMPLES + "b_company-officers_07798925.json")
+    officers = read_companies_house(_samples() + "b_company-officers_07798925.json")
     assert len(officers) == 14 and {o.company_number for o in officers} == {"07798925"}
     assert sum(1 for o in officers if o.resigned_on) == 6
-    one = read_companies_house(SAMPLES + "b_company-appointment_00445790_gE7Pw_lx4HWJvqSfwqudfusS9Ig.json")[0]
+    one = read_companies_house(_samples() + "b_company-appointment_00445790_gE7Pw_lx4HWJvqSfwqudfusS9Ig.json")[0]
     assert (one.surname, one.forenames, one.company_number, one.birth_month) == ("bethell", ("melissa",), "00445790", 9)
-    psc = read_companies_house(SAMPLES + "c_psc-bulk-snapshot-line_09145694.jsonl")[0]
+    psc = read_companies_house(_samples() + "c_psc-bulk-snapshot-line_09145694.jsonl")[0]
     assert (psc.role, psc.surname, psc.resigned_on, psc.birth_year) == (
         undeclared.PSC_ROLE, "wildman", date(2018, 5, 14), 1977)
-    assert read_companies_house(SAMPLES + "c_psc-list_03977902.json")[0].corporate  # Alphabet, Inc.
+    assert read_companies_house(_samples() + "c_psc-list_03977902.json")[0].corporate  # Alphabet, Inc.
 
 
 def test_names_are_split_as_companies_house_and_people_write_them():
@@ -77,7 +80,7 @@ def test_the_api_is_read_from_recorded_responses_only():
             {"title": "Sergey BRIN", "links": {"self": "/officers/uQNQ-blSo-8PiOaehWClTPmbZNI/appointments"}},
             {"title": "Sergei BRINE", "links": {"self": "/officers/other/appointments"}}]}).encode(),
         "/officers/uQNQ-blSo-8PiOaehWClTPmbZNI/appointments": open(
-            SAMPLES + "a_officer-appointments_uQNQ-blSo-8PiOaehWClTPmbZNI.json", "rb").read(),
+            _samples() + "a_officer-appointments_uQNQ-blSo-8PiOaehWClTPmbZNI.json", "rb").read(),
     }
     asked = []
 
