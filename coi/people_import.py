@@ -102,18 +102,10 @@ def confirm():
     form = ConfirmPeopleImportForm()
     if not form.validate_on_submit():
         return redirect(url_for(".preview"))
-    pending = _pending()
-    if pending is None:
-        flash("There is no import waiting: it was already imported or cancelled. Upload the file again if needed.",
-              "info")
+    taken = UPLOADS.claim()
+    if taken is None:
         return redirect(url_for(".upload"))
-    path, filename = pending
-    claimed = path.with_suffix(".claimed")
-    try:
-        path.rename(claimed)  # atomic: a second click (or a second tab) finds nothing to import
-    except FileNotFoundError:
-        flash("This import has already been confirmed or cancelled.", "info")
-        return redirect(url_for(".upload"))
+    path, claimed, filename = taken
     s = db()
     location = url_for("admin.people")
     try:

@@ -86,6 +86,24 @@ class PendingUploads:
             return None
         return path, str(session[self.session_key].get("filename", "upload"))
 
+    def claim(self) -> Optional[tuple[Path, Path, str]]:
+        """Take the waiting upload for confirmation: (its path, the claimed path to read and to rename back to the
+        first if the import is refused, the original name), or None with a message why.
+        The rename is atomic, so a second click (or a second tab) finds nothing to import."""
+        pending = self.pending()
+        if pending is None:
+            flash("There is no import waiting: it was already imported or cancelled. Upload the file again if "
+                  "needed.", "info")
+            return None
+        path, filename = pending
+        claimed = path.with_suffix(".claimed")
+        try:
+            path.rename(claimed)
+        except FileNotFoundError:
+            flash("This import has already been confirmed or cancelled.", "info")
+            return None
+        return path, claimed, filename
+
     @staticmethod
     def new_token() -> str:
         return secrets.token_urlsafe(32)
