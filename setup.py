@@ -1,4 +1,5 @@
 """Packs the top-level templates/ into the wheel as coi/templates (pyproject.toml holds everything else)."""
+
 import shutil
 from pathlib import Path
 

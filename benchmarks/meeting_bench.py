@@ -7,6 +7,7 @@ each (real practices, PCNs and companies) and a 30-item agenda naming real organ
 indexing the directory from the database (once per directory change), and screen_meeting (each screen).
 The baseline, measured in the same run, is RapidFuzz partial_ratio over every (interest, item) pair.
 """
+
 import argparse
 import random
 import statistics
@@ -46,9 +47,16 @@ def main() -> None:
         import_directory(s, Path(args.epraccur), Path(args.pcn_map))
     today = date.today()
     with session_scope(engine) as s:
-        practices = s.exec(select(Organisation).where(Organisation.kind == "practice", Organisation.status == "A",
-                                                      Organisation.icb == "QWE")).all() or \
-            s.exec(select(Organisation).where(Organisation.kind == "practice", Organisation.status == "A")).all()[:400]
+        practices = (
+            s.exec(
+                select(Organisation).where(
+                    Organisation.kind == "practice", Organisation.status == "A", Organisation.icb == "QWE"
+                )
+            ).all()
+            or s.exec(select(Organisation).where(Organisation.kind == "practice", Organisation.status == "A")).all()[
+                :400
+            ]
+        )
         committee = Committee(name="Bench committee")
         s.add(committee)
         s.flush()
@@ -60,15 +68,24 @@ def main() -> None:
                 org = rnd.choice(practices)
                 role = rnd.choice(["partner", "salaried GP", "patient"])
                 description = f"{role.capitalize()} at {org.name.title()}"
-                interests.declare_interest(s, person.id, actor_id=None, interest_type="financial" if role != "patient"
-                                           else "non-financial personal", description=description, role=role,
-                                           organisation_id=org.id, date_from=date(2018, 1, 1))
+                interests.declare_interest(
+                    s,
+                    person.id,
+                    actor_id=None,
+                    interest_type="financial" if role != "patient" else "non-financial personal",
+                    description=description,
+                    role=role,
+                    organisation_id=org.id,
+                    date_from=date(2018, 1, 1),
+                )
                 texts.append(description)
         meeting = Meeting(committee_id=committee.id, title="Bench meeting", meeting_date=today + timedelta(days=7))
         s.add(meeting)
         s.flush()
-        titles = [f"{rnd.choice(practices).name.title()}: {rnd.choice(['contract variation', 'premises grant', 'merger', 'list dispersal'])}"
-                  for _ in range(30)]
+        titles = [
+            f"{rnd.choice(practices).name.title()}: {rnd.choice(['contract variation', 'premises grant', 'merger', 'list dispersal'])}"
+            for _ in range(30)
+        ]
         item = type("Item", (), {})
         parsed = []
         for n, title in enumerate(titles, 1):
@@ -97,10 +114,14 @@ def main() -> None:
     best, median = min(timings), statistics.median(timings)
     print(f"Directory rows: {len(practices)} practices in the committee's area; national file loaded.")
     print(f"Index the directory from the database (once per directory change): {index_seconds:.2f} s")
-    print(f"Screen 30 items x 25 members (100 interests), with decisions and quorum: best {best * 1000:.0f} ms, "
-          f"median {median * 1000:.0f} ms over {args.repeats} runs (target < 1000 ms)")
-    print(f"Naive baseline (partial_ratio over all {len(texts) * len(titles)} pairs, {naive} hits): "
-          f"{baseline * 1000:.0f} ms; screen / baseline = {median / baseline:.1f}x")
+    print(
+        f"Screen 30 items x 25 members (100 interests), with decisions and quorum: best {best * 1000:.0f} ms, "
+        f"median {median * 1000:.0f} ms over {args.repeats} runs (target < 1000 ms)"
+    )
+    print(
+        f"Naive baseline (partial_ratio over all {len(texts) * len(titles)} pairs, {naive} hits): "
+        f"{baseline * 1000:.0f} ms; screen / baseline = {median / baseline:.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 Synthetic agendas/registers are generated (seeded) from real directory names. The naive baseline is measured on a
 sample of pairs and extrapolated to the full product (stated in the output).
 """
+
 import argparse
 import os
 import random
@@ -22,39 +23,73 @@ from screening import AgendaItem, Directory, Engine, Interest  # noqa: E402
 from screening.orgfiles import read_epraccur, read_pcn_map  # noqa: E402
 
 D = date(2025, 6, 1)
-ROLES = ['Partner, {n}', 'Salaried GP at {n}', 'Registered patient at {n}', 'My wife is a partner at {n}',
-         'GP partner – practice code {c}', 'Director & shareholder – {w} Health Ltd', 'Clinical Director, {p}',
-         'Trustee, {w} Carers Trust (unpaid)', 'Ad hoc speaker fees – pharmaceutical company', 'Nil return']
-TITLES = ['Contract variation: {n}', 'Breach notice – {n} ({c})', 'Premises grant: {b}', '{p}: ARRS workforce plan',
-          'Award to {w} Health Limited', 'Local enhanced service – all practices in {a}', 'Finance report month 6',
-          'List dispersal – {c}', 'Learning from elsewhere: {n}, {pc}']
+ROLES = [
+    "Partner, {n}",
+    "Salaried GP at {n}",
+    "Registered patient at {n}",
+    "My wife is a partner at {n}",
+    "GP partner – practice code {c}",
+    "Director & shareholder – {w} Health Ltd",
+    "Clinical Director, {p}",
+    "Trustee, {w} Carers Trust (unpaid)",
+    "Ad hoc speaker fees – pharmaceutical company",
+    "Nil return",
+]
+TITLES = [
+    "Contract variation: {n}",
+    "Breach notice – {n} ({c})",
+    "Premises grant: {b}",
+    "{p}: ARRS workforce plan",
+    "Award to {w} Health Limited",
+    "Local enhanced service – all practices in {a}",
+    "Finance report month 6",
+    "List dispersal – {c}",
+    "Learning from elsewhere: {n}, {pc}",
+]
 
 
 def gen(directory, n_items, n_interests, seed=1):
     rnd = random.Random(seed)
-    practices = [p for p in directory.practices.values() if p.rec.status == 'A']
-    pcns = [v['name'] for v in directory.pcns.values()]
-    areas = [a.get('label', a['name']) for a in directory.areas.values()]
+    practices = [p for p in directory.practices.values() if p.rec.status == "A"]
+    pcns = [v["name"] for v in directory.pcns.values()]
+    areas = [a.get("label", a["name"]) for a in directory.areas.values()]
 
     def fill(t):
         p = rnd.choice(practices)
         words = [w for w in p.name.split() if len(w) > 3]
-        return t.format(n=p.name.title(), c=p.code, b=(p.building or p.name).title(), p=rnd.choice(pcns).title(),
-                        w=(words[0].title() if words else 'North'), a=rnd.choice(areas), pc=p.rec.postcode)
-    items = [AgendaItem(str(i), fill(rnd.choice(TITLES)), '', D) for i in range(n_items)]
+        return t.format(
+            n=p.name.title(),
+            c=p.code,
+            b=(p.building or p.name).title(),
+            p=rnd.choice(pcns).title(),
+            w=(words[0].title() if words else "North"),
+            a=rnd.choice(areas),
+            pc=p.rec.postcode,
+        )
+
+    items = [AgendaItem(str(i), fill(rnd.choice(TITLES)), "", D) for i in range(n_items)]
     interests = []
     for i in range(n_interests):
         t = rnd.choice(ROLES)
-        interests.append(Interest(f'M{i // 3}', 'X', 'GP Member', '' if t == 'Nil return' else
-                                  rnd.choice(['financial', 'indirect', 'non-financial personal']), fill(t),
-                                  date(2015, 1, 1), None, interest_id=str(i + 1)))
+        interests.append(
+            Interest(
+                f"M{i // 3}",
+                "X",
+                "GP Member",
+                "" if t == "Nil return" else rnd.choice(["financial", "indirect", "non-financial personal"]),
+                fill(t),
+                date(2015, 1, 1),
+                None,
+                interest_id=str(i + 1),
+            )
+        )
     return items, interests
 
 
 def naive_rate(items, interests, sample=200_000, seed=2):
     rnd = random.Random(seed)
     pairs = [(rnd.choice(items), rnd.choice(interests)) for _ in range(sample)]
-    texts = [((a.title + ' ' + a.description), b.description) for a, b in pairs]
+    texts = [((a.title + " " + a.description), b.description) for a, b in pairs]
     t0 = time.perf_counter()
     for a, b in texts:
         fuzz.partial_ratio(b, a, processor=default_process)
@@ -69,17 +104,19 @@ def timed(f, *a, **k):
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument('--orgs', default=os.path.join(os.path.dirname(HERE), '..', 'shared', 'data', 'organisations'))
-    ap.add_argument('--items', type=int, default=5000)
-    ap.add_argument('--interests', type=int, default=20000)
+    ap.add_argument("--orgs", default=os.path.join(os.path.dirname(HERE), "..", "shared", "data", "organisations"))
+    ap.add_argument("--items", type=int, default=5000)
+    ap.add_argument("--interests", type=int, default=20000)
     a = ap.parse_args(argv)
 
-    recs, _ = read_epraccur(os.path.join(a.orgs, 'epraccur.csv'))
-    rows, _ = read_pcn_map(os.path.join(a.orgs, 'pcn_map.csv'))
+    recs, _ = read_epraccur(os.path.join(a.orgs, "epraccur.csv"))
+    rows, _ = read_pcn_map(os.path.join(a.orgs, "pcn_map.csv"))
     directory, t_index = timed(Directory.from_records, recs, rows)
     _, t_files = timed(Directory.from_files, a.orgs)
-    print(f'(a) national directory: {len(recs)} rows; index {t_index:.2f} s (target < 2 s); '
-          f'read+index from files {t_files:.2f} s')
+    print(
+        f"(a) national directory: {len(recs)} rows; index {t_index:.2f} s (target < 2 s); "
+        f"read+index from files {t_files:.2f} s"
+    )
     eng = Engine(directory)
 
     items, interests = gen(directory, 20, 100, seed=3)
@@ -91,39 +128,45 @@ def main(argv=None):
     per_pair = naive_rate(items, interests, sample=2000)
     naive = per_pair * len(items) * len(interests)
     best = min(runs)
-    print(f'(b) 20 items x 100 interests after indexing: {best * 1000:.1f} ms (best of 5; target < 50 ms); '
-          f'naive all-pairs partial_ratio {naive * 1000:.1f} ms (measured) -> ratio {naive / best:.2f}x '
-          '(the naive baseline does no directory linking at all)')
+    print(
+        f"(b) 20 items x 100 interests after indexing: {best * 1000:.1f} ms (best of 5; target < 50 ms); "
+        f"naive all-pairs partial_ratio {naive * 1000:.1f} ms (measured) -> ratio {naive / best:.2f}x "
+        "(the naive baseline does no directory linking at all)"
+    )
 
     items, interests = gen(directory, a.items, a.interests, seed=4)
     flags, t_big = timed(eng.screen, interests, items, D)
     per_pair = naive_rate(items, interests)
     naive = per_pair * len(items) * len(interests)
-    print(f'(c) {a.items} items x {a.interests} interests: {t_big:.2f} s, {len(flags)} flags (target < 20 s); '
-          f'naive partial_ratio over {len(items) * len(interests):,} pairs ≈ {naive:.0f} s '
-          f'(extrapolated from 200,000 sampled pairs at {per_pair * 1e6:.2f} µs/pair) -> ratio {naive / t_big:.0f}x')
+    print(
+        f"(c) {a.items} items x {a.interests} interests: {t_big:.2f} s, {len(flags)} flags (target < 20 s); "
+        f"naive partial_ratio over {len(items) * len(interests):,} pairs ≈ {naive:.0f} s "
+        f"(extrapolated from 200,000 sampled pairs at {per_pair * 1e6:.2f} µs/pair) -> ratio {naive / t_big:.0f}x"
+    )
     # loss-free pruning on a sample: the oracle scores every pair
     si, sn = items[:300], interests[:1200]
     pruned = [f.to_dict() for f in eng.screen(sn, si, D)]
     oracle = [f.to_dict() for f in eng.screen(sn, si, D, all_pairs=True)]
-    print(f'    pruning check on 300 items x 1,200 interests: {len(pruned)} flags, identical to all-pairs oracle: '
-          f'{pruned == oracle}')
+    print(
+        f"    pruning check on 300 items x 1,200 interests: {len(pruned)} flags, identical to all-pairs oracle: "
+        f"{pruned == oracle}"
+    )
 
-    print('(d) growth (seconds):')
+    print("(d) growth (seconds):")
     base_i, base_n = a.items // 4, a.interests // 4
     for k in (1, 2, 4):
         it, ins = gen(directory, base_i * k, base_n, seed=5)
         _, t = timed(eng.screen, ins, it, D)
-        print(f'    items {base_i * k:>6} x interests {base_n:>6}: {t:.2f}')
+        print(f"    items {base_i * k:>6} x interests {base_n:>6}: {t:.2f}")
     for k in (1, 2, 4):
         it, ins = gen(directory, base_i, base_n * k, seed=6)
         _, t = timed(eng.screen, ins, it, D)
-        print(f'    items {base_i:>6} x interests {base_n * k:>6}: {t:.2f}')
+        print(f"    items {base_i:>6} x interests {base_n * k:>6}: {t:.2f}")
     import resource
 
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-    print(f'(e) memory: peak resident {peak_mib:.0f} MiB for the whole run (national index + the 5,000 x 20,000 batch)')
+    print(f"(e) memory: peak resident {peak_mib:.0f} MiB for the whole run (national index + the 5,000 x 20,000 batch)")
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

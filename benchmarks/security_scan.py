@@ -13,6 +13,7 @@ modules (sql, xss, permanentxss, exec, file, crlf), redirect, and the security-h
 csp). The JSON report goes to the temporary folder; a summary is printed. Exit status 1 if Wapiti reports an
 injection or a missing or weak security header, 2 if the scan could not run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,11 +32,27 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = ["sql", "xss", "permanentxss", "exec", "file", "crlf", "redirect", "http_headers", "csp"]
-INJECTION = {"SQL Injection", "Blind SQL Injection", "Cross Site Scripting", "Stored Cross Site Scripting",
-             "Command execution", "Path Traversal", "CRLF Injection", "Open Redirect", "Potentially dangerous file",
-             "Reflected Cross Site Scripting", "Server Side Request Forgery", "XML External Entity"}
-HEADERS = {"HTTP Secure Headers", "Content Security Policy Configuration", "Clickjacking Protection",
-           "MIME Type Confusion", "Unencrypted Channels"}
+INJECTION = {
+    "SQL Injection",
+    "Blind SQL Injection",
+    "Cross Site Scripting",
+    "Stored Cross Site Scripting",
+    "Command execution",
+    "Path Traversal",
+    "CRLF Injection",
+    "Open Redirect",
+    "Potentially dangerous file",
+    "Reflected Cross Site Scripting",
+    "Server Side Request Forgery",
+    "XML External Entity",
+}
+HEADERS = {
+    "HTTP Secure Headers",
+    "Content Security Policy Configuration",
+    "Clickjacking Protection",
+    "MIME Type Confusion",
+    "Unencrypted Channels",
+}
 SCAN_USER = "security-scan@example.nhs.uk"
 
 
@@ -96,34 +113,103 @@ def scan(max_scan_time: int = 150, keep: bool = False, out_dir: Path | None = No
     folder = Path(out_dir or tempfile.mkdtemp(prefix="coi-scan-"))
     folder.mkdir(parents=True, exist_ok=True)
     password = secrets.token_urlsafe(18)
-    env = {**os.environ, "COI_INSTANCE_PATH": str(folder / "instance"),
-           "COI_DATABASE_URL": f"sqlite:///{folder / 'scan.sqlite'}", "COI_SECRET_KEY": secrets.token_hex(32),
-           "PYTHONUNBUFFERED": "1",
-           "COI_MFA_REQUIRED": "false"}  # Wapiti signs in with a password form; the second factor is tested elsewhere
+    env = {
+        **os.environ,
+        "COI_INSTANCE_PATH": str(folder / "instance"),
+        "COI_DATABASE_URL": f"sqlite:///{folder / 'scan.sqlite'}",
+        "COI_SECRET_KEY": secrets.token_hex(32),
+        "PYTHONUNBUFFERED": "1",
+        "COI_MFA_REQUIRED": "false",
+    }  # Wapiti signs in with a password form; the second factor is tested elsewhere
     _coi(env, "init-db")
     _coi(env, "seed-demo")
-    _coi(env, "create-user", SCAN_USER, "--name", "Security Scan", "--role", "member",
-         "--role", "governance", "--password", password)
+    _coi(
+        env,
+        "create-user",
+        SCAN_USER,
+        "--name",
+        "Security Scan",
+        "--role",
+        "member",
+        "--role",
+        "governance",
+        "--password",
+        password,
+    )
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen([str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",  # nosec B603 - fixed argv
-                               "--timeout", "60", "coi.wsgi:app"], env=env, cwd=ROOT,
-                              stdout=open(folder / "gunicorn.log", "w"), stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [
+            str(gunicorn),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",  # nosec B603 - fixed argv
+            "--timeout",
+            "60",
+            "coi.wsgi:app",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=open(folder / "gunicorn.log", "w"),
+        stderr=subprocess.STDOUT,
+    )
     report_path = folder / "wapiti-report.json"
     try:
         _wait_for(f"{base}/healthz")
-        command = [wapiti, "--url", f"{base}/", "--scope", "folder", "--module", ",".join(MODULES),
-                   "--form-url", f"{base}/sign-in", "--form-user", SCAN_USER, "--form-password", password,
-                   "--exclude", f"{base}/sign-out", "--exclude", f"{base}/nhsuk/*", "--exclude", f"{base}/static/*",
-                   "--depth", "4", "--max-links-per-page", "40", "--max-scan-time", str(max_scan_time),
-                   "--max-attack-time", str(max(10, max_scan_time // 6)), "--timeout", "10",
-                   "--flush-session", "--store-session", str(folder / "session"),
-                   "--store-config", str(folder / "config"),
-                   "--format", "json", "--output", str(report_path), "--verbose", "1"]
+        command = [
+            wapiti,
+            "--url",
+            f"{base}/",
+            "--scope",
+            "folder",
+            "--module",
+            ",".join(MODULES),
+            "--form-url",
+            f"{base}/sign-in",
+            "--form-user",
+            SCAN_USER,
+            "--form-password",
+            password,
+            "--exclude",
+            f"{base}/sign-out",
+            "--exclude",
+            f"{base}/nhsuk/*",
+            "--exclude",
+            f"{base}/static/*",
+            "--depth",
+            "4",
+            "--max-links-per-page",
+            "40",
+            "--max-scan-time",
+            str(max_scan_time),
+            "--max-attack-time",
+            str(max(10, max_scan_time // 6)),
+            "--timeout",
+            "10",
+            "--flush-session",
+            "--store-session",
+            str(folder / "session"),
+            "--store-config",
+            str(folder / "config"),
+            "--format",
+            "json",
+            "--output",
+            str(report_path),
+            "--verbose",
+            "1",
+        ]
         with open(folder / "wapiti.log", "w") as log:
-            result = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT,  # nosec B603 - fixed argv
-                                    timeout=max_scan_time + 120, cwd=folder)
+            result = subprocess.run(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,  # nosec B603 - fixed argv
+                timeout=max_scan_time + 120,
+                cwd=folder,
+            )
         if not report_path.exists():
             raise RuntimeError(f"Wapiti wrote no report (exit {result.returncode}); see {folder / 'wapiti.log'}")
     finally:
@@ -136,10 +222,17 @@ def scan(max_scan_time: int = 150, keep: bool = False, out_dir: Path | None = No
     injections, headers, counts = summarise(report)
     log_text = (folder / "wapiti.log").read_text(errors="replace")
     info = report.get("infos", {})
-    return {"folder": folder, "report": report_path, "injections": injections, "headers": headers, "counts": counts,
-            "crawled": info.get("crawled_pages_nbr"), "signed_in": "Login success" in log_text or
-            "Login successful" in log_text or "logged in" in log_text.lower(), "log": folder / "wapiti.log",
-            "server_errors": _server_errors(folder / "gunicorn.log")}
+    return {
+        "folder": folder,
+        "report": report_path,
+        "injections": injections,
+        "headers": headers,
+        "counts": counts,
+        "crawled": info.get("crawled_pages_nbr"),
+        "signed_in": "Login success" in log_text or "Login successful" in log_text or "logged in" in log_text.lower(),
+        "log": folder / "wapiti.log",
+        "server_errors": _server_errors(folder / "gunicorn.log"),
+    }
 
 
 def _server_errors(log: Path) -> list[str]:
@@ -162,8 +255,10 @@ def main() -> int:
     for category, n in sorted(result["counts"].items()):
         if n:
             print(f"  {category}: {n}")
-    print(f"injection findings: {len(result['injections'])}; security-header findings: {len(result['headers'])}; "
-          f"server errors logged: {len(result['server_errors'])}")
+    print(
+        f"injection findings: {len(result['injections'])}; security-header findings: {len(result['headers'])}; "
+        f"server errors logged: {len(result['server_errors'])}"
+    )
     for line in result["injections"] + result["headers"] + result["server_errors"]:
         print("  " + line)
     return 1 if result["injections"] or result["headers"] else 0

@@ -1,4 +1,5 @@
 """The Flask application: app factory, configuration, sign-in, blueprints and the `coi` command."""
+
 from __future__ import annotations
 
 import os
@@ -64,7 +65,7 @@ def _env_overrides(defaults: Mapping[str, Any], prefix: str = "COI_") -> dict[st
     for key, raw in os.environ.items():
         if not key.startswith(prefix) or key == "COI_INSTANCE_PATH":
             continue
-        name = key[len(prefix):]
+        name = key[len(prefix) :]
         default = defaults.get(name)
         declared = BY_NAME.get(name)
         kind = declared.kind if declared is not None else type(default)
@@ -82,9 +83,13 @@ def _env_overrides(defaults: Mapping[str, Any], prefix: str = "COI_") -> dict[st
 
 
 def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True, template_folder=None,
-                static_folder=str(PACKAGE_DIR / "static"),
-                instance_path=os.environ.get("COI_INSTANCE_PATH") or None)
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=None,
+        static_folder=str(PACKAGE_DIR / "static"),
+        instance_path=os.environ.get("COI_INSTANCE_PATH") or None,
+    )
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
 
@@ -120,8 +125,9 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
         # Strict in our templates (a typo raises), lenient inside the design system's, whose macros read chained
         # optional parameters (coi/components.py).
         "undefined": components.DesignSystemUndefined,
-        "loader": ChoiceLoader([FileSystemLoader(str(templates_dir())), components.CachedComponentLoader(design_system),
-                                design_system]),
+        "loader": ChoiceLoader(
+            [FileSystemLoader(str(templates_dir())), components.CachedComponentLoader(design_system), design_system]
+        ),
         "autoescape": True,  # every template, .jinja included (Flask's default covers only .html and friends)
     }
     # The design system's macros re-indent nested HTML at every level, which dominated form rendering; the

@@ -1,5 +1,6 @@
 """Account self-service (set a password from an emailed link, change it, ask for a reset) and the governance
 lead's account actions on a person (invite, unlock, deactivate, reactivate)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -39,17 +40,26 @@ def _private(response):
 
 
 class SetPasswordForm(BaseForm):
-    new_password = PasswordField("New password", validators=[DataRequired("Enter a new password"),
-                                                             Length(max=1024, message="Password must be 1,024 "
-                                                                                      "characters or fewer")])
-    confirm = PasswordField("Confirm new password", validators=[
-        DataRequired("Enter the new password again"),
-        EqualTo("new_password", message="The passwords do not match: enter the same new password twice")])
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Enter a new password"),
+            Length(max=1024, message="Password must be 1,024 characters or fewer"),
+        ],
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[
+            DataRequired("Enter the new password again"),
+            EqualTo("new_password", message="The passwords do not match: enter the same new password twice"),
+        ],
+    )
 
 
 class ChangePasswordForm(SetPasswordForm):
-    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password"),
-                                                                     Length(max=1024)])
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password"), Length(max=1024)]
+    )
 
     field_order = ("current_password", "new_password", "confirm")
 
@@ -58,12 +68,17 @@ class ChangePasswordForm(SetPasswordForm):
 
 
 class ResetForm(BaseForm):
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address"),
-                                                    Length(max=254, message="Email address must be 254 characters "
-                                                                            "or fewer")])
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired("Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+        ],
+    )
 
 
 # --- set a password from a link -----------------------------------------------------------------------------
+
 
 def _link_refused(message: str):
     return render_template("account/link_refused.jinja", message=message), 410
@@ -92,15 +107,19 @@ def set_password(token: str):
             form.new_password.errors.append(str(problem))
         else:
             s.commit()
-            flash("Your password has been set. Sign in with your email address and new password." if invitation
-                  else "Your password has been changed and you have been signed out everywhere. Sign in with your "
-                       "new password.", "success")
+            flash(
+                "Your password has been set. Sign in with your email address and new password."
+                if invitation
+                else "Your password has been changed and you have been signed out everywhere. Sign in with your "
+                "new password.",
+                "success",
+            )
             return redirect(url_for("auth.sign_in"))
-    return render_template("account/set_password.jinja", form=form, person=person, invitation=invitation,
-                           hint=MIN_HINT)
+    return render_template("account/set_password.jinja", form=form, person=person, invitation=invitation, hint=MIN_HINT)
 
 
 # --- change password -------------------------------------------------------------------------------------------
+
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
@@ -110,9 +129,15 @@ def change_password():
         s = db()
         throttle, _ = _policies()
         try:
-            account_links.change_password(s, current_user.id, form.current_password.data, form.new_password.data,
-                                          keep_session_cookie=session.get("sid"), ip=request.remote_addr or "",
-                                          throttle=throttle)
+            account_links.change_password(
+                s,
+                current_user.id,
+                form.current_password.data,
+                form.new_password.data,
+                keep_session_cookie=session.get("sid"),
+                ip=request.remote_addr or "",
+                throttle=throttle,
+            )
         except account_links.CurrentPasswordWrong as wrong:
             s.commit()  # the failed attempt counts towards the sign-in limit
             form.current_password.errors.append(str(wrong))
@@ -127,6 +152,7 @@ def change_password():
 
 
 # --- forgotten password ---------------------------------------------------------------------------------------
+
 
 @bp.route("/account/reset", methods=["GET", "POST"])
 def reset():
@@ -148,8 +174,13 @@ def _send_reset_if_allowed(email: str) -> None:
     if account_links.recent_links(s, person.id, purpose, timedelta(hours=1)) >= config["PASSWORD_RESET_LINKS_PER_HOUR"]:
         from registry.services import audit
 
-        audit.record(s, "account.password-reset-throttled", object_type="person", object_id=person.id,
-                     detail={"ip": request.remote_addr or ""})
+        audit.record(
+            s,
+            "account.password-reset-throttled",
+            object_type="person",
+            object_id=person.id,
+            detail={"ip": request.remote_addr or ""},
+        )
         s.commit()
         return
     lifetime = timedelta(minutes=config["PASSWORD_RESET_MINUTES"])
@@ -162,12 +193,18 @@ def _send_reset_if_allowed(email: str) -> None:
 
 # --- the governance lead's actions on a person's account --------------------------------------------------------
 
+
 def _next_page() -> str:
     """Where the governance lead came from (`next` in the form) if it is a path on this site, else /governance/."""
     target = request.form.get("next") or ""
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target and not parts.scheme \
-            and not parts.netloc:
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not parts.scheme
+        and not parts.netloc
+    ):
         return target
     return "/governance/"
 
@@ -189,13 +226,17 @@ def invite(person_id: int):
     s = db()
     person = _person_or_404(person_id)
     if person.password_hash is not None:
-        flash(f"{person.full_name} already has a password. If they have forgotten it, they can use \"Forgotten "
-              f"your password?\" on the sign-in page.", "error")
+        flash(
+            f'{person.full_name} already has a password. If they have forgotten it, they can use "Forgotten '
+            f'your password?" on the sign-in page.',
+            "error",
+        )
         return _back()
     lifetime = timedelta(hours=current_app.config["INVITATION_HOURS"])
     try:
-        token = account_links.issue_link(s, person.id, TokenPurpose.invitation, actor_id=current_user.id,
-                                         lifetime=lifetime)
+        token = account_links.issue_link(
+            s, person.id, TokenPurpose.invitation, actor_id=current_user.id, lifetime=lifetime
+        )
     except AccountError as problem:
         s.rollback()
         flash(str(problem), "error")
@@ -206,8 +247,14 @@ def invite(person_id: int):
     if result.sent:
         flash(f"Invitation sent to {person.email}. {state.text}.", "success")
         return _back()
-    return render_template("account/invitation_not_sent.jinja", person=person, problem=result.problem,
-                           link=result.link, state=state, back=_next_page())
+    return render_template(
+        "account/invitation_not_sent.jinja",
+        person=person,
+        problem=result.problem,
+        link=result.link,
+        state=state,
+        back=_next_page(),
+    )
 
 
 @bp.post("/governance/people/<int:person_id>/unlock")
@@ -219,16 +266,24 @@ def unlock(person_id: int):
 @bp.post("/governance/people/<int:person_id>/second-factor/reset")
 @role_required("governance")
 def reset_second_factor(person_id: int):
-    return _act(person_id, second_factor.reset, "{name}'s security codes are reset and they have been signed out: "
-                                                "they set up an authenticator app again when they next sign in "
-                                                "with their password.")
+    return _act(
+        person_id,
+        second_factor.reset,
+        "{name}'s security codes are reset and they have been signed out: "
+        "they set up an authenticator app again when they next sign in "
+        "with their password.",
+    )
 
 
 @bp.post("/governance/people/<int:person_id>/deactivate")
 @role_required("governance")
 def deactivate(person_id: int):
-    return _act(person_id, account_links.deactivate, "{name}'s account is deactivated: they cannot sign in and "
-                                                      "have been signed out. Their declarations stay on record.")
+    return _act(
+        person_id,
+        account_links.deactivate,
+        "{name}'s account is deactivated: they cannot sign in and "
+        "have been signed out. Their declarations stay on record.",
+    )
 
 
 @bp.post("/governance/people/<int:person_id>/reactivate")

@@ -1,4 +1,5 @@
 """Running the register for an ICB: its name and area, committees, voting organisations, members, people."""
+
 from __future__ import annotations
 
 import tempfile
@@ -8,8 +9,17 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from sqlmodel import select
 
-from coi.admin_forms import (COMMITTEE_ROLE_HINTS, CloseCommitteeForm, CommitteeForm, DeputyForm, DirectoryUploadForm,
-                             MembershipForm, OrganisationForm, PersonForm, VotingOrganisationForm)
+from coi.admin_forms import (
+    COMMITTEE_ROLE_HINTS,
+    CloseCommitteeForm,
+    CommitteeForm,
+    DeputyForm,
+    DirectoryUploadForm,
+    MembershipForm,
+    OrganisationForm,
+    PersonForm,
+    VotingOrganisationForm,
+)
 from coi.auth import role_required
 from coi.database import db
 from coi.forms import ConfirmForm, small_int
@@ -52,11 +62,14 @@ def _carry_out(change, done: str, location: str):
 
 
 def _area_items(selected: set[str]) -> list[dict]:
-    return [{"value": o.ods_code, "text": f"{o.name} ({o.ods_code})", "checked": o.ods_code in selected}
-            for o in committee_service.commissioners(db())]
+    return [
+        {"value": o.ods_code, "text": f"{o.name} ({o.ods_code})", "checked": o.ods_code in selected}
+        for o in committee_service.commissioners(db())
+    ]
 
 
 # --- The organisation -----------------------------------------------------------------------------------
+
 
 @bp.route("/organisation", methods=["GET", "POST"])
 @role_required(*GOVERNANCE)
@@ -67,12 +80,14 @@ def organisation():
     if request.method == "GET":
         form.name.data = committee_service.setting(s, committee_service.ORGANISATION_NAME)
         form.areas.data = committee_service.parse_area_codes(
-            committee_service.setting(s, committee_service.ORGANISATION_AREA))
+            committee_service.setting(s, committee_service.ORGANISATION_AREA)
+        )
     if form.validate_on_submit():
         try:
             codes = committee_service.check_area_codes(s, form.areas.data or [])
-            committee_service.set_setting(s, committee_service.ORGANISATION_NAME, " ".join(form.name.data.split()),
-                                          current_user.id)
+            committee_service.set_setting(
+                s, committee_service.ORGANISATION_NAME, " ".join(form.name.data.split()), current_user.id
+            )
             committee_service.set_setting(s, committee_service.ORGANISATION_AREA, ",".join(codes), current_user.id)
         except committee_service.CommitteeError as error:
             s.rollback()
@@ -86,6 +101,7 @@ def organisation():
 
 
 # --- The directory ----------------------------------------------------------------------------------------
+
 
 @bp.route("/directory", methods=["GET", "POST"])
 @role_required(*GOVERNANCE)
@@ -123,6 +139,7 @@ def directory():
 
 # --- Committees ---------------------------------------------------------------------------------------
 
+
 def _committee(committee_id: int) -> Committee:
     committee = db().get(Committee, committee_id)
     if committee is None:
@@ -139,8 +156,11 @@ def committees():
         members = committee_service.memberships(s, committee.id)
         chairs = [p.full_name for m, p, _ in members if m.committee_role == "chair" and m.date_to is None]
         rows.append((committee, len(members), chairs))
-    return render_template("admin/committees.jinja", rows=rows,
-                           organisation_label=committee_service.setting(s, committee_service.ORGANISATION_NAME))
+    return render_template(
+        "admin/committees.jinja",
+        rows=rows,
+        organisation_label=committee_service.setting(s, committee_service.ORGANISATION_NAME),
+    )
 
 
 @bp.route("/committees/new", methods=["GET", "POST"])
@@ -151,11 +171,13 @@ def new_committee():
     form.failure = None
     if request.method == "GET":
         form.areas.data = committee_service.parse_area_codes(
-            committee_service.setting(s, committee_service.ORGANISATION_AREA))
+            committee_service.setting(s, committee_service.ORGANISATION_AREA)
+        )
     if form.validate_on_submit():
         try:
-            committee = committee_service.create_committee(s, name=form.name.data, kind=form.kind.data,
-                                                           area_codes=form.areas.data or [], actor_id=current_user.id)
+            committee = committee_service.create_committee(
+                s, name=form.name.data, kind=form.kind.data, area_codes=form.areas.data or [], actor_id=current_user.id
+            )
         except committee_service.CommitteeError as error:
             s.rollback()
             _attach(form, error)
@@ -164,8 +186,9 @@ def new_committee():
             if commit_once(s, location):
                 flash("Committee created. Add its voting organisations, quorum rule and members.", "success")
             return redirect(location)
-    return render_template("admin/committee_form.jinja", form=form, committee=None,
-                           area_items=_area_items(set(form.areas.data or [])))
+    return render_template(
+        "admin/committee_form.jinja", form=form, committee=None, area_items=_area_items(set(form.areas.data or []))
+    )
 
 
 @bp.get("/committees/<int:committee_id>")
@@ -181,11 +204,17 @@ def committee(committee_id: int):
             quorum_error = str(error)
     names = {o.ods_code: o.name for o in committee_service.commissioners(s)}
     return render_template(
-        "admin/committee.jinja", committee=committee, quorum_words=quorum_words, quorum_error=quorum_error,
+        "admin/committee.jinja",
+        committee=committee,
+        quorum_words=quorum_words,
+        quorum_error=quorum_error,
         areas=[(code, names.get(code, code)) for code in committee_service.parse_area_codes(committee.area_codes)],
         voting=committee_service.voting_organisations(s, committee.id),
-        members=committee_service.memberships(s, committee.id), deputies=committee_service.deputies(s, committee.id),
-        confirm=ConfirmForm(), close_form=CloseCommitteeForm())
+        members=committee_service.memberships(s, committee.id),
+        deputies=committee_service.deputies(s, committee.id),
+        confirm=ConfirmForm(),
+        close_form=CloseCommitteeForm(),
+    )
 
 
 @bp.route("/committees/<int:committee_id>/edit", methods=["GET", "POST"])
@@ -201,8 +230,15 @@ def edit_committee(committee_id: int):
     if form.validate_on_submit():
         try:
             committee_service.update_committee(
-                s, committee, version=small_int(form.version.data), name=form.name.data, kind=form.kind.data,
-                area_codes=form.areas.data or [], quorum_rule=form.quorum_rule.data, actor_id=current_user.id)
+                s,
+                committee,
+                version=small_int(form.version.data),
+                name=form.name.data,
+                kind=form.kind.data,
+                area_codes=form.areas.data or [],
+                quorum_rule=form.quorum_rule.data,
+                actor_id=current_user.id,
+            )
         except committee_service.CommitteeError as error:
             s.rollback()
             _attach(form, error)
@@ -210,8 +246,9 @@ def edit_committee(committee_id: int):
             s.commit()
             flash("Committee saved", "success")
             return redirect(url_for(".committee", committee_id=committee.id))
-    return render_template("admin/committee_form.jinja", form=form, committee=committee,
-                           area_items=_area_items(set(form.areas.data or [])))
+    return render_template(
+        "admin/committee_form.jinja", form=form, committee=committee, area_items=_area_items(set(form.areas.data or []))
+    )
 
 
 @bp.get("/committees/<int:committee_id>/quorum-rule")
@@ -237,8 +274,13 @@ def close_committee(committee_id: int):
     form = CloseCommitteeForm()
     if form.validate_on_submit():
         try:
-            committee_service.close_committee(s, committee, version=small_int(form.version.data),
-                                              closed_on=form.closed_on.data, actor_id=current_user.id)
+            committee_service.close_committee(
+                s,
+                committee,
+                version=small_int(form.version.data),
+                closed_on=form.closed_on.data,
+                actor_id=current_user.id,
+            )
         except committee_service.CommitteeError as error:
             s.rollback()
             flash(str(error), "error")
@@ -255,12 +297,15 @@ def close_committee(committee_id: int):
 def reopen_committee(committee_id: int):
     committee = _committee(committee_id)
     version = small_int(request.form.get("version"))
-    return _carry_out(lambda s: committee_service.reopen_committee(s, committee, version=version,
-                                                                   actor_id=current_user.id),
-                      "Committee reopened", url_for(".committee", committee_id=committee.id))
+    return _carry_out(
+        lambda s: committee_service.reopen_committee(s, committee, version=version, actor_id=current_user.id),
+        "Committee reopened",
+        url_for(".committee", committee_id=committee.id),
+    )
 
 
 # --- Voting organisations -----------------------------------------------------------------------------
+
 
 @bp.route("/committees/<int:committee_id>/voting-organisations/new", methods=["GET", "POST"])
 @role_required(*GOVERNANCE)
@@ -270,13 +315,19 @@ def add_voting_organisation(committee_id: int):
     form = VotingOrganisationForm()
     form.failure = None
     form.organisation_id.choices = [("", "Not in the directory: type its name below")] + [
-        (str(o.id), f"{o.name} ({o.ods_code})") for o in committee_service.commissioners(s)]
+        (str(o.id), f"{o.name} ({o.ods_code})") for o in committee_service.commissioners(s)
+    ]
     if form.validate_on_submit():
         chosen = small_int(form.organisation_id.data, default=0) or None
         try:
-            committee_service.add_voting_organisation(s, committee, name=form.name.data,
-                                                      voting_group=form.voting_group.data, organisation_id=chosen,
-                                                      actor_id=current_user.id)
+            committee_service.add_voting_organisation(
+                s,
+                committee,
+                name=form.name.data,
+                voting_group=form.voting_group.data,
+                organisation_id=chosen,
+                actor_id=current_user.id,
+            )
         except committee_service.CommitteeError as error:
             s.rollback()
             _attach(form, error)
@@ -292,27 +343,36 @@ def add_voting_organisation(committee_id: int):
 @role_required(*GOVERNANCE)
 def remove_voting_organisation(committee_id: int, voting_id: int):
     committee = _committee(committee_id)
-    return _carry_out(lambda s: committee_service.remove_voting_organisation(s, committee, voting_id,
-                                                                             current_user.id),
-                      "Voting organisation removed", url_for(".committee", committee_id=committee.id))
+    return _carry_out(
+        lambda s: committee_service.remove_voting_organisation(s, committee, voting_id, current_user.id),
+        "Voting organisation removed",
+        url_for(".committee", committee_id=committee.id),
+    )
 
 
 # --- Memberships ----------------------------------------------------------------------------------------
+
 
 def _membership_choices(form: MembershipForm, committee: Committee, person_choice: bool) -> None:
     s = db()
     if person_choice:
         form.person_id.choices = [("", "Choose a person")] + [
             (str(p.id), f"{p.full_name}{', ' + p.position if p.position else ''}")
-            for p in people_service.people(s, include_inactive=False)]
+            for p in people_service.people(s, include_inactive=False)
+        ]
     form.organisation_id.choices = [("", "None")] + [
-        (str(org.id), org.name) for _, org in committee_service.voting_organisations(s, committee.id)]
+        (str(org.id), org.name) for _, org in committee_service.voting_organisations(s, committee.id)
+    ]
 
 
 def _membership_values(form: MembershipForm) -> dict:
-    return {"committee_role": form.committee_role.data,
-            "organisation_id": small_int(form.organisation_id.data, default=0) or None,
-            "voting": form.voting.data == "yes", "date_from": form.date_from.data, "date_to": form.date_to.data}
+    return {
+        "committee_role": form.committee_role.data,
+        "organisation_id": small_int(form.organisation_id.data, default=0) or None,
+        "voting": form.voting.data == "yes",
+        "date_from": form.date_from.data,
+        "date_to": form.date_to.data,
+    }
 
 
 @bp.route("/committees/<int:committee_id>/members/new", methods=["GET", "POST"])
@@ -330,8 +390,9 @@ def add_member(committee_id: int):
         try:
             if not person_id:
                 raise committee_service.CommitteeError("Choose the person", field="person_id")
-            committee_service.add_membership(s, committee, person_id=person_id, actor_id=current_user.id,
-                                             **_membership_values(form))
+            committee_service.add_membership(
+                s, committee, person_id=person_id, actor_id=current_user.id, **_membership_values(form)
+            )
         except committee_service.CommitteeError as error:
             s.rollback()
             _attach(form, error)
@@ -340,8 +401,14 @@ def add_member(committee_id: int):
             if commit_once(s, location):
                 flash("Member added", "success")
             return redirect(location)
-    return render_template("admin/membership_form.jinja", form=form, committee=committee, membership=None,
-                           person=None, role_hints=COMMITTEE_ROLE_HINTS)
+    return render_template(
+        "admin/membership_form.jinja",
+        form=form,
+        committee=committee,
+        membership=None,
+        person=None,
+        role_hints=COMMITTEE_ROLE_HINTS,
+    )
 
 
 def _membership(committee: Committee, membership_id: int) -> Membership:
@@ -366,12 +433,19 @@ def edit_member(committee_id: int, membership_id: int):
         form.version.data = str(membership.version)
     deputy_form = DeputyForm(prefix="deputy")
     deputy_form.person_id.choices = [("", "Choose a deputy")] + [
-        (str(p.id), p.full_name) for p in people_service.people(s, include_inactive=False)
-        if p.id != membership.person_id]
+        (str(p.id), p.full_name)
+        for p in people_service.people(s, include_inactive=False)
+        if p.id != membership.person_id
+    ]
     if form.validate_on_submit():
         try:
-            committee_service.update_membership(s, membership, version=small_int(form.version.data),
-                                                actor_id=current_user.id, **_membership_values(form))
+            committee_service.update_membership(
+                s,
+                membership,
+                version=small_int(form.version.data),
+                actor_id=current_user.id,
+                **_membership_values(form),
+            )
         except committee_service.CommitteeError as error:
             s.rollback()
             _attach(form, error)
@@ -379,10 +453,17 @@ def edit_member(committee_id: int, membership_id: int):
             s.commit()
             flash("Membership saved", "success")
             return redirect(url_for(".committee", committee_id=committee.id))
-    return render_template("admin/membership_form.jinja", form=form, committee=committee, membership=membership,
-                           person=s.get(Person, membership.person_id), role_hints=COMMITTEE_ROLE_HINTS,
-                           deputy_form=deputy_form, deputies=committee_service.deputies(s, committee.id)
-                           .get(membership.id, []), confirm=ConfirmForm())
+    return render_template(
+        "admin/membership_form.jinja",
+        form=form,
+        committee=committee,
+        membership=membership,
+        person=s.get(Person, membership.person_id),
+        role_hints=COMMITTEE_ROLE_HINTS,
+        deputy_form=deputy_form,
+        deputies=committee_service.deputies(s, committee.id).get(membership.id, []),
+        confirm=ConfirmForm(),
+    )
 
 
 @bp.post("/committees/<int:committee_id>/members/<int:membership_id>/deputies")
@@ -413,11 +494,15 @@ def add_deputy(committee_id: int, membership_id: int):
 def remove_deputy(committee_id: int, membership_id: int, deputy_id: int):
     committee = _committee(committee_id)
     membership = _membership(committee, membership_id)
-    return _carry_out(lambda s: committee_service.remove_deputy(s, membership, deputy_id, current_user.id),
-                      "Deputy removed", url_for(".edit_member", committee_id=committee.id, membership_id=membership.id))
+    return _carry_out(
+        lambda s: committee_service.remove_deputy(s, membership, deputy_id, current_user.id),
+        "Deputy removed",
+        url_for(".edit_member", committee_id=committee.id, membership_id=membership.id),
+    )
 
 
 # --- People -----------------------------------------------------------------------------------------------
+
 
 @bp.get("/people")
 @role_required(*GOVERNANCE)
@@ -441,17 +526,24 @@ def new_person():
     if form.validate_on_submit():
         roles = ["member"] + (["governance"] if form.governance.data else [])
         try:
-            person = people_service.add_person(s, full_name=form.full_name.data, position=form.position.data,
-                                               email=form.email.data, decision_maker=form.decision_maker.data == "yes",
-                                               roles=roles, actor_id=current_user.id)
+            person = people_service.add_person(
+                s,
+                full_name=form.full_name.data,
+                position=form.position.data,
+                email=form.email.data,
+                decision_maker=form.decision_maker.data == "yes",
+                roles=roles,
+                actor_id=current_user.id,
+            )
         except people_service.AccountError as error:
             s.rollback()
             _attach(form, error)
         else:
             location = url_for(".person", person_id=person.id)
             if commit_once(s, location):
-                flash(f"{person.full_name} added. Invite them to set a password, and add them to a committee.",
-                      "success")
+                flash(
+                    f"{person.full_name} added. Invite them to set a password, and add them to a committee.", "success"
+                )
             return redirect(location)
     return render_template("admin/person_form.jinja", form=form, person=None)
 
@@ -475,9 +567,14 @@ def person(person_id: int):
         account_state = account_links.account_state(s, person)
     except (ImportError, AttributeError):  # the invitation service is optional in older deployments
         account_state = None
-    return render_template("admin/person.jinja", person=person, roles=people_service.roles_granted(s, person.id),
-                           memberships=committee_service.memberships_of(s, person.id), account_state=account_state,
-                           committees=committee_service.committees(s, include_closed=False))
+    return render_template(
+        "admin/person.jinja",
+        person=person,
+        roles=people_service.roles_granted(s, person.id),
+        memberships=committee_service.memberships_of(s, person.id),
+        account_state=account_state,
+        committees=committee_service.committees(s, include_closed=False),
+    )
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
@@ -495,10 +592,17 @@ def edit_person(person_id: int):
     if form.validate_on_submit():
         roles = ["member"] + (["governance"] if form.governance.data else [])
         try:
-            people_service.update_person(s, person, version=small_int(form.version.data),
-                                         full_name=form.full_name.data, position=form.position.data,
-                                         email=form.email.data, decision_maker=form.decision_maker.data == "yes",
-                                         roles=roles, actor_id=current_user.id)
+            people_service.update_person(
+                s,
+                person,
+                version=small_int(form.version.data),
+                full_name=form.full_name.data,
+                position=form.position.data,
+                email=form.email.data,
+                decision_maker=form.decision_maker.data == "yes",
+                roles=roles,
+                actor_id=current_user.id,
+            )
         except people_service.AccountError as error:
             s.rollback()
             _attach(form, error)

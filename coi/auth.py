@@ -3,6 +3,7 @@
 The cookie holds a random token whose hash is a row in user_session; sign-out ends that row, so a cookie
 copied before sign-out no longer works after it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -125,9 +126,13 @@ def _safe_next(target: str | None) -> str:
 
 
 def sign_in_page(form=None, failure=None, status=200):
-    return render_template("auth/sign_in.jinja", form=form or SignInForm(), failure=failure,
-                           password_sign_in=current_app.config["PASSWORD_SIGN_IN"],
-                           single_sign_on=sso_configured()), status
+    return render_template(
+        "auth/sign_in.jinja",
+        form=form or SignInForm(),
+        failure=failure,
+        password_sign_in=current_app.config["PASSWORD_SIGN_IN"],
+        single_sign_on=sso_configured(),
+    ), status
 
 
 def sso_configured() -> bool:
@@ -159,8 +164,9 @@ def sign_in():
                 _send_sign_in_alert(*refused.alert, ip)
         else:
             next_url = _safe_next(request.args.get("next"))
-            if current_app.config["MFA_REQUIRED"] and (second_factor.needs_second_factor(s, person.id)
-                                                       or second_factor.confirmed_factor(s, person.id)):
+            if current_app.config["MFA_REQUIRED"] and (
+                second_factor.needs_second_factor(s, person.id) or second_factor.confirmed_factor(s, person.id)
+            ):
                 s.commit()  # the password was right: its throttle is cleared, but nobody is signed in yet
                 session.clear()
                 session["mfa_person"] = person.id
@@ -181,8 +187,15 @@ def complete_sign_in(person, method: str, next_url: str):
     s.commit()
     session.clear()  # a new session at sign-in: nothing from before survives
     session["sid"] = token
-    login_user(SignedInUser(person.id, person.email, person.full_name, accounts.roles_of(s, person.id),
-                            accounts.chaired_committees(s, person.id)))
+    login_user(
+        SignedInUser(
+            person.id,
+            person.email,
+            person.full_name,
+            accounts.roles_of(s, person.id),
+            accounts.chaired_committees(s, person.id),
+        )
+    )
     return redirect(next_url)
 
 
@@ -200,13 +213,20 @@ MFA_PENDING_SECONDS = 600  # the password step is good for this long while the c
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Security code", validators=[DataRequired("Enter the 6-digit code from your authenticator "
-                                                                 "app, or a recovery code"), Length(max=32)])
+    code = StringField(
+        "Security code",
+        validators=[
+            DataRequired("Enter the 6-digit code from your authenticator app, or a recovery code"),
+            Length(max=32),
+        ],
+    )
 
 
 class SetUpCodeForm(FlaskForm):
-    code = StringField("Security code", validators=[DataRequired("Enter the 6-digit code your authenticator app "
-                                                                 "shows"), Length(max=32)])
+    code = StringField(
+        "Security code",
+        validators=[DataRequired("Enter the 6-digit code your authenticator app shows"), Length(max=32)],
+    )
 
 
 def _pending_person():
@@ -248,11 +268,18 @@ def code():
                 sign_in_throttle.record_code_success(s, person.id)
                 return complete_sign_in(person, f"password+{used}", session.get("mfa_next") or url_for("main.home"))
             sign_in_throttle.record_code_failure(s, person.id, throttle)
-            audit.record(s, "sign-in.code-refused", object_type="person", object_id=person.id,
-                         detail={"ip": request.remote_addr or ""})
+            audit.record(
+                s,
+                "sign-in.code-refused",
+                object_type="person",
+                object_id=person.id,
+                detail={"ip": request.remote_addr or ""},
+            )
             s.commit()
-            form.code.errors.append("The security code is not correct: enter the 6-digit code your authenticator "
-                                    "app shows now, or one of your recovery codes")
+            form.code.errors.append(
+                "The security code is not correct: enter the 6-digit code your authenticator "
+                "app shows now, or one of your recovery codes"
+            )
     return render_template("auth/code.jinja", form=form), status
 
 
@@ -278,8 +305,10 @@ def set_up_code():
             if codes is None:
                 sign_in_throttle.record_code_failure(s, person.id, throttle)
                 s.commit()
-                form.code.errors.append("The security code is not correct: check the app shows this service, then "
-                                        "enter the 6-digit code it shows now")
+                form.code.errors.append(
+                    "The security code is not correct: check the app shows this service, then "
+                    "enter the 6-digit code it shows now"
+                )
         if codes is not None:
             sign_in_throttle.record_code_success(s, person.id)
             next_url = session.get("mfa_next") or url_for("main.home")
@@ -292,8 +321,9 @@ def set_up_code():
         enrolment = second_factor.start_enrolment(s, person)
         s.commit()
     # segno draws the data (the otpauth URI) as squares in a path; the only text in the SVG is our fixed title.
-    svg = segno.make(enrolment.uri, error="m").svg_inline(scale=4, dark="#212b32", light="#ffffff",
-                                                          title="QR code to scan with your authenticator app")
+    svg = segno.make(enrolment.uri, error="m").svg_inline(
+        scale=4, dark="#212b32", light="#ffffff", title="QR code to scan with your authenticator app"
+    )
     qr_svg = Markup(svg)  # nosec B704 - generated SVG markup with no person-supplied text in it
     return render_template("auth/set_up_code.jinja", form=form, enrolment=enrolment, qr_svg=qr_svg), status
 

@@ -1,4 +1,5 @@
 """The `coi` command (built on Flask's CLI, so `coi --help` lists every command)."""
+
 from __future__ import annotations
 
 import sys
@@ -15,8 +16,12 @@ def _create_app(*_args):
     return create_app()
 
 
-cli = FlaskGroup(name="coi", create_app=_create_app, add_version_option=False,
-                 help="Conflicts-of-interest register and pre-meeting screening.")
+cli = FlaskGroup(
+    name="coi",
+    create_app=_create_app,
+    add_version_option=False,
+    help="Conflicts-of-interest register and pre-meeting screening.",
+)
 
 
 def _engine():
@@ -72,9 +77,15 @@ def _write_sign_ins(instance: Path, sign_ins) -> None:
 @cli.command("create-user")
 @click.argument("email")
 @click.option("--name", default="", help="Full name as it appears on the register (prompted for when not given).")
-@click.option("--role", "roles", multiple=True, type=click.Choice(["member", "governance"]),
-              default=["member"], show_default=True,
-              help="Repeat for several roles. Chairs are named on their committee's page, not here.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice(["member", "governance"]),
+    default=["member"],
+    show_default=True,
+    help="Repeat for several roles. Chairs are named on their committee's page, not here.",
+)
 @click.option("--position", default="", help="Position with the commissioner (published on the register).")
 @click.password_option(help="Prompted for when not given.")
 @with_appcontext
@@ -87,8 +98,14 @@ def create_user(email: str, name: str, roles, position: str, password: str) -> N
         name = click.prompt("Full name")
     try:
         with session_scope(_engine()) as session:
-            person = create_person(session, email=email, full_name=name, password=password,
-                                   roles=sorted(set(roles) | {"member"}), position=position)
+            person = create_person(
+                session,
+                email=email,
+                full_name=name,
+                password=password,
+                roles=sorted(set(roles) | {"member"}),
+                position=position,
+            )
             click.echo(f"Created {person.email} with roles: {', '.join(sorted(roles))}")
     except AccountError as exc:
         raise click.UsageError(str(exc))
@@ -96,8 +113,11 @@ def create_user(email: str, name: str, roles, position: str, password: str) -> N
 
 @cli.command("import-directory")
 @click.argument("epraccur", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--pcn-map", type=click.Path(dir_okay=False, path_type=Path),
-              help="NHS Digital's practice-to-PCN map (CCG_* or SUB_ICB_LOCATION_* columns).")
+@click.option(
+    "--pcn-map",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="NHS Digital's practice-to-PCN map (CCG_* or SUB_ICB_LOCATION_* columns).",
+)
 @with_appcontext
 def import_directory_command(epraccur: Path, pcn_map: Path | None) -> None:
     """Load NHS Digital's epraccur.csv (as published) and optionally the practice-to-PCN map."""
@@ -129,9 +149,13 @@ def import_directory_command(epraccur: Path, pcn_map: Path | None) -> None:
 
 @cli.command("remind")
 @click.option("--send", is_flag=True, help="Send the emails (without it, only list who would get one).")
-@click.option("--if-due", "if_due", is_flag=True,
-              help="For a daily cron job or systemd timer: send (as --send) only when the annual declaration round "
-                   "set on the governance dashboard has come and its reminders have not gone; else do nothing.")
+@click.option(
+    "--if-due",
+    "if_due",
+    is_flag=True,
+    help="For a daily cron job or systemd timer: send (as --send) only when the annual declaration round "
+    "set on the governance dashboard has come and its reminders have not gone; else do nothing.",
+)
 @with_appcontext
 def remind(send: bool, if_due: bool) -> None:
     """Email everyone whose annual declaration is overdue (dry run unless --send or --if-due)."""
@@ -149,12 +173,16 @@ def remind(send: bool, if_due: bool) -> None:
             due_round = annual.round_due(session)
             if due_round is None:
                 upcoming = annual.next_round(session)
-                click.echo(f"Not due: the next annual declaration round is on {upcoming.day} {upcoming:%B %Y}."
-                           if upcoming else "Not due: no annual declaration round is set (governance dashboard).")
+                click.echo(
+                    f"Not due: the next annual declaration round is on {upcoming.day} {upcoming:%B %Y}."
+                    if upcoming
+                    else "Not due: no annual declaration round is set (governance dashboard)."
+                )
                 return
             send = True
-        reminders, no_email = annual.overdue_reminders(session, cfg["SERVICE_URL"],
-                                                       setting(session, ORGANISATION_NAME) or cfg["ORGANISATION_NAME"])
+        reminders, no_email = annual.overdue_reminders(
+            session, cfg["SERVICE_URL"], setting(session, ORGANISATION_NAME) or cfg["ORGANISATION_NAME"]
+        )
         for name in no_email:
             click.echo(f"No email address for {name}: remind them another way.", err=True)
         if not reminders:
@@ -174,8 +202,10 @@ def remind(send: bool, if_due: bool) -> None:
         annual.record_sent(session, reminders)
         if due_round is not None:
             annual.mark_round_reminded(session, due_round)
-        click.echo(f"Sent {sent} reminders" + (f" for the annual declaration round of {due_round.day} "
-                                               f"{due_round:%B %Y}." if due_round else "."))
+        click.echo(
+            f"Sent {sent} reminders"
+            + (f" for the annual declaration round of {due_round.day} {due_round:%B %Y}." if due_round else ".")
+        )
 
 
 @cli.command("purge")
@@ -211,8 +241,10 @@ def backup_command(destination: Path) -> None:
     except (BackupError, OSError) as error:
         raise click.ClickException(str(error))
     counts = table_counts(_engine())
-    click.echo(f"Backed up to {destination} ({destination.stat().st_size:,} bytes): "
-               f"{counts.get('interest', 0)} interests, {counts.get('auditevent', 0)} audit events.")
+    click.echo(
+        f"Backed up to {destination} ({destination.stat().st_size:,} bytes): "
+        f"{counts.get('interest', 0)} interests, {counts.get('auditevent', 0)} audit events."
+    )
 
 
 @cli.command("restore", with_appcontext=False)  # works on the target URL only
@@ -237,19 +269,24 @@ def restore_command(source: Path, target_url: str) -> None:
 @cli.command("screen", with_appcontext=False)  # no app or database: start fast
 @click.option("--register", required=True, help="register.csv")
 @click.option("--agenda", required=True, help="agenda.csv")
-@click.option("--organisations", type=click.Path(),  # a folder, or a file naming one (a symlink checked out as text)
-              help="Folder with NHS Digital's epraccur.csv and pcn_map.csv.")
+@click.option(
+    "--organisations",
+    type=click.Path(),  # a folder, or a file naming one (a symlink checked out as text)
+    help="Folder with NHS Digital's epraccur.csv and pcn_map.csv.",
+)
 @click.option("--date", "meeting_date", help="Meeting date YYYY-MM-DD (default: the agenda's).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
-@click.option("--area", default=None,
-              help="The committee's own area, for area-wide items that name none: commissioner / sub-ICB codes or "
-                   "place names, comma-separated (e.g. 36L,Croydon).")
+@click.option(
+    "--area",
+    default=None,
+    help="The committee's own area, for area-wide items that name none: commissioner / sub-ICB codes or "
+    "place names, comma-separated (e.g. 36L,Croydon).",
+)
 def screen_command(register, agenda, organisations, meeting_date, fmt, area) -> None:
     """Screen an agenda against a register of interests (no database needed)."""
     from screening.cli import run_screen
 
-    sys.exit(run_screen(register, agenda, organisations, meeting_date, fmt, out=sys.stdout, err=sys.stderr,
-                        area=area))
+    sys.exit(run_screen(register, agenda, organisations, meeting_date, fmt, out=sys.stdout, err=sys.stderr, area=area))
 
 
 @cli.command("audit-awards", with_appcontext=False)  # the database only when no --register is given
@@ -260,8 +297,12 @@ def screen_command(register, agenda, organisations, meeting_date, fmt, area) -> 
 @click.option("--output", type=click.Path(dir_okay=False), help="Write here instead of standard output (xlsx).")
 @click.option("--register", help="register.csv (the screening contract's file): audit it without a database.")
 @click.option("--organisations", type=click.Path(), help="With --register: folder with epraccur.csv and pcn_map.csv.")
-@click.option("--committee", default="register", show_default=True,
-              help="With --register: the committee its members sit on, for the totals.")
+@click.option(
+    "--committee",
+    default="register",
+    show_default=True,
+    help="With --register: the committee its members sit on, for the totals.",
+)
 def audit_awards_command(files, date_from, date_to, fmt, output, register, organisations, committee) -> None:
     """Screen published contract awards (OCDS JSON or CSV), each on its own date, against every committee's members."""
     from datetime import date as _date
@@ -285,9 +326,12 @@ def audit_awards_command(files, date_from, date_to, fmt, output, register, organ
         if register:
             interests = read_register_csv(register)
             directory = Directory.from_files(organisations) if organisations else Directory()
-            report = award_audit.audit_awards(Engine(directory), read.awards,
-                                              award_audit.Register.from_file_interests(interests, committee),
-                                              read=read)
+            report = award_audit.audit_awards(
+                Engine(directory),
+                read.awards,
+                award_audit.Register.from_file_interests(interests, committee),
+                read=read,
+            )
         else:
             from registry.db import session_scope
             from registry.services.meetings.screening import directory_engine
@@ -303,8 +347,9 @@ def audit_awards_command(files, date_from, date_to, fmt, output, register, organ
     if fmt == "xlsx":
         data = award_audit.render_xlsx(report.results, report.totals)
     else:
-        data = {"text": award_audit.render_text, "json": award_audit.render_json,
-                "csv": award_audit.render_csv}[fmt](report).encode()
+        data = {"text": award_audit.render_text, "json": award_audit.render_json, "csv": award_audit.render_csv}[fmt](
+            report
+        ).encode()
     if output:
         Path(output).write_bytes(data)
     else:
@@ -324,8 +369,13 @@ def _audit_keys():
 
 
 @audit_group.command("verify")
-@click.option("--anchors", "anchor_files", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="An export or anchor file kept elsewhere, checked as well as the instance's (repeatable).")
+@click.option(
+    "--anchors",
+    "anchor_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="An export or anchor file kept elsewhere, checked as well as the instance's (repeatable).",
+)
 @with_appcontext
 def audit_verify(anchor_files) -> None:
     """Check every row's hash and signature, their sequence, and that every anchored row is still there unchanged."""
@@ -340,8 +390,10 @@ def audit_verify(anchor_files) -> None:
     if not check.intact:
         for problem in check.problems:
             click.echo(f"PROBLEM: {problem}", err=True)
-        raise click.ClickException(f"The audit log has been tampered with ({len(check.problems)} problems; "
-                                   f"{check.rows} events, {check.anchors} anchors checked).")
+        raise click.ClickException(
+            f"The audit log has been tampered with ({len(check.problems)} problems; "
+            f"{check.rows} events, {check.anchors} anchors checked)."
+        )
     click.echo(f"Audit log intact: {check.rows} events ({check.signed} signed), {check.anchors} anchors checked.")
 
 
@@ -382,8 +434,11 @@ def audit_anchor() -> None:
 
 @cli.command("db-roles")
 @click.argument("app_role")
-@click.option("--password-env", metavar="VARIABLE",
-              help="Set the role's password from this environment variable (else it signs in another way).")
+@click.option(
+    "--password-env",
+    metavar="VARIABLE",
+    help="Set the role's password from this environment variable (else it signs in another way).",
+)
 @with_appcontext
 def db_roles(app_role: str, password_env: str | None) -> None:
     """PostgreSQL: create or update APP_ROLE, the role the app connects as, with the rights it needs and no more:

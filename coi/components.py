@@ -14,6 +14,7 @@ Undefined values: the design system's templates read optional parameters that we
 as empty text. `DesignSystemUndefined` is lenient only when the template that made it is one of the design
 system's (its name starts `nhsuk/` or `nhsuk-uncached/`), and strict (StrictUndefined's behaviour) everywhere else.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,15 @@ import threading
 from collections import OrderedDict
 
 from flask import Flask
-from jinja2 import BaseLoader, ChainableUndefined, Environment, PackageLoader, TemplateNotFound, Undefined, UndefinedError
+from jinja2 import (
+    BaseLoader,
+    ChainableUndefined,
+    Environment,
+    PackageLoader,
+    TemplateNotFound,
+    Undefined,
+    UndefinedError,
+)
 from markupsafe import Markup
 
 UNCACHED = "nhsuk-uncached/"
@@ -91,7 +100,7 @@ class CachedComponentLoader(BaseLoader):
 
     def get_source(self, environment: Environment, template: str):
         if template.startswith(UNCACHED):
-            return self.package.get_source(environment, "nhsuk/" + template[len(UNCACHED):])
+            return self.package.get_source(environment, "nhsuk/" + template[len(UNCACHED) :])
         match = COMPONENT_PATH.fullmatch(template)
         if not match:
             raise TemplateNotFound(template)
@@ -100,10 +109,10 @@ class CachedComponentLoader(BaseLoader):
         name = match.group(1)
         source = (
             f'{{% from "{UNCACHED}components/{name}/macro.jinja" import {macro} as uncached %}}'
-            f'{{% macro {macro}(params = {{}}) %}}'
-            f'{{% if caller %}}{{{{ uncached(params, caller=caller) }}}}'
+            f"{{% macro {macro}(params = {{}}) %}}"
+            f"{{% if caller %}}{{{{ uncached(params, caller=caller) }}}}"
             f'{{% else %}}{{{{ cached_component("{name}", "{macro}", params) }}}}{{% endif %}}'
-            f'{{% endmacro %}}'
+            f"{{% endmacro %}}"
         )
         return source, filename, uptodate
 
@@ -146,7 +155,7 @@ def init_app(app: Flask) -> None:
         try:
             key = (name, _key(params)) if enabled else None
         except (TypeError, UndefinedError):  # unhashable, or a key that is itself undefined (the design system's
-            key = None                        # select passes `classes:` unquoted to its error message): render afresh
+            key = None  # select passes `classes:` unquoted to its error message): render afresh
         if key is not None:
             with lock:
                 html = cache.get(key)
@@ -156,7 +165,8 @@ def init_app(app: Flask) -> None:
         renderer = renderers.get(name)
         if renderer is None:
             renderer = renderers[name] = app.jinja_env.from_string(
-                f'{{% from "{UNCACHED}components/{name}/macro.jinja" import {macro} %}}{{{{ {macro}(params) }}}}')
+                f'{{% from "{UNCACHED}components/{name}/macro.jinja" import {macro} %}}{{{{ {macro}(params) }}}}'
+            )
         html = Markup(renderer.render(params=params))  # nosec B704 - output of an autoescaping template, not raw input
         if key is not None:
             with lock:

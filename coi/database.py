@@ -1,4 +1,5 @@
 """One engine per app, one session per request (closed on teardown)."""
+
 from __future__ import annotations
 
 from flask import Flask, before_render_template, current_app, g, has_request_context, request
@@ -31,8 +32,9 @@ def audit_keys(app: Flask) -> audit.AuditKeys:
     instance = Path(app.instance_path)
     key = app.config.get("AUDIT_KEY") or _secret_key(instance, "audit_key")
     anchor_file = Path(app.config.get("AUDIT_ANCHOR_FILE") or instance / "audit-anchors.jsonl")
-    return audit.AuditKeys(key=key.encode(), anchor_file=anchor_file,
-                           anchor_every=max(1, int(app.config["AUDIT_ANCHOR_EVERY"])))
+    return audit.AuditKeys(
+        key=key.encode(), anchor_file=anchor_file, anchor_every=max(1, int(app.config["AUDIT_ANCHOR_EVERY"]))
+    )
 
 
 def engine() -> Engine:

@@ -5,6 +5,7 @@ Europe/London, so a publication at 23:30 UTC on 30 June is shown on 1 July, 12:3
 date on the public and governance pages, so the same day never reads two ways. Templates use the filters
 `uk_date`, `uk_time`, `uk_datetime` and `uk_month`.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone

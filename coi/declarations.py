@@ -1,4 +1,5 @@
 """A member's own declarations: interests, gifts and hospitality, nil returns and annual confirmations."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -39,32 +40,55 @@ def own_interest(interest_id: int) -> Interest:
 def index():
     s = db()
     today = date.today()
-    mine = s.exec(select(Interest).where(Interest.person_id == current_user.id)
-                  .order_by(Interest.date_from.desc(), Interest.id.desc())).all()
+    mine = s.exec(
+        select(Interest)
+        .where(Interest.person_id == current_user.id)
+        .order_by(Interest.date_from.desc(), Interest.id.desc())
+    ).all()
     current = [i for i in mine if i.date_to is None or i.date_to >= today]
     ended = [i for i in mine if i.date_to is not None and i.date_to < today]
-    offers = s.exec(select(GiftOrHospitality).where(GiftOrHospitality.person_id == current_user.id)
-                    .order_by(GiftOrHospitality.offered_on.desc())).all()
+    offers = s.exec(
+        select(GiftOrHospitality)
+        .where(GiftOrHospitality.person_id == current_user.id)
+        .order_by(GiftOrHospitality.offered_on.desc())
+    ).all()
     status = timeliness.statuses(s, today, [current_user.id]).get(current_user.id)
     org_ids = {i.organisation_id for i in mine if i.organisation_id}
     orgs = {o.id: o for o in s.exec(select(Organisation).where(Organisation.id.in_(org_ids)))} if org_ids else {}
-    late = {i.id for i in mine if i.date_from and
-            (i.declared_at.date() - i.date_from).days > timeliness.TimelinessPolicy().declare_within_days}
-    return render_template("declarations/index.jinja", current=current, ended=ended, offers=offers,
-                           status=status, last_return=returns.latest_return(s, current_user.id), orgs=orgs,
-                           late=late)
+    late = {
+        i.id
+        for i in mine
+        if i.date_from and (i.declared_at.date() - i.date_from).days > timeliness.TimelinessPolicy().declare_within_days
+    }
+    return render_template(
+        "declarations/index.jinja",
+        current=current,
+        ended=ended,
+        offers=offers,
+        status=status,
+        last_return=returns.latest_return(s, current_user.id),
+        orgs=orgs,
+        late=late,
+    )
 
 
 def _interest_values(form: InterestForm) -> dict:
-    org = None if form.not_in_directory.data else directory.resolve_organisation(
-        db(), form.organisation.data, form.organisation_id.data)
+    org = (
+        None
+        if form.not_in_directory.data
+        else directory.resolve_organisation(db(), form.organisation.data, form.organisation_id.data)
+    )
     return dict(
-        interest_type=form.interest_type.data, description=form.description.data.strip(),
-        organisation_id=org.id if org else None, organisation_text="" if org else form.organisation.data.strip(),
-        role=form.role.data or "", share_percent=float(form.share_percent.data) if form.share_percent.data else None,
+        interest_type=form.interest_type.data,
+        description=form.description.data.strip(),
+        organisation_id=org.id if org else None,
+        organisation_text="" if org else form.organisation.data.strip(),
+        role=form.role.data or "",
+        share_percent=float(form.share_percent.data) if form.share_percent.data else None,
         holder_name=form.holder_name.data.strip() if form.interest_type.data == "indirect" else "",
         relationship=form.relationship.data.strip() if form.interest_type.data == "indirect" else "",
-        date_from=form.date_from.data, date_to=form.date_to.data,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
     )
 
 
@@ -78,13 +102,15 @@ def _organisation_chosen(form: InterestForm) -> bool:
         return True
     form.organisation.errors = list(form.organisation.errors or []) + [
         "Choose the organisation from the list, or tick \u201cIt is not in the directory\u201d to keep the name "
-        "as you typed it"]
+        "as you typed it"
+    ]
     return False
 
 
 def _render_interest_form(form, interest=None, failure=None):
-    return render_template("declarations/interest_form.jinja", form=form, interest=interest, failure=failure,
-                           type_help=INTEREST_TYPE_HELP)
+    return render_template(
+        "declarations/interest_form.jinja", form=form, interest=interest, failure=failure, type_help=INTEREST_TYPE_HELP
+    )
 
 
 PREFILL_TEXT = {"organisation": 300, "description": 2000}
@@ -114,9 +140,12 @@ def _warn_if_it_starts_later(form: InterestForm) -> None:
     is saved; but it is more often a mistyped year, so the member is told, with the date in words, what follows."""
     starts = form.date_from.data
     if starts and starts > date.today():
-        flash(f"This interest starts on {uk_date(starts)}, which is after today. Check the date: if it is right, "
-              f"the interest is on your record now and reaches the public register once it has begun. If not, edit "
-              f"the interest and correct it.", "warning")
+        flash(
+            f"This interest starts on {uk_date(starts)}, which is after today. Check the date: if it is right, "
+            f"the interest is on your record now and reaches the public register once it has begun. If not, edit "
+            f"the interest and correct it.",
+            "warning",
+        )
 
 
 @bp.route("/interests/new", methods=["GET", "POST"])
@@ -155,8 +184,13 @@ def edit_interest(interest_id: int):
     if form.validate_on_submit() and _organisation_chosen(form):
         s = db()
         try:
-            interests.update_interest(s, interest, expected_version=small_int(form.version.data),
-                                      actor_id=current_user.id, **_interest_values(form))
+            interests.update_interest(
+                s,
+                interest,
+                expected_version=small_int(form.version.data),
+                actor_id=current_user.id,
+                **_interest_values(form),
+            )
         except interests.InterestError as error:
             s.rollback()
             return _render_interest_form(form, interest, failure=str(error))
@@ -179,8 +213,9 @@ def end_interest(interest_id: int):
     if form.validate_on_submit():
         s = db()
         try:
-            interests.end_interest(s, interest, form.date_to.data, expected_version=small_int(form.version.data),
-                                   actor_id=current_user.id)
+            interests.end_interest(
+                s, interest, form.date_to.data, expected_version=small_int(form.version.data), actor_id=current_user.id
+            )
         except interests.InterestError as error:
             s.rollback()
             failure = str(error)
@@ -199,8 +234,9 @@ def interest_history(interest_id: int):
     s = db()
     history = interests.history_of(s, interest.id)
     names = _names(s, {h.changed_by_id for h in history})
-    return render_template("declarations/history.jinja", interest=interest, history=history, names=names,
-                           labels=interests.FIELD_LABELS)
+    return render_template(
+        "declarations/history.jinja", interest=interest, history=history, names=names, labels=interests.FIELD_LABELS
+    )
 
 
 def _names(s, person_ids) -> dict[int, str]:
@@ -251,11 +287,21 @@ def new_gift():
     if form.validate_on_submit():
         try:
             gifts.record_offer(
-                s, current_user.id, kind=form.kind.data, donor=form.donor.data, value_pence=form.value.pence,
-                offered_on=form.offered_on.data, description=form.description.data, outcome=form.outcome.data,
-                donor_is_supplier=form.donor_is_supplier.data, cash_or_voucher=form.cash_or_voucher.data,
+                s,
+                current_user.id,
+                kind=form.kind.data,
+                donor=form.donor.data,
+                value_pence=form.value.pence,
+                offered_on=form.offered_on.data,
+                description=form.description.data,
+                outcome=form.outcome.data,
+                donor_is_supplier=form.donor_is_supplier.data,
+                cash_or_voucher=form.cash_or_voucher.data,
                 on_behalf_of_organisation=form.on_behalf_of_organisation.data,
-                senior_approval=form.senior_approval.data, actor_id=current_user.id, policy=policy)
+                senior_approval=form.senior_approval.data,
+                actor_id=current_user.id,
+                policy=policy,
+            )
         except gifts.GiftError as error:
             s.rollback()
             if error.field and error.field in form:
@@ -267,15 +313,23 @@ def new_gift():
                 flash("Gift or hospitality recorded", "success")
             return redirect(url_for(".index"))
     if form.value.pence is not None and form.kind.data:
-        assessment = _assess(s, policy, form.kind.data, form.value.pence, form.donor.data or "",
-                             form.donor_is_supplier.data, form.cash_or_voucher.data)
+        assessment = _assess(
+            s,
+            policy,
+            form.kind.data,
+            form.value.pence,
+            form.donor.data or "",
+            form.donor_is_supplier.data,
+            form.cash_or_voucher.data,
+        )
     return render_template("declarations/gift_form.jinja", form=form, failure=failure, assessment=assessment)
 
 
 def _assess(s, policy, kind: str, pence: int, donor: str, supplier: bool, cash: bool) -> gifts.Assessment:
     earlier = gifts.earlier_from_donor(s, current_user.id, donor, date.today(), policy) if donor.strip() else 0
-    return gifts.assess(kind, pence, donor_is_supplier=supplier, cash_or_voucher=cash,
-                        earlier_from_donor_pence=earlier, policy=policy)
+    return gifts.assess(
+        kind, pence, donor_is_supplier=supplier, cash_or_voucher=cash, earlier_from_donor_pence=earlier, policy=policy
+    )
 
 
 @bp.get("/gifts/assess")
@@ -290,11 +344,24 @@ def assess_gift():
     if kind not in ("gift", "hospitality") or pence is None:
         return jsonify({"messages": ["Enter the type and value to see what the rules say."]})
     flag = lambda name: request.args.get(name) in ("y", "true", "on")  # noqa: E731
-    assessment = _assess(db(), gift_policy(), kind, pence, request.args.get("donor", "")[:300],
-                         flag("donor_is_supplier"), flag("cash_or_voucher"))
-    return jsonify({"messages": assessment.messages, "declare": assessment.declare,
-                    "must_decline": assessment.must_decline, "on_behalf_only": assessment.on_behalf_only,
-                    "needs_senior_approval": assessment.needs_senior_approval})
+    assessment = _assess(
+        db(),
+        gift_policy(),
+        kind,
+        pence,
+        request.args.get("donor", "")[:300],
+        flag("donor_is_supplier"),
+        flag("cash_or_voucher"),
+    )
+    return jsonify(
+        {
+            "messages": assessment.messages,
+            "declare": assessment.declare,
+            "must_decline": assessment.must_decline,
+            "on_behalf_only": assessment.on_behalf_only,
+            "needs_senior_approval": assessment.needs_senior_approval,
+        }
+    )
 
 
 def rescreen_after_change(person_id: int) -> None:
@@ -311,10 +378,20 @@ def rescreen_after_change(person_id: int) -> None:
         return
     alerts_by_chair = []
     for alert in alerts:
-        chairs = s.exec(select(Person).join(Membership, Membership.person_id == Person.id)
-                        .where(Membership.committee_role.in_(CHAIRING_ROLES),
-                               Membership.committee_id == alert.meeting.committee_id,
-                               Person.email.is_not(None), Person.active == True)).unique().all()  # noqa: E712
+        chairs = (
+            s.exec(
+                select(Person)
+                .join(Membership, Membership.person_id == Person.id)
+                .where(
+                    Membership.committee_role.in_(CHAIRING_ROLES),
+                    Membership.committee_id == alert.meeting.committee_id,
+                    Person.email.is_not(None),
+                    Person.active == True,
+                )
+            )
+            .unique()
+            .all()
+        )  # noqa: E712
         alerts_by_chair.extend((chair, alert) for chair in chairs)
     try:
         send_new_conflict_alerts(alerts_by_chair)

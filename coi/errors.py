@@ -1,4 +1,5 @@
 """Error pages: a clear message, never a traceback."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
@@ -8,14 +9,20 @@ from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
     400: ("There is a problem with your request", "The request could not be understood. Go back and try again."),
-    403: ("You do not have permission to see this page", "Your account does not have the role this page needs. "
-          "Contact your governance lead if you think you should have access."),
+    403: (
+        "You do not have permission to see this page",
+        "Your account does not have the role this page needs. "
+        "Contact your governance lead if you think you should have access.",
+    ),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("There is a problem with your request", "That action is not allowed on this page."),
     413: ("The file or form is too large", "Make the file or text smaller and try again."),
     429: ("Too many requests", "Wait a few minutes and try again."),
     500: ("Sorry, there is a problem with the service", "Try again later."),
-    503: ("Sorry, the service is unavailable", "The register's database cannot be reached. Try again in a few minutes."),
+    503: (
+        "Sorry, the service is unavailable",
+        "The register's database cannot be reached. Try again in a few minutes.",
+    ),
 }
 
 
@@ -36,11 +43,14 @@ def upload_limit() -> str:
 def too_large():
     """413: the limit stated, and a way back to the form (forms post to their own address) rather than home."""
     back = request.path if request.method == "POST" else None
-    body = (f"The file or form you sent is larger than the {upload_limit()} the service accepts, so nothing was "
-            "saved. Choose a smaller file (for a Word or PDF document, remove pictures or split it into parts) "
-            "and send it again.")
-    return render_template("error.jinja", status=413, title="The file is too large", body=body,
-                           back=back, back_text="Go back to the form"), 413
+    body = (
+        f"The file or form you sent is larger than the {upload_limit()} the service accepts, so nothing was "
+        "saved. Choose a smaller file (for a Word or PDF document, remove pictures or split it into parts) "
+        "and send it again."
+    )
+    return render_template(
+        "error.jinja", status=413, title="The file is too large", body=body, back=back, back_text="Go back to the form"
+    ), 413
 
 
 def init_app(app: Flask) -> None:
@@ -48,8 +58,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error):
-        return render_error(400, "The form has expired or was not sent from this service. Go back, reload the "
-                                 "page and try again.")
+        return render_error(
+            400, "The form has expired or was not sent from this service. Go back, reload the page and try again."
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

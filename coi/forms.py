@@ -1,4 +1,5 @@
 """Forms (WTForms with Flask-WTF's CSRF token) and the error-summary helper."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,18 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import MultiDict
-from wtforms import (BooleanField, DecimalField, Field, HiddenField, PasswordField, RadioField, SelectChoice, SelectField,
-                     StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    Field,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 from wtforms.validators import Optional as OptionalValue
 
@@ -205,37 +216,59 @@ class DateParts(Field):
 
 INTEREST_TYPE_HELP = {
     InterestType.financial.value: "You could gain or lose money: for example a partner, salaried GP, owner or "
-                                  "director of a practice or company, or a shareholding over 5%.",
+    "director of a practice or company, or a shareholding over 5%.",
     InterestType.professional.value: "Your professional standing could be affected: for example an unpaid "
-                                     "advisory role, a position in a professional body or a research role.",
+    "advisory role, a position in a professional body or a research role.",
     InterestType.personal.value: "You could benefit personally in a way that is not professional or "
-                                 "financial: for example a trustee of a health charity, or a patient at a practice.",
+    "financial: for example a trustee of a health charity, or a patient at a practice.",
     InterestType.indirect.value: "Someone close to you holds one of the interests above: your spouse or "
-                                 "partner, a close family member or a business partner.",
+    "partner, a close family member or a business partner.",
 }
 ROLES = options(
-    ("", "Choose a role or nature"), ("partner", "Partner"), ("senior partner", "Senior or managing partner"),
-    ("salaried GP", "Salaried GP"), ("owner", "Owner"), ("director", "Director"), ("shareholder", "Shareholder"),
-    ("employee", "Employee"), ("practice manager", "Practice manager"), ("clinical director", "PCN clinical director"),
-    ("PCN role", "Other PCN role"), ("trustee", "Trustee"), ("governor", "Governor"), ("adviser", "Adviser"),
-    ("patient", "Registered patient"), ("member", "Member"), ("research funding", "Research funding"),
+    ("", "Choose a role or nature"),
+    ("partner", "Partner"),
+    ("senior partner", "Senior or managing partner"),
+    ("salaried GP", "Salaried GP"),
+    ("owner", "Owner"),
+    ("director", "Director"),
+    ("shareholder", "Shareholder"),
+    ("employee", "Employee"),
+    ("practice manager", "Practice manager"),
+    ("clinical director", "PCN clinical director"),
+    ("PCN role", "Other PCN role"),
+    ("trustee", "Trustee"),
+    ("governor", "Governor"),
+    ("adviser", "Adviser"),
+    ("patient", "Registered patient"),
+    ("member", "Member"),
+    ("research funding", "Research funding"),
     ("other", "Other"),
 )
 
 
 class InterestForm(BaseForm):
-    interest_type = RadioField("Type of interest", choices=options(*[(t.value, t.value.capitalize()) for t in InterestType]),
-                               validators=[InputRequired("Select the type of interest")])
+    interest_type = RadioField(
+        "Type of interest",
+        choices=options(*[(t.value, t.value.capitalize()) for t in InterestType]),
+        validators=[InputRequired("Select the type of interest")],
+    )
     organisation = StringField("Organisation", validators=[Length(max=300)])
     organisation_id = HiddenField()
     not_in_directory = BooleanField("It is not in the directory: keep the name as I typed it")
     role = SelectField("Role or nature of the interest", choices=ROLES, validators=[Length(max=100)])
-    share_percent = FiniteDecimalField("Shareholding (%)", places=2, validators=[OptionalValue(), NumberRange(
-        min=0.01, max=100, message="Shareholding must be a percentage between 0.01 and 100")])
+    share_percent = FiniteDecimalField(
+        "Shareholding (%)",
+        places=2,
+        validators=[
+            OptionalValue(),
+            NumberRange(min=0.01, max=100, message="Shareholding must be a percentage between 0.01 and 100"),
+        ],
+    )
     holder_name = StringField("Who holds the interest", validators=[Length(max=200)])
     relationship = StringField("Their relationship to you", validators=[Length(max=100)])
-    description = TextAreaField("Description", validators=[DataRequired("Enter a description of the interest"),
-                                                           Length(max=2000)])
+    description = TextAreaField(
+        "Description", validators=[DataRequired("Enter a description of the interest"), Length(max=2000)]
+    )
     date_from = DateParts("Date the interest started")
     date_to = DateParts("Date the interest ended", required=False)
     version = HiddenField()
@@ -260,28 +293,39 @@ class ReturnForm(BaseForm):
 
 
 class GiftForm(BaseForm):
-    kind = RadioField("Was it a gift or hospitality?", choices=options(("gift", "Gift"), ("hospitality", "Hospitality")),
-                      validators=[InputRequired("Select whether it was a gift or hospitality")])
+    kind = RadioField(
+        "Was it a gift or hospitality?",
+        choices=options(("gift", "Gift"), ("hospitality", "Hospitality")),
+        validators=[InputRequired("Select whether it was a gift or hospitality")],
+    )
     donor = StringField("Who offered it", validators=[DataRequired("Enter who offered it"), Length(max=300)])
     donor_is_supplier = BooleanField("The donor is a supplier or contractor, or could become one")
     cash_or_voucher = BooleanField("It is cash or a voucher")
     value = MoneyField("Estimated value")
     offered_on = DateParts("Date offered")
-    description = TextAreaField("Description", validators=[DataRequired("Describe the gift or hospitality"),
-                                                           Length(max=2000)])
-    outcome = RadioField("Did you accept or decline it?", choices=options(("accepted", "Accepted"), ("declined", "Declined")),
-                         validators=[InputRequired("Select whether you accepted or declined it")])
+    description = TextAreaField(
+        "Description", validators=[DataRequired("Describe the gift or hospitality"), Length(max=2000)]
+    )
+    outcome = RadioField(
+        "Did you accept or decline it?",
+        choices=options(("accepted", "Accepted"), ("declined", "Declined")),
+        validators=[InputRequired("Select whether you accepted or declined it")],
+    )
     on_behalf_of_organisation = BooleanField("Accepted on behalf of the organisation, not personally")
-    senior_approval = StringField(f"Senior manager who approved it (hospitality over "
-                                  f"{policy.pounds(policy.HOSPITALITY_APPROVAL_OVER_PENCE.value)})",
-                                  validators=[Length(max=300)])
+    senior_approval = StringField(
+        f"Senior manager who approved it (hospitality over "
+        f"{policy.pounds(policy.HOSPITALITY_APPROVAL_OVER_PENCE.value)})",
+        validators=[Length(max=300)],
+    )
 
 
 class ReviewForm(BaseForm):
     mitigation = TextAreaField("Action taken to mitigate risk", validators=[Length(max=4000)])
-    publish = RadioField("Publish on the public register?", choices=options(("yes", "Yes, publish"),
-                                                                    ("no", "No, withhold it")),
-                         validators=[InputRequired("Choose whether to publish the entry")])
+    publish = RadioField(
+        "Publish on the public register?",
+        choices=options(("yes", "Yes, publish"), ("no", "No, withhold it")),
+        validators=[InputRequired("Choose whether to publish the entry")],
+    )
     withheld_reason = TextAreaField("Reason for withholding", validators=[Length(max=1000)])
     version = HiddenField()
 
@@ -295,9 +339,12 @@ class BreachForm(BaseForm):
     what_happened = TextAreaField("What happened", validators=[DataRequired("Enter what happened"), Length(max=8000)])
     action_taken = TextAreaField("Action taken", validators=[Length(max=8000)])
     public_summary = TextAreaField("Anonymised summary for publication", validators=[Length(max=2000)])
-    status = RadioField("Status", choices=options(("possible", "Possible breach, to be investigated"), ("open", "Open"),
-                                            ("closed", "Closed")), default="open",
-                        validators=[InputRequired("Choose a status")])
+    status = RadioField(
+        "Status",
+        choices=options(("possible", "Possible breach, to be investigated"), ("open", "Open"), ("closed", "Closed")),
+        default="open",
+        validators=[InputRequired("Choose a status")],
+    )
     version = HiddenField()
 
 
@@ -320,8 +367,11 @@ class ItemForm(BaseForm):
     item_ref = StringField("Item number", validators=[DataRequired("Enter the item number"), Length(max=20)])
     title = StringField("Title", validators=[DataRequired("Enter the item's title"), Length(max=500)])
     description = TextAreaField("Description", validators=[Length(max=8000)])
-    kind = RadioField("Decision or information", choices=options(("decision", "Decision"), ("information", "Information")),
-                      validators=[InputRequired("Choose decision or information")])
+    kind = RadioField(
+        "Decision or information",
+        choices=options(("decision", "Decision"), ("information", "Information")),
+        validators=[InputRequired("Choose decision or information")],
+    )
     contract_decision = BooleanField("This is a contract decision (needs a procurement record)")
     version = HiddenField()
 
@@ -334,29 +384,43 @@ ACTION_CHOICES = options(
 
 
 class DecisionForm(BaseForm):
-    action = RadioField("How the conflict is managed",
-                        choices=ACTION_CHOICES + options(("none", "Not a conflict: dismiss the flag")),
-                        validators=[InputRequired("Choose how the conflict is managed")])
+    action = RadioField(
+        "How the conflict is managed",
+        choices=ACTION_CHOICES + options(("none", "Not a conflict: dismiss the flag")),
+        validators=[InputRequired("Choose how the conflict is managed")],
+    )
     reason = TextAreaField("Reason", validators=[Length(max=2000)])
 
 
 class AddConflictForm(BaseForm):
     person_id = SelectField("Member", coerce=int, validators=[InputRequired("Choose the member")])
     item_id = SelectField("Agenda item", coerce=int, validators=[InputRequired("Choose the item")])
-    action = RadioField("How the conflict is managed", choices=ACTION_CHOICES,
-                        validators=[InputRequired("Choose how the conflict is managed")])
+    action = RadioField(
+        "How the conflict is managed",
+        choices=ACTION_CHOICES,
+        validators=[InputRequired("Choose how the conflict is managed")],
+    )
     reason = TextAreaField("Reason", validators=[DataRequired("Say why this is a conflict"), Length(max=2000)])
 
 
 class OutcomeForm(BaseForm):
     item_id = HiddenField()
     person_id = HiddenField()
-    declared = RadioField("Did they declare the interest at the meeting?", choices=options(("yes", "Yes"), ("no", "No")),
-                          validators=[InputRequired("Say whether they declared the interest")])
-    what_happened = RadioField("What happened", choices=options(
-        ("left the room", "Left the room"), ("did not vote", "Stayed but did not vote"),
-        ("took part", "Took part and voted"), ("absent", "Absent for the item")),
-        validators=[InputRequired("Choose what happened")])
+    declared = RadioField(
+        "Did they declare the interest at the meeting?",
+        choices=options(("yes", "Yes"), ("no", "No")),
+        validators=[InputRequired("Say whether they declared the interest")],
+    )
+    what_happened = RadioField(
+        "What happened",
+        choices=options(
+            ("left the room", "Left the room"),
+            ("did not vote", "Stayed but did not vote"),
+            ("took part", "Took part and voted"),
+            ("absent", "Absent for the item"),
+        ),
+        validators=[InputRequired("Choose what happened")],
+    )
 
 
 class AnnualRoundForm(BaseForm):

@@ -1,4 +1,5 @@
 """The governance lead's pages: timeliness dashboard, review of declarations, breaches, publication."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -27,10 +28,18 @@ def index():
     latest = publication.latest_snapshot(s)
     open_breaches = s.exec(select(func.count()).select_from(Breach).where(Breach.status != "closed")).one()
     overdue = sum(1 for status in timeliness.statuses(s).values() if status.overdue)
-    return render_template("governance/index.jinja", committees=committees, latest=latest,
-                           open_breaches=open_breaches, states=timeliness, overdue=overdue, form=ConfirmForm(),
-                           round_date=reminders.round_date(s), next_round=reminders.next_round(s),
-                           round_due=reminders.round_due(s))
+    return render_template(
+        "governance/index.jinja",
+        committees=committees,
+        latest=latest,
+        open_breaches=open_breaches,
+        states=timeliness,
+        overdue=overdue,
+        form=ConfirmForm(),
+        round_date=reminders.round_date(s),
+        next_round=reminders.next_round(s),
+        round_due=reminders.round_due(s),
+    )
 
 
 @bp.post("/reminders")
@@ -46,9 +55,11 @@ def send_reminders():
         abort(400)
     due, no_email = reminders.overdue_reminders(s, request.url_root, navigation.organisation_name() or "")
     if not due:
-        flash("Nobody with an email address is overdue: no reminders were sent." +
-              (f" Remind {', '.join(no_email)} another way: no email address is recorded." if no_email else ""),
-              "info")
+        flash(
+            "Nobody with an email address is overdue: no reminders were sent."
+            + (f" Remind {', '.join(no_email)} another way: no email address is recorded." if no_email else ""),
+            "info",
+        )
         return redirect(url_for(".index"))
     try:
         sent = send(due)
@@ -58,9 +69,11 @@ def send_reminders():
         return redirect(url_for(".index"))
     reminders.record_sent(s, due, actor_id=current_user.id)
     if commit_once(s, url_for(".index")):
-        flash(f"Reminders emailed to {sent} people" +
-              (f". No email address for {', '.join(no_email)}: remind them another way." if no_email else ""),
-              "success")
+        flash(
+            f"Reminders emailed to {sent} people"
+            + (f". No email address for {', '.join(no_email)}: remind them another way." if no_email else ""),
+            "success",
+        )
     return redirect(url_for(".index"))
 
 
@@ -76,8 +89,11 @@ def annual_round():
     if form.validate_on_submit():
         reminders.set_round_date(s, form.round_date.data, current_user.id)
         due = reminders.round_due(s)
-        when = "at the next scheduled run (this round's date has come)" if due else \
-            f"on {uk_date(reminders.next_round(s))}, and on that day each year"
+        when = (
+            "at the next scheduled run (this round's date has come)"
+            if due
+            else f"on {uk_date(reminders.next_round(s))}, and on that day each year"
+        )
         if commit_once(s, url_for(".index")):
             flash(f"Annual declaration round set: reminders go to everyone overdue {when}", "success")
         return redirect(url_for(".index"))
@@ -100,12 +116,21 @@ def review_list():
     elif show == "withheld":
         query = query.where(Interest.publish == False)  # noqa: E712
     elif show == "no-mitigation":
-        query = query.where(Interest.mitigation == "", or_(Interest.date_to.is_(None), Interest.date_to >= date.today()))
+        query = query.where(
+            Interest.mitigation == "", or_(Interest.date_to.is_(None), Interest.date_to >= date.today())
+        )
     total = s.exec(select(func.count()).select_from(query.subquery())).one()
     page = min(page, max(1, -(-total // PAGE_SIZE)))  # past the last page: the last page (and no OFFSET overflow)
     rows = s.exec(query.order_by(Person.full_name, Interest.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    return render_template("governance/review_list.jinja", rows=rows, name=name, show=show, page=page, total=total,
-                           pages=max(1, -(-total // PAGE_SIZE)))
+    return render_template(
+        "governance/review_list.jinja",
+        rows=rows,
+        name=name,
+        show=show,
+        page=page,
+        total=total,
+        pages=max(1, -(-total // PAGE_SIZE)),
+    )
 
 
 @bp.route("/interests/<int:interest_id>", methods=["GET", "POST"])
@@ -126,9 +151,16 @@ def review(interest_id: int):
     if form.validate_on_submit():
         publish = form.publish.data == "yes"
         try:
-            interests.update_interest(s, interest, expected_version=small_int(form.version.data), actor_id=current_user.id,
-                                      change="reviewed", mitigation=form.mitigation.data.strip(), publish=publish,
-                                      withheld_reason="" if publish else form.withheld_reason.data.strip())
+            interests.update_interest(
+                s,
+                interest,
+                expected_version=small_int(form.version.data),
+                actor_id=current_user.id,
+                change="reviewed",
+                mitigation=form.mitigation.data.strip(),
+                publish=publish,
+                withheld_reason="" if publish else form.withheld_reason.data.strip(),
+            )
         except interests.InterestError as error:
             s.rollback()
             failure = str(error)
@@ -137,8 +169,16 @@ def review(interest_id: int):
                 flash("Review saved", "success")
             return redirect(url_for(".review_list"))
     org = s.get(Organisation, interest.organisation_id) if interest.organisation_id else None
-    return render_template("governance/review.jinja", form=form, interest=interest, person=person, org=org,
-                           failure=failure, history=interests.history_of(s, interest.id), labels=interests.FIELD_LABELS)
+    return render_template(
+        "governance/review.jinja",
+        form=form,
+        interest=interest,
+        person=person,
+        org=org,
+        failure=failure,
+        history=interests.history_of(s, interest.id),
+        labels=interests.FIELD_LABELS,
+    )
 
 
 @bp.get("/publish")
@@ -147,9 +187,14 @@ def publish():
     """Step 1: what is published now, and the way to preview what publishing would change."""
     s = db()
     rows, gifts, withheld = publication.register_rows(s, date.today())
-    return render_template("governance/publish.jinja", preview_count=len(rows), gift_count=len(gifts),
-                           withheld=withheld, snapshots=publication.list_snapshots(s),
-                           redactions=publication.redactions_of(s))
+    return render_template(
+        "governance/publish.jinja",
+        preview_count=len(rows),
+        gift_count=len(gifts),
+        withheld=withheld,
+        snapshots=publication.list_snapshots(s),
+        redactions=publication.redactions_of(s),
+    )
 
 
 @bp.get("/publish/preview")
@@ -162,8 +207,13 @@ def publish_preview():
 
 def _render_preview(form, problem: str | None = None):
     s = db()
-    return render_template("governance/publish_preview.jinja", form=form, preview=publication.preview(s),
-                           latest=publication.latest_snapshot(s), problem=problem)
+    return render_template(
+        "governance/publish_preview.jinja",
+        form=form,
+        preview=publication.preview(s),
+        latest=publication.latest_snapshot(s),
+        problem=problem,
+    )
 
 
 @bp.post("/publish")
@@ -176,8 +226,11 @@ def publish_confirmed():
     current = publication.preview(s)
     if request.form.get("fingerprint") != current.fingerprint:
         # Not what was previewed (someone changed a declaration meanwhile, or no preview was seen): show it again.
-        return _render_preview(form, "The register has changed since the preview was shown, or no preview was "
-                                     "shown. Check what will change below, then publish.")
+        return _render_preview(
+            form,
+            "The register has changed since the preview was shown, or no preview was "
+            "shown. Check what will change below, then publish.",
+        )
     snapshot = publication.publish(s, current_user.id)
     if commit_once(s, url_for(".publish")):
         flash(f"Register published: {len(snapshot.rows)} entries, {snapshot.withheld_count} withheld", "success")
@@ -207,9 +260,15 @@ def new_breach():
     if form.validate_on_submit():
         s = db()
         try:
-            breaches.record_breach(s, occurred_on=form.occurred_on.data, what_happened=form.what_happened.data,
-                                   action_taken=form.action_taken.data, public_summary=form.public_summary.data,
-                                   status=form.status.data, actor_id=current_user.id)
+            breaches.record_breach(
+                s,
+                occurred_on=form.occurred_on.data,
+                what_happened=form.what_happened.data,
+                action_taken=form.action_taken.data,
+                public_summary=form.public_summary.data,
+                status=form.status.data,
+                actor_id=current_user.id,
+            )
         except breaches.BreachError as error:
             s.rollback()
             failure = _beside_its_field(form, error)
@@ -233,10 +292,17 @@ def edit_breach(breach_id: int):
     failure = None
     if form.validate_on_submit():
         try:
-            breaches.update_breach(s, breach, expected_version=small_int(form.version.data), actor_id=current_user.id,
-                                   occurred_on=form.occurred_on.data, what_happened=form.what_happened.data,
-                                   action_taken=form.action_taken.data, public_summary=form.public_summary.data,
-                                   status=form.status.data)
+            breaches.update_breach(
+                s,
+                breach,
+                expected_version=small_int(form.version.data),
+                actor_id=current_user.id,
+                occurred_on=form.occurred_on.data,
+                what_happened=form.what_happened.data,
+                action_taken=form.action_taken.data,
+                public_summary=form.public_summary.data,
+                status=form.status.data,
+            )
         except breaches.BreachError as error:
             s.rollback()
             failure = _beside_its_field(form, error)
@@ -248,11 +314,20 @@ def edit_breach(breach_id: int):
 
 
 AUDIT_AREAS = (  # the start of an action's code, and what the filter calls it
-    ("sign-in", "Signing in and out"), ("account", "Accounts and passwords"), ("interest", "Interests"),
-    ("return", "Annual declarations and nil returns"), ("gift", "Gifts and hospitality"),
-    ("register", "Publishing, exports and imports"), ("breach", "Breaches"), ("meeting", "Meetings"),
-    ("committee", "Committees"), ("membership", "Committee members"), ("person", "People"),
-    ("reminders", "Reminders"), ("setting", "Settings"), ("retention", "Removal of old records"),
+    ("sign-in", "Signing in and out"),
+    ("account", "Accounts and passwords"),
+    ("interest", "Interests"),
+    ("return", "Annual declarations and nil returns"),
+    ("gift", "Gifts and hospitality"),
+    ("register", "Publishing, exports and imports"),
+    ("breach", "Breaches"),
+    ("meeting", "Meetings"),
+    ("committee", "Committees"),
+    ("membership", "Committee members"),
+    ("person", "People"),
+    ("reminders", "Reminders"),
+    ("setting", "Settings"),
+    ("retention", "Removal of old records"),
 )
 AUDIT_PERIODS = (("", "Any time"), ("1", "Today"), ("7", "The last 7 days"), ("30", "The last 30 days"))
 
@@ -276,9 +351,13 @@ def _audit_objects(s, events) -> dict:
         if e.object_id is not None:
             wanted.setdefault(e.object_type, set()).add(e.object_id)
     out = {}
-    for kind, model, words in (("person", Person, lambda o: o.full_name), ("interest", Interest, lambda o: o.description),
-                               ("meeting", Meeting, lambda o: o.title), ("committee", Committee, lambda o: o.name),
-                               ("breach", Breach, lambda o: f"breach of {o.occurred_on.day} {o.occurred_on:%B %Y}")):
+    for kind, model, words in (
+        ("person", Person, lambda o: o.full_name),
+        ("interest", Interest, lambda o: o.description),
+        ("meeting", Meeting, lambda o: o.title),
+        ("committee", Committee, lambda o: o.name),
+        ("breach", Breach, lambda o: f"breach of {o.occurred_on.day} {o.occurred_on:%B %Y}"),
+    ):
         ids = wanted.get(kind)
         if ids:
             for found in s.exec(select(model).where(model.id.in_(ids))):
@@ -317,9 +396,24 @@ def audit_log():
     total = s.exec(select(func.count()).select_from(query.subquery())).one()
     page = min(page, max(1, -(-total // PAGE_SIZE)))  # past the last page: the last page (and no OFFSET overflow)
     events = s.exec(query.order_by(AuditEvent.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    actors = {p.id: p.full_name for p in s.exec(select(Person).where(Person.id.in_({e.actor_id for e in events if e.actor_id})))}
+    actors = {
+        p.id: p.full_name
+        for p in s.exec(select(Person).where(Person.id.in_({e.actor_id for e in events if e.actor_id})))
+    }
     check = audit.verify_chain(s) if request.args.get("verify") == "1" else None
-    return render_template("governance/audit.jinja", events=events, actors=actors, page=page, action=action,
-                           pages=max(1, -(-total // PAGE_SIZE)), total=total, check=check, who=who, period=period,
-                           areas=AUDIT_AREAS, periods=AUDIT_PERIODS, plain_action=plain_action,
-                           objects=_audit_objects(s, events))
+    return render_template(
+        "governance/audit.jinja",
+        events=events,
+        actors=actors,
+        page=page,
+        action=action,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        total=total,
+        check=check,
+        who=who,
+        period=period,
+        areas=AUDIT_AREAS,
+        periods=AUDIT_PERIODS,
+        plain_action=plain_action,
+        objects=_audit_objects(s, events),
+    )

@@ -3,6 +3,7 @@
 Each form carries a random key. The key is stored in the same transaction as the change it made, so the
 change and the record of it commit together or not at all; a retry finds the key and gets the same redirect.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -17,8 +18,10 @@ from registry.models import IdempotencyKey
 
 FIELD = "idempotency_key"
 NO_KEY_NEEDED = {"auth.sign_out"}  # ending a session twice ends it once: nothing to duplicate
-MISSING_KEY_MESSAGE = ("This form was sent without the key that stops it being saved twice, so nothing was saved. "
-                       "Reload the form and fill it in again.")
+MISSING_KEY_MESSAGE = (
+    "This form was sent without the key that stops it being saved twice, so nothing was saved. "
+    "Reload the form and fill it in again."
+)
 
 
 def new_key() -> str:

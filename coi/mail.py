@@ -1,4 +1,5 @@
 """Sending email through the configured SMTP server (COI_SMTP_HOST, COI_SMTP_PORT, …)."""
+
 from __future__ import annotations
 
 import smtplib

@@ -1,4 +1,5 @@
 """The chair's meeting pages: agenda, screen, decisions, quorum, minutes, notices and outcomes."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,8 +12,16 @@ from coi.auth import role_required
 from coi.database import db
 from coi.idempotency import commit_once
 from coi.admin_forms import AttendanceForm
-from coi.forms import (AddConflictForm, AgendaForm, ConfirmForm, DecisionForm, ItemForm, MeetingForm, OutcomeForm,
-                       small_int)
+from coi.forms import (
+    AddConflictForm,
+    AgendaForm,
+    ConfirmForm,
+    DecisionForm,
+    ItemForm,
+    MeetingForm,
+    OutcomeForm,
+    small_int,
+)
 from registry.models import Committee, Meeting, MeetingItem, MeetingNotice, Person
 
 from registry.services import meetings
@@ -53,8 +62,11 @@ def index():
         query = query.where(Meeting.committee_id.in_(list(current_user.chairs) or [-1]))
     rows = s.exec(query.order_by(Meeting.meeting_date.desc())).all()
     today = date.today()
-    return render_template("meetings/index.jinja", upcoming=[r for r in rows if r[0].meeting_date >= today],
-                           past=[r for r in rows if r[0].meeting_date < today])
+    return render_template(
+        "meetings/index.jinja",
+        upcoming=[r for r in rows if r[0].meeting_date >= today],
+        past=[r for r in rows if r[0].meeting_date < today],
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -64,8 +76,12 @@ def new():
     form = MeetingForm()
     form.committee_id.choices = [(c.id, c.name) for c in _committees_run_by_me()]
     if form.validate_on_submit():
-        meeting = Meeting(committee_id=form.committee_id.data, title=form.title.data.strip(),
-                          meeting_date=form.meeting_date.data, created_by_id=current_user.id)
+        meeting = Meeting(
+            committee_id=form.committee_id.data,
+            title=form.title.data.strip(),
+            meeting_date=form.meeting_date.data,
+            created_by_id=current_user.id,
+        )
         s.add(meeting)
         s.flush()
         location = url_for(".agenda", meeting_id=meeting.id)
@@ -83,11 +99,20 @@ def show(meeting_id: int):
     items = meetings.items_of(s, meeting.id)
     found = meetings.conflicts(s, meeting)
     forecast = meetings.quorum(s, meeting, found)
-    notices = s.exec(select(MeetingNotice).where(MeetingNotice.meeting_id == meeting.id)
-                     .order_by(MeetingNotice.created_at.desc())).all()
-    return render_template("meetings/show.jinja", meeting=meeting, committee=s.get(Committee, meeting.committee_id),
-                           items=items, conflicts=found, forecast=forecast, notices=notices, form=ConfirmForm(),
-                           today=date.today())
+    notices = s.exec(
+        select(MeetingNotice).where(MeetingNotice.meeting_id == meeting.id).order_by(MeetingNotice.created_at.desc())
+    ).all()
+    return render_template(
+        "meetings/show.jinja",
+        meeting=meeting,
+        committee=s.get(Committee, meeting.committee_id),
+        items=items,
+        conflicts=found,
+        forecast=forecast,
+        notices=notices,
+        form=ConfirmForm(),
+        today=date.today(),
+    )
 
 
 @bp.route("/<int:meeting_id>/agenda", methods=["GET", "POST"])
@@ -101,8 +126,9 @@ def agenda(meeting_id: int):
         upload = form.document.data
         try:
             if upload and upload.filename:
-                parsed = read_agenda_document(upload.filename, upload.read(),
-                                              max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+                parsed = read_agenda_document(
+                    upload.filename, upload.read(), max_bytes=current_app.config["MAX_CONTENT_LENGTH"]
+                )
             elif (form.text.data or "").strip():
                 parsed = parse_agenda_text(form.text.data)
             else:
@@ -117,8 +143,9 @@ def agenda(meeting_id: int):
             if commit_once(s, url_for(".show", meeting_id=meeting.id)):
                 flash(f"{len(added)} agenda items added. Check them, then screen the agenda.", "success")
             return redirect(url_for(".show", meeting_id=meeting.id))
-    return render_template("meetings/agenda.jinja", meeting=meeting, form=form, failure=failure,
-                           items=meetings.items_of(s, meeting.id))
+    return render_template(
+        "meetings/agenda.jinja", meeting=meeting, form=form, failure=failure, items=meetings.items_of(s, meeting.id)
+    )
 
 
 @bp.route("/<int:meeting_id>/items/<int:item_id>", methods=["GET", "POST"])
@@ -136,9 +163,16 @@ def edit_item(meeting_id: int, item_id: int):
             failure = "This item was changed by someone else while you were editing it. Check it and try again."
         else:
             try:
-                meetings.update_item(s, item, current_user.id, item_ref=form.item_ref.data.strip(),
-                                     title=form.title.data.strip(), description=form.description.data.strip(),
-                                     kind=form.kind.data, contract_decision=form.contract_decision.data)
+                meetings.update_item(
+                    s,
+                    item,
+                    current_user.id,
+                    item_ref=form.item_ref.data.strip(),
+                    title=form.title.data.strip(),
+                    description=form.description.data.strip(),
+                    kind=form.kind.data,
+                    contract_decision=form.contract_decision.data,
+                )
             except meetings.MeetingError as error:
                 s.rollback()
                 failure = str(error)
@@ -162,8 +196,11 @@ def screen(meeting_id: int):
         return redirect(url_for(".agenda", meeting_id=meeting.id))
     summary = meetings.screen_meeting(s, meeting, current_user.id)
     s.commit()
-    flash(f"Agenda screened: {len(summary.new)} new flags, {len(summary.changed)} changed, "
-          f"{len(summary.gone)} no longer raised.", "success")
+    flash(
+        f"Agenda screened: {len(summary.new)} new flags, {len(summary.changed)} changed, "
+        f"{len(summary.gone)} no longer raised.",
+        "success",
+    )
     return redirect(url_for(".grid", meeting_id=meeting.id))
 
 
@@ -174,14 +211,23 @@ def grid(meeting_id: int):
     meeting = _meeting(meeting_id)
     items = meetings.items_of(s, meeting.id)
     seats = {m.person_id: m for m, _ in meetings.members_on(s, meeting.committee_id, meeting.meeting_date)}
-    members = [(p, "" if p.id not in seats else ("" if seats[p.id].voting else "no vote")) if p.id in seats
-               else (p, "deputy") for p in meetings.people_screened(s, meeting)]
+    members = [
+        (p, "" if p.id not in seats else ("" if seats[p.id].voting else "no vote")) if p.id in seats else (p, "deputy")
+        for p in meetings.people_screened(s, meeting)
+    ]
     found = meetings.conflicts(s, meeting)
     cells = {(c.person.id, c.item.id): c for c in found}
     flagged_people = {c.person.id for c in found if c.action != "none"}
-    return render_template("meetings/grid.jinja", meeting=meeting, items=items, members=members, cells=cells,
-                           flagged_people=flagged_people, forecast=meetings.quorum(s, meeting, found),
-                           show_all=request.args.get("all") == "1")
+    return render_template(
+        "meetings/grid.jinja",
+        meeting=meeting,
+        items=items,
+        members=members,
+        cells=cells,
+        flagged_people=flagged_people,
+        forecast=meetings.quorum(s, meeting, found),
+        show_all=request.args.get("all") == "1",
+    )
 
 
 @bp.route("/<int:meeting_id>/conflicts/<int:item_id>/<int:person_id>", methods=["GET", "POST"])
@@ -193,7 +239,9 @@ def conflict(meeting_id: int, item_id: int, person_id: int):
     person = s.get(Person, person_id)
     if person is None:
         abort(404)
-    current = next((c for c in meetings.conflicts(s, meeting) if c.item.id == item_id and c.person.id == person_id), None)
+    current = next(
+        (c for c in meetings.conflicts(s, meeting) if c.item.id == item_id and c.person.id == person_id), None
+    )
     if current is None:
         abort(404)
     form = DecisionForm()
@@ -202,8 +250,15 @@ def conflict(meeting_id: int, item_id: int, person_id: int):
     failure = None
     if form.validate_on_submit():
         try:
-            meetings.decide(s, meeting, item_id, person_id, action=form.action.data, reason=form.reason.data,
-                            actor_id=current_user.id)
+            meetings.decide(
+                s,
+                meeting,
+                item_id,
+                person_id,
+                action=form.action.data,
+                reason=form.reason.data,
+                actor_id=current_user.id,
+            )
         except meetings.MeetingError as error:
             s.rollback()
             failure = str(error)
@@ -214,9 +269,19 @@ def conflict(meeting_id: int, item_id: int, person_id: int):
     history = meetings.decision_history(s, item_id, person_id)
     ids = [d.decided_by_id for d in history if d.decided_by_id]
     deciders = {p.id: p.full_name for p in s.exec(select(Person).where(Person.id.in_(ids)))} if ids else {}
-    return render_template("meetings/conflict.jinja", meeting=meeting, item=item, person=person, conflict=current,
-                           form=form, failure=failure, history=history, words=meetings.ACTION_WORDS,
-                           deciders=deciders, deciding_own=person.id == current_user.id)
+    return render_template(
+        "meetings/conflict.jinja",
+        meeting=meeting,
+        item=item,
+        person=person,
+        conflict=current,
+        form=form,
+        failure=failure,
+        history=history,
+        words=meetings.ACTION_WORDS,
+        deciders=deciders,
+        deciding_own=person.id == current_user.id,
+    )
 
 
 @bp.route("/<int:meeting_id>/conflicts/new", methods=["GET", "POST"])
@@ -230,8 +295,15 @@ def add_conflict(meeting_id: int):
     failure = None
     if form.validate_on_submit():
         try:
-            meetings.decide(s, meeting, form.item_id.data, form.person_id.data, action=form.action.data,
-                            reason=form.reason.data, actor_id=current_user.id)
+            meetings.decide(
+                s,
+                meeting,
+                form.item_id.data,
+                form.person_id.data,
+                action=form.action.data,
+                reason=form.reason.data,
+                actor_id=current_user.id,
+            )
         except meetings.MeetingError as error:
             s.rollback()
             failure = str(error)
@@ -247,9 +319,15 @@ def add_conflict(meeting_id: int):
 def attendance(meeting_id: int):
     s = db()
     meeting = _meeting(meeting_id)
-    return render_template("meetings/attendance.jinja", meeting=meeting, seats=meetings.seats(s, meeting),
-                           after=meeting.meeting_date <= date.today(), form=ConfirmForm(),
-                           forecast=meetings.quorum(s, meeting), items=meetings.items_of(s, meeting.id))
+    return render_template(
+        "meetings/attendance.jinja",
+        meeting=meeting,
+        seats=meetings.seats(s, meeting),
+        after=meeting.meeting_date <= date.today(),
+        form=ConfirmForm(),
+        forecast=meetings.quorum(s, meeting),
+        items=meetings.items_of(s, meeting.id),
+    )
 
 
 @bp.route("/<int:meeting_id>/attendance/<int:person_id>", methods=["GET", "POST"])
@@ -269,9 +347,14 @@ def expected(meeting_id: int, person_id: int):
         form.deputy_id.data = str(seat.deputy.id) if seat.deputy else ""
     if form.validate_on_submit():
         try:
-            meetings.record_expected(s, meeting, person_id, status=form.status.data,
-                                               deputy_id=small_int(form.deputy_id.data, default=0) or None,
-                                               actor_id=current_user.id)
+            meetings.record_expected(
+                s,
+                meeting,
+                person_id,
+                status=form.status.data,
+                deputy_id=small_int(form.deputy_id.data, default=0) or None,
+                actor_id=current_user.id,
+            )
             if meeting.screened_at is not None:
                 meetings.screen_meeting(s, meeting, current_user.id)  # an attending deputy is screened too
         except meetings.AttendanceError as error:
@@ -298,8 +381,11 @@ def confirm_attendance(meeting_id: int):
     present = {small_int(value) for value in request.form.getlist("attended")}
     try:
         meetings.confirm_attendance(
-            s, meeting, {seat.member.id: seat.member.id in present for seat in meetings.seats(s, meeting)},
-            current_user.id)
+            s,
+            meeting,
+            {seat.member.id: seat.member.id in present for seat in meetings.seats(s, meeting)},
+            current_user.id,
+        )
     except meetings.AttendanceError as error:
         s.rollback()
         flash(str(error), "error")
@@ -318,14 +404,24 @@ def minutes(meeting_id: int):
     fmt = request.args.get("format", "html")
     name = f"declarations-of-interest-{meeting.meeting_date.isoformat()}" + ("-draft" if record.is_draft else "")
     if fmt == "csv":
-        return Response(meetings.minutes_csv(record), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        return Response(
+            meetings.minutes_csv(record),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
     if fmt == "docx":
-        return Response(meetings.minutes_docx(record),
-                        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.docx"'})
-    return render_template("meetings/minutes.jinja", meeting=meeting, minutes=record, form=ConfirmForm(),
-                           can_approve=meeting.meeting_date <= date.today())
+        return Response(
+            meetings.minutes_docx(record),
+            mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            headers={"Content-Disposition": f'attachment; filename="{name}.docx"'},
+        )
+    return render_template(
+        "meetings/minutes.jinja",
+        meeting=meeting,
+        minutes=record,
+        form=ConfirmForm(),
+        can_approve=meeting.meeting_date <= date.today(),
+    )
 
 
 @bp.post("/<int:meeting_id>/minutes/approve")
@@ -352,8 +448,13 @@ def procurement(meeting_id: int):
     s = db()
     meeting = _meeting(meeting_id)
     rows = meetings.procurement_rows(s, meeting)
-    return Response(meetings.procurement_csv(rows), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="procurement-record-{meeting.meeting_date.isoformat()}.csv"'})
+    return Response(
+        meetings.procurement_csv(rows),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="procurement-record-{meeting.meeting_date.isoformat()}.csv"'
+        },
+    )
 
 
 @bp.post("/<int:meeting_id>/notices")
@@ -375,12 +476,20 @@ def send_notices(meeting_id: int):
         if current_user.has_role("governance"):  # they run the service: the configuration detail is theirs
             flash(f"No notices were emailed. {error}", "info")
         else:  # a chair cannot act on SMTP settings: say what happened and what to do
-            flash("The notices could not be emailed, so none were sent. Tell your governance lead, who can check "
-                  "the email settings. Members can also see their items under 'My meeting items' when they sign in.",
-                  "info")
+            flash(
+                "The notices could not be emailed, so none were sent. Tell your governance lead, who can check "
+                "the email settings. Members can also see their items under 'My meeting items' when they sign in.",
+                "info",
+            )
         return redirect(url_for(".show", meeting_id=meeting.id))
-    audit.record(s, "meeting.notices-sent", actor_id=current_user.id, object_type="meeting", object_id=meeting.id,
-                 detail={"people": [n.person.id for n in notices]})
+    audit.record(
+        s,
+        "meeting.notices-sent",
+        actor_id=current_user.id,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail={"people": [n.person.id for n in notices]},
+    )
     s.commit()
     flash(f"Notices emailed to {sent} members", "success")
     return redirect(url_for(".show", meeting_id=meeting.id))
@@ -395,23 +504,39 @@ def outcomes(meeting_id: int):
     failure = None
     if form.validate_on_submit():
         try:
-            outcome = meetings.record_outcome(s, meeting, small_int(form.item_id.data),
-                                              small_int(form.person_id.data), declared=form.declared.data == "yes",
-                                              what_happened=form.what_happened.data, actor_id=current_user.id)
+            outcome = meetings.record_outcome(
+                s,
+                meeting,
+                small_int(form.item_id.data),
+                small_int(form.person_id.data),
+                declared=form.declared.data == "yes",
+                what_happened=form.what_happened.data,
+                actor_id=current_user.id,
+            )
         except (meetings.MeetingError, ValueError) as error:
             s.rollback()
             failure = str(error)
         else:
             s.commit()
             if outcome.breach_id:
-                flash("Recorded. This looks like a breach: a possible breach has been added to the breaches "
-                      "register for the governance lead.", "info")
+                flash(
+                    "Recorded. This looks like a breach: a possible breach has been added to the breaches "
+                    "register for the governance lead.",
+                    "info",
+                )
             else:
                 flash("Recorded", "success")
             return redirect(url_for(".outcomes", meeting_id=meeting.id))
     found = [c for c in meetings.conflicts(s, meeting) if c.action != "none"]
-    return render_template("meetings/outcomes.jinja", meeting=meeting, conflicts=found, form=form, failure=failure,
-                           recorded=meetings.outcomes_of(s, meeting), words=meetings.ACTION_WORDS)
+    return render_template(
+        "meetings/outcomes.jinja",
+        meeting=meeting,
+        conflicts=found,
+        form=form,
+        failure=failure,
+        recorded=meetings.outcomes_of(s, meeting),
+        words=meetings.ACTION_WORDS,
+    )
 
 
 @bp.get("/mine")

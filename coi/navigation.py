@@ -1,4 +1,5 @@
 """Header navigation and home-page sections, shown only for sections that exist and the user's roles."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,20 +26,40 @@ class Section:
 
 
 SECTIONS = [
-    Section("declarations.index", "My declarations", "Declare interests, gifts and hospitality, or make a nil return.",
-            ("member", "chair", "governance")),
-    Section("meetings.mine", "My meeting items", "Items of upcoming meetings you have a conflict on.",
-            ("member",)),
-    Section("outside.mine", "Appointments to check",
-            "Company appointments found at Companies House that are not on your declarations.", ("member",)),
-    Section("meetings.index", "Meetings", "Screen a meeting's agenda against the register and record decisions.",
-            ("chair", "governance")),
-    Section("governance.index", "Manage the register", "Review declarations, chase overdue returns and publish.",
-            ("governance",)),
-    Section("admin.committees", "Committees and people",
-            "Set up committees, their quorum and members; add and invite people.", ("governance",)),
-    Section("public.register", "Public register", "The register as the public sees it.",
-            ("member", "chair", "governance")),
+    Section(
+        "declarations.index",
+        "My declarations",
+        "Declare interests, gifts and hospitality, or make a nil return.",
+        ("member", "chair", "governance"),
+    ),
+    Section("meetings.mine", "My meeting items", "Items of upcoming meetings you have a conflict on.", ("member",)),
+    Section(
+        "outside.mine",
+        "Appointments to check",
+        "Company appointments found at Companies House that are not on your declarations.",
+        ("member",),
+    ),
+    Section(
+        "meetings.index",
+        "Meetings",
+        "Screen a meeting's agenda against the register and record decisions.",
+        ("chair", "governance"),
+    ),
+    Section(
+        "governance.index",
+        "Manage the register",
+        "Review declarations, chase overdue returns and publish.",
+        ("governance",),
+    ),
+    Section(
+        "admin.committees",
+        "Committees and people",
+        "Set up committees, their quorum and members; add and invite people.",
+        ("governance",),
+    ),
+    Section(
+        "public.register", "Public register", "The register as the public sees it.", ("member", "chair", "governance")
+    ),
 ]
 
 
@@ -97,13 +118,22 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals():
         def home_sections():
-            return [{"href": url_for(s.endpoint), "heading": s.text, "description": s.description}
-                    for s in _available() if current_user.has_role(*s.roles)]
+            return [
+                {"href": url_for(s.endpoint), "heading": s.text, "description": s.description}
+                for s in _available()
+                if current_user.has_role(*s.roles)
+            ]
 
         def is_current(section: Section) -> bool:
             endpoint = request.endpoint or ""
             exact = [s for s in _available() if s.endpoint == endpoint]
             return section.endpoint == endpoint or (not exact and endpoint.split(".")[0] == section.blueprint)
 
-        return {"nav_items": _available(), "home_sections": home_sections, "form_error_list": form_error_list,
-                "is_current_section": is_current, "organisation_name": organisation_name, "policy": POLICY_WORDS}
+        return {
+            "nav_items": _available(),
+            "home_sections": home_sections,
+            "form_error_list": form_error_list,
+            "is_current_section": is_current,
+            "organisation_name": organisation_name,
+            "policy": POLICY_WORDS,
+        }

@@ -3,6 +3,7 @@ resets, meeting notices to flagged members, new-conflict alerts to chairs, and a
 
 Links are absolute (url_for with _external=True): behind a proxy set TRUSTED_PROXIES so the host is right.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -77,23 +78,27 @@ def _send(to: str, subject: str, body: str, link: str) -> Sent:
 def send_invitation(person: Person, token: str, lifetime: timedelta, invited_by: str) -> Sent:
     link = set_password_link(token)
     register = _register(_organisation())
-    body = (f"Dear {person.full_name},\n\n"
-            f"{invited_by} has invited you to {register}, where you declare "
-            f"your interests, gifts and hospitality.\n\n"
-            f"Set your password with this link. It works once, and for {_hours(lifetime)}:\n\n{link}\n\n"
-            f"Your sign-in is this email address, {person.email}.\n\n"
-            f"If you were not expecting this email, you can ignore it.\n")
+    body = (
+        f"Dear {person.full_name},\n\n"
+        f"{invited_by} has invited you to {register}, where you declare "
+        f"your interests, gifts and hospitality.\n\n"
+        f"Set your password with this link. It works once, and for {_hours(lifetime)}:\n\n{link}\n\n"
+        f"Your sign-in is this email address, {person.email}.\n\n"
+        f"If you were not expecting this email, you can ignore it.\n"
+    )
     return _send(person.email, f"Set your password for {register}", body, link)
 
 
 def send_password_reset(person: Person, token: str, lifetime: timedelta) -> Sent:
     link = set_password_link(token)
     register = _register(_organisation())
-    body = (f"Dear {person.full_name},\n\n"
-            f"Someone asked to reset the password of your account on {register}.\n\n"
-            f"Choose a new password with this link. It works once, and for {_hours(lifetime)}:\n\n{link}\n\n"
-            f"Setting a new password signs you out everywhere you are signed in.\n\n"
-            f"If you did not ask for this, ignore this email: your password has not changed.\n")
+    body = (
+        f"Dear {person.full_name},\n\n"
+        f"Someone asked to reset the password of your account on {register}.\n\n"
+        f"Choose a new password with this link. It works once, and for {_hours(lifetime)}:\n\n{link}\n\n"
+        f"Setting a new password signs you out everywhere you are signed in.\n\n"
+        f"If you did not ask for this, ignore this email: your password has not changed.\n"
+    )
     return _send(person.email, f"Reset your password for {register}", body, link)
 
 
@@ -104,9 +109,12 @@ def send_meeting_notices(notices) -> int:
 
 def send_new_conflict_alerts(alerts_by_chair) -> int:
     """Tell chairs that a changed declaration raised new flags on their upcoming meeting."""
-    return send_messages(message(chair.email, f"New conflicts for {alert.meeting.title}",
-                                 f"Dear {chair.full_name},\n\n{alert.message}\n")
-                         for chair, alert in alerts_by_chair)
+    return send_messages(
+        message(
+            chair.email, f"New conflicts for {alert.meeting.title}", f"Dear {chair.full_name},\n\n{alert.message}\n"
+        )
+        for chair, alert in alerts_by_chair
+    )
 
 
 def send_reminders(reminders) -> int:
@@ -119,11 +127,13 @@ def send_sign_in_alert(person: Person, failures: int, ip: str) -> Sent:
     nothing unless it was not them."""
     register = _register(_organisation())
     link = url_for("account.reset", _external=True)
-    body = (f"Dear {person.full_name},\n\n"
-            f"There have been {failures} unsuccessful attempts to sign in to your account on {register} since you "
-            f"last signed in, the latest from the internet address {ip or 'unknown'}.\n\n"
-            f"If that was you, you need do nothing: your account has not been locked, and you can still sign in.\n\n"
-            f"If it was not you, someone may be trying to guess your password. Attempts from other places are being "
-            f"slowed down. You may want to choose a new password:\n\n{link}\n\n"
-            f"and tell your governance lead.\n")
+    body = (
+        f"Dear {person.full_name},\n\n"
+        f"There have been {failures} unsuccessful attempts to sign in to your account on {register} since you "
+        f"last signed in, the latest from the internet address {ip or 'unknown'}.\n\n"
+        f"If that was you, you need do nothing: your account has not been locked, and you can still sign in.\n\n"
+        f"If it was not you, someone may be trying to guess your password. Attempts from other places are being "
+        f"slowed down. You may want to choose a new password:\n\n{link}\n\n"
+        f"and tell your governance lead.\n"
+    )
     return _send(person.email, f"Failed attempts to sign in to {register}", body, link)

@@ -5,6 +5,7 @@ possible undeclared interests under /governance/outside/mine.
 An award audit runs in a thread of the worker that received the upload; its status and progress are in the
 database (AwardAuditRun), so any worker can show the page, and the page polls a small status document.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Optional
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -31,8 +31,12 @@ from coi.idempotency import commit_once
 from registry.db import end_reading, reading_transactions, session_scope
 from registry.models import AuditRunStatus, AwardAuditRun, Person, PersonBirthMonth, PossibleUndeclaredInterest
 from registry.outside.awards import AwardFileError, read_award_files
-from registry.outside.companies_house import (CompaniesHouseApi, CompaniesHouseApiError, CompaniesHouseFileError,
-                                              read_companies_house_files)
+from registry.outside.companies_house import (
+    CompaniesHouseApi,
+    CompaniesHouseApiError,
+    CompaniesHouseFileError,
+    read_companies_house_files,
+)
 from registry.services import award_audit, undeclared
 
 bp = Blueprint("outside", __name__, url_prefix="/governance/outside")
@@ -60,11 +64,20 @@ class ReasonForm(FlaskForm):
 
 
 class BirthForm(FlaskForm):
-    birth_month = IntegerField("Month of birth", validators=[
-        DataRequired("Enter the month of birth as a number from 1 to 12"),
-        NumberRange(min=1, max=12, message="Month of birth must be a number from 1 to 12")])
-    birth_year = IntegerField("Year of birth", validators=[DataRequired("Enter the year of birth"),
-                                                           NumberRange(min=1900, max=2100, message="Enter a real year")])
+    birth_month = IntegerField(
+        "Month of birth",
+        validators=[
+            DataRequired("Enter the month of birth as a number from 1 to 12"),
+            NumberRange(min=1, max=12, message="Month of birth must be a number from 1 to 12"),
+        ],
+    )
+    birth_year = IntegerField(
+        "Year of birth",
+        validators=[
+            DataRequired("Enter the year of birth"),
+            NumberRange(min=1900, max=2100, message="Enter a real year"),
+        ],
+    )
 
 
 class DeclareForm(FlaskForm):
@@ -72,6 +85,7 @@ class DeclareForm(FlaskForm):
 
 
 # --- award audits ------------------------------------------------------------------------------------------------
+
 
 def _safe_name(name: str) -> str:
     base = Path((name or "upload").replace("\\", "/")).name.lower()
@@ -108,9 +122,13 @@ def _work(app, run_id: int, folder: Path, date_from: Optional[date], date_to: Op
                     from registry.services.meetings.screening import directory_engine
 
                     report = award_audit.audit_database(
-                        session, directory_engine(session), read,
+                        session,
+                        directory_engine(session),
+                        read,
                         progress=lambda done, total: write(
-                            lambda s, run: award_audit.record_progress(s, run, 5 + 90 * done // max(1, total))))
+                            lambda s, run: award_audit.record_progress(s, run, 5 + 90 * done // max(1, total))
+                        ),
+                    )
             finally:
                 end_reading(token)
             write(lambda s, run: award_audit.store_results(s, run, report))
@@ -126,8 +144,9 @@ def _work(app, run_id: int, folder: Path, date_from: Optional[date], date_to: Op
 
 
 def start_in_background(app, run_id: int, folder: Path, date_from, date_to) -> threading.Thread:
-    thread = threading.Thread(target=_work, args=(app, run_id, folder, date_from, date_to),
-                              name=f"award-audit-{run_id}", daemon=True)
+    thread = threading.Thread(
+        target=_work, args=(app, run_id, folder, date_from, date_to), name=f"award-audit-{run_id}", daemon=True
+    )
     thread.start()
     return thread
 
@@ -153,16 +172,18 @@ def awards():
             except AwardFileError as error:
                 failure = str(error)
             else:
-                run = award_audit.start_run(s, current_user.id, [name for name, _ in contents], form.date_from.data,
-                                            form.date_to.data)
+                run = award_audit.start_run(
+                    s, current_user.id, [name for name, _ in contents], form.date_from.data, form.date_to.data
+                )
                 folder = _uploads_dir() / f"run-{run.id}-{secrets.token_hex(8)}"
                 folder.mkdir(mode=0o700)
                 for n, (name, data) in enumerate(contents):
                     (folder / f"{n:02d}-{name}").write_bytes(data)
                 location = url_for(".award_run", run_id=run.id)
                 if commit_once(s, location):
-                    start_in_background(current_app._get_current_object(), run.id, folder, form.date_from.data,
-                                        form.date_to.data)
+                    start_in_background(
+                        current_app._get_current_object(), run.id, folder, form.date_from.data, form.date_to.data
+                    )
                 return redirect(location)
     runs = s.exec(select(AwardAuditRun).order_by(AwardAuditRun.id.desc()).limit(50)).all()
     return render_template("outside/awards.jinja", form=form, failure=failure, runs=runs)
@@ -180,9 +201,13 @@ def _run(run_id: int) -> AwardAuditRun:
 def award_run(run_id: int):
     run = _run(run_id)
     results = award_audit.stored_results(db(), run.id, conflicted_only=True) if run.status == "done" else []
-    return render_template("outside/award_run.jinja", run=run, results=results[:RESULTS_SHOWN],
-                           more=max(0, len(results) - RESULTS_SHOWN),
-                           running=run.status in (AuditRunStatus.queued.value, AuditRunStatus.running.value))
+    return render_template(
+        "outside/award_run.jinja",
+        run=run,
+        results=results[:RESULTS_SHOWN],
+        more=max(0, len(results) - RESULTS_SHOWN),
+        running=run.status in (AuditRunStatus.queued.value, AuditRunStatus.running.value),
+    )
 
 
 @bp.get("/awards/<int:run_id>/status")
@@ -199,11 +224,15 @@ def award_run_xlsx(run_id: int):
     if run.status != AuditRunStatus.done.value:
         abort(404)
     data = award_audit.render_xlsx(award_audit.stored_results(db(), run.id), run.totals)
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="award-audit-{run.id}.xlsx"'})
+    return Response(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="award-audit-{run.id}.xlsx"'},
+    )
 
 
 # --- Companies House ---------------------------------------------------------------------------------------------
+
 
 @bp.route("/undeclared", methods=["GET", "POST"])
 @role_required("governance")
@@ -222,26 +251,34 @@ def undeclared_list():
                 appointments = read_companies_house_files([(_safe_name(f.filename), f.read()) for f in uploads])
             elif use_api:
                 api = CompaniesHouseApi(api_key, current_app.config["COMPANIES_HOUSE_API_URL"])
-                appointments = [a for person in undeclared.decision_makers(s) for a in api.appointments_of(person.full_name)]
+                appointments = [
+                    a for person in undeclared.decision_makers(s) for a in api.appointments_of(person.full_name)
+                ]
             else:
                 raise CompaniesHouseFileError("upload", "Select one or more Companies House files")
         except (CompaniesHouseFileError, CompaniesHouseApiError) as error:
-            failure = str(error) if not isinstance(error, CompaniesHouseFileError) or error.file != "upload" \
+            failure = (
+                str(error)
+                if not isinstance(error, CompaniesHouseFileError) or error.file != "upload"
                 else error.message
+            )
         else:
             if period[1] < period[0]:
                 failure = "Register period to must be the same as or after register period from"
             else:
                 summary = undeclared.find_possible_undeclared(s, appointments, actor_id=current_user.id, period=period)
                 if commit_once(s, url_for(".undeclared_list")):
-                    flash(f"{len(summary.new)} new possible undeclared interest(s); {summary.declared} appointment(s) "
-                          f"already declared; {summary.namesakes} namesake(s) with another birth month left out.",
-                          "success")
+                    flash(
+                        f"{len(summary.new)} new possible undeclared interest(s); {summary.declared} appointment(s) "
+                        f"already declared; {summary.namesakes} namesake(s) with another birth month left out.",
+                        "success",
+                    )
                 return redirect(url_for(".undeclared_list"))
     rows = undeclared.listed(s)
     births = {b.person_id for b in s.exec(select(PersonBirthMonth))}
-    return render_template("outside/undeclared.jinja", form=form, failure=failure, rows=rows, births=births,
-                           api=bool(api_key))
+    return render_template(
+        "outside/undeclared.jinja", form=form, failure=failure, rows=rows, births=births, api=bool(api_key)
+    )
 
 
 def _row(row_id: int) -> PossibleUndeclaredInterest:
@@ -268,8 +305,9 @@ def undeclared_detail(row_id: int):
             if commit_once(s, url_for(".undeclared_list")):
                 flash("Dismissed, with your reason", "success")
             return redirect(url_for(".undeclared_list"))
-    return render_template("outside/undeclared_detail.jinja", row=row, person=s.get(Person, row.person_id), form=form,
-                           failure=failure)
+    return render_template(
+        "outside/undeclared_detail.jinja", row=row, person=s.get(Person, row.person_id), form=form, failure=failure
+    )
 
 
 @bp.route("/people/<int:person_id>/birth", methods=["GET", "POST"])
@@ -286,8 +324,9 @@ def person_birth(person_id: int):
     failure = None
     if form.validate_on_submit():
         try:
-            undeclared.set_birth_month(s, person_id, form.birth_month.data, form.birth_year.data,
-                                       actor_id=current_user.id)
+            undeclared.set_birth_month(
+                s, person_id, form.birth_month.data, form.birth_year.data, actor_id=current_user.id
+            )
         except undeclared.UndeclaredError as error:
             s.rollback()
             failure = str(error)
@@ -300,6 +339,7 @@ def person_birth(person_id: int):
 
 # --- the member's own --------------------------------------------------------------------------------------------
 
+
 def _own_row(row_id: int) -> PossibleUndeclaredInterest:
     row = db().get(PossibleUndeclaredInterest, row_id)
     if row is None or row.person_id != current_user.id:
@@ -311,8 +351,9 @@ def _own_row(row_id: int) -> PossibleUndeclaredInterest:
 @role_required(*ANY_ROLE)
 def mine():
     rows = undeclared.listed(db(), person_id=current_user.id)
-    return render_template("outside/mine.jinja", rows=rows, form=DeclareForm(),
-                           open_count=sum(1 for r, _ in rows if r.status == "open"))
+    return render_template(
+        "outside/mine.jinja", rows=rows, form=DeclareForm(), open_count=sum(1 for r, _ in rows if r.status == "open")
+    )
 
 
 @bp.post("/mine/<int:row_id>/declare")
@@ -358,6 +399,7 @@ def mine_explain(row_id: int):
 def index():
     s = db()
     runs = s.exec(select(func.count()).select_from(AwardAuditRun)).one()
-    open_rows = s.exec(select(func.count()).select_from(PossibleUndeclaredInterest)
-                       .where(PossibleUndeclaredInterest.status == "open")).one()
+    open_rows = s.exec(
+        select(func.count()).select_from(PossibleUndeclaredInterest).where(PossibleUndeclaredInterest.status == "open")
+    ).one()
     return render_template("outside/index.jinja", runs=runs, open_rows=open_rows)

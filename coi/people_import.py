@@ -7,6 +7,7 @@ again, and refused if it no longer matches the preview. The file is deleted on c
 once older than an hour (REGISTER_IMPORT_MAX_AGE_SECONDS). Claiming the file by an atomic rename, and the
 form's idempotency key, make a second click or a retried post import nothing twice.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -68,8 +69,11 @@ def upload():
                 path = _imports_dir() / f"{token}.bin"
                 path.write_bytes(data)
                 path.chmod(0o600)
-                session[SESSION_KEY] = {"token": token, "filename": Path(filename.replace("\\", "/")).name[:200],
-                                        "person": current_user.id}
+                session[SESSION_KEY] = {
+                    "token": token,
+                    "filename": Path(filename.replace("\\", "/")).name[:200],
+                    "person": current_user.id,
+                }
                 return redirect(url_for(".preview"))
     elif form.is_submitted() and not form.errors.get("csrf_token"):
         failure = "Select a CSV or Excel file to import"
@@ -92,8 +96,9 @@ def preview():
     plan = importer.plan_people(db(), parsed)
     confirm_form = ConfirmPeopleImportForm()
     confirm_form.plan.data = plan.digest()
-    return render_template("admin/people_import_preview.jinja", parsed=parsed, plan=plan, confirm=confirm_form,
-                           importer=importer)
+    return render_template(
+        "admin/people_import_preview.jinja", parsed=parsed, plan=plan, confirm=confirm_form, importer=importer
+    )
 
 
 @bp.post("/confirm")
@@ -113,8 +118,10 @@ def confirm():
         plan = importer.plan_people(s, parsed)
         if plan.digest() != form.plan.data:
             claimed.rename(path)
-            flash("People or committees changed after the preview was shown. Check the preview again before "
-                  "importing.", "info")
+            flash(
+                "People or committees changed after the preview was shown. Check the preview again before importing.",
+                "info",
+            )
             return redirect(url_for(".preview"))
         result = importer.apply_people(s, parsed, current_user.id, plan=plan)
         committed = commit_once(s, location)

@@ -1,4 +1,5 @@
 """What the public sees, without signing in: the latest published register and breach summaries."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -17,10 +18,12 @@ PAGE_SIZE = 50
 
 def _filter_from_request() -> publication.RegisterFilter:
     args = request.args
-    return publication.RegisterFilter(name=args.get("name", "").strip()[:100],
-                                      committee=args.get("committee", "").strip()[:200],
-                                      organisation=args.get("organisation", "").strip()[:200],
-                                      interest_type=args.get("type", "").strip()[:40])
+    return publication.RegisterFilter(
+        name=args.get("name", "").strip()[:100],
+        committee=args.get("committee", "").strip()[:200],
+        organisation=args.get("organisation", "").strip()[:200],
+        interest_type=args.get("type", "").strip()[:40],
+    )
 
 
 _swept: dict[str, date] = {}  # per database: the day this worker last redacted entries whose public period ended
@@ -61,11 +64,22 @@ def register(snapshot_id: int | None = None):
     page = min(pages, max(1, request.args.get("page", 1, type=int) or 1))
     # Earlier versions: every other snapshot once, newest first (the one shown is not "earlier" than itself).
     earlier = [s for s in snapshots if snapshot is None or s.id != snapshot.id]
-    return render_template("public/register.jinja", snapshot=snapshot, rows=rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
-                           total=len(rows), page=page, pages=pages, chosen=chosen, committees=committees,
-                           types=[t.value for t in InterestType], snapshots=earlier, gifts=gifts,
-                           filtered=chosen != publication.RegisterFilter(), latest=snapshot_id is None,
-                           latest_id=snapshots[0].id if snapshots else None)
+    return render_template(
+        "public/register.jinja",
+        snapshot=snapshot,
+        rows=rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        total=len(rows),
+        page=page,
+        pages=pages,
+        chosen=chosen,
+        committees=committees,
+        types=[t.value for t in InterestType],
+        snapshots=earlier,
+        gifts=gifts,
+        filtered=chosen != publication.RegisterFilter(),
+        latest=snapshot_id is None,
+        latest_id=snapshots[0].id if snapshots else None,
+    )
 
 
 EXPORTS = {  # format: (file name ending, media type)
@@ -109,8 +123,14 @@ _whole_exports: dict[tuple, bytes] = {}  # a snapshot as served changes only wit
 def _record_export(snapshot: publication.PublishedRegister, fmt: str, rows: int) -> None:
     s = db()
     begin_writing(s)
-    audit.record(s, "register.exported", actor_id=current_user.id if current_user.is_authenticated else None,
-                 object_type="snapshot", object_id=snapshot.id, detail={"format": fmt, "rows": rows})
+    audit.record(
+        s,
+        "register.exported",
+        actor_id=current_user.id if current_user.is_authenticated else None,
+        object_type="snapshot",
+        object_id=snapshot.id,
+        detail={"format": fmt, "rows": rows},
+    )
     s.commit()
 
 

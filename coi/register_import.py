@@ -9,6 +9,7 @@ On the preview the lead can say which register field an unrecognised column hold
 saved for the next file (registry ImportColumnMapping) and the preview is read again with it. Entries that look
 like an interest the person already has are held back unless the lead ticks them on the preview.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -73,8 +74,11 @@ def upload():
             path = _imports_dir() / f"{token}.bin"
             path.write_bytes(data)
             path.chmod(0o600)
-            session[SESSION_KEY] = {"token": token, "filename": Path(filename.replace("\\", "/")).name[:200],
-                                    "person": current_user.id}
+            session[SESSION_KEY] = {
+                "token": token,
+                "filename": Path(filename.replace("\\", "/")).name[:200],
+                "person": current_user.id,
+            }
             return redirect(url_for(".preview"))
     return render_template("governance/import.jinja", form=form, failure=failure)
 
@@ -97,9 +101,17 @@ def _render_preview(parsed, plan, choices: Optional[dict] = None, errors: Option
     confirm.plan.data = plan.digest()
     errors = errors or {}
     error_list = [{"text": message, "href": f"#column-{index}"} for index, message in errors.items()]
-    return render_template("governance/import_preview.jinja", parsed=parsed, plan=plan, confirm=confirm,
-                           columns_form=ColumnsForm(), choices=choices or {}, column_errors=errors,
-                           error_list=error_list, importer=importer), status
+    return render_template(
+        "governance/import_preview.jinja",
+        parsed=parsed,
+        plan=plan,
+        confirm=confirm,
+        columns_form=ColumnsForm(),
+        choices=choices or {},
+        column_errors=errors,
+        error_list=error_list,
+        importer=importer,
+    ), status
 
 
 @bp.get("/import/preview")
@@ -133,8 +145,9 @@ def columns():
     changed = importer.save_mappings(s, by_key, current_user.id)
     s.commit()
     if changed:
-        flash("Column choices saved. They will be used for this file and the next one with the same headings.",
-              "success")
+        flash(
+            "Column choices saved. They will be used for this file and the next one with the same headings.", "success"
+        )
     return redirect(url_for(".preview"))
 
 
@@ -155,8 +168,7 @@ def confirm():
         plan = importer.plan_import(s, parsed)
         if parsed.missing or plan.digest() != form.plan.data:
             claimed.rename(path)
-            flash("The register changed after the preview was shown. Check the preview again before importing.",
-                  "info")
+            flash("The register changed after the preview was shown. Check the preview again before importing.", "info")
             return redirect(url_for(".preview"))
         plan.add_anyway(request.form.getlist("add_anyway"))
         result = importer.apply_import(s, parsed, current_user.id, plan=plan)

@@ -1,4 +1,5 @@
 """CSRF on every form, refusal of malformed input, security headers, and no caching of signed-in pages."""
+
 from __future__ import annotations
 
 import re

@@ -7,6 +7,7 @@ person whose email is the one the provider vouches for (`email_verified`): nobod
 A refusal says why; one about a real identity (unknown or unverified email, deactivated account) is audited.
 Sign-ins this way skip the service's own second factor: the identity provider's MFA applies.
 """
+
 from __future__ import annotations
 
 import requests
@@ -72,22 +73,29 @@ def start():
 
 REASONS = {
     "unreachable": "The NHSmail / Microsoft sign-in service could not be reached. Try again in a few minutes, or "
-                   "sign in with your email address and password.",
+    "sign in with your email address and password.",
     "refused": "The sign-in could not be completed: it may have taken too long, been started in another browser "
-               "window, or been changed on the way. Start again from the sign-in page.",
+    "window, or been changed on the way. Start again from the sign-in page.",
     "unverified": "Your NHSmail / Microsoft account did not confirm its email address, so it cannot be matched to an "
-                  "account here. Ask your governance lead.",
+    "account here. Ask your governance lead.",
     "unknown": "There is no account here for the email address of your NHSmail / Microsoft account. Accounts are set "
-               "up by your governance lead: ask them to add you, or to correct the email address they hold for you.",
+    "up by your governance lead: ask them to add you, or to correct the email address they hold for you.",
     "inactive": "Your account here has been deactivated. Contact your governance lead if you need it again.",
 }
 
 
 def _refused(reason: str, status: int = 400, claims: dict | None = None):
     if claims is not None:  # the provider vouched for an identity: who tried, and why they were turned away
-        audit.record(db(), "sign-in.sso-refused", detail={
-            "reason": reason, "ip": request.remote_addr or "",
-            "email_key": email_key(str(claims.get("email") or ""))[:12], "issuer": str(claims.get("iss") or "")})
+        audit.record(
+            db(),
+            "sign-in.sso-refused",
+            detail={
+                "reason": reason,
+                "ip": request.remote_addr or "",
+                "email_key": email_key(str(claims.get("email") or ""))[:12],
+                "issuer": str(claims.get("iss") or ""),
+            },
+        )
         db().commit()
     return render_template("auth/sso_refused.jinja", message=REASONS[reason]), status
 

@@ -4,6 +4,7 @@ The bytes wait in the instance folder under a random token; only the token is ke
 and only for the person who uploaded it. Uploads hold personal data, so one waiting longer than
 REGISTER_IMPORT_MAX_AGE_SECONDS is deleted, and abandoned ones are swept away when the next upload arrives.
 """
+
 from __future__ import annotations
 
 import re
@@ -81,8 +82,9 @@ class PendingUploads:
             return None
         if age > max_age():
             self.forget()
-            flash("The uploaded file was waiting for more than an hour, so it has been deleted. Upload it again.",
-                  "info")
+            flash(
+                "The uploaded file was waiting for more than an hour, so it has been deleted. Upload it again.", "info"
+            )
             return None
         return path, str(session[self.session_key].get("filename", "upload"))
 
@@ -92,8 +94,10 @@ class PendingUploads:
         The rename is atomic, so a second click (or a second tab) finds nothing to import."""
         pending = self.pending()
         if pending is None:
-            flash("There is no import waiting: it was already imported or cancelled. Upload the file again if "
-                  "needed.", "info")
+            flash(
+                "There is no import waiting: it was already imported or cancelled. Upload the file again if needed.",
+                "info",
+            )
             return None
         path, filename = pending
         claimed = path.with_suffix(".claimed")

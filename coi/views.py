@@ -1,4 +1,5 @@
 """Home page and service pages that belong to no other section."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template

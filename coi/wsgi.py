@@ -1,4 +1,5 @@
 """The WSGI entry point for gunicorn: `gunicorn 'coi.wsgi:app'` (see README, Deployment)."""
+
 import gc
 
 from coi import create_app

@@ -1,4 +1,5 @@
 """Online backups: SQLite's backup API (consistent while the app writes), or pg_dump for PostgreSQL."""
+
 from __future__ import annotations
 
 import glob
@@ -66,8 +67,12 @@ def restore(source: Path, target_url: str) -> Engine:
         shutil.copyfile(source, target)
         return make_engine(target_url)
     conninfo, env = _libpq(target_url)
-    result = subprocess.run([_pg_tool("pg_restore"), "--no-owner", "--exit-on-error", "--dbname", conninfo, str(source)],
-                            capture_output=True, text=True, env=env)  # nosec B603 - fixed argv, no shell
+    result = subprocess.run(
+        [_pg_tool("pg_restore"), "--no-owner", "--exit-on-error", "--dbname", conninfo, str(source)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )  # nosec B603 - fixed argv, no shell
     if result.returncode != 0:
         raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
     return make_engine(target_url)

@@ -1,4 +1,5 @@
 """Engines and sessions. No Flask here: the app (or a script) owns the engine."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager

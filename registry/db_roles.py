@@ -6,6 +6,7 @@ and SELECT the audit log: it cannot UPDATE, DELETE or TRUNCATE it, and, owning n
 the triggers either. (Whoever owns the database still can: the log's signatures and anchors, which need a key
 that is not in the database, are what show that - registry.services.audit.)
 """
+
 from __future__ import annotations
 
 import re
@@ -30,32 +31,43 @@ def grant_app_role(engine: Engine, app_role: str, password: str | None = None) -
         raise RoleError(f"{app_role!r} is not a plain role name (lower-case letters, digits and _)")
     done = []
     with engine.begin() as connection:
-        owner = connection.execute(text("SELECT tableowner FROM pg_tables WHERE schemaname = 'public' "
-                                        "AND tablename = :table"), {"table": AUDIT_TABLE}).scalar()
+        owner = connection.execute(
+            text("SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = :table"),
+            {"table": AUDIT_TABLE},
+        ).scalar()
         if owner is None:
             raise RoleError("The audit table does not exist yet: run `coi init-db` first, as the database's owner")
         if owner == app_role:
-            raise RoleError(f"{app_role} owns the tables: the app must connect as a role that does not (the owner "
-                            f"could drop the audit log's triggers)")
-        existing = connection.execute(text("SELECT rolsuper, rolcreaterole, rolbypassrls FROM pg_roles "
-                                           "WHERE rolname = :role"), {"role": app_role}).first()
+            raise RoleError(
+                f"{app_role} owns the tables: the app must connect as a role that does not (the owner "
+                f"could drop the audit log's triggers)"
+            )
+        existing = connection.execute(
+            text("SELECT rolsuper, rolcreaterole, rolbypassrls FROM pg_roles WHERE rolname = :role"), {"role": app_role}
+        ).first()
         if existing is None:
             connection.execute(text(f'CREATE ROLE "{app_role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE'))
             done.append(f"Created role {app_role}.")
         elif any(existing):
-            raise RoleError(f"{app_role} is a superuser or may create roles: it could change anything; use a "
-                            f"plain role")
+            raise RoleError(
+                f"{app_role} is a superuser or may create roles: it could change anything; use a plain role"
+            )
         if password is not None:
             quoted = connection.execute(text("SELECT quote_literal(:password)"), {"password": password}).scalar()
             connection.execute(text(f'ALTER ROLE "{app_role}" PASSWORD {quoted}'))
             done.append(f"Set {app_role}'s password.")
         database = connection.execute(text("SELECT current_database()")).scalar()
-        tables = connection.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                                         "ORDER BY tablename")).scalars().all()
-        statements = [f'GRANT CONNECT ON DATABASE "{database}" TO "{app_role}"',
-                      f'GRANT USAGE ON SCHEMA public TO "{app_role}"',
-                      f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{app_role}"',
-                      f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{app_role}"']
+        tables = (
+            connection.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"))
+            .scalars()
+            .all()
+        )
+        statements = [
+            f'GRANT CONNECT ON DATABASE "{database}" TO "{app_role}"',
+            f'GRANT USAGE ON SCHEMA public TO "{app_role}"',
+            f'REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "{app_role}"',
+            f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{app_role}"',
+        ]
         for table in tables:
             if table == AUDIT_TABLE:
                 rights = "SELECT, INSERT"
@@ -66,7 +78,9 @@ def grant_app_role(engine: Engine, app_role: str, password: str | None = None) -
             statements.append(f'GRANT {rights} ON TABLE public."{table}" TO "{app_role}"')
         for statement in statements:
             connection.execute(text(statement))
-        done.append(f"{app_role} may read and write the register's {len(tables) - 2} other tables, read "
-                    f"alembic_version, and only INSERT and SELECT {AUDIT_TABLE} (owned, with its triggers, by "
-                    f"{owner}).")
+        done.append(
+            f"{app_role} may read and write the register's {len(tables) - 2} other tables, read "
+            f"alembic_version, and only INSERT and SELECT {AUDIT_TABLE} (owned, with its triggers, by "
+            f"{owner})."
+        )
     return done

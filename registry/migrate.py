@@ -1,4 +1,5 @@
 """Apply and check the Alembic migrations programmatically."""
+
 from __future__ import annotations
 
 from pathlib import Path

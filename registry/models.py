@@ -2,6 +2,7 @@
 
 Dates are plain dates (the guidance works in days); instants are timezone-aware UTC datetimes.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -87,7 +88,9 @@ class InterestType(str, Enum):
 
 class Person(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
-    email: Optional[str] = Field(default=None, max_length=254, unique=True, index=True)  # lower-cased; None = no account yet (imported)
+    email: Optional[str] = Field(
+        default=None, max_length=254, unique=True, index=True
+    )  # lower-cased; None = no account yet (imported)
     full_name: str = Field(max_length=200)
     position: str = Field(default="", max_length=200)  # role with the commissioner, as published
     decision_maker: bool = True  # only decision-making staff appear on the public register

@@ -1,4 +1,5 @@
 """Command line: screen a register against an agenda (``python -m screening`` / ``coi screen``)."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,17 +18,24 @@ from .orgfiles import InputFileError
 def _render(flags, items, interests, fmt):
     maybe = [f for f in flags if f.possible]
     flags = [f for f in flags if not f.possible]
-    if fmt == 'json':
+    if fmt == "json":
         # possible flags (a name that fits several practices) are listed apart from the flags
-        return json.dumps({'flags': [f.to_dict() for f in flags], 'possible': [f.to_dict() for f in maybe]},
-                          indent=2, ensure_ascii=False) + '\n'
-    if fmt == 'csv':
+        return (
+            json.dumps(
+                {"flags": [f.to_dict() for f in flags], "possible": [f.to_dict() for f in maybe]},
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+    if fmt == "csv":
         buf = io.StringIO()
-        w = csv.writer(buf, lineterminator='\n')
-        w.writerow(['item_id', 'member_id', 'action', 'score', 'interests', 'evidence'])
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["item_id", "member_id", "action", "score", "interests", "evidence"])
         for f in flags:
-            w.writerow([f.item_id, f.member_id, f.action, f'{f.score:.2f}', ';'.join(f.interests),
-                        ' | '.join(f.evidence)])
+            w.writerow(
+                [f.item_id, f.member_id, f.action, f"{f.score:.2f}", ";".join(f.interests), " | ".join(f.evidence)]
+            )
         return buf.getvalue()
     names = {}
     for it in interests:
@@ -35,31 +43,35 @@ def _render(flags, items, interests, fmt):
     titles = {it.item_id: it.title for it in items}
     lines = []
     if not flags:
-        lines.append('No conflicts of interest found.')
+        lines.append("No conflicts of interest found.")
     n_items = len({f.item_id for f in flags})
     if flags:
-        lines.append(f'{len(flags)} conflict(s) across {n_items} agenda item(s).')
+        lines.append(f"{len(flags)} conflict(s) across {n_items} agenda item(s).")
     cur = None
     for f in flags:
         if f.item_id != cur:
             cur = f.item_id
-            lines.append('')
-            lines.append(f'Item {f.item_id}: {titles.get(f.item_id, "")}')
-        label = {'exclude': 'EXCLUDE – leave for the item', 'no-vote': 'NO VOTE – may discuss, not vote',
-                 'declare': 'DECLARE – declare and take part'}[f.action]
-        lines.append(f'  {names.get(f.member_id, "")} ({f.member_id}): {label}')
+            lines.append("")
+            lines.append(f"Item {f.item_id}: {titles.get(f.item_id, '')}")
+        label = {
+            "exclude": "EXCLUDE – leave for the item",
+            "no-vote": "NO VOTE – may discuss, not vote",
+            "declare": "DECLARE – declare and take part",
+        }[f.action]
+        lines.append(f"  {names.get(f.member_id, '')} ({f.member_id}): {label}")
         for e in f.evidence:
-            lines.append(f'    - {e}')
+            lines.append(f"    - {e}")
     if maybe:
-        lines.append('')
-        lines.append(f'{len(maybe)} possible conflict(s): names that fit several practices of the area.')
+        lines.append("")
+        lines.append(f"{len(maybe)} possible conflict(s): names that fit several practices of the area.")
         for f in maybe:
-            lines.append(f'  Item {f.item_id}, {names.get(f.member_id, "")} ({f.member_id}): {f.evidence[0]}')
-    return '\n'.join(lines) + '\n'
+            lines.append(f"  Item {f.item_id}, {names.get(f.member_id, '')} ({f.member_id}): {f.evidence[0]}")
+    return "\n".join(lines) + "\n"
 
 
-def run_screen(register, agenda, organisations=None, meeting_date=None, fmt='text', out=sys.stdout,
-               err=sys.stderr, area=None) -> int:
+def run_screen(
+    register, agenda, organisations=None, meeting_date=None, fmt="text", out=sys.stdout, err=sys.stderr, area=None
+) -> int:
     """Screen files; ``area`` is the committee's own area (identifiers as :meth:`Engine.screen` takes them, or
     one comma-separated string such as ``'36L,Croydon'``)."""
     try:
@@ -69,29 +81,33 @@ def run_screen(register, agenda, organisations=None, meeting_date=None, fmt='tex
             try:
                 meeting_date = date.fromisoformat(meeting_date)
             except ValueError:
-                raise InputFileError('--date', 'not a date (expected YYYY-MM-DD)')
+                raise InputFileError("--date", "not a date (expected YYYY-MM-DD)")
         directory = Directory.from_files(organisations) if organisations else Directory()
         if isinstance(area, str):
-            area = [a.strip() for a in area.split(',') if a.strip()]
+            area = [a.strip() for a in area.split(",") if a.strip()]
         flags = Engine(directory).screen(interests, items, meeting_date, area=area or None, possible=True)
         text = _render(flags, items, interests, fmt)
     except InputFileError as e:
-        err.write(f'error: {e}\n')
+        err.write(f"error: {e}\n")
         return 2
     out.write(text)
     return 0
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog='python -m screening',
-                                 description='Screen a register of interests against a meeting agenda.')
-    ap.add_argument('--register', required=True)
-    ap.add_argument('--agenda', required=True)
-    ap.add_argument('--organisations', default=None, help='folder with epraccur.csv and pcn_map.csv')
-    ap.add_argument('--date', default=None, help='meeting date YYYY-MM-DD (default: the agenda\'s)')
-    ap.add_argument('--format', default='text', choices=('text', 'json', 'csv'))
-    ap.add_argument('--area', default=None,
-                    help="the committee's own area for area-wide items that name none: commissioner / sub-ICB codes "
-                         "or place names, comma-separated (e.g. 36L,Croydon)")
+    ap = argparse.ArgumentParser(
+        prog="python -m screening", description="Screen a register of interests against a meeting agenda."
+    )
+    ap.add_argument("--register", required=True)
+    ap.add_argument("--agenda", required=True)
+    ap.add_argument("--organisations", default=None, help="folder with epraccur.csv and pcn_map.csv")
+    ap.add_argument("--date", default=None, help="meeting date YYYY-MM-DD (default: the agenda's)")
+    ap.add_argument("--format", default="text", choices=("text", "json", "csv"))
+    ap.add_argument(
+        "--area",
+        default=None,
+        help="the committee's own area for area-wide items that name none: commissioner / sub-ICB codes "
+        "or place names, comma-separated (e.g. 36L,Croydon)",
+    )
     a = ap.parse_args(argv)
     return run_screen(a.register, a.agenda, a.organisations, a.date, a.format, area=a.area)

@@ -1,5 +1,6 @@
 """The organisation directory, indexed once: practices (names, variants, buildings, towns, postcodes), PCNs and
 commissioner areas, with an inverted index of distinctive tokens for candidate generation."""
+
 from __future__ import annotations
 
 import os
@@ -12,28 +13,32 @@ from typing import Iterable
 from .normalise import GENERIC, TRANSPARENT, WEAK, deletes1, tokenize, ocr_key
 from .orgfiles import InputFileError, PcnMapRow, PracticeRecord, read_epraccur, read_pcn_map
 
-STREETISH = frozenset('road st lane avenue way close drive crescent terrace place square gardens walk row '
-                      'grove parade hill court house centre'.split())
+STREETISH = frozenset(
+    "road st lane avenue way close drive crescent terrace place square gardens walk row "
+    "grove parade hill court house centre".split()
+)
 # the words a street's name ends with (a place such as "Muswell Hill" or "Earls Court" may end with others)
-STREET_END = frozenset('road rd st street lane avenue way close drive crescent terrace place square gardens walk row '
-                       'parade'.split())
-STREET_END_NUMBERED = frozenset('hill green grove park rise mews vale view broadway parkway gate'.split())
-PLACE_GLUE = frozenset({'of', 'the', 'and', 'on', 'upon', 'in', 'le', 'by'})
-_BRACKET = re.compile(r'\(([^)]*)\)|\[([^\]]*)\]')
-FUNCTION_WORDS = frozenset('a an at in on for to by with from as'.split())
+STREET_END = frozenset(
+    "road rd st street lane avenue way close drive crescent terrace place square gardens walk row parade".split()
+)
+STREET_END_NUMBERED = frozenset("hill green grove park rise mews vale view broadway parkway gate".split())
+PLACE_GLUE = frozenset({"of", "the", "and", "on", "upon", "in", "le", "by"})
+_BRACKET = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]")
+FUNCTION_WORDS = frozenset("a an at in on for to by with from as".split())
 
 
 @dataclass
 class Alias:
     """One way of writing an organisation's name: its distinctive core tokens."""
+
     id: int
-    kind: str            # 'name' | 'site' | 'pcn' | 'area'
-    core: tuple          # canonical distinctive tokens
+    kind: str  # 'name' | 'site' | 'pcn' | 'area'
+    core: tuple  # canonical distinctive tokens
     joined: str
-    targets: tuple       # practice codes / pcn code / area code
-    label: str           # official text (for evidence)
-    full: tuple = ()     # all canonical tokens of the written form (generic included)
-    weak: bool = False   # its distinctive words are common ones ("PARK SURGERY", "THE NEW SURGERY")
+    targets: tuple  # practice codes / pcn code / area code
+    label: str  # official text (for evidence)
+    full: tuple = ()  # all canonical tokens of the written form (generic included)
+    weak: bool = False  # its distinctive words are common ones ("PARK SURGERY", "THE NEW SURGERY")
 
 
 @dataclass
@@ -41,12 +46,12 @@ class Practice:
     rec: PracticeRecord
     code: str
     name: str
-    pcn: str = ''
-    map_commissioner: str = ''
-    building: str = ''
-    address_keys: set = field(default_factory=set)   # canonical tokens of address + town lines
-    town_keys: set = field(default_factory=set)      # canonical joined town lines
-    place_keys: set = field(default_factory=set)     # towns and localities on its address (area-wide items)
+    pcn: str = ""
+    map_commissioner: str = ""
+    building: str = ""
+    address_keys: set = field(default_factory=set)  # canonical tokens of address + town lines
+    town_keys: set = field(default_factory=set)  # canonical joined town lines
+    place_keys: set = field(default_factory=set)  # towns and localities on its address (area-wide items)
 
 
 @lru_cache(maxsize=200_000)
@@ -58,16 +63,16 @@ def _words(line: str) -> tuple:
 @lru_cache(maxsize=200_000)
 def name_core(text: str, drop_initials: bool = True) -> tuple[tuple, tuple]:
     """(distinctive core tokens, all tokens) of an official name, bracketed tags removed."""
-    toks = tokenize(_BRACKET.sub(' ', text))
+    toks = tokenize(_BRACKET.sub(" ", text))
     full = tuple(t.text for t in toks)
     core = []
-    prev = ''
+    prev = ""
     for t in toks:
         w = t.text
         if w in GENERIC or w in TRANSPARENT:
             prev = w
             continue
-        if drop_initials and prev == 'dr' and len(w) <= 2 and w.isalpha():
+        if drop_initials and prev == "dr" and len(w) <= 2 and w.isalpha():
             continue  # initials after Dr
         if len(w) == 1 and w.isalpha():
             prev = w
@@ -86,9 +91,9 @@ def resolve_folder(path):
     path = str(path)
     for _ in range(3):
         if os.path.isfile(path) and os.path.getsize(path) < 1024:
-            with open(path, encoding='utf-8', errors='replace') as f:
+            with open(path, encoding="utf-8", errors="replace") as f:
                 target = f.read().strip()
-            if target and '\n' not in target:
+            if target and "\n" not in target:
                 path = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(path)), target))
                 continue
         break
@@ -98,41 +103,41 @@ def resolve_folder(path):
 class Directory:
     """Practices, PCNs and areas with the indexes the engine needs. Build once, screen many times."""
 
-    def __init__(self, practices: Iterable[PracticeRecord] = (), pcn_rows: Iterable[PcnMapRow] = (),
-                 problems=None):
+    def __init__(self, practices: Iterable[PracticeRecord] = (), pcn_rows: Iterable[PcnMapRow] = (), problems=None):
         self.problems = list(problems or [])
         self.practices: dict[str, Practice] = {}
         self.pcns: dict[str, dict] = {}
         self.areas: dict[str, dict] = {}
         self.aliases: list[Alias] = []
-        self.token_index: dict[str, set] = defaultdict(set)   # token -> alias ids
-        self.fuzzy_index: dict[str, set] = defaultdict(set)   # delete-1 key -> tokens
+        self.token_index: dict[str, set] = defaultdict(set)  # token -> alias ids
+        self.fuzzy_index: dict[str, set] = defaultdict(set)  # delete-1 key -> tokens
         self.by_postcode: dict[str, set] = defaultdict(set)
-        self.partial_index: dict[str, set] = defaultdict(set)   # a word of a longer name -> name alias ids
-        self.name_numbers: set = set()                            # numbers written inside practice names
+        self.partial_index: dict[str, set] = defaultdict(set)  # a word of a longer name -> name alias ids
+        self.name_numbers: set = set()  # numbers written inside practice names
         self.by_commissioner: dict[str, set] = defaultdict(set)
         self.by_map_commissioner: dict[str, set] = defaultdict(set)
         self.town_vocab: set = set()
         self.town_joined: set = set()
-        self.town_words: set = set()    # every word of a town / locality line
-        self.by_town: dict[str, set] = defaultdict(set)      # canonical town / locality line -> practice codes
-        self.vocab: set = set()       # every canonical word of names and addresses (typo repair leaves these alone)
+        self.town_words: set = set()  # every word of a town / locality line
+        self.by_town: dict[str, set] = defaultdict(set)  # canonical town / locality line -> practice codes
+        self.vocab: set = set()  # every canonical word of names and addresses (typo repair leaves these alone)
         self._seen_joined: set = set()
         self._lookup_cache: dict = {}
-        self.place_cache: dict = {}     # written key -> is it a town or area name (filled as texts are read)
+        self.place_cache: dict = {}  # written key -> is it a town or area name (filled as texts are read)
         for r in practices:
-            if r.prescribing_setting not in ('4', '') and not r.code.startswith('Y') and r.code in self.practices:
+            if r.prescribing_setting not in ("4", "") and not r.code.startswith("Y") and r.code in self.practices:
                 continue
-            if r.prescribing_setting not in ('4', ''):
+            if r.prescribing_setting not in ("4", ""):
                 continue  # only GP practices are named as practices
             self.practices[r.code] = Practice(r, r.code, r.name)
         for row in pcn_rows:
             p = self.practices.get(row.practice_code)
-            pcn = self.pcns.setdefault(row.pcn_code, {'code': row.pcn_code, 'name': row.pcn_name, 'members': set()})
-            pcn['members'].add(row.practice_code)
+            pcn = self.pcns.setdefault(row.pcn_code, {"code": row.pcn_code, "name": row.pcn_name, "members": set()})
+            pcn["members"].add(row.practice_code)
             if row.commissioner_code:
-                self.areas.setdefault(row.commissioner_code, {'code': row.commissioner_code,
-                                                              'name': row.commissioner_name})
+                self.areas.setdefault(
+                    row.commissioner_code, {"code": row.commissioner_code, "name": row.commissioner_name}
+                )
                 self.by_map_commissioner[row.commissioner_code].add(row.practice_code)
             if p is not None:
                 p.pcn = row.pcn_code
@@ -141,16 +146,16 @@ class Directory:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_records(cls, practices: Iterable[PracticeRecord], pcn_rows: Iterable[PcnMapRow]) -> 'Directory':
+    def from_records(cls, practices: Iterable[PracticeRecord], pcn_rows: Iterable[PcnMapRow]) -> "Directory":
         return cls(practices, pcn_rows)
 
     @classmethod
-    def from_files(cls, org_dir) -> 'Directory':
+    def from_files(cls, org_dir) -> "Directory":
         org_dir = resolve_folder(org_dir)
-        ep = os.path.join(org_dir, 'epraccur.csv')
-        pm = os.path.join(org_dir, 'pcn_map.csv')
+        ep = os.path.join(org_dir, "epraccur.csv")
+        pm = os.path.join(org_dir, "pcn_map.csv")
         if not os.path.isfile(ep):
-            raise InputFileError(ep, 'file not found')
+            raise InputFileError(ep, "file not found")
         recs, probs = read_epraccur(ep)
         rows: list = []
         probs2: list = []
@@ -162,11 +167,11 @@ class Directory:
         if not core:
             return
         weak = all(w in WEAK for w in core) and len(core) < 2
-        if weak and (kind != 'name' or not any(w in GENERIC and w not in ('the', 'and', 'dr') for w in full)):
-            return   # a common word names a practice only with the practice's own type words
-        joined = ''.join(core)
+        if weak and (kind != "name" or not any(w in GENERIC and w not in ("the", "and", "dr") for w in full)):
+            return  # a common word names a practice only with the practice's own type words
+        joined = "".join(core)
         a = Alias(len(self.aliases), kind, tuple(core), joined, tuple(sorted(targets)), label, tuple(full), weak)
-        if kind == 'name' and len(core) >= 2:
+        if kind == "name" and len(core) >= 2:
             for w in set(core):
                 if len(w) >= 3 and w not in WEAK and not w.isdigit():
                     self.partial_index[w].add(a.id)
@@ -193,25 +198,30 @@ class Directory:
             r = p.rec
             core, full = name_core(r.name)
             self.vocab.update(full)
-            self._add_alias('name', core, (code,), r.name, full)
+            self._add_alias("name", core, (code,), r.name, full)
             # bracketed tag as an alias of its own if it is name-like (not just initials of a person)
             for m in _BRACKET.finditer(r.name):
                 pass
             lines = r.address_lines
             bl = 0
-            if len(lines) > 1 and name_core(lines[0])[0] == core and name_core(lines[1])[0] and not any(
-                    ch.isdigit() for ch in lines[1]) and not STREETISH & set(name_core(lines[1])[0]):
+            if (
+                len(lines) > 1
+                and name_core(lines[0])[0] == core
+                and name_core(lines[1])[0]
+                and not any(ch.isdigit() for ch in lines[1])
+                and not STREETISH & set(name_core(lines[1])[0])
+            ):
                 bl = 1  # line 1 repeats the practice name; the building is on line 2
             if lines:
                 bcore, bfull = name_core(lines[bl])
                 if bcore and not any(ch.isdigit() for ch in lines[bl]) and bcore != core:
-                    key = (bcore, r.postcode or ' '.join(lines[1:2]))
+                    key = (bcore, r.postcode or " ".join(lines[1:2]))
                     by_building[key].add(code)
                     building_label[key] = lines[bl]
                     p.building = lines[bl]
                 elif not bcore and len(lines) > 1:
                     # building is generic ("THE SURGERY"): people name it by its street
-                    street = re.sub(r'^[\d\-/ ]+[A-Z]?\s+', '', lines[1].split(',')[0].strip())
+                    street = re.sub(r"^[\d\-/ ]+[A-Z]?\s+", "", lines[1].split(",")[0].strip())
                     scores, sfull = name_core(street)
                     if len(scores) >= 2 and scores != core:
                         key = (scores, r.postcode)
@@ -220,13 +230,16 @@ class Directory:
             for ln in lines:
                 # streets on any address line ("48 MULGRAVE ROAD", "TYNING LANE, CAMDEN ROAD"): people name a
                 # practice by its street ("the Mulgrave Road surgery")
-                for part in ln.split(','):
-                    street = re.sub(r'^[\d\-/ ]+[A-Z]?\s+', '', part.strip())
+                for part in ln.split(","):
+                    street = re.sub(r"^[\d\-/ ]+[A-Z]?\s+", "", part.strip())
                     numbered = street != part.strip()
                     sw = list(_words(street))
                     # a street ends with a street word, or (after a house number) with a word such as Hill, Green
-                    if len(sw) >= 2 and (sw[-1] in STREET_END or numbered and sw[-1] in STREET_END_NUMBERED) and \
-                            not any(ch.isdigit() for ch in street):
+                    if (
+                        len(sw) >= 2
+                        and (sw[-1] in STREET_END or numbered and sw[-1] in STREET_END_NUMBERED)
+                        and not any(ch.isdigit() for ch in street)
+                    ):
                         score = tuple(sw)
                         if any(w not in WEAK and w not in GENERIC for w in sw) and score != core:
                             ent = by_street.setdefault((score, r.commissioner), (set(), street))
@@ -236,21 +249,26 @@ class Directory:
                 p.address_keys.update(lw)
                 self.vocab.update(lw)
                 if not any(ch.isdigit() for ch in ln):
-                    tk = ' '.join(lw)
+                    tk = " ".join(lw)
                     tw = tk.split()
                     if tk and not all(w in GENERIC for w in tw) and not any(w in STREETISH for w in tw):
                         p.town_keys.add(tk)
                         self.town_words.update(tw)
                         if len(tw) <= 3:
                             self.town_vocab.add(tk)
-                            self.town_joined.add(''.join(tw))
-                    if tk and not any(w in GENERIC and w not in PLACE_GLUE for w in tw) and tw[-1] not in STREET_END \
-                            and len(tw) <= 4 and tw[0] not in PLACE_GLUE:
+                            self.town_joined.add("".join(tw))
+                    if (
+                        tk
+                        and not any(w in GENERIC and w not in PLACE_GLUE for w in tw)
+                        and tw[-1] not in STREET_END
+                        and len(tw) <= 4
+                        and tw[0] not in PLACE_GLUE
+                    ):
                         # a place: a town or locality ("Croydon", "Wembley Park", "Earls Court", "Isle of Wight"),
                         # not a building or a street
                         p.place_keys.add(tk)
                         self.by_town[tk].add(code)
-            lw = _words(lines[0] if lines else '')
+            lw = _words(lines[0] if lines else "")
             p.address_keys.update(lw)
             self.vocab.update(lw)
             if r.postcode:
@@ -259,29 +277,30 @@ class Directory:
                 self.by_commissioner[r.commissioner].add(code)
         for key, codes in by_building.items():
             core, _ = key
-            self._add_alias('site', core, codes, building_label[key])
+            self._add_alias("site", core, codes, building_label[key])
         for (core, _), (codes, label) in by_street.items():
-            self._add_alias('street', core, codes, label)
+            self._add_alias("street", core, codes, label)
         for code, pcn in self.pcns.items():
-            name = pcn['name']
-            base = _BRACKET.sub(' ', name)
+            name = pcn["name"]
+            base = _BRACKET.sub(" ", name)
             core, full = name_core(base, drop_initials=False)
-            self._add_alias('pcn', core, (code,), name, full)
+            self._add_alias("pcn", core, (code,), name, full)
             for m in _BRACKET.finditer(name):
-                inner = m.group(1) or m.group(2) or ''
+                inner = m.group(1) or m.group(2) or ""
                 icore, _ = name_core(inner, drop_initials=False)
-                self._add_alias('pcn', core + icore, (code,), name)
+                self._add_alias("pcn", core + icore, (code,), name)
                 if len(icore) >= 2 or (icore and len(icore[0]) >= 3):
-                    self._add_alias('pcn', icore, (code,), name)
+                    self._add_alias("pcn", icore, (code,), name)
         for code, area in self.areas.items():
-            n = re.sub(r'\b(nhs|ccg|clinical commissioning group|sub icb location|icb)\b', ' ', area['name'],
-                       flags=re.I)
-            toks = tuple(t.text for t in tokenize(n) if t.text not in ('and', 'the', 'of'))
+            n = re.sub(
+                r"\b(nhs|ccg|clinical commissioning group|sub icb location|icb)\b", " ", area["name"], flags=re.I
+            )
+            toks = tuple(t.text for t in tokenize(n) if t.text not in ("and", "the", "of"))
             if toks:
-                a = Alias(len(self.aliases), 'area', toks, ''.join(toks), (code,), area['name'])
+                a = Alias(len(self.aliases), "area", toks, "".join(toks), (code,), area["name"])
                 self.aliases.append(a)
                 self.token_index[a.joined].add(a.id)
-                area['label'] = re.sub(r'\s+', ' ', n).strip(' ,')
+                area["label"] = re.sub(r"\s+", " ", n).strip(" ,")
 
     # ------------------------------------------------------------------ queries
     def lookup_joined(self, key: str) -> dict:
@@ -308,8 +327,8 @@ class Directory:
     # ------------------------------------------------------------------ areas
     # An area is a commissioner (sub-ICB / former CCG) code, an ICB code ('icb:QHM') or a place ('place:croydon':
     # the practices with that town or locality on an address line).
-    PLACE = 'place:'
-    ICB = 'icb:'
+    PLACE = "place:"
+    ICB = "icb:"
 
     def area_keys(self, identifiers) -> set:
         """The area keys a committee's area identifiers name: commissioner / sub-ICB codes, ICB codes, or place
@@ -319,7 +338,7 @@ class Directory:
         out = set()
         icbs = None
         for ident in identifiers or ():
-            raw = str(ident or '').strip()
+            raw = str(ident or "").strip()
             if not raw:
                 continue
             code = raw.upper()
@@ -331,22 +350,25 @@ class Directory:
             if code in icbs:
                 out.add(self.ICB + code)
                 continue
-            key = ' '.join(t.text for t in tokenize(raw))
-            named = re.sub(r'\b(nhs|ccg|icb|sub icb location)\b', ' ', key).split()
-            joined = ''.join(w for w in named if w not in ('and', 'the', 'of'))
-            areas = {self.aliases[a].targets[0] for a in self.token_index.get(joined, ())
-                     if self.aliases[a].kind == 'area' and self.aliases[a].joined == joined}
+            key = " ".join(t.text for t in tokenize(raw))
+            named = re.sub(r"\b(nhs|ccg|icb|sub icb location)\b", " ", key).split()
+            joined = "".join(w for w in named if w not in ("and", "the", "of"))
+            areas = {
+                self.aliases[a].targets[0]
+                for a in self.token_index.get(joined, ())
+                if self.aliases[a].kind == "area" and self.aliases[a].joined == joined
+            }
             if areas:
                 out |= areas
-            elif ' '.join(named) in self.by_town:
-                out.add(self.PLACE + ' '.join(named))
+            elif " ".join(named) in self.by_town:
+                out.add(self.PLACE + " ".join(named))
         return out
 
     def area_practices(self, area_code: str) -> set:
         if area_code.startswith(self.PLACE):
-            return self.by_town.get(area_code[len(self.PLACE):], set())
+            return self.by_town.get(area_code[len(self.PLACE) :], set())
         if area_code.startswith(self.ICB):
-            icb = area_code[len(self.ICB):]
+            icb = area_code[len(self.ICB) :]
             return {c for c, p in self.practices.items() if p.rec.icb == icb}
         s = self.by_commissioner.get(area_code)
         if s:
@@ -372,22 +394,22 @@ class Directory:
 
     def area_label(self, area_code: str) -> str:
         if area_code.startswith(self.PLACE):
-            return area_code[len(self.PLACE):].title()
+            return area_code[len(self.PLACE) :].title()
         if area_code.startswith(self.ICB):
-            return 'ICB ' + area_code[len(self.ICB):]
+            return "ICB " + area_code[len(self.ICB) :]
         a = self.areas.get(area_code)
         if a:
-            return a.get('label', a['name'])
+            return a.get("label", a["name"])
         return area_code
 
     def label(self, code: str) -> str:
         p = self.practices.get(code)
         if p:
-            return f'{p.name} ({code})'
+            return f"{p.name} ({code})"
         pcn = self.pcns.get(code)
         if pcn:
-            return f'{pcn["name"]} ({code})'
+            return f"{pcn['name']} ({code})"
         a = self.areas.get(code)
         if a:
-            return f'{a["name"]} ({code})'
+            return f"{a['name']} ({code})"
         return code

@@ -147,37 +147,43 @@ def read_agenda_document(filename: str, data: bytes, max_bytes: int = 10 * 1024 
         raise DocumentError(f"The file '{name}' is empty.")
     if len(data) > max_bytes:
         raise DocumentError(
-            f"The file '{name}' is {_size(len(data))}; the largest agenda file accepted is {_size(max_bytes)}.")
+            f"The file '{name}' is {_size(len(data))}; the largest agenda file accepted is {_size(max_bytes)}."
+        )
 
     ext = _extension(filename)
     kind = _sniff(data)
     if ext in (".csv", ".txt", ".text"):
         if kind not in ("text", "utf16"):
             raise DocumentError(
-                f"The file '{name}' is named {ext} but is not a text file: it {_KIND_DESCRIPTION[kind]}.")
+                f"The file '{name}' is named {ext} but is not a text file: it {_KIND_DESCRIPTION[kind]}."
+            )
         text = _decode_text(name, data)
         _check_lines(name, text)
         items = _read_csv(name, text) if ext == ".csv" else parse_agenda_text(text)
-        hint = "" if ext == ".csv" else " Put one agenda item on each line, for example \"1 Welcome and apologies\"."
+        hint = "" if ext == ".csv" else ' Put one agenda item on each line, for example "1 Welcome and apologies".'
     elif ext == ".docx":
         if kind == "ole":
             raise DocumentError(
                 f"The file '{name}' is either protected by a password or saved in the old Word (.doc) format. "
-                "Remove the password or save it as a .docx file, and upload it again.")
+                "Remove the password or save it as a .docx file, and upload it again."
+            )
         if kind != "zip":
             raise DocumentError(
-                f"The file '{name}' is named .docx but is not a Word document: it {_KIND_DESCRIPTION[kind]}.")
+                f"The file '{name}' is named .docx but is not a Word document: it {_KIND_DESCRIPTION[kind]}."
+            )
         items = _read_docx(name, data)
         hint = " Number the agenda items or put them in a table with an item number column."
     elif ext == ".pdf":
         if kind != "pdf":
             raise DocumentError(
-                f"The file '{name}' is named .pdf but is not a PDF document: it {_KIND_DESCRIPTION[kind]}.")
+                f"The file '{name}' is named .pdf but is not a PDF document: it {_KIND_DESCRIPTION[kind]}."
+            )
         items = _read_pdf(name, data)
         hint = " If it is a scanned image, upload the original Word document or a CSV file instead."
     elif ext == ".doc":
         raise DocumentError(
-            f"The file '{name}' is in the old Word (.doc) format. Save it as a .docx or PDF file and upload it again.")
+            f"The file '{name}' is in the old Word (.doc) format. Save it as a .docx or PDF file and upload it again."
+        )
     else:
         shown = f"a {ext} file" if ext else "a file without an extension"
         raise DocumentError(f"The file '{name}' is {shown}; agenda files must be {SUPPORTED}.")
@@ -189,7 +195,8 @@ def read_agenda_document(filename: str, data: bytes, max_bytes: int = 10 * 1024 
 
 def _too_long(name: str) -> DocumentError:
     return DocumentError(
-        f"The file '{name}' has more than {MAX_LINES:,} lines, far more than an agenda; upload the agenda only.")
+        f"The file '{name}' has more than {MAX_LINES:,} lines, far more than an agenda; upload the agenda only."
+    )
 
 
 def _check_lines(name: str, text: str) -> None:
@@ -209,7 +216,7 @@ def _display_name(filename: str) -> str:
 
 def _extension(filename: str) -> str:
     base = re.split(r"[\\/]", str(filename or ""))[-1].strip().lower()
-    return base[base.rfind("."):] if "." in base.lstrip(".") else ""
+    return base[base.rfind(".") :] if "." in base.lstrip(".") else ""
 
 
 def _size(n: int) -> str:
@@ -275,7 +282,8 @@ def _decode_text(name: str, data: bytes) -> str:
                 continue
     if text is None or _CONTROL.search(text):
         raise DocumentError(
-            f"The file '{name}' is not a readable text file. Save it as plain text (UTF-8) or CSV and upload it again.")
+            f"The file '{name}' is not a readable text file. Save it as plain text (UTF-8) or CSV and upload it again."
+        )
     return text
 
 
@@ -316,18 +324,29 @@ _STRONG = [
 _WEAK = re.compile(rf"^({_ID})\s+([A-Z\"'\u201c\u2018(\[].*)$")
 _BARE = re.compile(rf"^\(?({_ID})[.)]?$")
 
-_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
-_DATE_START = re.compile(rf"^(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\.?(?:\s*,?\s*\d{{4}}\b|\s*$|\s*,)|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b)", re.I)
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b"
+)
+_DATE_START = re.compile(
+    rf"^(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\.?(?:\s*,?\s*\d{{4}}\b|\s*$|\s*,)|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}\b)",
+    re.I,
+)
 _DATE_ANY = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\b|\b{_MONTHS}\s+\d{{1,2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
-    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.I,
+)
 _PREAMBLE_LABEL = re.compile(
     r"^(?:date|time|venue|location|place|where|when|chair(?:ed by)?|present|attendees|dial[- ]in|teams|"
-    r"zoom|meeting link|meeting|join)\s*[:\-\u2013]", re.I)
+    r"zoom|meeting link|meeting|join)\s*[:\-\u2013]",
+    re.I,
+)
 _SECTION_HEADING = re.compile(
     r"^(?:part\s+[a-z0-9]+\b|section\s+[a-z0-9]+\b|items?\s+for\s+(?:decision|information|discussion|noting|"
-    r"assurance|approval)|(?:closed|private|public)\s+(?:session|business|part)\b)", re.I)
+    r"assurance|approval)|(?:closed|private|public)\s+(?:session|business|part)\b)",
+    re.I,
+)
 _AGENDA_HEADING = re.compile(r"\bagenda\b", re.I)
 
 
@@ -359,8 +378,8 @@ _SPACED_DASH = re.compile(rf"\s[{_DASH}]\s")
 def _split_title(title: str, description: str) -> tuple[str, str]:
     """Split "Title – description" at the first spaced dash."""
     m = _SPACED_DASH.search(title, 0, 300)
-    if m and len(title[: m.start()].strip()) >= 3 and title[m.end():].strip():
-        head, tail = title[: m.start()].strip(), title[m.end():].strip()
+    if m and len(title[: m.start()].strip()) >= 3 and title[m.end() :].strip():
+        head, tail = title[: m.start()].strip(), title[m.end() :].strip()
         return head, _join(tail, description)
     return title, description
 
@@ -372,7 +391,7 @@ def _join(*parts: str) -> str:
 def _strip_times(text: str) -> str:
     m = _TIME_LEAD.match(text)
     if m:
-        text = text[m.end():]
+        text = text[m.end() :]
     tail = _TIME_TAIL.search(text[-40:])
     if tail:
         text = text[: len(text) - 40 + tail.start()] if len(text) > 40 else text[: tail.start()]
@@ -404,8 +423,9 @@ def _line_entry(raw: str, indented: bool | None = None, heading: bool = False) -
 def _candidate(item_id: str, title: str, weight: int, line: str) -> _Entry:
     title = _strip_times(title.strip())
     title, description = _split_title(title, "")
-    return _Entry("candidate", text=line, item_id=item_id.rstrip("."), title=title,
-                  description=description, weight=weight)
+    return _Entry(
+        "candidate", text=line, item_id=item_id.rstrip("."), title=title, description=description, weight=weight
+    )
 
 
 def _select_candidates(entries: list[_Entry]) -> None:
@@ -502,8 +522,13 @@ def _assemble(entries: list[_Entry]) -> list[ParsedItem]:
         for e in entries:
             if e.kind in ("item", "candidate"):
                 items.append((e.item_id, e.title, [e.description]))
-            elif items and e.text and not e.heading and not _is_section_heading(e.text) \
-                    and not _PAGE_NUMBER.match(e.text):
+            elif (
+                items
+                and e.text
+                and not e.heading
+                and not _is_section_heading(e.text)
+                and not _PAGE_NUMBER.match(e.text)
+            ):
                 items[-1][2].append(e.text)
         return _finish(items)
 
@@ -569,7 +594,18 @@ def parse_agenda_text(text: str) -> list[ParsedItem]:
 # CSV
 
 _CSV_COLUMNS = {
-    "item_id": ("item_id", "itemid", "item_no", "item_number", "item_ref", "agenda_item_no", "ref", "no", "number", "id"),
+    "item_id": (
+        "item_id",
+        "itemid",
+        "item_no",
+        "item_number",
+        "item_ref",
+        "agenda_item_no",
+        "ref",
+        "no",
+        "number",
+        "id",
+    ),
     "title": ("title", "item_title", "subject", "topic", "agenda_item"),
     "description": ("description", "item_description", "details", "summary", "detail"),
 }
@@ -583,7 +619,9 @@ def _read_csv(name: str, text: str) -> list[ParsedItem]:
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise DocumentError(f"The CSV file '{name}' could not be read ({exc}). Check it opens in a spreadsheet.") from None
+        raise DocumentError(
+            f"The CSV file '{name}' could not be read ({exc}). Check it opens in a spreadsheet."
+        ) from None
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         return []
@@ -598,10 +636,12 @@ def _read_csv(name: str, text: str) -> list[ParsedItem]:
         shown = ", ".join(c.strip() for c in rows[0][:6])
         raise DocumentError(
             f"The first row of the CSV file '{name}' must be a header naming the columns item_id, title and "
-            f"description; it reads: {shown[:200]}.")
+            f"description; it reads: {shown[:200]}."
+        )
     items: list[ParsedItem] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(rows[1:], start=2):
+
         def cell(field: str) -> str:
             idx = where.get(field)
             return _clean(row[idx]) if idx is not None and idx < len(row) else ""
@@ -614,7 +654,8 @@ def _read_csv(name: str, text: str) -> list[ParsedItem]:
         if item_id in seen:
             raise DocumentError(
                 f"The CSV file '{name}' uses item_id {item_id} twice (rows {seen[item_id]} and {number}); "
-                "each agenda item needs its own number.")
+                "each agenda item needs its own number."
+            )
         seen[item_id] = number
         items.append(ParsedItem(item_id, title, cell("description")))
     return items
@@ -626,8 +667,10 @@ def _read_csv(name: str, text: str) -> list[ParsedItem]:
 
 def _check_zip(name: str, data: bytes) -> None:
     """Refuse archives that are damaged, not Word documents, or built to exhaust memory."""
-    damaged = (f"The file '{name}' is not a valid Word document (it may be damaged). "
-               "Open it in Word, save it as .docx and upload it again.")
+    damaged = (
+        f"The file '{name}' is not a valid Word document (it may be damaged). "
+        "Open it in Word, save it as .docx and upload it again."
+    )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
@@ -636,7 +679,8 @@ def _check_zip(name: str, data: bytes) -> None:
     if len(infos) > MAX_ZIP_ENTRIES:
         raise DocumentError(
             f"The file '{name}' has {len(infos)} parts inside it, more than a Word agenda ever needs "
-            f"({MAX_ZIP_ENTRIES}); it has been refused.")
+            f"({MAX_ZIP_ENTRIES}); it has been refused."
+        )
     total = 0
     names = set()
     for info in infos:
@@ -645,17 +689,21 @@ def _check_zip(name: str, data: bytes) -> None:
             raise DocumentError(damaged)
         names.add(info.filename)
         if info.flag_bits & 0x1:
-            raise DocumentError(f"The file '{name}' is protected by a password. Remove the password and upload it again.")
+            raise DocumentError(
+                f"The file '{name}' is protected by a password. Remove the password and upload it again."
+            )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise DocumentError(damaged)
         if info.file_size > 1024 * 1024 and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
             raise DocumentError(
                 f"The file '{name}' contains a part that expands {info.file_size // max(info.compress_size, 1)} "
-                "times its stored size, which is how harmful files are built; it has been refused.")
+                "times its stored size, which is how harmful files are built; it has been refused."
+            )
     if total > MAX_UNCOMPRESSED_BYTES:
         raise DocumentError(
             f"The file '{name}' would expand to {_size(total)} when opened, more than the "
-            f"{_size(MAX_UNCOMPRESSED_BYTES)} allowed; it has been refused.")
+            f"{_size(MAX_UNCOMPRESSED_BYTES)} allowed; it has been refused."
+        )
     if "[Content_Types].xml" not in names or "word/document.xml" not in names:
         what = "a zip archive"
         if "xl/workbook.xml" in names:
@@ -696,7 +744,8 @@ def _read_docx(name: str, data: bytes) -> list[ParsedItem]:
     except Exception:
         raise DocumentError(
             f"The file '{name}' could not be opened as a Word document (it may be damaged). "
-            "Open it in Word, save it as .docx and upload it again.") from None
+            "Open it in Word, save it as .docx and upload it again."
+        ) from None
     items = _assemble(entries)
     _refuse_duplicates(name, items)
     return items
@@ -708,7 +757,8 @@ def _refuse_duplicates(name: str, items: list[ParsedItem]) -> None:
         if item.item_id in seen:
             raise DocumentError(
                 f"Item number {item.item_id} appears more than once in '{name}'. Give each agenda item its own "
-                "number (for example carry on 6, 7, 8 after a section break, or use A1 and B1) and upload it again.")
+                "number (for example carry on 6, 7, 8 after a section break, or use A1 and B1) and upload it again."
+            )
         seen.add(item.item_id)
 
 
@@ -763,8 +813,21 @@ def _paragraph_entry(paragraph, numbering: "_WordNumbering") -> _Entry | None:
 
 def _roman(n: int) -> str:
     out = ""
-    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-                           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+    for value, letters in (
+        (1000, "m"),
+        (900, "cm"),
+        (500, "d"),
+        (400, "cd"),
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ):
         while n >= value:
             out += letters
             n -= value
@@ -931,8 +994,9 @@ class _WordNumbering:
             fmt = "decimal" if lvl.legal else levels.get(n, _Level()).fmt
             return _format_number(value, fmt)
 
-        text = re.sub(r"%([1-9])", lambda m: shown(int(m.group(1)) - 1) if int(m.group(1)) - 1 <= level else "",
-                      lvl.text)
+        text = re.sub(
+            r"%([1-9])", lambda m: shown(int(m.group(1)) - 1) if int(m.group(1)) - 1 <= level else "", lvl.text
+        )
         own = _normalise_label(text)
         if own is None:
             return None, False
@@ -970,10 +1034,36 @@ def _normalise_cell_id(text: str) -> str | None:
 
 
 _TH_ID = re.compile(r"^(?:agenda\s+)?(?:item\s*)?(?:no|number|num|ref|reference|id|#)$|^(?:item|agenda item)$")
-_TH_TITLE = {"title", "item title", "subject", "topic", "agenda item", "item", "business", "matter", "heading",
-             "report", "paper title", "report title"}
-_TH_DESC = {"description", "details", "detail", "summary", "purpose", "notes", "decision required",
-            "action required", "action", "outcome", "purpose action", "comments", "content", "item description"}
+_TH_TITLE = {
+    "title",
+    "item title",
+    "subject",
+    "topic",
+    "agenda item",
+    "item",
+    "business",
+    "matter",
+    "heading",
+    "report",
+    "paper title",
+    "report title",
+}
+_TH_DESC = {
+    "description",
+    "details",
+    "detail",
+    "summary",
+    "purpose",
+    "notes",
+    "decision required",
+    "action required",
+    "action",
+    "outcome",
+    "purpose action",
+    "comments",
+    "content",
+    "item description",
+}
 
 
 def _header_norm(text: str) -> str:
@@ -1037,7 +1127,7 @@ def _table_entries(table, numbering: "_WordNumbering") -> list[_Entry]:
             desc_cols = [c for c, h in heads.items() if h in _TH_DESC and c not in (t_col, i_col)]
             break
 
-    body = rows[header_at + 1:]
+    body = rows[header_at + 1 :]
     if header_at < 0:
         id_col, title_col, desc_cols = _infer_columns(body, width)
 
@@ -1123,10 +1213,14 @@ def _read_pdf(name: str, data: bytes) -> list[ParsedItem]:
     import pypdf
     from pypdf.errors import DependencyError
 
-    damaged = (f"The file '{name}' could not be read as a PDF (it may be damaged). "
-               "Save or export it as PDF again, or upload the Word document instead.")
-    protected = (f"The file '{name}' is protected by a password. "
-                 "Upload a copy without a password, or the original Word document.")
+    damaged = (
+        f"The file '{name}' could not be read as a PDF (it may be damaged). "
+        "Save or export it as PDF again, or upload the Word document instead."
+    )
+    protected = (
+        f"The file '{name}' is protected by a password. "
+        "Upload a copy without a password, or the original Word document."
+    )
     pages: list[str] = []
     try:
         with pypdf.apply_configuration(
@@ -1143,14 +1237,16 @@ def _read_pdf(name: str, data: bytes) -> list[ParsedItem]:
                     # AES needs the optional 'cryptography' package, which is not installed.
                     raise DocumentError(
                         f"The file '{name}' is encrypted in a way this service cannot open. "
-                        "Upload a copy saved without security settings, or the original Word document.") from None
+                        "Upload a copy saved without security settings, or the original Word document."
+                    ) from None
                 if not opened:
                     raise DocumentError(protected)
             count = len(reader.pages)
             if count > MAX_PDF_PAGES:
                 raise DocumentError(
                     f"The file '{name}' has {count} pages; agenda PDFs of up to {MAX_PDF_PAGES} pages are accepted. "
-                    "Upload the agenda pages only.")
+                    "Upload the agenda pages only."
+                )
             if count == 0:
                 raise DocumentError(damaged)
             total = 0
@@ -1159,7 +1255,8 @@ def _read_pdf(name: str, data: bytes) -> list[ParsedItem]:
                 total += len(text)
                 if total > MAX_EXTRACTED_CHARS:
                     raise DocumentError(
-                        f"The file '{name}' holds more text than an agenda ever does; upload the agenda pages only.")
+                        f"The file '{name}' holds more text than an agenda ever does; upload the agenda pages only."
+                    )
                 pages.append(text)
     except DocumentError:
         raise

@@ -1,51 +1,94 @@
 """Find the organisations a piece of free text names: ODS codes, practice names and their variants, buildings,
 PCNs and commissioner areas, with the town / postcode / code context that picks between same-named ones."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
 from .directory import Directory
-from .normalise import CODE_RE, GENERIC, fold, POSTCODE_RE, STOP, TRANSPARENT, close, norm_postcode, tokenize, \
-    type_prefix, type_word_typo
+from .normalise import (
+    CODE_RE,
+    GENERIC,
+    fold,
+    POSTCODE_RE,
+    STOP,
+    TRANSPARENT,
+    close,
+    norm_postcode,
+    tokenize,
+    type_prefix,
+    type_word_typo,
+)
 
-_NUMERIC = re.compile(r'[a-z]{0,2}\d+[a-z]{0,2}|[a-z]\d{5}')
-PCN_WORDS = frozenset({'pcn', 'network'})
+_NUMERIC = re.compile(r"[a-z]{0,2}\d+[a-z]{0,2}|[a-z]\d{5}")
+PCN_WORDS = frozenset({"pcn", "network"})
 # words that make a name a company or a grouping of practices rather than a practice ("Ashby GP Federation",
 # "Redlam Healthcare Ltd"); a practice alias is not matched through them unless its own name has the word
-FEDERATION_WORDS = frozenset({'federation', 'alliance', 'collaborative', 'consortium', 'cic', 'confederation',
-                              'cooperative', 'enterprise', 'enterprises'})
-LEGAL_WORDS = frozenset({'ltd', 'limited', 'llp', 'plc'})
-PRACTICE_TYPE_WORDS = frozenset({'surgery', 'practice', 'centre', 'clinic', 'partnership', 'partners', 'doctors'})
-PRACTICE_ALIASES = ('name', 'site', 'street')
-INNER_FUNCTION_WORDS = frozenset({'on', 'upon', 'in', 'by', 'under', 'le', 'sur', 'super'})
-PLURAL_TYPE_WORDS = frozenset({'practices', 'surgeries', 'centres', 'centers', 'clinics', 'partnerships'})
+FEDERATION_WORDS = frozenset(
+    {
+        "federation",
+        "alliance",
+        "collaborative",
+        "consortium",
+        "cic",
+        "confederation",
+        "cooperative",
+        "enterprise",
+        "enterprises",
+    }
+)
+LEGAL_WORDS = frozenset({"ltd", "limited", "llp", "plc"})
+PRACTICE_TYPE_WORDS = frozenset({"surgery", "practice", "centre", "clinic", "partnership", "partners", "doctors"})
+PRACTICE_ALIASES = ("name", "site", "street")
+INNER_FUNCTION_WORDS = frozenset({"on", "upon", "in", "by", "under", "le", "sur", "super"})
+PLURAL_TYPE_WORDS = frozenset({"practices", "surgeries", "centres", "centers", "clinics", "partnerships"})
 # one-word localities too common to name an area on their own
-WEAK_PLACE = frozenset('north south east west central new old upper lower great little high low park green village '
-                       'town city county district'.split())
-TYPE_WORDS = frozenset({'medical', 'centre', 'surgery', 'health', 'healthcare', 'practice', 'group', 'clinic',
-                        'partnership', 'partners', 'family', 'gp', 'doctors', 'primary', 'care', 'unit'})
+WEAK_PLACE = frozenset(
+    "north south east west central new old upper lower great little high low park green village "
+    "town city county district".split()
+)
+TYPE_WORDS = frozenset(
+    {
+        "medical",
+        "centre",
+        "surgery",
+        "health",
+        "healthcare",
+        "practice",
+        "group",
+        "clinic",
+        "partnership",
+        "partners",
+        "family",
+        "gp",
+        "doctors",
+        "primary",
+        "care",
+        "unit",
+    }
+)
 
 
 @dataclass
 class Mention:
-    kind: str                 # 'practice' | 'pcn' | 'area'
-    cands: dict               # code -> how ('ods code', 'name', 'name variant', 'name variant (typo)', 'building')
-    written: str              # the text as written
+    kind: str  # 'practice' | 'pcn' | 'area'
+    cands: dict  # code -> how ('ods code', 'name', 'name variant', 'name variant (typo)', 'building')
+    written: str  # the text as written
     start: int = 0
     end: int = 0
     dist: int = 0
-    exact_kind: set = field(default_factory=set)   # alias kinds matched ('name', 'site', ...)
-    context: str = ''         # disambiguating context used
+    exact_kind: set = field(default_factory=set)  # alias kinds matched ('name', 'site', ...)
+    context: str = ""  # disambiguating context used
     orig: set = field(default_factory=set)
-    type_agree: set = field(default_factory=set)   # candidates whose official type words are the ones written
-    bare: bool = False        # written without what makes it certain (its type word, a word of its name, or the
+    type_agree: set = field(default_factory=set)  # candidates whose official type words are the ones written
+    bare: bool = False  # written without what makes it certain (its type word, a word of its name, or the
     # name is a common word): it stands only for exactly one practice of the committee's own area
 
 
 def _bare_name(a) -> bool:
     """The official name is its distinctive word alone, with no type word ("OAKLANDS", "THE BLACKTHORN")."""
-    return not [w for w in a.full if w in GENERIC and w not in ('the', 'and', 'dr')]
+    return not [w for w in a.full if w in GENERIC and w not in ("the", "and", "dr")]
 
 
 def _stands_alone(toks, run, tail) -> bool:
@@ -54,7 +97,7 @@ def _stands_alone(toks, run, tail) -> bool:
     first = run[0]
     if not first.raw[:1].isupper() or tail:
         return False
-    before_ok = first.boundary_before or first.pos == 0 or toks[first.pos - 1].stop or toks[first.pos - 1].text == 'the'
+    before_ok = first.boundary_before or first.pos == 0 or toks[first.pos - 1].stop or toks[first.pos - 1].text == "the"
     j = run[-1].pos + 1
     after_ok = j >= len(toks) or toks[j].boundary_before
     return before_ok and after_ok
@@ -62,7 +105,7 @@ def _stands_alone(toks, run, tail) -> bool:
 
 def _types(words) -> frozenset:
     """The type words (Surgery, Medical Centre ...) among a name's canonical words."""
-    return frozenset(w for w in words if w in GENERIC and w not in ('the', 'and', 'dr'))
+    return frozenset(w for w in words if w in GENERIC and w not in ("the", "and", "dr"))
 
 
 def _subsequence(ws, core) -> bool:
@@ -98,9 +141,9 @@ def _runs(toks, name_numbers=frozenset()):
     part of some practice's name ("4 SEASONS", "168 MEDICAL GROUP", "E12 HEALTH") stays in a run."""
     runs = []
     cur = []
-    prev = ''
+    prev = ""
     for t in toks:
-        initial = prev == 'dr' and len(t.text) <= 2 and t.text.isalpha() and t.text != 'dr'
+        initial = prev == "dr" and len(t.text) <= 2 and t.text.isalpha() and t.text != "dr"
         prev = t.text
         if initial:
             continue
@@ -108,7 +151,7 @@ def _runs(toks, name_numbers=frozenset()):
             runs.append(cur)
             cur = []
         if t.text in TRANSPARENT:
-            if t.text == 'and' and cur:
+            if t.text == "and" and cur:
                 cur.append(t)  # keep as a split point
             continue
         if _NUMERIC.fullmatch(t.text) and len(t.text) <= 4 and not t.generic and _leads_to_pcn(toks, t.pos):
@@ -117,8 +160,16 @@ def _runs(toks, name_numbers=frozenset()):
                 cur = []
             cur.append(t)  # numbered PCNs: "Barnet 1W PCN", "A34 West Berkshire PCN", "Newham North East 2 Network"
             continue
-        if t.stop and t.text in INNER_FUNCTION_WORDS and cur and cur[-1].raw[:1].isupper() and t.raw.islower() \
-                and t.pos + 1 < len(toks) and toks[t.pos + 1].raw[:1].isupper() and not toks[t.pos + 1].boundary_before:
+        if (
+            t.stop
+            and t.text in INNER_FUNCTION_WORDS
+            and cur
+            and cur[-1].raw[:1].isupper()
+            and t.raw.islower()
+            and t.pos + 1 < len(toks)
+            and toks[t.pos + 1].raw[:1].isupper()
+            and not toks[t.pos + 1].boundary_before
+        ):
             continue  # "Bradford on Avon", "Stratford upon Avon": a small word inside a capitalised name
         if t.generic or t.stop or (_NUMERIC.fullmatch(t.text) and t.text not in name_numbers):
             if cur:
@@ -134,20 +185,23 @@ def _runs(toks, name_numbers=frozenset()):
         if any(t.raw[:1].isupper() for t in r) and not all(t.raw[:1].isupper() for t in r):
             while r and r[0].raw[:1].islower():
                 r = r[1:]
-        while r and r[-1].text == 'and':
+        while r and r[-1].text == "and":
             r = r[:-1]
         if not r:
             continue
         end = r[-1].pos
         tail = []
         j = end + 1
-        while j < len(toks) and (toks[j].generic or toks[j].text in TRANSPARENT) and not (
-                toks[j].boundary_before and tail):
+        while (
+            j < len(toks)
+            and (toks[j].generic or toks[j].text in TRANSPARENT)
+            and not (toks[j].boundary_before and tail)
+        ):
             if toks[j].boundary_before and j != end + 1:
                 break
             tail.append(toks[j].text)
             j += 1
-            if toks[j - 1].text in ('pcn', 'network'):
+            if toks[j - 1].text in ("pcn", "network"):
                 break
         out.append((r, tail))
     return out
@@ -170,12 +224,12 @@ def _org_words(toks, run, tail):
 
 def _segments(run):
     """Sub-runs: the whole run (without 'and') and the pieces between 'and's."""
-    words = [t for t in run if t.text != 'and']
+    words = [t for t in run if t.text != "and"]
     segs = [words]
     if len(words) != len(run):
         cur = []
         for t in run:
-            if t.text == 'and':
+            if t.text == "and":
                 if cur:
                     segs.append(cur)
                 cur = []
@@ -185,7 +239,7 @@ def _segments(run):
             segs.append(cur)
     for k, t in enumerate(words):
         if k and t.soft_before:
-            segs.append(words[k:])     # the name may start after a spaced hyphen ("ARRS funding - Truro PCN")
+            segs.append(words[k:])  # the name may start after a spaced hyphen ("ARRS funding - Truro PCN")
     return segs
 
 
@@ -193,8 +247,11 @@ def _known_place(key: str, d: Directory) -> bool:
     """Is the written key itself a town or commissioner area of the directory?"""
     hit = d.place_cache.get(key)
     if hit is None:
-        hit = key in d.town_vocab or key in d.town_joined or any(
-            d.aliases[a].kind == 'area' and d.aliases[a].joined == key for a in d.token_index.get(key, ()))
+        hit = (
+            key in d.town_vocab
+            or key in d.town_joined
+            or any(d.aliases[a].kind == "area" and d.aliases[a].joined == key for a in d.token_index.get(key, ()))
+        )
         d.place_cache[key] = hit
     return hit
 
@@ -206,10 +263,10 @@ def _postcodes_of(a, d: Directory) -> set:
 def _brackets(text: str) -> list:
     """Token spans [a, b) of bracketed text, with whether the bracket holds an ODS code."""
     out = []
-    f = fold(text or '')
-    for m in re.finditer(r'\(([^()]*)\)', f):
-        a = len(tokenize(f[:m.start()]))
-        b = len(tokenize(f[:m.end()]))
+    f = fold(text or "")
+    for m in re.finditer(r"\(([^()]*)\)", f):
+        a = len(tokenize(f[: m.start()]))
+        b = len(tokenize(f[: m.end()]))
         out.append((a, b, bool(CODE_RE.search(m.group(0)))))
     return out
 
@@ -231,27 +288,32 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
     mentions: list[Mention] = []
     # ---- codes
     codes_in_text = set()
-    for code_match in CODE_RE.finditer(text or ''):
+    for code_match in CODE_RE.finditer(text or ""):
         c = code_match.group(1).upper()
         if c in d.practices:
             codes_in_text.add(c)
-            mentions.append(Mention('practice', {c: 'ODS code'}, code_match.group(1)))
+            mentions.append(Mention("practice", {c: "ODS code"}, code_match.group(1)))
         elif c in d.pcns:
             codes_in_text.add(c)
-            mentions.append(Mention('pcn', {c: 'PCN code'}, code_match.group(1)))
-    postcodes = {norm_postcode(m.group(1), m.group(2)) for m in POSTCODE_RE.finditer(text or '')}
+            mentions.append(Mention("pcn", {c: "PCN code"}, code_match.group(1)))
+    postcodes = {norm_postcode(m.group(1), m.group(2)) for m in POSTCODE_RE.finditer(text or "")}
+
     # ---- names
     def match_run(run, tail, written_full):
         out = []
         is_pcn_ctx = any(w in PCN_WORDS for w in tail)
         org_words = _org_words(toks, run, tail)
-        is_trust_ctx = 'trust' in tail or 'foundation' in tail
+        is_trust_ctx = "trust" in tail or "foundation" in tail
         has_type = any(w in TYPE_WORDS for w in tail)
         nxt = run[-1].pos + 1
-        plural_tail = nxt < len(toks) and toks[nxt].generic and toks[nxt].raw.lower() in PLURAL_TYPE_WORDS and any(
-            t.text in ('all', 'every', 'each') for t in toks[max(0, run[0].pos - 2):run[0].pos])
-        has_and = any(t.text == 'and' for t in run)
-        words = [t for t in run if t.text != 'and']
+        plural_tail = (
+            nxt < len(toks)
+            and toks[nxt].generic
+            and toks[nxt].raw.lower() in PLURAL_TYPE_WORDS
+            and any(t.text in ("all", "every", "each") for t in toks[max(0, run[0].pos - 2) : run[0].pos])
+        )
+        has_and = any(t.text == "and" for t in run)
+        words = [t for t in run if t.text != "and"]
         n = len(words)
         segs = _segments(run)
         seg_spans = {(seg[0].pos, seg[-1].pos) for seg in segs}
@@ -260,12 +322,12 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
         for i in range(n):
             for j in range(i + 1, min(n, i + 5) + 1):
                 w = words[i:j]
-                key = ''.join(t.text for t in w)
+                key = "".join(t.text for t in w)
                 for aid in d.lookup_joined(key):
                     a = d.aliases[aid]
-                    if a.kind == 'area':
+                    if a.kind == "area":
                         continue
-                    if a.kind == 'pcn' and not is_pcn_ctx:
+                    if a.kind == "pcn" and not is_pcn_ctx:
                         continue
                     if a.kind in PRACTICE_ALIASES and (is_pcn_ctx or is_trust_ctx):
                         continue
@@ -275,22 +337,29 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                     if dd is None:
                         continue
                     if dd and [t.text for t in w if _NUMERIC.fullmatch(t.text)] != [
-                            x for x in a.core if _NUMERIC.fullmatch(x)]:
+                        x for x in a.core if _NUMERIC.fullmatch(x)
+                    ]:
                         continue  # numbers are never typos ("Sasse Network 3" is not "Sasse Network 1")
                     if dd and _known_place(key, d):
                         continue  # "Halton" is a place, not a slip for "Walton"
                     whole = (w[0].pos, w[-1].pos) in seg_spans
                     # "the Elm and Oak surgeries": each name joined by 'and' shares the type word written last
-                    at_end = w[-1] is words[-1] or (whole and has_and and has_type and a.kind != 'pcn')
-                    if a.kind == 'street' and not (has_type and at_end and whole):
+                    at_end = w[-1] is words[-1] or (whole and has_and and has_type and a.kind != "pcn")
+                    if a.kind == "street" and not (has_type and at_end and whole):
                         continue  # a street names a practice only as "the Glebe Road surgery"
                     if a.kind in PRACTICE_ALIASES and any(
-                            _known_place(''.join(t.text for t in words[i2:j2]), d)
-                            for i2 in range(max(0, i - 3), i + 1) for j2 in range(j, min(n, j + 3) + 1)
-                            if (i2, j2) != (i, j)):
+                        _known_place("".join(t.text for t in words[i2:j2]), d)
+                        for i2 in range(max(0, i - 3), i + 1)
+                        for j2 in range(j, min(n, j + 3) + 1)
+                        if (i2, j2) != (i, j)
+                    ):
                         continue  # inside a longer town / area name ("North West London" is not "West London")
-                    if a.kind in PRACTICE_ALIASES and _known_place(key, d) and not (has_type and at_end) and not (
-                            postcodes & _postcodes_of(a, d)):
+                    if (
+                        a.kind in PRACTICE_ALIASES
+                        and _known_place(key, d)
+                        and not (has_type and at_end)
+                        and not (postcodes & _postcodes_of(a, d))
+                    ):
                         continue  # a name that is a place's name needs its type word (or its postcode) to be
                         # the practice ("North West London" the area, "North West London Medical Centre")
                     if a.kind in PRACTICE_ALIASES and plural_tail and not has_and and _known_place(key, d):
@@ -304,29 +373,42 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                         continue  # "Park Surgery": a common word names a practice only with its own type words
                     if a.weak:
                         bare = True
-                    if a.kind in PRACTICE_ALIASES and len(a.core) == 1 and not (has_type and at_end) and not (
-                            a.kind == 'name' and dd == 0 and n == 1 and _bare_name(a) and _stands_alone(toks, run, tail)):
+                    if (
+                        a.kind in PRACTICE_ALIASES
+                        and len(a.core) == 1
+                        and not (has_type and at_end)
+                        and not (
+                            a.kind == "name" and dd == 0 and n == 1 and _bare_name(a) and _stands_alone(toks, run, tail)
+                        )
+                    ):
                         # a one-word name must be followed by a type word ("Forest Surgery"), unless the practice's
                         # official name is that one word ("BLACKTHORN") and it stands alone, capitalised; or it is
                         # written as a title's subject without its type word ("Riverbank boundary change"), which
                         # then names a practice only if exactly one of the committee's area has that name
-                        if not (a.kind == 'name' and dd == 0 and n == 1 and _subject_alone(toks, run, tail)
-                                and not _known_place(key, d) and len(key) >= 4):
+                        if not (
+                            a.kind == "name"
+                            and dd == 0
+                            and n == 1
+                            and _subject_alone(toks, run, tail)
+                            and not _known_place(key, d)
+                            and len(key) >= 4
+                        ):
                             continue
                         bare = True
-                    if a.kind == 'pcn' and not at_end:
+                    if a.kind == "pcn" and not at_end:
                         continue
-                    best.setdefault((a.kind == 'pcn', w[0].pos, w[-1].pos), []).append((dd, a, bare))
+                    best.setdefault((a.kind == "pcn", w[0].pos, w[-1].pos), []).append((dd, a, bare))
         if has_type:
             # a word left out of a longer name ("Elm Medical Centre" for "ELM GROVE MEDICAL CENTRE"): the words
             # written, in order, with the practice's own type words, and nothing closer found for them
             for seg in segs:
                 if any(s0 <= seg[0].pos and seg[-1].pos <= e0 for (_, s0, e0) in best) or not (
-                        seg[-1] is words[-1] or has_and):
+                    seg[-1] is words[-1] or has_and
+                ):
                     continue
                 ws = [t.text for t in seg]
                 keyed = [w for w in ws if w in d.partial_index]
-                if not keyed or _known_place(''.join(ws), d):
+                if not keyed or _known_place("".join(ws), d):
                     continue
                 ids = set.intersection(*(d.partial_index[w] for w in keyed))
                 for aid in sorted(ids):
@@ -343,8 +425,9 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
             mind = min(r[0] for r in recs)
             recs = [r for r in recs if r[0] == mind]
             # a name inside a longer matched name is part of it ("Haringey North East PCN" is not "North East PCN")
-            recs = [r for r in recs if not any(o[2] <= r[2] and r[3] <= o[3] and (o[2], o[3]) != (r[2], r[3])
-                                               for o in recs)]
+            recs = [
+                r for r in recs if not any(o[2] <= r[2] and r[3] <= o[3] and (o[2], o[3]) != (r[2], r[3]) for o in recs)
+            ]
             groups = [recs]
             if has_and:
                 # "the Rothbury and Bellingham practices": names on either side of 'and' are two practices
@@ -362,40 +445,61 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                 agree = set()
                 wtypes = {w for w in written_full if w in GENERIC}
                 for dd, a, s, e, bare in recs:
-                    if {w for w in a.full if w in GENERIC and w not in ('the', 'and', 'dr')} == wtypes:
+                    if {w for w in a.full if w in GENERIC and w not in ("the", "and", "dr")} == wtypes:
                         agree.update(a.targets)
                     for code in a.targets:
-                        how = {'name': 'name', 'site': 'building', 'street': 'street', 'pcn': 'PCN name'}[a.kind]
+                        how = {"name": "name", "site": "building", "street": "street", "pcn": "PCN name"}[a.kind]
                         if dd:
-                            how = how + ' variant (typo)'
-                        elif a.kind in ('site', 'street') and not bare:
-                            pass      # buildings and streets are written many ways: the words are what count
-                        elif tuple(w for w in a.full if w not in ('the', 'and', 'dr')) != written_full:
-                            how = how + ' variant'
+                            how = how + " variant (typo)"
+                        elif a.kind in ("site", "street") and not bare:
+                            pass  # buildings and streets are written many ways: the words are what count
+                        elif tuple(w for w in a.full if w not in ("the", "and", "dr")) != written_full:
+                            how = how + " variant"
                         cands.setdefault(code, (how, a))
                     kinds.add(a.kind)
                 s = min(r[2] for r in recs)
                 e = max(r[3] for r in recs)
-                written = ' '.join(t.raw for t in toks[s:e + 1] if True) + (
-                    ' ' + ' '.join(x for x in tail) if tail else '')
-                out.append(Mention('pcn' if is_pcn else 'practice', cands, written, s, e, mind, kinds,
-                                   type_agree=agree, bare=all(r[4] for r in recs)))
+                written = " ".join(t.raw for t in toks[s : e + 1] if True) + (
+                    " " + " ".join(x for x in tail) if tail else ""
+                )
+                out.append(
+                    Mention(
+                        "pcn" if is_pcn else "practice",
+                        cands,
+                        written,
+                        s,
+                        e,
+                        mind,
+                        kinds,
+                        type_agree=agree,
+                        bare=all(r[4] for r in recs),
+                    )
+                )
         return out
+
     runs = _runs(toks, d.name_numbers)
     consumed = set()
     # names with a generic word inside ("Beacon Health Kensington"): two runs joined across the generic words;
     # a match that spans both replaces what each part would match on its own
     for k in range(len(runs) - 1):
         (r1, t1), (r2, t2) = runs[k], runs[k + 1]
-        gap = toks[r1[-1].pos + 1: r2[0].pos]
-        numbered = all(_NUMERIC.fullmatch(t.text) for t in r2)   # "Sasse Network 3 PCN"
-        if not gap or len(gap) != len(t1) or r2[0].boundary_before or any(
-                t.boundary_before or (t.text in PCN_WORDS and not numbered) for t in gap) or k in consumed:
+        gap = toks[r1[-1].pos + 1 : r2[0].pos]
+        numbered = all(_NUMERIC.fullmatch(t.text) for t in r2)  # "Sasse Network 3 PCN"
+        if (
+            not gap
+            or len(gap) != len(t1)
+            or r2[0].boundary_before
+            or any(t.boundary_before or (t.text in PCN_WORDS and not numbered) for t in gap)
+            or k in consumed
+        ):
             continue
         bridged = r1 + r2
-        wf = tuple(t.text for t in r1 if t.text != 'and') + tuple(t.text for t in gap if t.text not in (
-            'the', 'and', 'dr')) + tuple(t.text for t in r2 if t.text != 'and') + tuple(
-            w for w in t2 if w not in ('the', 'and', 'dr'))
+        wf = (
+            tuple(t.text for t in r1 if t.text != "and")
+            + tuple(t.text for t in gap if t.text not in ("the", "and", "dr"))
+            + tuple(t.text for t in r2 if t.text != "and")
+            + tuple(w for w in t2 if w not in ("the", "and", "dr"))
+        )
         ms = [m for m in match_run(bridged, t2, wf) if m.start <= r1[-1].pos and m.end >= r2[0].pos]
         if ms:
             mentions.extend(ms)
@@ -403,23 +507,28 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
     for k, (run, tail) in enumerate(runs):
         if k in consumed:
             continue
-        wf = tuple(t.text for t in run if t.text != 'and') + tuple(w for w in tail if w not in ('the', 'and', 'dr'))
+        wf = tuple(t.text for t in run if t.text != "and") + tuple(w for w in tail if w not in ("the", "and", "dr"))
         mentions.extend(match_run(run, tail, wf))
     # ---- text in brackets right after a practice name is that name's context (address, town, postcode), not
     # another practice ("Heron Practice (Green Lanes, London)"), unless it holds an ODS code
-    if '(' in (text or ''):
+    if "(" in (text or ""):
         for a, b, has_code in _brackets(text):
-            if has_code or not any(m.kind == 'practice' and m.exact_kind and m.end < a and all(
-                    toks[k].generic or toks[k].text in TRANSPARENT for k in range(m.end + 1, a)) for m in mentions):
+            if has_code or not any(
+                m.kind == "practice"
+                and m.exact_kind
+                and m.end < a
+                and all(toks[k].generic or toks[k].text in TRANSPARENT for k in range(m.end + 1, a))
+                for m in mentions
+            ):
                 continue
             mentions = [m for m in mentions if not (m.exact_kind and a <= m.start and m.end < b)]
     # ---- context: codes, postcodes, towns near the mention
     named = [m for m in mentions if m.exact_kind]
     for m in named:
         m.orig = set(m.cands)
-        m.orig_exact = any('variant' not in h[0] for h in m.cands.values() if isinstance(h, tuple))
+        m.orig_exact = any("variant" not in h[0] for h in m.cands.values() if isinstance(h, tuple))
     for m in named:
-        if m.kind == 'practice':
+        if m.kind == "practice":
             nxt = min([o.start for o in named if o.start > m.end] + [len(toks)])
             _apply_context(m, toks, codes_in_text, postcodes, d, nxt)
     # the same name written twice in one text means one practice: context that ruled it out anywhere applies
@@ -429,7 +538,7 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
             m.cands = {}
     mentions = [m for m in mentions if m.cands]
     # a word standing alone after a named practice is where it is ("Partner, The Densham Surgery, Stockton")
-    firm = [m.end for m in mentions if m.kind == 'practice' and m.exact_kind and not m.bare]
+    firm = [m.end for m in mentions if m.kind == "practice" and m.exact_kind and not m.bare]
     mentions = [m for m in mentions if not (m.bare and len(m.written.split()) == 1 and any(e < m.start for e in firm))]
     # ---- a postcode that no name in the text explains names the practices there ("the practice at NE46 4BU")
     if postcodes:
@@ -437,24 +546,23 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
     # ---- areas (only looked for when the caller asks: area-wide items)
     if want_areas:
         # an area name inside a PCN's name ("Central Liverpool PCN") is the PCN's name, not the area
-        inside = {p for m in mentions if m.kind == 'pcn' and m.exact_kind
-                  for p in range(m.start, m.end + 1)}
-        words = [t.text for t in toks if t.text not in ('and', 'the', 'of', 'nhs', 'ccg')]
-        wpos = [t.pos for t in toks if t.text not in ('and', 'the', 'of', 'nhs', 'ccg')]
+        inside = {p for m in mentions if m.kind == "pcn" and m.exact_kind for p in range(m.start, m.end + 1)}
+        words = [t.text for t in toks if t.text not in ("and", "the", "of", "nhs", "ccg")]
+        wpos = [t.pos for t in toks if t.text not in ("and", "the", "of", "nhs", "ccg")]
         found = []
         for i in range(len(words)):
             for k in range(1, 7):
                 if i + k > len(words):
                     break
-                key = ''.join(words[i:i + k])
+                key = "".join(words[i : i + k])
                 for aid in d.token_index.get(key, ()):
                     a = d.aliases[aid]
-                    if a.kind == 'area' and a.joined == key and not any(wpos[x] in inside for x in range(i, i + k)):
+                    if a.kind == "area" and a.joined == key and not any(wpos[x] in inside for x in range(i, i + k)):
                         found.append((i, i + k, a))
         for i, j, a in found:
             if any((i2 <= i and j <= j2 and (j2 - i2) > (j - i)) for i2, j2, _ in found):
                 continue
-            mentions.append(Mention('area', {a.targets[0]: 'area name'}, d.areas[a.targets[0]].get('label', a.label)))
+            mentions.append(Mention("area", {a.targets[0]: "area name"}, d.areas[a.targets[0]].get("label", a.label)))
         mentions.extend(_places(toks, d, mentions, found, wpos))
     return mentions
 
@@ -465,8 +573,8 @@ def _places(toks, d: Directory, mentions, area_spans, wpos) -> list:
     the context written right after a practice's name."""
     taken: set = set()
     for m in mentions:
-        if m.kind in ('practice', 'pcn') and m.exact_kind:
-            taken.update(range(m.start, m.end + (4 if m.kind == 'practice' else 1)))
+        if m.kind in ("practice", "pcn") and m.exact_kind:
+            taken.update(range(m.start, m.end + (4 if m.kind == "practice" else 1)))
     for i, j, _ in area_spans:
         taken.update(range(wpos[i], wpos[j - 1] + 1))
     out = []
@@ -475,10 +583,10 @@ def _places(toks, d: Directory, mentions, area_spans, wpos) -> list:
     while i < n:
         hit = None
         for L in (3, 2, 1):
-            seg = toks[i:i + L]
+            seg = toks[i : i + L]
             if len(seg) < L or any(t.pos in taken or (k and t.boundary_before) for k, t in enumerate(seg)):
                 continue
-            key = ' '.join(t.text for t in seg)
+            key = " ".join(t.text for t in seg)
             if key not in d.by_town or not seg[0].raw[:1].isupper() or seg[0].generic or seg[0].stop:
                 continue
             if L == 1 and (len(key) < 3 or key in WEAK_PLACE):
@@ -488,8 +596,9 @@ def _places(toks, d: Directory, mentions, area_spans, wpos) -> list:
                 break
         if hit:
             L, key = hit
-            out.append(Mention('area', {d.PLACE + key: 'place name'}, ' '.join(t.raw for t in toks[i:i + L]),
-                               i, i + L - 1))
+            out.append(
+                Mention("area", {d.PLACE + key: "place name"}, " ".join(t.raw for t in toks[i : i + L]), i, i + L - 1)
+            )
             i += L
         else:
             i += 1
@@ -502,32 +611,32 @@ def _apply_context(m: Mention, toks, codes_in_text, postcodes, d: Directory, nxt
     hit = [c for c in cands if c in codes_in_text]
     if hit:
         m.cands = {c: cands[c] for c in hit}
-        m.context = 'ODS code ' + ', '.join(hit)
+        m.context = "ODS code " + ", ".join(hit)
         return
     # a postcode
     pcs = [c for c in cands if d.practices.get(c) and d.practices[c].rec.postcode in postcodes]
     if pcs:
         m.cands = {c: cands[c] for c in pcs}
-        m.context = 'postcode'
+        m.context = "postcode"
         return
-    window = toks[m.end + 1: min(nxt, m.end + 9)]
+    window = toks[m.end + 1 : min(nxt, m.end + 9)]
     # an ODS code written right after the name that is none of the candidates: a different practice
     for t in window[:6]:
         if CODE_RE.fullmatch(t.raw) and t.raw.upper() not in cands:
             m.cands = {}
-            m.context = 'ODS code ' + t.raw.upper() + ' is another practice'
+            m.context = "ODS code " + t.raw.upper() + " is another practice"
             return
     if _postcode_after(m, window, d):
         return
-    before = toks[max(0, m.start - 3): m.start]
+    before = toks[max(0, m.start - 3) : m.start]
     # towns written next to the name
     towns = []
     for seq in (window, before):
         words = [t.text for t in seq]
         for i in range(len(words)):
             for L in (3, 2, 1):
-                g = ' '.join(words[i:i + L])
-                if len(words[i:i + L]) == L and g in d.town_vocab:
+                g = " ".join(words[i : i + L])
+                if len(words[i : i + L]) == L and g in d.town_vocab:
                     towns.append(g)
                     break
     if towns:
@@ -536,13 +645,13 @@ def _apply_context(m: Mention, toks, codes_in_text, postcodes, d: Directory, nxt
             p = d.practices.get(c)
             if p is None:
                 continue
-            addr = p.town_keys | {' '.join(x.text for x in tokenize(l)) for l in p.rec.address_lines}
+            addr = p.town_keys | {" ".join(x.text for x in tokenize(l)) for l in p.rec.address_lines}
             addr_words = p.address_keys
             if any(t in addr or all(w in addr_words for w in t.split()) for t in towns):
                 keep.append(c)
         if keep:
             m.cands = {c: cands[c] for c in keep}
-            m.context = 'town ' + towns[0]
+            m.context = "town " + towns[0]
             return
         # the town written beside the name is where a same-named practice elsewhere is: that one is meant
         aliases = {h[1].id for h in cands.values() if isinstance(h, tuple)}
@@ -557,18 +666,18 @@ def _apply_context(m: Mention, toks, codes_in_text, postcodes, d: Directory, nxt
             p = d.practices.get(c)
             if p and any(t in p.town_keys or all(w in p.address_keys for w in t.split()) for t in towns):
                 m.cands = {}
-                m.context = 'town ' + towns[0] + ' is another practice of that name'
+                m.context = "town " + towns[0] + " is another practice of that name"
                 return
     return
 
 
 def _postcode_after(m, window, d):
-    after_text = ' '.join(t.raw for t in window[:4])
+    after_text = " ".join(t.raw for t in window[:4])
     for pm in POSTCODE_RE.finditer(after_text):
         pc = norm_postcode(pm.group(1), pm.group(2))
         if pc not in {d.practices[c].rec.postcode for c in m.cands if c in d.practices}:
             m.cands = {}
-            m.context = 'postcode ' + pc + ' is elsewhere'
+            m.context = "postcode " + pc + " is elsewhere"
             return True
     return False
 
@@ -576,20 +685,22 @@ def _postcode_after(m, window, d):
 def _postcode_mentions(text, toks, d: Directory, named, mentions) -> list:
     """Practices named by a postcode alone: the postcode is not written beside a named practice (where it is that
     practice's context) and no practice found in the text has it."""
-    explained = {d.practices[c].rec.postcode for m in mentions if m.kind == 'practice' for c in m.cands
-                 if c in d.practices}
+    explained = {
+        d.practices[c].rec.postcode for m in mentions if m.kind == "practice" for c in m.cands if c in d.practices
+    }
     out = []
-    f = fold(text or '')
+    f = fold(text or "")
     for pm in POSTCODE_RE.finditer(f):
         pc = norm_postcode(pm.group(1), pm.group(2))
         codes = d.by_postcode.get(pc)
         if not codes or pc in explained:
             continue
-        near = [m for m in named if m.kind == 'practice' and getattr(m, 'orig_exact', False)]
-        at = len(tokenize(f[:pm.start()])) if near else 0
-        if any(m.kind == 'practice' and m.end < at <= m.end + 5 and getattr(m, 'orig_exact', False) for m in named):
-            continue   # a postcode written after a name is where that name is (or says it is another practice)
-        pos = at if near else -10     # (where it is only matters beside a name)
-        out.append(Mention('practice', {c: 'postcode' for c in sorted(codes)}, pc, pos, pos + 1,
-                           exact_kind={'postcode'}))
+        near = [m for m in named if m.kind == "practice" and getattr(m, "orig_exact", False)]
+        at = len(tokenize(f[: pm.start()])) if near else 0
+        if any(m.kind == "practice" and m.end < at <= m.end + 5 and getattr(m, "orig_exact", False) for m in named):
+            continue  # a postcode written after a name is where that name is (or says it is another practice)
+        pos = at if near else -10  # (where it is only matters beside a name)
+        out.append(
+            Mention("practice", {c: "postcode" for c in sorted(codes)}, pc, pos, pos + 1, exact_kind={"postcode"})
+        )
     return out

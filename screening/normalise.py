@@ -3,6 +3,7 @@
 Only general rules live here (abbreviations of type words, legal suffixes, role vocabulary), never lists of
 particular organisations.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,33 +14,83 @@ from rapidfuzz.distance import OSA
 
 # abbreviations of generic type words (token -> canonical tokens)
 ABBREV = {
-    'med': ('medical',), 'meds': ('medical',), 'medic': ('medical',), 'mc': ('medical', 'centre'),
-    'hc': ('health', 'centre'), 'hlth': ('health',), 'ctr': ('centre',), 'cntr': ('centre',),
-    'cent': ('centre',), 'ctre': ('centre',), 'cntre': ('centre',), 'surgy': ('surgery',), 'srgy': ('surgery',), 'cen': ('centre',), 'centr': ('centre',), 'center': ('centre',), 'centers': ('centre',),
-    'centres': ('centre',), 'surg': ('surgery',), 'surgeries': ('surgery',), 'grp': ('group',),
-    'gp': ('gp',), 'gps': ('gp',), 'pract': ('practice',), 'prac': ('practice',), 'practices': ('practice',),
-    'pr': ('practice',), 'rd': ('road',), 'st': ('st',), 'saint': ('st',), 'street': ('st',), 'str': ('st',),
-    'ave': ('avenue',), 'av': ('avenue',), 'ln': ('lane',), 'sq': ('square',), 'hse': ('house',),
-    'drs': ('dr',), 'doctor': ('dr',), 'doctors': ('doctors',), 'fed': ('federation',), 'assoc': ('association',),
-    'partnrs': ('partners',), 'ptnrs': ('partners',), 'healthcentre': ('health', 'centre'),
-    'medicalcentre': ('medical', 'centre'), 'groups': ('group',), 'clinics': ('clinic',),
-    'networks': ('network',), 'pcns': ('pcn',), 'grove': ('grove',),
-    'fam': ('family',), 'pship': ('partnership',), 'pshp': ('partnership',), 'hcare': ('healthcare',),
-    'hlthcare': ('healthcare',), 'ptnrship': ('partnership',), 'mdcl': ('medical',),
+    "med": ("medical",),
+    "meds": ("medical",),
+    "medic": ("medical",),
+    "mc": ("medical", "centre"),
+    "hc": ("health", "centre"),
+    "hlth": ("health",),
+    "ctr": ("centre",),
+    "cntr": ("centre",),
+    "cent": ("centre",),
+    "ctre": ("centre",),
+    "cntre": ("centre",),
+    "surgy": ("surgery",),
+    "srgy": ("surgery",),
+    "cen": ("centre",),
+    "centr": ("centre",),
+    "center": ("centre",),
+    "centers": ("centre",),
+    "centres": ("centre",),
+    "surg": ("surgery",),
+    "surgeries": ("surgery",),
+    "grp": ("group",),
+    "gp": ("gp",),
+    "gps": ("gp",),
+    "pract": ("practice",),
+    "prac": ("practice",),
+    "practices": ("practice",),
+    "pr": ("practice",),
+    "rd": ("road",),
+    "st": ("st",),
+    "saint": ("st",),
+    "street": ("st",),
+    "str": ("st",),
+    "ave": ("avenue",),
+    "av": ("avenue",),
+    "ln": ("lane",),
+    "sq": ("square",),
+    "hse": ("house",),
+    "drs": ("dr",),
+    "doctor": ("dr",),
+    "doctors": ("doctors",),
+    "fed": ("federation",),
+    "assoc": ("association",),
+    "partnrs": ("partners",),
+    "ptnrs": ("partners",),
+    "healthcentre": ("health", "centre"),
+    "medicalcentre": ("medical", "centre"),
+    "groups": ("group",),
+    "clinics": ("clinic",),
+    "networks": ("network",),
+    "pcns": ("pcn",),
+    "grove": ("grove",),
+    "fam": ("family",),
+    "pship": ("partnership",),
+    "pshp": ("partnership",),
+    "hcare": ("healthcare",),
+    "hlthcare": ("healthcare",),
+    "ptnrship": ("partnership",),
+    "mdcl": ("medical",),
 }
 # generic words: never identify an organisation on their own
-GENERIC = frozenset('''
+GENERIC = frozenset(
+    """
 medical centre surgery health healthcare practice group primary care nhs pcn network family clinic gp doctors
 partnership partners general services service unit community integrated trust foundation team hub
 federation alliance provider providers the and of dr limited ltd llp plc cic company
-'''.split())
+""".split()
+)
 # words that may sit inside a name without breaking it
-TRANSPARENT = frozenset({'and', 'dr', 'the'})
+TRANSPARENT = frozenset({"and", "dr", "the"})
 # words with too little meaning to be the whole distinctive core of a name
-WEAK = frozenset('road st lane avenue house way hill park green street close drive court square place north south '
-                 'east west new old upper lower'.split())
+WEAK = frozenset(
+    "road st lane avenue house way hill park green street close drive court square place north south "
+    "east west new old upper lower".split()
+)
 # a name can stop here: function words and common role / declaration vocabulary break a run
-STOP = frozenset('''
+STOP = frozenset(
+    """
 a an at in on of for to by with from between as is are was be been being its it this that these those his her
 their my our your i we he she they who which will would has have had not no or nor but if then than so
 per via into onto over under within without across all every each any some about after before during until
@@ -52,66 +103,113 @@ relative holds hold holding post role paid unpaid voluntary volunteer remunerate
 senior managing equity profit sharing contract holder interim caretaker award awards decision approve
 approval proposed proposal application variation novation merger closure dispersal notice breach
 remedial sanction review report update list branch premises grant rent lease payment scheme plan
-'''.split())
-LEGAL_SUFFIXES = ('community interest company', 'limited liability partnership', 'limited', 'ltd', 'llp',
-                  'cic', 'plc', 'lp', 'inc')
+""".split()
+)
+LEGAL_SUFFIXES = (
+    "community interest company",
+    "limited liability partnership",
+    "limited",
+    "ltd",
+    "llp",
+    "cic",
+    "plc",
+    "lp",
+    "inc",
+)
 
-_CURLY = str.maketrans({'\u2019': "'", '\u2018': "'", '\u201c': '"', '\u201d': '"', '\u2013': ' - ',
-                        '\u2014': ' - ', '\u00a0': ' ', '`': "'"})
-BOUNDARY = '|'
+_CURLY = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": " - ",
+        "\u2014": " - ",
+        "\u00a0": " ",
+        "`": "'",
+    }
+)
+BOUNDARY = "|"
 
 
 def fold(s: str) -> str:
-    s = (s or '').translate(_CURLY)
-    s = unicodedata.normalize('NFKD', s)
-    return ''.join(c for c in s if not unicodedata.combining(c))
+    s = (s or "").translate(_CURLY)
+    s = unicodedata.normalize("NFKD", s)
+    return "".join(c for c in s if not unicodedata.combining(c))
 
 
-_PCN_GUARD = ('PCN', 'Network')    # rules about PCN names run only on texts that hold one of these
+_PCN_GUARD = ("PCN", "Network")  # rules about PCN names run only on texts that hold one of these
 _PRE = [
-    (re.compile(r'\bh\s*/\s*care\b', re.I), ' healthcare '),
-    (re.compile(r'\b(m|h)\s*/\s*c\b', re.I), lambda m: ' medical centre ' if m.group(1).lower() == 'm' else ' health centre '),
-    (re.compile(r'\bc\.\s?i\.\s?c\.?', re.I), ' cic '),
-    (re.compile(r'\bt\s*/\s*a\b', re.I), ' | trading as | '),
-    (re.compile(r'\b([A-Za-z])\s*&\s*([A-Za-z]{1,3})\b(?=[^A-Za-z]|$)'), lambda m: ' ' + m.group(1) + m.group(2) + ' '
-     if m.group(0).replace(' ', '') == m.group(0) else m.group(0)),
-    (re.compile(r"'s\b", re.I), 's'),
-    (re.compile(r"'"), ''),
-    (re.compile(r'&'), ' and '),
-    (re.compile(r'\b([A-Za-z]+)\.(?=\s+[A-Z])'), lambda m: m.group(1) + (
-        ' ' if m.group(1).lower() in ABBREV or len(m.group(1)) <= 2 or m.group(1).lower() in ('mr', 'mrs', 'ms')
-        or type_prefix(m.group(1).lower()) else ' | ')),          # sentence end (not after an abbreviation)
-    (re.compile(r'\bP\.\s?C\.\s?N\.?', re.I), ' PCN '),
-    (re.compile(r'\bC\.\s?C\.\s?G\.?', re.I), ' CCG '),
+    (re.compile(r"\bh\s*/\s*care\b", re.I), " healthcare "),
+    (
+        re.compile(r"\b(m|h)\s*/\s*c\b", re.I),
+        lambda m: " medical centre " if m.group(1).lower() == "m" else " health centre ",
+    ),
+    (re.compile(r"\bc\.\s?i\.\s?c\.?", re.I), " cic "),
+    (re.compile(r"\bt\s*/\s*a\b", re.I), " | trading as | "),
+    (
+        re.compile(r"\b([A-Za-z])\s*&\s*([A-Za-z]{1,3})\b(?=[^A-Za-z]|$)"),
+        lambda m: " " + m.group(1) + m.group(2) + " " if m.group(0).replace(" ", "") == m.group(0) else m.group(0),
+    ),
+    (re.compile(r"'s\b", re.I), "s"),
+    (re.compile(r"'"), ""),
+    (re.compile(r"&"), " and "),
+    (
+        re.compile(r"\b([A-Za-z]+)\.(?=\s+[A-Z])"),
+        lambda m: (
+            m.group(1)
+            + (
+                " "
+                if m.group(1).lower() in ABBREV
+                or len(m.group(1)) <= 2
+                or m.group(1).lower() in ("mr", "mrs", "ms")
+                or type_prefix(m.group(1).lower())
+                else " | "
+            )
+        ),
+    ),  # sentence end (not after an abbreviation)
+    (re.compile(r"\bP\.\s?C\.\s?N\.?", re.I), " PCN "),
+    (re.compile(r"\bC\.\s?C\.\s?G\.?", re.I), " CCG "),
     # "HARINGEY - NORTH EAST PCN": a borough or town before a spaced hyphen is part of a PCN's name, so the
     # hyphen joins rather than breaks when a capitalised name ending in PCN / Network follows
     # ... but the words before the hyphen may be a topic ("ARRS funding - Truro PCN"): the hyphen is a soft break,
     # after which the PCN's name may also start
-    (re.compile(r'(?<=[A-Za-z0-9])\s+-\s+(?=(?:[A-Z0-9][A-Za-z0-9+]*\s+){1,4}(?:PCN|Primary Care Network|Network)\b)'),
-     ' ~ ', _PCN_GUARD),
+    (
+        re.compile(
+            r"(?<=[A-Za-z0-9])\s+-\s+(?=(?:[A-Z0-9][A-Za-z0-9+]*\s+){1,4}(?:PCN|Primary Care Network|Network)\b)"
+        ),
+        " ~ ",
+        _PCN_GUARD,
+    ),
     # a PCN's name may hold a bracketed qualifier or a list of places: "NEXUS (DEVON) PCN", "BALSALL HEATH,
     # SPARKHILL & MOSELEY PCN"
-    (re.compile(r'\(([A-Za-z][A-Za-z ]{0,30})\)(?=\s*(?:PCN|Primary Care Network)\b)'), r' \1 ', _PCN_GUARD),
-    (re.compile(r'(?<=[A-Za-z]),\s+(?=(?:[A-Z][A-Za-z]+\s+){1,3}(?:&|and)\s+(?:[A-Z][A-Za-z]+\s+){1,3}'
-                r'(?:PCN|Primary Care Network)\b)'), ' and ', _PCN_GUARD),
-    (re.compile(r'\s-\s|[,;:()\[\]{}/\\"!?\n\t]|--'), ' | '),
-    (re.compile(r'(?<=[A-Za-z])-(?=[A-Za-z])'), ''),  # hyphenated compound -> joined (joined forms compared)
-    (re.compile(r'\.'), ' '),
+    (re.compile(r"\(([A-Za-z][A-Za-z ]{0,30})\)(?=\s*(?:PCN|Primary Care Network)\b)"), r" \1 ", _PCN_GUARD),
+    (
+        re.compile(
+            r"(?<=[A-Za-z]),\s+(?=(?:[A-Z][A-Za-z]+\s+){1,3}(?:&|and)\s+(?:[A-Z][A-Za-z]+\s+){1,3}"
+            r"(?:PCN|Primary Care Network)\b)"
+        ),
+        " and ",
+        _PCN_GUARD,
+    ),
+    (re.compile(r'\s-\s|[,;:()\[\]{}/\\"!?\n\t]|--'), " | "),
+    (re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])"), ""),  # hyphenated compound -> joined (joined forms compared)
+    (re.compile(r"\."), " "),
 ]
 
 
 @dataclass
 class Tok:
-    text: str       # canonical token
-    raw: str        # as written (for evidence)
+    text: str  # canonical token
+    raw: str  # as written (for evidence)
     generic: bool
     stop: bool
     boundary_before: bool
     pos: int
-    soft_before: bool = False     # a spaced hyphen before it that may or may not break the name
+    soft_before: bool = False  # a spaced hyphen before it that may or may not break the name
 
 
-_TOKEN_RE = re.compile(r'\||~|[A-Za-z0-9]+')
+_TOKEN_RE = re.compile(r"\||~|[A-Za-z0-9]+")
 
 
 def tokenize(s: str) -> list[Tok]:
@@ -128,7 +226,7 @@ def tokenize(s: str) -> list[Tok]:
         if w == BOUNDARY:
             boundary = True
             continue
-        if w == '~':
+        if w == "~":
             soft = True
             continue
         low = w.lower()
@@ -136,7 +234,7 @@ def tokenize(s: str) -> list[Tok]:
         for c in canon:
             out.append(Tok(c, w, c in GENERIC, c in STOP and c not in GENERIC, boundary, len(out), soft))
             boundary = False
-            soft = soft and c == 'the'      # "- The Ridge PCN": the name may start after "The" too
+            soft = soft and c == "the"  # "- The Ridge PCN": the name may start after "The" too
     return out
 
 
@@ -144,7 +242,7 @@ def canon_words(s: str) -> list[str]:
     return [t.text for t in tokenize(s)]
 
 
-_OCR = [('rn', 'm'), ('1', 'l'), ('0', 'o'), ('vv', 'w'), ('|', 'l')]
+_OCR = [("rn", "m"), ("1", "l"), ("0", "o"), ("vv", "w"), ("|", "l")]
 
 
 def ocr_key(s: str) -> str:
@@ -186,34 +284,46 @@ def deletes1(w: str) -> set[str]:
     for v in {w, ocr_key(w)}:
         out.add(v)
         for i in range(len(v)):
-            out.add(v[:i] + v[i + 1:])
+            out.add(v[:i] + v[i + 1 :])
     return out
 
 
 def initialism(words: list[str]) -> str:
-    return ''.join(w[0] for w in words if w and w not in ('and', 'of', 'the'))
+    return "".join(w[0] for w in words if w and w not in ("and", "of", "the"))
 
 
-POSTCODE_RE = re.compile(r'\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b', re.I)
-CODE_RE = re.compile(r'(?<![A-Za-z0-9])([A-Za-z][0-9]{5}|[A-Za-z][0-9][A-Za-z][0-9]{3})(?![A-Za-z0-9])')
+POSTCODE_RE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.I)
+CODE_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][0-9]{5}|[A-Za-z][0-9][A-Za-z][0-9]{3})(?![A-Za-z0-9])")
 
 
 def norm_postcode(a: str, b: str) -> str:
-    return (a + ' ' + b).upper()
+    return (a + " " + b).upper()
 
 
 # type and address words people mistype ("Strret", "Surgrey", "Medcial"): a word one slip away from one of these,
 # and not itself a word of any name or address in the directory, is read as that word
-TYPO_PRONE = {'street': 'st', 'surgery': 'surgery', 'medical': 'medical', 'practice': 'practice', 'centre': 'centre',
-              'health': 'health', 'healthcare': 'healthcare', 'partnership': 'partnership', 'partners': 'partners',
-              'clinic': 'clinic', 'avenue': 'avenue', 'group': 'group', 'family': 'family'}
+TYPO_PRONE = {
+    "street": "st",
+    "surgery": "surgery",
+    "medical": "medical",
+    "practice": "practice",
+    "centre": "centre",
+    "health": "health",
+    "healthcare": "healthcare",
+    "partnership": "partnership",
+    "partners": "partners",
+    "clinic": "clinic",
+    "avenue": "avenue",
+    "group": "group",
+    "family": "family",
+}
 _TYPO_KEYS: dict = {}
 for _w, _c in TYPO_PRONE.items():
     for _k in deletes1(_w):
         _TYPO_KEYS.setdefault(_k, set()).add(_w)
 
 
-TYPE_PREFIXED = ('medical', 'centre', 'surgery', 'practice', 'partnership', 'family', 'group', 'clinic')
+TYPE_PREFIXED = ("medical", "centre", "surgery", "practice", "partnership", "family", "group", "clinic")
 
 
 def type_prefix(word: str) -> str | None:

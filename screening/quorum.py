@@ -155,8 +155,18 @@ def _strip_the(text: str) -> str:
     return re.sub(r"^the\s+", "", text.strip(), flags=re.IGNORECASE)
 
 
-_ALL_ORGS = frozenset({"organisations", "organizations", "voting organisations", "voting organizations",
-                       "all organisations", "all organizations", "members", "voting members"})
+_ALL_ORGS = frozenset(
+    {
+        "organisations",
+        "organizations",
+        "voting organisations",
+        "voting organizations",
+        "all organisations",
+        "all organizations",
+        "members",
+        "voting members",
+    }
+)
 
 
 def _quote(name: str) -> str:
@@ -238,8 +248,7 @@ class RequireAll:
             if directory.orgs_for(ref) is None:
                 raise QuorumRuleError(_unknown(ref, directory))
 
-    def evaluate(self, directory: _Directory, keeping: set[str],
-                 lost: Mapping[str, LostVote]) -> list[str]:
+    def evaluate(self, directory: _Directory, keeping: set[str], lost: Mapping[str, LostVote]) -> list[str]:
         failures = []
         seen: set[str] = set()
         for ref in self.refs:
@@ -299,8 +308,7 @@ class AtLeast:
         if self.scope is not None and directory.group(self.scope) is None:
             raise QuorumRuleError(_unknown(self.scope, directory, group=True))
 
-    def evaluate(self, directory: _Directory, keeping: set[str],
-                 lost: Mapping[str, LostVote]) -> list[str]:
+    def evaluate(self, directory: _Directory, keeping: set[str], lost: Mapping[str, LostVote]) -> list[str]:
         orgs = directory.organisations if self.scope is None else (directory.group(self.scope) or ())
         total = len(orgs)
         kept = sum(1 for o in orgs if o.name in keeping)
@@ -338,8 +346,10 @@ def _unknown(ref: str, directory: _Directory, group: bool = False) -> str:
     names = ", ".join(o.name for o in directory.organisations) or "none"
     groups = ", ".join(dict.fromkeys(o.group for o in directory.organisations)) or "none"
     what = "group" if group else "organisation or group"
-    return (f'The quorum rule names the {what} "{ref}", which is not on this committee '
-            f"(organisations: {names}; groups: {groups}).")
+    return (
+        f'The quorum rule names the {what} "{ref}", which is not on this committee '
+        f"(organisations: {names}; groups: {groups})."
+    )
 
 
 Clause = RequireAll | AtLeast
@@ -372,15 +382,33 @@ class QuorumRule:
 # Parsing
 
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
 }
 _FRACTION_WORDS = {
-    "half": Fraction(1, 2), "one half": Fraction(1, 2), "a half": Fraction(1, 2),
-    "a third": Fraction(1, 3), "one third": Fraction(1, 3), "one-third": Fraction(1, 3),
-    "two thirds": Fraction(2, 3), "two-thirds": Fraction(2, 3),
-    "a quarter": Fraction(1, 4), "one quarter": Fraction(1, 4), "one-quarter": Fraction(1, 4),
-    "three quarters": Fraction(3, 4), "three-quarters": Fraction(3, 4),
+    "half": Fraction(1, 2),
+    "one half": Fraction(1, 2),
+    "a half": Fraction(1, 2),
+    "a third": Fraction(1, 3),
+    "one third": Fraction(1, 3),
+    "one-third": Fraction(1, 3),
+    "two thirds": Fraction(2, 3),
+    "two-thirds": Fraction(2, 3),
+    "a quarter": Fraction(1, 4),
+    "one quarter": Fraction(1, 4),
+    "one-quarter": Fraction(1, 4),
+    "three quarters": Fraction(3, 4),
+    "three-quarters": Fraction(3, 4),
 }
 _PLACEHOLDER = "\x00{}\x00"
 
@@ -423,7 +451,7 @@ def _number(token: str) -> int | None:
 def _scope(raw: str, quoted: list[str]) -> str | None:
     ref = _restore(raw, quoted).strip()
     if not _strip_the(ref):
-        raise QuorumRuleError("The quorum rule is missing the group after \"of\".")
+        raise QuorumRuleError('The quorum rule is missing the group after "of".')
     if _norm(_strip_the(ref)) in _ALL_ORGS:
         return None
     return ref
@@ -454,15 +482,13 @@ def _parse_clause(raw: str, quoted: list[str], original: str) -> Clause:
             pct = Fraction(m2.group(1))
             if not 0 < pct <= 100:
                 raise QuorumRuleError(f'"{shown}": a percentage must be more than 0 and at most 100.')
-            return AtLeast(scope=_scope(m2.group(2), quoted), share=pct / 100,
-                           share_text=f"{m2.group(1)}%")
+            return AtLeast(scope=_scope(m2.group(2), quoted), share=pct / 100, share_text=f"{m2.group(1)}%")
         m2 = _full(r"(\d+)\s*/\s*(\d+)\s+of\s+(.+)", rest)
         if m2:
             num, den = int(m2.group(1)), int(m2.group(2))
             if den == 0 or not 0 < Fraction(num, den) <= 1:
                 raise QuorumRuleError(f'"{shown}": a fraction must be more than 0 and at most 1.')
-            return AtLeast(scope=_scope(m2.group(3), quoted), share=Fraction(num, den),
-                           share_text=f"{num}/{den}")
+            return AtLeast(scope=_scope(m2.group(3), quoted), share=Fraction(num, den), share_text=f"{num}/{den}")
         for words, share in sorted(_FRACTION_WORDS.items(), key=lambda kv: -len(kv[0])):
             m2 = _full(re.escape(words) + r"\s+of\s+(.+)", rest)
             if m2:
@@ -472,7 +498,8 @@ def _parse_clause(raw: str, quoted: list[str], original: str) -> Clause:
             return _count_clause(_number(m2.group(1)), _scope(m2.group(2), quoted), shown)
         raise QuorumRuleError(
             f'"{shown}" is not understood. Write "at least N organisations", "at least N of GROUP", '
-            f'"at least N% of GROUP" or "at least half of GROUP".')
+            f'"at least N% of GROUP" or "at least half of GROUP".'
+        )
 
     m = _full(r"(?:all|each|every\s+one)\s+of\s+(.+)", clause)
     if m:
@@ -483,10 +510,12 @@ def _parse_clause(raw: str, quoted: list[str], original: str) -> Clause:
 
     if re.match(r"(?:majority|most|more\s+than|over|half|quorum|at\s+most)\b|\d", clause, flags=re.IGNORECASE):
         raise QuorumRuleError(
-            f'"{shown}" is not understood. Write for example "majority of CCGs" or "at least 4 organisations".')
+            f'"{shown}" is not understood. Write for example "majority of CCGs" or "at least 4 organisations".'
+        )
     if "," in clause:
         raise QuorumRuleError(
-            f'"{shown}" lists several names; write "all of A, B" or put a name containing a comma in quotes.')
+            f'"{shown}" lists several names; write "all of A, B" or put a name containing a comma in quotes.'
+        )
     return RequireAll((shown.strip(),))
 
 
@@ -504,7 +533,7 @@ def parse_quorum_rule(text: str, organisations: Sequence[VotingOrganisation] | N
     recognised without quotes. Raises :class:`QuorumRuleError`.
     """
     if not isinstance(text, str) or not text.strip():
-        raise QuorumRuleError("The quorum rule is empty. Write for example \"NHS England and a majority of CCGs\".")
+        raise QuorumRuleError('The quorum rule is empty. Write for example "NHS England and a majority of CCGs".')
     if len(text) > 2000:
         raise QuorumRuleError("The quorum rule is too long (more than 2,000 characters).")
     original = " ".join(text.split())
@@ -572,7 +601,8 @@ def forecast(
         if org is None:
             raise ValueError(
                 f"Voting member {member.member_id} represents {member.organisation}, "
-                f"which is not a voting organisation on this committee.")
+                f"which is not a voting organisation on this committee."
+            )
         reps[org.name].append(member.member_id)
 
     results: dict[str, ItemQuorum] = {}

@@ -3,6 +3,7 @@
 Under CI (the CI environment variable is set) PostgreSQL and browser tests must run: a missing
 prerequisite fails them instead of skipping.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -47,10 +48,15 @@ def shared_data(*parts: str) -> str:
 
 
 def make_app(database_url: str, migrate: bool = True, **overrides):
-    config = {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url, "SIGN_IN_MAX_FAILURES_PER_IP": 1000,
-              # Off unless a test turns it on (tests/test_second_factor.py): most tests sign governance leads and
-              # chairs in with a password alone, as `make run`'s demo does.
-              "MFA_REQUIRED": False}
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "SIGN_IN_MAX_FAILURES_PER_IP": 1000,
+        # Off unless a test turns it on (tests/test_second_factor.py): most tests sign governance leads and
+        # chairs in with a password alone, as `make run`'s demo does.
+        "MFA_REQUIRED": False,
+    }
     config.update(overrides)
     app = create_app(config)
     from coi.database import engine
@@ -122,15 +128,17 @@ def make_user(app):
         email = email or f"user{index}@example.nhs.uk"
         account_roles = tuple(r for r in roles if r != "chair") or ("member",)
         with app.app_context(), session_scope(engine()) as session:
-            person = create_person(session, email=email, full_name=name or f"Test Person {index}",
-                                   password=PASSWORD, roles=account_roles)
+            person = create_person(
+                session, email=email, full_name=name or f"Test Person {index}", password=PASSWORD, roles=account_roles
+            )
             person_id = person.id
             if "chair" in roles:
                 committee = Committee(name=f"Committee chaired by user {index}")
                 session.add(committee)
                 session.flush()
-                session.add(Membership(person_id=person_id, committee_id=committee.id, committee_role="chair",
-                                       voting=False))
+                session.add(
+                    Membership(person_id=person_id, committee_id=committee.id, committee_role="chair", voting=False)
+                )
         return email, PASSWORD, person_id
 
     return _make
@@ -138,7 +146,8 @@ def make_user(app):
 
 def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
     assert match, "no CSRF token on the page"
     return match.group(1)
 
@@ -162,6 +171,7 @@ def signed_in(client, make_user):
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def pg_cluster():
@@ -191,6 +201,7 @@ def any_db_url(request, tmp_path):
 
 # --- Browser ----------------------------------------------------------------------------------------
 
+
 def chromium_path() -> str | None:
     return os.environ.get("COI_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -205,8 +216,15 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield browser
         browser.close()
@@ -271,7 +289,8 @@ class AccessiblePage:
             bad = serious()
         self.checked.append(self.page.url)
         assert not bad, f"axe-core found serious or critical problems on {self.page.url}:\n" + "\n".join(
-            f"- {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}" for v in bad)
+            f"- {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}" for v in bad
+        )
 
 
 @pytest.fixture
@@ -283,6 +302,7 @@ def page(browser, live_server):
 
 
 # --- Email ------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def smtp_inbox():

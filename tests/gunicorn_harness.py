@@ -4,6 +4,7 @@ Standard library only: a gunicorn subprocess in its own process group (so the wh
 once, as in a crash), an HTTP client with a cookie jar built on http.client, the register's forms as a member
 fills them in, and a check of what the database holds against what the clients were told was saved.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -35,8 +36,14 @@ def free_port() -> int:
 def app_env(database_url: str, instance: Path, **settings: str) -> dict[str, str]:
     """The environment a deployment gives gunicorn: COI_ settings only, nothing from the test process."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COI_")}
-    env.update({"COI_DATABASE_URL": database_url, "COI_INSTANCE_PATH": str(instance),
-                "COI_SECRET_KEY": secrets.token_hex(32), "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "COI_DATABASE_URL": database_url,
+            "COI_INSTANCE_PATH": str(instance),
+            "COI_SECRET_KEY": secrets.token_hex(32),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     env.update({f"COI_{k}": str(v) for k, v in settings.items()})
     return env
 
@@ -47,7 +54,7 @@ def proc_stat(pid: int) -> Optional[list[str]]:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return text[text.rindex(")") + 2:].split()
+    return text[text.rindex(")") + 2 :].split()
 
 
 def children(pid: int) -> list[int]:
@@ -73,8 +80,14 @@ def cpu_seconds(pid: int, reaped_children: bool = False) -> float:
 class Gunicorn:
     """`gunicorn coi.wsgi:app` on 127.0.0.1 with sync workers, started and killed like the real thing."""
 
-    def __init__(self, env: dict[str, str], workers: int = 2, port: Optional[int] = None,
-                 log: Optional[Path] = None, extra_args: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        env: dict[str, str],
+        workers: int = 2,
+        port: Optional[int] = None,
+        log: Optional[Path] = None,
+        extra_args: tuple[str, ...] = (),
+    ):
         self.env = env
         self.workers = workers
         self.port = port or free_port()
@@ -88,12 +101,29 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60) -> "Gunicorn":
-        cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-               "--worker-class", "sync", "--timeout", "60", "--graceful-timeout", "5", "--no-control-socket", *self.extra_args, "coi.wsgi:app"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+            "--no-control-socket",
+            *self.extra_args,
+            "coi.wsgi:app",
+        ]
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL
         try:
-            self.proc = subprocess.Popen(cmd, cwd=CHECKOUT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True)  # its own process group: kill_all takes every worker
+            self.proc = subprocess.Popen(
+                cmd, cwd=CHECKOUT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )  # its own process group: kill_all takes every worker
         finally:
             if self.log:
                 out.close()
@@ -243,7 +273,10 @@ def _first(pattern: re.Pattern, html: str, what: str) -> str:
 
 def form_tokens(html: str) -> dict[str, str]:
     """The hidden fields a real form post carries: the CSRF token and the form's idempotency key."""
-    return {"csrf_token": _first(CSRF, html, "CSRF token"), "idempotency_key": _first(IDEMPOTENCY, html, "idempotency key")}
+    return {
+        "csrf_token": _first(CSRF, html, "CSRF token"),
+        "idempotency_key": _first(IDEMPOTENCY, html, "idempotency key"),
+    }
 
 
 def page_version(html: str) -> str:
@@ -256,14 +289,28 @@ def sign_in_form(html: str, email: str, password: str) -> dict[str, str]:
 
 def interest_form(description: str, started: date, role: str = "partner", organisation: str = "") -> dict[str, str]:
     # a name typed freely is kept only when marked as not in the directory (the type-ahead's last choice)
-    return {"interest_type": "financial", "organisation": organisation, "organisation_id": "", "role": role,
-            "not_in_directory": "y" if organisation else "",
-            "share_percent": "", "holder_name": "", "relationship": "", "description": description,
-            "date_from[day]": str(started.day), "date_from[month]": str(started.month),
-            "date_from[year]": str(started.year), "date_to[day]": "", "date_to[month]": "", "date_to[year]": ""}
+    return {
+        "interest_type": "financial",
+        "organisation": organisation,
+        "organisation_id": "",
+        "role": role,
+        "not_in_directory": "y" if organisation else "",
+        "share_percent": "",
+        "holder_name": "",
+        "relationship": "",
+        "description": description,
+        "date_from[day]": str(started.day),
+        "date_from[month]": str(started.month),
+        "date_from[year]": str(started.year),
+        "date_to[day]": "",
+        "date_to[month]": "",
+        "date_to[year]": "",
+    }
 
 
-EDIT_LINK = re.compile(r'href="/declarations/interests/(\d+)/edit">Edit<span class="nhsuk-u-visually-hidden"> ([^<]*)</span>')
+EDIT_LINK = re.compile(
+    r'href="/declarations/interests/(\d+)/edit">Edit<span class="nhsuk-u-visually-hidden"> ([^<]*)</span>'
+)
 
 
 def my_interest_ids(html: str) -> dict[str, int]:
@@ -274,6 +321,7 @@ def my_interest_ids(html: str) -> dict[str, int]:
 
 
 # --- What the database must hold ----------------------------------------------------------------------
+
 
 @dataclass
 class Expected:
@@ -311,14 +359,18 @@ def check_register(engine, expected: list[Expected], marker_prefix: str) -> list
         for event in s.exec(select(AuditEvent).where(AuditEvent.action.like("interest.%"))):
             audited.add((event.object_id, (event.detail or {}).get("version"), event.action))
             if event.object_id not in interests:
-                problems.append(f"audit event {event.id} ({event.action}) names interest {event.object_id}, which does not exist")
+                problems.append(
+                    f"audit event {event.id} ({event.action}) names interest {event.object_id}, which does not exist"
+                )
         for interest_id in set(history) - set(interests):
             problems.append(f"history rows for interest {interest_id}, which does not exist")
         for interest in interests.values():
             rows = history.get(interest.id, [])
             versions = [h.version for h in rows]
             if versions != list(range(1, interest.version + 1)):
-                problems.append(f"interest {interest.id} is at version {interest.version} but its history has {versions}")
+                problems.append(
+                    f"interest {interest.id} is at version {interest.version} but its history has {versions}"
+                )
                 continue
             if rows[0].change != "created":
                 problems.append(f"interest {interest.id}'s first history row is {rows[0].change!r}, not 'created'")
@@ -337,13 +389,19 @@ def check_register(engine, expected: list[Expected], marker_prefix: str) -> list
                 problems.append(f"acknowledged declaration {want.marker} is missing")
                 continue
             if len(found) > 1:
-                problems.append(f"declaration {want.marker} is in the database {len(found)} times: ids {[i.id for i in found]}")
+                problems.append(
+                    f"declaration {want.marker} is in the database {len(found)} times: ids {[i.id for i in found]}"
+                )
                 continue
             got = found[0]
             if got.description not in want.descriptions:
-                problems.append(f"{want.marker}: description {got.description!r}, expected one of {sorted(want.descriptions)}")
+                problems.append(
+                    f"{want.marker}: description {got.description!r}, expected one of {sorted(want.descriptions)}"
+                )
             if not want.min_version <= got.version <= want.max_version:
-                problems.append(f"{want.marker}: version {got.version}, expected {want.min_version}..{want.max_version}")
+                problems.append(
+                    f"{want.marker}: version {got.version}, expected {want.min_version}..{want.max_version}"
+                )
             if got.role != want.role or got.interest_type != "financial":
                 problems.append(f"{want.marker}: saved as {got.interest_type}/{got.role!r}")
             if want.person_id is not None and got.person_id != want.person_id:
@@ -360,6 +418,7 @@ def check_register(engine, expected: list[Expected], marker_prefix: str) -> list
 
 # --- A member declaring and editing, as the load and fault tests drive it ----------------------------
 
+
 class GaveUp(Exception):
     """The server did not answer within the member's patience (connection errors all the way)."""
 
@@ -368,8 +427,17 @@ class Member:
     """A signed-in member who declares and edits interests; posts are retried with the same idempotency key on
     a connection error (a lost response), so a retry can only ever be answered, never carried out twice."""
 
-    def __init__(self, port: int, email: str, password: str, marker_prefix: str, person_id: Optional[int] = None,
-                 patience: float = 45, record=None, rng: Optional[random.Random] = None):
+    def __init__(
+        self,
+        port: int,
+        email: str,
+        password: str,
+        marker_prefix: str,
+        person_id: Optional[int] = None,
+        patience: float = 45,
+        record=None,
+        rng: Optional[random.Random] = None,
+    ):
         self.browser = Browser(port)
         self.email, self.password = email, password
         self.marker_prefix = marker_prefix
@@ -450,8 +518,11 @@ class Member:
             return False
         version = int(page_version(page.text))
         description = f"{want.marker} Partner (edit {version}) at Loadtest Medical Centre"
-        data = {**form_tokens(page.text), "version": str(version),
-                **interest_form(description, date(2022, 1, 1 + self.counter % 28))}
+        data = {
+            **form_tokens(page.text),
+            "version": str(version),
+            **interest_form(description, date(2022, 1, 1 + self.counter % 28)),
+        }
         want.max_version = max(want.max_version, version + 1)
         try:
             response = self.send("edit", "POST", f"/declarations/interests/{interest_id}/edit", data)

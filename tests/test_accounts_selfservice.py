@@ -1,5 +1,6 @@
 """Account self-service: invitation and reset links, password change, and the governance lead's unlock,
 deactivate and reactivate."""
+
 from __future__ import annotations
 
 import email
@@ -23,6 +24,7 @@ LINK = re.compile(r"https?://[^\s\"<]+/account/set-password/([A-Za-z0-9_\-]+)")
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
+
 
 def _person(app, person_id: int) -> Person:
     with app.app_context(), Session(engine(), expire_on_commit=False) as s:
@@ -84,8 +86,15 @@ def _post(client, path: str, data: dict | None = None, token_from: str = "/"):
 def _set_password(client, path: str, password: str = NEW_PASSWORD, confirm: str | None = None):
     page = client.get(path)
     assert page.status_code == 200, page.get_data(as_text=True)
-    return client.post(path, data={"idempotency_key": new_key(), "csrf_token": csrf_from(page.get_data(as_text=True)), "new_password": password,
-                                   "confirm": password if confirm is None else confirm})
+    return client.post(
+        path,
+        data={
+            "idempotency_key": new_key(),
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "new_password": password,
+            "confirm": password if confirm is None else confirm,
+        },
+    )
 
 
 def _issue(app, person_id: int, purpose=TokenPurpose.password_reset) -> str:
@@ -99,6 +108,7 @@ def _is_signed_out(client) -> bool:
 
 
 # --- invitations ---------------------------------------------------------------------------------------------
+
 
 def test_invitation_link_sets_a_password_then_sign_in_works(app, signed_in, smtp_inbox):
     messages = _with_smtp(app, smtp_inbox)
@@ -157,11 +167,17 @@ def test_invitation_is_refused_for_someone_with_a_password_or_no_email(app, sign
     _post(lead, f"/governance/people/{imported}/invite", {"next": "/"})
     assert "has no email address" in lead.get("/").get_data(as_text=True)
     assert not _tokens(app, member) and not _tokens(app, imported)
-    assert lead.post("/governance/people/999999/invite",
-                     data={"idempotency_key": new_key(), "csrf_token": csrf_from(lead.get("/").get_data(as_text=True))}).status_code == 404
+    assert (
+        lead.post(
+            "/governance/people/999999/invite",
+            data={"idempotency_key": new_key(), "csrf_token": csrf_from(lead.get("/").get_data(as_text=True))},
+        ).status_code
+        == 404
+    )
 
 
 # --- refused links -------------------------------------------------------------------------------------------
+
 
 def test_a_used_link_is_refused(app, make_user):
     _, _, person = make_user("member")
@@ -171,8 +187,15 @@ def test_a_used_link_is_refused(app, make_user):
     again = client.get(path)
     assert again.status_code == 410 and "already been used" in again.get_data(as_text=True)
     hash_after_first_use = _person(app, person).password_hash
-    reuse = client.post(path, data={"idempotency_key": new_key(), "csrf_token": csrf_from(client.get("/sign-in").get_data(as_text=True)),
-                                    "new_password": "an attacker's password", "confirm": "an attacker's password"})
+    reuse = client.post(
+        path,
+        data={
+            "idempotency_key": new_key(),
+            "csrf_token": csrf_from(client.get("/sign-in").get_data(as_text=True)),
+            "new_password": "an attacker's password",
+            "confirm": "an attacker's password",
+        },
+    )
     assert reuse.status_code == 410
     assert _person(app, person).password_hash == hash_after_first_use
 
@@ -190,8 +213,15 @@ def test_an_expired_link_is_refused_and_changes_nothing(app, make_user):
     expired = client.get(path)
     assert expired.status_code == 410
     assert "expired" in expired.get_data(as_text=True) and "Ask for a new link" in expired.get_data(as_text=True)
-    late = client.post(path, data={"idempotency_key": new_key(), "csrf_token": csrf_from(form_page), "new_password": NEW_PASSWORD,
-                                   "confirm": NEW_PASSWORD})
+    late = client.post(
+        path,
+        data={
+            "idempotency_key": new_key(),
+            "csrf_token": csrf_from(form_page),
+            "new_password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+    )
     assert late.status_code == 410
     assert sign_in(app.test_client(), email_address, PASSWORD).status_code == 302  # the old password still works
     assert sign_in(app.test_client(), email_address, NEW_PASSWORD).status_code == 200
@@ -233,9 +263,12 @@ def test_a_weak_or_mismatched_password_is_explained_beside_the_field_and_the_lin
 
 # --- password reset --------------------------------------------------------------------------------------------
 
+
 def _ask_reset(client, address: str):
     page = client.get("/account/reset").get_data(as_text=True)
-    return client.post("/account/reset", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page), "email": address})
+    return client.post(
+        "/account/reset", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page), "email": address}
+    )
 
 
 def test_reset_answers_identically_for_known_and_unknown_emails(app, make_user, smtp_inbox):
@@ -311,7 +344,9 @@ def test_reset_without_smtp_answers_the_same(app, make_user):
 
 def test_reset_needs_an_email_address(client):
     page = client.get("/account/reset").get_data(as_text=True)
-    response = client.post("/account/reset", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page), "email": ""})
+    response = client.post(
+        "/account/reset", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page), "email": ""}
+    )
     assert response.status_code == 200 and "Enter your email address" in response.get_data(as_text=True)
 
 
@@ -326,12 +361,20 @@ def test_a_reset_link_unlocks_a_locked_account(app, make_user):
 
 # --- change password -----------------------------------------------------------------------------------------
 
+
 def _change_password(client, current: str, new: str = NEW_PASSWORD, confirm: str | None = None):
     page = client.get("/account/password")
     assert page.status_code == 200
-    return client.post("/account/password", data={
-        "idempotency_key": new_key(), "csrf_token": csrf_from(page.get_data(as_text=True)), "current_password": current, "new_password": new,
-        "confirm": new if confirm is None else confirm})
+    return client.post(
+        "/account/password",
+        data={
+            "idempotency_key": new_key(),
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "current_password": current,
+            "new_password": new,
+            "confirm": new if confirm is None else confirm,
+        },
+    )
 
 
 def test_change_password_needs_the_right_current_password(app, make_user):
@@ -385,6 +428,7 @@ def test_signed_in_pages_link_to_change_password_and_sign_in_links_to_reset(clie
 
 
 # --- the governance lead's actions -------------------------------------------------------------------------------
+
 
 def test_unlock_clears_a_throttle_on_the_members_own_address(app, signed_in, make_user):
     """Sign-in never locks an account now; a member who mistyped from their own address until it waits can be let
@@ -450,7 +494,9 @@ def test_governance_routes_refuse_everyone_else(app, client, make_user, action):
     _, _, target = make_user("member")
     anonymous = app.test_client()
     token = csrf_from(anonymous.get("/sign-in").get_data(as_text=True))
-    response = anonymous.post(f"/governance/people/{target}/{action}", data={"idempotency_key": new_key(), "csrf_token": token})
+    response = anonymous.post(
+        f"/governance/people/{target}/{action}", data={"idempotency_key": new_key(), "csrf_token": token}
+    )
     assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
     member_email, _, _ = make_user("member")
     sign_in(client, member_email)
@@ -476,13 +522,22 @@ def test_every_form_needs_its_csrf_token(app, signed_in, make_user):
         assert lead.post(f"/governance/people/{person}/{action}", data={"next": "/"}).status_code == 400
     stranger = app.test_client()
     assert stranger.post("/account/reset", data={"email": address}).status_code == 400
-    assert stranger.post("/account/set-password/" + token,
-                         data={"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 400
+    assert (
+        stranger.post(
+            "/account/set-password/" + token, data={"new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+        ).status_code
+        == 400
+    )
     member = app.test_client()
     _change(app, person, locked_until=None, failed_sign_ins=0)
     sign_in(member, address)
-    assert member.post("/account/password", data={"current_password": PASSWORD, "new_password": NEW_PASSWORD,
-                                                  "confirm": NEW_PASSWORD}).status_code == 400
+    assert (
+        member.post(
+            "/account/password",
+            data={"current_password": PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        ).status_code
+        == 400
+    )
     after = _person(app, person)
     assert after.active and after.password_hash and not [t for t in _tokens(app, person) if t.used_at]
     assert sign_in(app.test_client(), address, PASSWORD).status_code == 302
@@ -497,6 +552,7 @@ def test_link_pages_are_never_cached_nor_sent_as_referrer(app, make_user):
 
 # --- the partial on the governance lead's person page ------------------------------------------------------------
 
+
 def _render_actions(app, person_id: int, pass_state: bool = True) -> str:
     from flask import render_template_string
 
@@ -505,8 +561,9 @@ def _render_actions(app, person_id: int, pass_state: bool = True) -> str:
 
         person = db().get(Person, person_id)
         state = account_links.account_state(db(), person) if pass_state else None
-        return render_template_string('{% include "account/_person_account_actions.jinja" %}', person=person,
-                                      account_state=state)
+        return render_template_string(
+            '{% include "account/_person_account_actions.jinja" %}', person=person, account_state=state
+        )
 
 
 def test_the_account_actions_partial_says_the_state_and_offers_the_right_buttons(app, make_user):
@@ -533,6 +590,7 @@ def test_the_account_actions_partial_says_the_state_and_offers_the_right_buttons
 
 
 # --- in a browser ------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.browser
 def test_reset_journey_in_a_browser(app, page, make_user, smtp_inbox):

@@ -1,5 +1,6 @@
 """Running an ICB through the pages: committees, voting organisations, members, people, attendance; bad input
 changes nothing; every select list offers its choices; roles are scoped to committees."""
+
 from __future__ import annotations
 
 import re
@@ -52,19 +53,41 @@ def test_every_select_list_offers_its_choices(app, tmp_path, client):
 def test_a_chair_adds_a_meeting_for_their_committee_only(app, tmp_path, client, make_user):
     world = build(app, tmp_path)
     sign_in(client, "chair@example.nhs.uk")
-    response = _post(client, "/meetings/new", {"committee_id": str(world["committee"]), "title": "Extra meeting",
-                                               "meeting_date[day]": "1", "meeting_date[month]": "3",
-                                               "meeting_date[year]": str(date.today().year + 1),
-                                               "idempotency_key": "k" * 32})
+    response = _post(
+        client,
+        "/meetings/new",
+        {
+            "committee_id": str(world["committee"]),
+            "title": "Extra meeting",
+            "meeting_date[day]": "1",
+            "meeting_date[month]": "3",
+            "meeting_date[year]": str(date.today().year + 1),
+            "idempotency_key": "k" * 32,
+        },
+    )
     assert response.status_code == 302
     other_email, _, _ = make_user("chair")  # chairs a committee of their own
-    client.post("/sign-out", data={"idempotency_key": new_key(), "csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+    client.post(
+        "/sign-out",
+        data={"idempotency_key": new_key(), "csrf_token": csrf_from(client.get("/").get_data(as_text=True))},
+    )
     sign_in(client, other_email)
-    response = _post(client, "/meetings/new", {"committee_id": str(world["committee"]), "title": "Sneaky",
-                                               "meeting_date[day]": "1", "meeting_date[month]": "3",
-                                               "meeting_date[year]": str(date.today().year + 1)})
-    assert response.status_code == 200 and "Not a valid choice" in response.get_data(as_text=True) or \
-        "Choose" in response.get_data(as_text=True)
+    response = _post(
+        client,
+        "/meetings/new",
+        {
+            "committee_id": str(world["committee"]),
+            "title": "Sneaky",
+            "meeting_date[day]": "1",
+            "meeting_date[month]": "3",
+            "meeting_date[year]": str(date.today().year + 1),
+        },
+    )
+    assert (
+        response.status_code == 200
+        and "Not a valid choice" in response.get_data(as_text=True)
+        or "Choose" in response.get_data(as_text=True)
+    )
     with app.app_context(), session_scope(engine()) as s:
         from registry.models import Meeting
 
@@ -75,17 +98,22 @@ def test_nobody_decides_a_conflict_about_themselves(app, tmp_path, client):
     world = build(app, tmp_path)
     with app.app_context(), session_scope(engine()) as s:
         meeting = s.get(__import__("registry.models", fromlist=["Meeting"]).Meeting, world["meeting"])
-        meetings.add_items(s, meeting, __import__("screening.documents", fromlist=["x"]).parse_agenda_text(AGENDA),
-                           None)
+        meetings.add_items(
+            s, meeting, __import__("screening.documents", fromlist=["x"]).parse_agenda_text(AGENDA), None
+        )
         membership = s.exec(select(Membership).where(Membership.person_id == world["people"]["croydon_gp"])).one()
         membership.committee_role = "vice-chair"  # the Croydon GP is vice-chair, and flagged on item 2.1
         s.add(membership)
     sign_in(client, "croydon_gp@example.nhs.uk")
     _post(client, f"/meetings/{world['meeting']}/screen", {}, page=f"/meetings/{world['meeting']}")
     with app.app_context(), session_scope(engine()) as s:
-        flag = next(c for c in meetings.conflicts(s, s.get(__import__("registry.models", fromlist=["Meeting"]).Meeting,
-                                                             world["meeting"]))
-                    if c.person.id == world["people"]["croydon_gp"])
+        flag = next(
+            c
+            for c in meetings.conflicts(
+                s, s.get(__import__("registry.models", fromlist=["Meeting"]).Meeting, world["meeting"])
+            )
+            if c.person.id == world["people"]["croydon_gp"]
+        )
         item_id = flag.item.id
     path = f"/meetings/{world['meeting']}/conflicts/{item_id}/{world['people']['croydon_gp']}"
     page = client.get(path).get_data(as_text=True)
@@ -100,15 +128,22 @@ def test_nobody_decides_a_conflict_about_themselves(app, tmp_path, client):
 
 def test_committee_set_up_refuses_bad_input_and_changes_nothing(app, signed_in):
     client, lead_id = signed_in("governance")
-    response = _post(client, "/governance/committees/new", {"name": "PCCC", "kind": "board",
-                                                            "idempotency_key": "a" * 32})
+    response = _post(
+        client, "/governance/committees/new", {"name": "PCCC", "kind": "board", "idempotency_key": "a" * 32}
+    )
     assert response.status_code == 302
     committee_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    _post(client, f"/governance/committees/{committee_id}/voting-organisations/new",
-          {"name": "NHS England", "voting_group": "NHSE", "organisation_id": "", "idempotency_key": "b" * 32})
+    _post(
+        client,
+        f"/governance/committees/{committee_id}/voting-organisations/new",
+        {"name": "NHS England", "voting_group": "NHSE", "organisation_id": "", "idempotency_key": "b" * 32},
+    )
     # an unknown organisation in the quorum rule: an error in the summary, the rule unchanged
-    response = _post(client, f"/governance/committees/{committee_id}/edit",
-                     {"name": "PCCC", "kind": "board", "quorum_rule": "NHS England and Kent ICB", "version": "1"})
+    response = _post(
+        client,
+        f"/governance/committees/{committee_id}/edit",
+        {"name": "PCCC", "kind": "board", "quorum_rule": "NHS England and Kent ICB", "version": "1"},
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "nhsuk-error-summary" in html and "Kent ICB" in html
     assert _committee(app, committee_id).quorum_rule == ""
@@ -116,10 +151,16 @@ def test_committee_set_up_refuses_bad_input_and_changes_nothing(app, signed_in):
     answer = client.get(f"/governance/committees/{committee_id}/quorum-rule?rule=NHS+England").get_json()
     assert answer["ok"] and "NHS England" in answer["message"]
     # a stale version is refused
-    _post(client, f"/governance/committees/{committee_id}/edit",
-          {"name": "PCCC", "kind": "board", "quorum_rule": "NHS England", "version": "1"})
-    stale = _post(client, f"/governance/committees/{committee_id}/edit",
-                  {"name": "Renamed", "kind": "board", "quorum_rule": "NHS England", "version": "1"})
+    _post(
+        client,
+        f"/governance/committees/{committee_id}/edit",
+        {"name": "PCCC", "kind": "board", "quorum_rule": "NHS England", "version": "1"},
+    )
+    stale = _post(
+        client,
+        f"/governance/committees/{committee_id}/edit",
+        {"name": "Renamed", "kind": "board", "quorum_rule": "NHS England", "version": "1"},
+    )
     assert "Someone else changed this" in stale.get_data(as_text=True)
     assert _committee(app, committee_id).name == "PCCC"
     # a duplicate committee name
@@ -136,32 +177,66 @@ def _committee(app, committee_id) -> Committee:
 
 def test_people_and_memberships_refuse_bad_input(app, signed_in):
     client, _ = signed_in("governance")
-    added = _post(client, "/governance/people/new", {"full_name": HOSTILE, "position": HOSTILE,
-                                                    "email": "new.person@example.nhs.uk", "decision_maker": "yes",
-                                                    "idempotency_key": "c" * 32})
+    added = _post(
+        client,
+        "/governance/people/new",
+        {
+            "full_name": HOSTILE,
+            "position": HOSTILE,
+            "email": "new.person@example.nhs.uk",
+            "decision_maker": "yes",
+            "idempotency_key": "c" * 32,
+        },
+    )
     person_id = int(added.headers["Location"].rsplit("/", 1)[1])
     html = client.get(f"/governance/people/{person_id}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
     people_before = _count(app, Person)
-    duplicate = _post(client, "/governance/people/new", {"full_name": "Other", "email": "NEW.person@example.nhs.uk",
-                                                        "decision_maker": "yes"})
+    duplicate = _post(
+        client,
+        "/governance/people/new",
+        {"full_name": "Other", "email": "NEW.person@example.nhs.uk", "decision_maker": "yes"},
+    )
     assert "is already the email address of" in duplicate.get_data(as_text=True)
     assert _count(app, Person) == people_before
     committee = _post(client, "/governance/committees/new", {"name": "Audit", "kind": "audit committee"})
     committee_id = int(committee.headers["Location"].rsplit("/", 1)[1])
-    bad = _post(client, f"/governance/committees/{committee_id}/members/new", {
-        "person_id": str(person_id), "committee_role": "attendee", "organisation_id": "", "voting": "no",
-        "date_from[day]": "1", "date_from[month]": "5", "date_from[year]": "2026",
-        "date_to[day]": "1", "date_to[month]": "4", "date_to[year]": "2026"})
+    bad = _post(
+        client,
+        f"/governance/committees/{committee_id}/members/new",
+        {
+            "person_id": str(person_id),
+            "committee_role": "attendee",
+            "organisation_id": "",
+            "voting": "no",
+            "date_from[day]": "1",
+            "date_from[month]": "5",
+            "date_from[year]": "2026",
+            "date_to[day]": "1",
+            "date_to[month]": "4",
+            "date_to[year]": "2026",
+        },
+    )
     assert "must be the same as or after" in bad.get_data(as_text=True)
     assert _count(app, Membership) == 0
-    voting_without_organisation = _post(client, f"/governance/committees/{committee_id}/members/new", {
-        "person_id": str(person_id), "committee_role": "member", "organisation_id": "", "voting": "yes"})
+    voting_without_organisation = _post(
+        client,
+        f"/governance/committees/{committee_id}/members/new",
+        {"person_id": str(person_id), "committee_role": "member", "organisation_id": "", "voting": "yes"},
+    )
     assert "voting member represents one of the committee" in voting_without_organisation.get_data(as_text=True)
     # marked not a decision-maker: kept, not published
-    response = _post(client, f"/governance/people/{person_id}/edit", {
-        "full_name": "Plain Name", "position": "", "email": "new.person@example.nhs.uk", "decision_maker": "no",
-        "version": "1"})
+    response = _post(
+        client,
+        f"/governance/people/{person_id}/edit",
+        {
+            "full_name": "Plain Name",
+            "position": "",
+            "email": "new.person@example.nhs.uk",
+            "decision_maker": "no",
+            "version": "1",
+        },
+    )
     assert response.status_code == 302
     with app.app_context(), session_scope(engine()) as s:
         assert s.get(Person, person_id).decision_maker is False
@@ -188,16 +263,18 @@ def test_apologies_change_the_quorum_forecast_and_a_deputy_restores_it(app, tmp_
         meeting = s.get(Meeting, world["meeting"])
         meetings.add_items(s, meeting, parse_agenda_text("1 Finance: approve the budget"), None)
         assert not meetings.quorum(s, meeting).inquorate()
-        attendance.record_expected(s, meeting, world["people"]["nhse"], status="apologies", deputy_id=None,
-                                   actor_id=None)
+        attendance.record_expected(
+            s, meeting, world["people"]["nhse"], status="apologies", deputy_id=None, actor_id=None
+        )
         forecast = meetings.quorum(s, meeting)
         assert forecast.inquorate() and "NHSE Director (NHS England) has sent apologies" in forecast.absent[0]
         assert "NHS England loses its vote" in next(iter(forecast.lost_votes.values()))[0]
         nhse_membership = s.exec(select(Membership).where(Membership.person_id == world["people"]["nhse"])).one()
         deputy = create_person(s, email="deputy@example.nhs.uk", full_name="NHSE Deputy", password=PASSWORD)
         committee_service.add_deputy(s, nhse_membership, deputy.id, None)
-        attendance.record_expected(s, meeting, world["people"]["nhse"], status="deputy", deputy_id=deputy.id,
-                                   actor_id=None)
+        attendance.record_expected(
+            s, meeting, world["people"]["nhse"], status="deputy", deputy_id=deputy.id, actor_id=None
+        )
         assert not meetings.quorum(s, meeting).inquorate()
         assert deputy.id in {p.id for p in meetings.people_screened(s, meeting)}  # the deputy is screened too
         try:
@@ -218,8 +295,15 @@ def test_outcomes_cannot_be_recorded_before_the_meeting(app, tmp_path):
         item = meetings.add_items(s, meeting, parse_agenda_text(AGENDA), None)[1]
         meetings.screen_meeting(s, meeting)
         try:
-            meetings.record_outcome(s, meeting, item.id, world["people"]["croydon_gp"], declared=False,
-                                    what_happened="took part", actor_id=None)
+            meetings.record_outcome(
+                s,
+                meeting,
+                item.id,
+                world["people"]["croydon_gp"],
+                declared=False,
+                what_happened="took part",
+                actor_id=None,
+            )
         except meetings.MeetingError as error:
             assert "on or after the day of the meeting" in str(error)
         else:
@@ -255,9 +339,17 @@ def test_ending_an_interest_rescreens_upcoming_meetings(app, tmp_path, client):
         interest_id, version = interest.id, interest.version
     sign_in(client, "croydon_gp@example.nhs.uk")
     yesterday = date.today() - timedelta(days=1)
-    response = _post(client, f"/declarations/interests/{interest_id}/end", {
-        "date_to[day]": str(yesterday.day), "date_to[month]": str(yesterday.month),
-        "date_to[year]": str(yesterday.year), "version": str(version), "idempotency_key": "e" * 32})
+    response = _post(
+        client,
+        f"/declarations/interests/{interest_id}/end",
+        {
+            "date_to[day]": str(yesterday.day),
+            "date_to[month]": str(yesterday.month),
+            "date_to[year]": str(yesterday.year),
+            "version": str(version),
+            "idempotency_key": "e" * 32,
+        },
+    )
     assert response.status_code == 302
     with app.app_context(), session_scope(engine()) as s:
         from registry.models import Meeting
@@ -281,9 +373,17 @@ def test_the_demo_committee_can_be_edited_through_the_pages(app, client):
     with app.app_context(), session_scope(engine()) as s:
         committee = s.get(Committee, committee_id)
         rule, version = committee.quorum_rule, committee.version
-    response = _post(client, f"/governance/committees/{committee_id}/edit", {
-        "name": "South West London Primary Care Joint Committee (renamed)", "kind": "joint committee",
-        "areas": "36L", "quorum_rule": rule, "version": str(version)})
+    response = _post(
+        client,
+        f"/governance/committees/{committee_id}/edit",
+        {
+            "name": "South West London Primary Care Joint Committee (renamed)",
+            "kind": "joint committee",
+            "areas": "36L",
+            "quorum_rule": rule,
+            "version": str(version),
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _committee(app, committee_id).name.endswith("(renamed)")
     assert "NHS South West London" in client.get("/").get_data(as_text=True)  # the demo's organisation name
@@ -294,8 +394,11 @@ def test_removing_and_reopening_say_what_happened_and_refuse_what_would_break(ap
     made = _post(client, "/governance/committees/new", {"name": "Board", "kind": "board"})
     committee_id = int(made.headers["Location"].rsplit("/", 1)[1])
     base = f"/governance/committees/{committee_id}"
-    _post(client, f"{base}/voting-organisations/new", {"name": "NHS England", "voting_group": "NHSE",
-                                                       "organisation_id": ""})
+    _post(
+        client,
+        f"{base}/voting-organisations/new",
+        {"name": "NHS England", "voting_group": "NHSE", "organisation_id": ""},
+    )
     _post(client, f"{base}/edit", {"name": "Board", "kind": "board", "quorum_rule": "NHS England", "version": "1"})
     with app.app_context(), session_scope(engine()) as s:
         voting_id = committee_service.voting_organisations(s, committee_id)[0][0].id
@@ -304,8 +407,12 @@ def test_removing_and_reopening_say_what_happened_and_refuse_what_would_break(ap
     assert "The quorum rule needs NHS England" in client.get(base).get_data(as_text=True)
     with app.app_context(), session_scope(engine()) as s:
         assert committee_service.voting_organisations(s, committee_id)  # still there
-    closed = _post(client, f"{base}/close", {"closed_on[day]": "1", "closed_on[month]": "1",
-                                             "closed_on[year]": "2026", "version": "2"}, page=base)
+    closed = _post(
+        client,
+        f"{base}/close",
+        {"closed_on[day]": "1", "closed_on[month]": "1", "closed_on[year]": "2026", "version": "2"},
+        page=base,
+    )
     assert closed.status_code == 302 and "closed 1 January 2026" in client.get(base).get_data(as_text=True)
     reopened = _post(client, f"{base}/reopen", {"version": "3"}, page=base)
     assert reopened.status_code == 302

@@ -1,4 +1,5 @@
 """The app factory, configuration, database set-up and template escaping."""
+
 import threading
 
 import pytest
@@ -89,8 +90,13 @@ def test_unknown_page_is_a_404_page(client):
 
 
 def test_database_unreachable_gives_503_page(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "k",
-                      "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "k",
+            "DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2",
+        }
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     body = response.get_data(as_text=True)
@@ -134,23 +140,37 @@ def test_design_system_components_render_the_same_from_the_cache(app):
     call with a body (which cannot be cached) still reaches the real macro."""
     env = app.jinja_env
     cases = [
-        ('input', 'input', '{"label": {"text": "Name"}, "id": "n", "name": "n", "value": v}'),
-        ('select', 'select', '{"label": {"text": "Pick"}, "id": "s", "name": "s", "items": [{"value": "a", "text": v}],'
-                             ' "errorMessage": {"text": "Choose one"}}'),
-        ('button', 'button', '{"text": v}'),
-        ('header', 'header', '{"service": {"text": v}, "account": {"items": [{"text": "Dr A"}]}}'),
+        ("input", "input", '{"label": {"text": "Name"}, "id": "n", "name": "n", "value": v}'),
+        (
+            "select",
+            "select",
+            '{"label": {"text": "Pick"}, "id": "s", "name": "s", "items": [{"value": "a", "text": v}],'
+            ' "errorMessage": {"text": "Choose one"}}',
+        ),
+        ("button", "button", '{"text": v}'),
+        ("header", "header", '{"service": {"text": v}, "account": {"items": [{"text": "Dr A"}]}}'),
     ]
     with app.test_request_context():
         for path, macro, params in cases:
             for value in ["<b>bold</b>", "plain", "plain"]:
                 for wrap in ("v", "v | safe"):
-                    body = "{{ " + macro + "(" + params.replace(": v", ": " + wrap).replace("[v]", "[" + wrap + "]") + ") }}"
-                    cached = env.from_string('{% from "nhsuk/components/' + path + '/macro.jinja" import ' + macro
-                                             + ' %}' + body).render(v=value)
-                    real = env.from_string('{% from "nhsuk-uncached/components/' + path + '/macro.jinja" import '
-                                           + macro + ' %}' + body).render(v=value)
+                    body = (
+                        "{{ "
+                        + macro
+                        + "("
+                        + params.replace(": v", ": " + wrap).replace("[v]", "[" + wrap + "]")
+                        + ") }}"
+                    )
+                    cached = env.from_string(
+                        '{% from "nhsuk/components/' + path + '/macro.jinja" import ' + macro + " %}" + body
+                    ).render(v=value)
+                    real = env.from_string(
+                        '{% from "nhsuk-uncached/components/' + path + '/macro.jinja" import ' + macro + " %}" + body
+                    ).render(v=value)
                     assert cached == real
                     assert ("<b>bold</b>" in cached) == (value == "<b>bold</b>" and wrap == "v | safe")
-        with_body = ('{% from "nhsuk/components/heading/macro.jinja" import heading %}'
-                     '{% call heading({"level": 2}) %}Made by <i>a</i> caller{% endcall %}')
+        with_body = (
+            '{% from "nhsuk/components/heading/macro.jinja" import heading %}'
+            '{% call heading({"level": 2}) %}Made by <i>a</i> caller{% endcall %}'
+        )
         assert "Made by <i>a</i> caller" in env.from_string(with_body).render()

@@ -1,6 +1,7 @@
 """An audit chain a database owner cannot rewrite unseen: every row signed with a key outside the database, the
 head anchored outside it; `coi audit verify` and the audit page report an edit, a recomputed chain, stripped
 signatures and a truncation. On PostgreSQL the app's role may only INSERT and SELECT the log."""
+
 import json
 
 import pytest
@@ -37,10 +38,14 @@ def _rewrite(app, statements):
         connection.exec_driver_sql("DROP TRIGGER auditevent_no_delete")
         for statement in statements:
             connection.execute(*statement) if isinstance(statement, tuple) else connection.exec_driver_sql(statement)
-        connection.exec_driver_sql("CREATE TRIGGER auditevent_no_update BEFORE UPDATE ON auditevent "
-                                   "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
-        connection.exec_driver_sql("CREATE TRIGGER auditevent_no_delete BEFORE DELETE ON auditevent "
-                                   "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
+        connection.exec_driver_sql(
+            "CREATE TRIGGER auditevent_no_update BEFORE UPDATE ON auditevent "
+            "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+        )
+        connection.exec_driver_sql(
+            "CREATE TRIGGER auditevent_no_delete BEFORE DELETE ON auditevent "
+            "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+        )
 
 
 def _recompute_from(app, first_id):
@@ -53,8 +58,12 @@ def _recompute_from(app, first_id):
         if event.id >= first_id:
             event.prev_hash = prev
             event.hash = audit._digest(prev, event)
-            statements.append((text("UPDATE auditevent SET prev_hash = :p, hash = :h WHERE id = :i"),
-                               {"p": event.prev_hash, "h": event.hash, "i": event.id}))
+            statements.append(
+                (
+                    text("UPDATE auditevent SET prev_hash = :p, hash = :h WHERE id = :i"),
+                    {"p": event.prev_hash, "h": event.hash, "i": event.id},
+                )
+            )
         prev = event.hash
     return statements
 
@@ -143,6 +152,7 @@ def test_a_forged_anchor_is_reported(app, tmp_path):
 
 # --- PostgreSQL: the app's role ------------------------------------------------------------------------------
 
+
 @pytest.mark.postgres
 def test_the_app_role_may_only_insert_and_select_the_audit_log(pg_url, pg_cluster, tmp_path):
     import itertools
@@ -163,9 +173,14 @@ def test_the_app_role_may_only_insert_and_select_the_audit_log(pg_url, pg_cluste
     assert "Chain intact" in client.get("/governance/audit?verify=1").get_data(as_text=True)
 
     as_app = make_engine(app_url)
-    for statement in ("UPDATE auditevent SET action = 'forged'", "DELETE FROM auditevent", "TRUNCATE auditevent",
-                      "ALTER TABLE auditevent DISABLE TRIGGER auditevent_append_only",
-                      "DROP TRIGGER auditevent_append_only ON auditevent", "DROP TABLE auditevent"):
+    for statement in (
+        "UPDATE auditevent SET action = 'forged'",
+        "DELETE FROM auditevent",
+        "TRUNCATE auditevent",
+        "ALTER TABLE auditevent DISABLE TRIGGER auditevent_append_only",
+        "DROP TRIGGER auditevent_append_only ON auditevent",
+        "DROP TABLE auditevent",
+    ):
         with pytest.raises(DBAPIError) as refused, as_app.begin() as connection:
             connection.exec_driver_sql(statement)
         assert "permission denied" in str(refused.value) or "must be owner" in str(refused.value), statement

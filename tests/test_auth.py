@@ -1,4 +1,5 @@
 """Sign-in, sign-out, throttling and sessions."""
+
 from sqlmodel import func, select
 
 from coi.database import engine
@@ -113,6 +114,7 @@ def test_secure_cookie_when_configured(tmp_path, make_user):
 def test_open_redirect_after_sign_in_is_refused(client, make_user):
     email, password, _ = make_user("member")
     token = csrf_from(client.get("/sign-in").get_data(as_text=True))
-    response = client.post("/sign-in?next=https://evil.example/", data={"email": email, "password": password,
-                                                                         "csrf_token": token})
+    response = client.post(
+        "/sign-in?next=https://evil.example/", data={"email": email, "password": password, "csrf_token": token}
+    )
     assert response.headers["Location"] == "/"

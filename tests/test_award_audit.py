@@ -1,5 +1,6 @@
 """Auditing published contract awards against the register (issue 15): readers, each award on its own date, totals,
 `coi audit-awards` with and without a database."""
+
 import json
 from datetime import date
 from decimal import Decimal
@@ -36,13 +37,29 @@ def engine():
 
 
 def release(ocid, award_id, day, supplier, amount=1000, number=None, tag="award", release_date="2025-01-01T00:00:00Z"):
-    party = {"id": f"GB-COH-{number}" if number else "GB-CFS-1", "name": supplier, "roles": ["supplier"],
-             "identifier": {"scheme": "GB-COH", "id": number, "legalName": supplier} if number else {}}
-    return {"ocid": ocid, "id": f"{ocid}-{award_id}-{tag}", "date": release_date, "tag": [tag],
-            "tender": {"title": f"Contract for {supplier}"}, "buyer": {"id": "B", "name": "NHS Manchester ICB"},
-            "parties": [party, {"id": "B", "name": "NHS Manchester ICB", "roles": ["buyer"]}],
-            "awards": [{"id": award_id, "date": f"{day}T00:00:00Z", "value": {"amount": amount, "currency": "GBP"},
-                        "suppliers": [{"id": party["id"], "name": supplier}]}]}
+    party = {
+        "id": f"GB-COH-{number}" if number else "GB-CFS-1",
+        "name": supplier,
+        "roles": ["supplier"],
+        "identifier": {"scheme": "GB-COH", "id": number, "legalName": supplier} if number else {},
+    }
+    return {
+        "ocid": ocid,
+        "id": f"{ocid}-{award_id}-{tag}",
+        "date": release_date,
+        "tag": [tag],
+        "tender": {"title": f"Contract for {supplier}"},
+        "buyer": {"id": "B", "name": "NHS Manchester ICB"},
+        "parties": [party, {"id": "B", "name": "NHS Manchester ICB", "roles": ["buyer"]}],
+        "awards": [
+            {
+                "id": award_id,
+                "date": f"{day}T00:00:00Z",
+                "value": {"amount": amount, "currency": "GBP"},
+                "suppliers": [{"id": party["id"], "name": supplier}],
+            }
+        ],
+    }
 
 
 def write_package(tmp_path, releases, name="awards.json"):
@@ -56,6 +73,7 @@ def register(rows):
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
+
 
 def test_the_contracts_finder_sample_is_read_as_published():
     read = read_award_files([_sample()])
@@ -72,11 +90,17 @@ def test_the_contracts_finder_sample_is_read_as_published():
 
 
 def test_a_release_without_an_award_is_skipped_and_counted_and_an_update_replaces_the_award(tmp_path):
-    tender_only = {"ocid": "ocds-x-1", "id": "t1", "date": "2025-01-01T00:00:00Z", "tag": ["tender"],
-                   "tender": {"title": "Planning"}}
+    tender_only = {
+        "ocid": "ocds-x-1",
+        "id": "t1",
+        "date": "2025-01-01T00:00:00Z",
+        "tag": ["tender"],
+        "tender": {"title": "Planning"},
+    }
     first = release("ocds-x-2", "A", "2025-02-01", "Old Name Ltd", amount=10)
-    update = release("ocds-x-2", "A", "2025-02-01", "New Name Ltd", amount=20, tag="awardUpdate",
-                     release_date="2025-03-01T00:00:00Z")
+    update = release(
+        "ocds-x-2", "A", "2025-02-01", "New Name Ltd", amount=20, tag="awardUpdate", release_date="2025-03-01T00:00:00Z"
+    )
     read = read_ocds(write_package(tmp_path, [tender_only, update, first]))
     assert read.releases == 3 and read.skipped_without_award == 1 and read.replaced_by_update == 1
     assert [(a.suppliers[0].name, a.value) for a in read.awards] == [("New Name Ltd", 20)]
@@ -84,21 +108,34 @@ def test_a_release_without_an_award_is_skipped_and_counted_and_an_update_replace
 
 def test_a_record_package_is_read_from_its_compiled_release(tmp_path):
     path = tmp_path / "records.json"
-    path.write_text(json.dumps({"records": [
-        {"ocid": "ocds-r-1", "releases": [{"url": "https://example.org/r1", "date": "2025-01-01"}],
-         "compiledRelease": release("ocds-r-1", "R1", "2025-04-01", "Vallance Medical")},
-        {"ocid": "ocds-r-2", "releases": [release("ocds-r-2", "R2", "2025-05-01", "Bodey Medical Centre")]}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "records": [
+                    {
+                        "ocid": "ocds-r-1",
+                        "releases": [{"url": "https://example.org/r1", "date": "2025-01-01"}],
+                        "compiledRelease": release("ocds-r-1", "R1", "2025-04-01", "Vallance Medical"),
+                    },
+                    {"ocid": "ocds-r-2", "releases": [release("ocds-r-2", "R2", "2025-05-01", "Bodey Medical Centre")]},
+                ]
+            }
+        )
+    )
     read = read_ocds(path)
     assert sorted(a.award_id for a in read.awards) == ["R1", "R2"]
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda r: r["awards"][0].update(date="1st March"), 'release ocds-bad-1, field "awards[0].date": not a date'),
-    (lambda r: r["awards"][0]["value"].update(amount="lots"), 'field "awards[0].value.amount": not an amount'),
-    (lambda r: r["awards"][0].pop("id"), 'field "awards[0].id": missing'),
-    (lambda r: r["awards"][0].update(suppliers=[{"id": "nobody"}]), 'field "awards[0].suppliers[0].name"'),
-    (lambda r: r.update(awards={"id": "x"}), 'field "awards": must be a list'),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda r: r["awards"][0].update(date="1st March"), 'release ocds-bad-1, field "awards[0].date": not a date'),
+        (lambda r: r["awards"][0]["value"].update(amount="lots"), 'field "awards[0].value.amount": not an amount'),
+        (lambda r: r["awards"][0].pop("id"), 'field "awards[0].id": missing'),
+        (lambda r: r["awards"][0].update(suppliers=[{"id": "nobody"}]), 'field "awards[0].suppliers[0].name"'),
+        (lambda r: r.update(awards={"id": "x"}), 'field "awards": must be a list'),
+    ],
+)
 def test_a_malformed_release_names_the_release_and_field(tmp_path, change, message):
     bad = release("ocds-bad-1", "A", "2025-02-01", "Supplier Ltd")
     change(bad)
@@ -124,47 +161,75 @@ def test_not_json_and_bad_csv_rows_are_clear_errors(tmp_path):
 
 # --- screening each award on its own date ----------------------------------------------------------------------
 
+
 def _conflicts(report):
     return {(r.award.award_id, c.member_id): c for r in report.results for c in r.conflicts}
 
 
 @pytest.mark.parametrize("fmt", ["ocds", "csv"])
 def test_a_mid_year_interest_is_found_and_an_ended_one_is_not(engine, tmp_path, fmt):
-    awards = [("JAN", "2025-01-15", "Vallance Medical"), ("SEP", "2025-09-15", "Vallance Medical"),
-              ("FEB", "2025-02-10", "Bodey Medical Centre"), ("OCT", "2025-10-10", "Bodey Medical Centre")]
+    awards = [
+        ("JAN", "2025-01-15", "Vallance Medical"),
+        ("SEP", "2025-09-15", "Vallance Medical"),
+        ("FEB", "2025-02-10", "Bodey Medical Centre"),
+        ("OCT", "2025-10-10", "Bodey Medical Centre"),
+    ]
     if fmt == "ocds":
         path = write_package(tmp_path, [release(f"ocds-t-{a}", a, d, s) for a, d, s in awards])
     else:
         path = tmp_path / "awards.csv"
-        path.write_text("award_id,date,supplier,value,title,buyer\n" +
-                        "".join(f"{a},{d},{s},1000,Contract,NHS Manchester ICB\n" for a, d, s in awards))
-    interests_ = register([
-        ("M1", "Dr Mid Year", "financial", EPOCH_INTEREST, date(2025, 6, 1), None),  # began mid-year
-        ("M2", "Dr Ended", "financial", "Partner at Bodey Medical Centre", date(2019, 1, 1), date(2025, 3, 31)),
-    ])
-    report = award_audit.audit_awards(engine, read_award_files([path]).awards,
-                                      award_audit.Register.from_file_interests(interests_))
+        path.write_text(
+            "award_id,date,supplier,value,title,buyer\n"
+            + "".join(f"{a},{d},{s},1000,Contract,NHS Manchester ICB\n" for a, d, s in awards)
+        )
+    interests_ = register(
+        [
+            ("M1", "Dr Mid Year", "financial", EPOCH_INTEREST, date(2025, 6, 1), None),  # began mid-year
+            ("M2", "Dr Ended", "financial", "Partner at Bodey Medical Centre", date(2019, 1, 1), date(2025, 3, 31)),
+        ]
+    )
+    report = award_audit.audit_awards(
+        engine, read_award_files([path]).awards, award_audit.Register.from_file_interests(interests_)
+    )
     found = _conflicts(report)
     assert set(found) == {("SEP", "M1"), ("FEB", "M2")}
     assert found[("SEP", "M1")].action == "exclude" and "VALLANCE MEDICAL (P84005)" in " ".join(
-        found[("SEP", "M1")].evidence)
+        found[("SEP", "M1")].evidence
+    )
     assert found[("SEP", "M1")].interest == EPOCH_INTEREST and found[("SEP", "M1")].committees == ["register"]
 
 
 def test_the_batched_audit_matches_screening_every_award_alone(engine):
     from registry.outside.awards import Award, Supplier
 
-    suppliers = ["Vallance Medical", "Bodey Medical Centre", "Ardwick and Longsight PCN", "Parkside Surgery, Longsight",
-                 "Nimbus Care Ltd", "Ladybarn Group Practice", "Acme Cleaning Ltd"]
-    awards = [Award(f"ocds-{n}", f"A{n}", date(2025, 1 + n % 12, 1 + n % 27), [Supplier(suppliers[n % len(suppliers)])],
-                    Decimal(n * 100)) for n in range(60)]
-    interests_ = register([
-        ("M1", "A", "financial", "Partner, Vallance Medical", date(2025, 4, 1), None),
-        ("M2", "B", "financial", "Salaried GP at Parkside Surgery, Manchester", None, date(2025, 8, 31)),
-        ("M3", "C", "financial", "Director of Nimbus Care Ltd", date(2025, 2, 1), date(2025, 10, 1)),
-        ("M4", "D", "non-financial professional", "Trustee, Ladybarn Group Practice patient group", None, None),
-        ("M5", "E", "financial", "Partner at Borchardt Medical Centre", None, None),
-    ])
+    suppliers = [
+        "Vallance Medical",
+        "Bodey Medical Centre",
+        "Ardwick and Longsight PCN",
+        "Parkside Surgery, Longsight",
+        "Nimbus Care Ltd",
+        "Ladybarn Group Practice",
+        "Acme Cleaning Ltd",
+    ]
+    awards = [
+        Award(
+            f"ocds-{n}",
+            f"A{n}",
+            date(2025, 1 + n % 12, 1 + n % 27),
+            [Supplier(suppliers[n % len(suppliers)])],
+            Decimal(n * 100),
+        )
+        for n in range(60)
+    ]
+    interests_ = register(
+        [
+            ("M1", "A", "financial", "Partner, Vallance Medical", date(2025, 4, 1), None),
+            ("M2", "B", "financial", "Salaried GP at Parkside Surgery, Manchester", None, date(2025, 8, 31)),
+            ("M3", "C", "financial", "Director of Nimbus Care Ltd", date(2025, 2, 1), date(2025, 10, 1)),
+            ("M4", "D", "non-financial professional", "Trustee, Ladybarn Group Practice patient group", None, None),
+            ("M5", "E", "financial", "Partner at Borchardt Medical Centre", None, None),
+        ]
+    )
     batched = _conflicts(award_audit.audit_awards(engine, awards, award_audit.Register.from_file_interests(interests_)))
     naive = {}
     for a in awards:  # the oracle: one screen per award with every interest, on the award's date
@@ -177,17 +242,25 @@ def test_the_batched_audit_matches_screening_every_award_alone(engine):
 
 def test_a_company_number_in_the_notice_matches_a_declared_one_and_totals_are_by_committee_and_year(engine, tmp_path):
     path = tmp_path / "awards.csv"
-    path.write_text("award_id,date,supplier,value,title,buyer,company_number\n"
-                    "N1,2024-11-01,Totally Different Trading Name Ltd,1500.25,Contract,ICB,2577303\n"
-                    "N2,2025-02-01,Vallance Medical,100,Contract,ICB,\n"
-                    "N3,2025-03-01,Acme Ltd,5,Contract,ICB,\n")
-    interests_ = register([
-        ("M1", "Dr Number", "financial", "Shareholder in Phoenix Ltd (company number 02577303)", None, None),
-        ("M2", "Dr Partner", "financial", EPOCH_INTEREST, None, None),
-    ])
+    path.write_text(
+        "award_id,date,supplier,value,title,buyer,company_number\n"
+        "N1,2024-11-01,Totally Different Trading Name Ltd,1500.25,Contract,ICB,2577303\n"
+        "N2,2025-02-01,Vallance Medical,100,Contract,ICB,\n"
+        "N3,2025-03-01,Acme Ltd,5,Contract,ICB,\n"
+    )
+    interests_ = register(
+        [
+            ("M1", "Dr Number", "financial", "Shareholder in Phoenix Ltd (company number 02577303)", None, None),
+            ("M2", "Dr Partner", "financial", EPOCH_INTEREST, None, None),
+        ]
+    )
     read = read_award_files([path])
-    report = award_audit.audit_awards(engine, read.awards, award_audit.Register.from_file_interests(
-        interests_, "Primary care commissioning committee"), read=read)
+    report = award_audit.audit_awards(
+        engine,
+        read.awards,
+        award_audit.Register.from_file_interests(interests_, "Primary care commissioning committee"),
+        read=read,
+    )
     found = _conflicts(report)
     assert set(found) == {("N1", "M1"), ("N2", "M2")}
     assert "company number 02577303" in found[("N1", "M1")].evidence[0]
@@ -200,22 +273,37 @@ def test_a_company_number_in_the_notice_matches_a_declared_one_and_totals_are_by
 
 # --- the command ------------------------------------------------------------------------------------------------
 
+
 def _invoke(app, *args):
     return CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app))
 
 
-REGISTER_CSV = ("member_id,name,position,interest_type,description,date_from,date_to\n"
-                "M1,Dr Ann Able,GP,financial,\"Partner, Vallance Medical, Manchester\",2025-06-01,\n"
-                "M2,Dr Bob Baker,GP,financial,Director of Phoenix Surfacing Limited,2020-01-01,2024-12-31\n")
+REGISTER_CSV = (
+    "member_id,name,position,interest_type,description,date_from,date_to\n"
+    'M1,Dr Ann Able,GP,financial,"Partner, Vallance Medical, Manchester",2025-06-01,\n'
+    "M2,Dr Bob Baker,GP,financial,Director of Phoenix Surfacing Limited,2020-01-01,2024-12-31\n"
+)
 
 
 def test_audit_awards_without_a_database_prints_the_json_shape(app, tmp_path):
     (tmp_path / "register.csv").write_text(REGISTER_CSV)
-    (tmp_path / "awards.csv").write_text("award_id,date,supplier,value,title,buyer\n"
-                                         "A1,2025-03-01,Vallance Medical,10,T,B\nA2,2025-07-01,Vallance Medical,20,T,B\n"
-                                         "A3,2024-07-01,Phoenix Surfacing Ltd,30,T,B\n")
-    result = _invoke(app, "audit-awards", str(tmp_path / "awards.csv"), _sample(), "--register",
-                     str(tmp_path / "register.csv"), "--format", "json", "--from", "2024-01-01")
+    (tmp_path / "awards.csv").write_text(
+        "award_id,date,supplier,value,title,buyer\n"
+        "A1,2025-03-01,Vallance Medical,10,T,B\nA2,2025-07-01,Vallance Medical,20,T,B\n"
+        "A3,2024-07-01,Phoenix Surfacing Ltd,30,T,B\n"
+    )
+    result = _invoke(
+        app,
+        "audit-awards",
+        str(tmp_path / "awards.csv"),
+        _sample(),
+        "--register",
+        str(tmp_path / "register.csv"),
+        "--format",
+        "json",
+        "--from",
+        "2024-01-01",
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert set(out) == {"awards", "totals"}
@@ -231,8 +319,9 @@ def test_audit_awards_without_a_database_prints_the_json_shape(app, tmp_path):
 
 def test_audit_awards_errors_name_the_file_and_field(app, tmp_path):
     (tmp_path / "register.csv").write_text(REGISTER_CSV)
-    (tmp_path / "bad.json").write_text(json.dumps({"releases": [{"ocid": "ocds-9", "id": "r", "awards": [
-        {"id": "a", "date": "soon"}]}]}))
+    (tmp_path / "bad.json").write_text(
+        json.dumps({"releases": [{"ocid": "ocds-9", "id": "r", "awards": [{"id": "a", "date": "soon"}]}]})
+    )
     result = _invoke(app, "audit-awards", str(tmp_path / "bad.json"), "--register", str(tmp_path / "register.csv"))
     assert result.exit_code == 2
     assert 'bad.json, release ocds-9, field "awards[0].date": not a date' in result.output
@@ -240,11 +329,21 @@ def test_audit_awards_errors_name_the_file_and_field(app, tmp_path):
 
 def test_audit_awards_writes_typed_xlsx_and_csv(app, tmp_path):
     (tmp_path / "register.csv").write_text(REGISTER_CSV)
-    (tmp_path / "awards.csv").write_text("award_id,date,supplier,value,title,buyer\n"
-                                         "A2,2025-07-01,Vallance Medical,2000.50,=HYPERLINK(1),B\n")
+    (tmp_path / "awards.csv").write_text(
+        "award_id,date,supplier,value,title,buyer\nA2,2025-07-01,Vallance Medical,2000.50,=HYPERLINK(1),B\n"
+    )
     out = tmp_path / "audit.xlsx"
-    result = _invoke(app, "audit-awards", str(tmp_path / "awards.csv"), "--register", str(tmp_path / "register.csv"),
-                     "--format", "xlsx", "--output", str(out))
+    result = _invoke(
+        app,
+        "audit-awards",
+        str(tmp_path / "awards.csv"),
+        "--register",
+        str(tmp_path / "register.csv"),
+        "--format",
+        "xlsx",
+        "--output",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     sheet = load_workbook(BytesIO(out.read_bytes()))["Awards"]
     header = [c.value for c in sheet[1]]
@@ -252,24 +351,49 @@ def test_audit_awards_writes_typed_xlsx_and_csv(app, tmp_path):
     assert row["date"].is_date and row["date"].value.date() == date(2025, 7, 1)
     assert row["value"].value == 2000.5 and row["value"].data_type == "n" and "£" in row["value"].number_format
     assert row["title"].value == "'=HYPERLINK(1)" and row["member_id"].value == "M1"
-    csv_result = _invoke(app, "audit-awards", str(tmp_path / "awards.csv"), "--register",
-                         str(tmp_path / "register.csv"), "--format", "csv")
+    csv_result = _invoke(
+        app,
+        "audit-awards",
+        str(tmp_path / "awards.csv"),
+        "--register",
+        str(tmp_path / "register.csv"),
+        "--format",
+        "csv",
+    )
     assert csv_result.output.splitlines()[0].startswith("ocid,award_id,date,supplier,value")
     assert "'=HYPERLINK(1)" not in csv_result.output  # the CSV has no title column; the supplier is safe text
 
 
 # --- against the database: committees, seats and meetings ----------------------------------------------------
 
+
 def test_against_the_database_seats_decide_and_a_linked_meeting_says_what_was_declared(app, tmp_path):
     with app.app_context(), session_scope(db_engine()) as s:
-        s.add(Organisation(ods_code="P84005", name="VALLANCE MEDICAL", kind="practice", prescribing_setting="4",
-                           address_line1="THE VALLANCE CENTRE", address_line2="BRUNSWICK STREET",
-                           address_line3="MANCHESTER", postcode="M13 9UJ", icb="QOP", status="A"))
+        s.add(
+            Organisation(
+                ods_code="P84005",
+                name="VALLANCE MEDICAL",
+                kind="practice",
+                prescribing_setting="4",
+                address_line1="THE VALLANCE CENTRE",
+                address_line2="BRUNSWICK STREET",
+                address_line3="MANCHESTER",
+                postcode="M13 9UJ",
+                icb="QOP",
+                status="A",
+            )
+        )
         gp = create_person(s, email="gp@example.nhs.uk", full_name="Dr Seated", password=None)
         left = create_person(s, email="left@example.nhs.uk", full_name="Dr Left Committee", password=None)
         for person in (gp, left):
-            interests.declare_interest(s, person.id, actor_id=None, interest_type="financial",
-                                       description="Partner, Vallance Medical, Manchester", date_from=date(2020, 1, 1))
+            interests.declare_interest(
+                s,
+                person.id,
+                actor_id=None,
+                interest_type="financial",
+                description="Partner, Vallance Medical, Manchester",
+                date_from=date(2020, 1, 1),
+            )
         committee = Committee(name="Primary care commissioning committee")
         s.add(committee)
         s.flush()
@@ -278,12 +402,19 @@ def test_against_the_database_seats_decide_and_a_linked_meeting_says_what_was_de
         meeting = Meeting(committee_id=committee.id, title="PCCC March", meeting_date=date(2025, 3, 1))
         s.add(meeting)
         s.flush()
-        item = MeetingItem(meeting_id=meeting.id, item_ref="5", title="APMS award ocds-db-1 to Vallance Medical",
-                           contract_decision=True)
+        item = MeetingItem(
+            meeting_id=meeting.id,
+            item_ref="5",
+            title="APMS award ocds-db-1 to Vallance Medical",
+            contract_decision=True,
+        )
         s.add(item)
         s.flush()
-        s.add(MeetingOutcome(meeting_id=meeting.id, item_id=item.id, person_id=gp.id, declared=True,
-                             what_happened="left the room"))
+        s.add(
+            MeetingOutcome(
+                meeting_id=meeting.id, item_id=item.id, person_id=gp.id, declared=True, what_happened="left the room"
+            )
+        )
         gp_id = gp.id
     path = write_package(tmp_path, [release("ocds-db-1", "A1", "2025-03-01", "Vallance Medical", amount=5000)])
     result = _invoke(app, "audit-awards", str(path), "--format", "json")
@@ -303,6 +434,7 @@ def test_register_reader_is_reused(tmp_path):
 
 # --- the governance page: upload, background run, results kept, workbook ----------------------------------------
 
+
 def _wait_for(client, run_path, seconds=60):
     import time
 
@@ -319,12 +451,28 @@ def test_the_governance_page_runs_the_audit_in_the_background_and_keeps_the_resu
     from tests.conftest import csrf_from, sign_in
 
     with app.app_context(), session_scope(db_engine()) as s:
-        s.add(Organisation(ods_code="P84005", name="VALLANCE MEDICAL", kind="practice", prescribing_setting="4",
-                           address_line1="THE VALLANCE CENTRE", address_line3="MANCHESTER", postcode="M13 9UJ",
-                           icb="QOP", status="A"))
+        s.add(
+            Organisation(
+                ods_code="P84005",
+                name="VALLANCE MEDICAL",
+                kind="practice",
+                prescribing_setting="4",
+                address_line1="THE VALLANCE CENTRE",
+                address_line3="MANCHESTER",
+                postcode="M13 9UJ",
+                icb="QOP",
+                status="A",
+            )
+        )
         gp = create_person(s, email="gp2@example.nhs.uk", full_name="Dr Mid Year", password=None)
-        interests.declare_interest(s, gp.id, actor_id=None, interest_type="financial",
-                                   description="Partner, Vallance Medical", date_from=date(2025, 6, 1))
+        interests.declare_interest(
+            s,
+            gp.id,
+            actor_id=None,
+            interest_type="financial",
+            description="Partner, Vallance Medical",
+            date_from=date(2025, 6, 1),
+        )
         committee = Committee(name="PCCC")
         s.add(committee)
         s.flush()
@@ -333,20 +481,35 @@ def test_the_governance_page_runs_the_audit_in_the_background_and_keeps_the_resu
     sign_in(client, email, password)
     page = client.get("/governance/outside/awards").get_data(as_text=True)
     awards_csv = tmp_path / "awards.csv"
-    awards_csv.write_text("award_id,date,supplier,value,title,buyer\nJAN,2025-01-10,Vallance Medical,100,T,B\n"
-                          "JUL,2025-07-10,Vallance Medical,250.75,T,B\n")
-    missing = client.post("/governance/outside/awards", data={"csrf_token": csrf_from(page),
-                                                              "idempotency_key": "m" * 24})
+    awards_csv.write_text(
+        "award_id,date,supplier,value,title,buyer\nJAN,2025-01-10,Vallance Medical,100,T,B\n"
+        "JUL,2025-07-10,Vallance Medical,250.75,T,B\n"
+    )
+    missing = client.post(
+        "/governance/outside/awards", data={"csrf_token": csrf_from(page), "idempotency_key": "m" * 24}
+    )
     assert "Select one or more award files" in missing.get_data(as_text=True)
-    bad = client.post("/governance/outside/awards", data={
-        "csrf_token": csrf_from(page), "idempotency_key": "b" * 24,
-        "award_files": [(BytesIO(b'{"releases": [{"ocid": "ocds-z", "awards": [{"id": "1", "date": "x"}]}]}'),
-                         "bad.json")]}, content_type="multipart/form-data")
-    assert 'bad.json, release ocds-z, field &#34;awards[0].date&#34;: not a date' in bad.get_data(as_text=True)
-    response = client.post("/governance/outside/awards", data={
-        "csrf_token": csrf_from(page), "idempotency_key": "g" * 24,
-        "award_files": [(open(awards_csv, "rb"), "awards.csv"), (open(_sample(), "rb"), "contracts-finder.json")]},
-        content_type="multipart/form-data")
+    bad = client.post(
+        "/governance/outside/awards",
+        data={
+            "csrf_token": csrf_from(page),
+            "idempotency_key": "b" * 24,
+            "award_files": [
+                (BytesIO(b'{"releases": [{"ocid": "ocds-z", "awards": [{"id": "1", "date": "x"}]}]}'), "bad.json")
+            ],
+        },
+        content_type="multipart/form-data",
+    )
+    assert "bad.json, release ocds-z, field &#34;awards[0].date&#34;: not a date" in bad.get_data(as_text=True)
+    response = client.post(
+        "/governance/outside/awards",
+        data={
+            "csrf_token": csrf_from(page),
+            "idempotency_key": "g" * 24,
+            "award_files": [(open(awards_csv, "rb"), "awards.csv"), (open(_sample(), "rb"), "contracts-finder.json")],
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     run_path = response.headers["Location"]
     assert _wait_for(client, run_path)["status"] == "done"

@@ -1,4 +1,5 @@
 """Backups taken while the app writes restore to a database that passes its checks, with matching counts."""
+
 import threading
 import time
 
@@ -17,8 +18,9 @@ def _writer(engine, stop, person_id, written):
     n = 0
     while not stop.is_set():
         with session_scope(engine) as s:
-            interests.declare_interest(s, person_id, actor_id=person_id, interest_type="financial",
-                                       description=f"Interest {n}")
+            interests.declare_interest(
+                s, person_id, actor_id=person_id, interest_type="financial", description=f"Interest {n}"
+            )
         n += 1
         written.append(n)  # committed: the test waits on this count, not on the clock
         time.sleep(0.005)  # leave the database to the backup between writes
@@ -51,7 +53,9 @@ def test_backup_under_load_restores_and_checks(any_db_url, tmp_path, request):
     if any_db_url.startswith("sqlite"):
         target_url = f"sqlite:///{tmp_path / 'restored.sqlite'}"
     else:
-        target_url = request.getfixturevalue("pg_cluster").create_database("restored_" + str(abs(hash(str(tmp_path))))[:8])
+        target_url = request.getfixturevalue("pg_cluster").create_database(
+            "restored_" + str(abs(hash(str(tmp_path))))[:8]
+        )
     restored = restore(destination, target_url)
     assert integrity_problems(restored) == []
     counts = table_counts(restored)
@@ -69,9 +73,11 @@ def test_backup_and_restore_commands(app, tmp_path):
     info = ScriptInfo(create_app=lambda: app)
     result = runner.invoke(cli, ["backup", str(tmp_path / "b.sqlite")], obj=info)
     assert result.exit_code == 0, result.output
-    restored = runner.invoke(cli, ["restore", str(tmp_path / "b.sqlite"), "--to", f"sqlite:///{tmp_path / 'r.sqlite'}"],
-                             obj=info)
+    restored = runner.invoke(
+        cli, ["restore", str(tmp_path / "b.sqlite"), "--to", f"sqlite:///{tmp_path / 'r.sqlite'}"], obj=info
+    )
     assert restored.exit_code == 0 and "Integrity check passed" in restored.output
-    again = runner.invoke(cli, ["restore", str(tmp_path / "b.sqlite"), "--to", f"sqlite:///{tmp_path / 'r.sqlite'}"],
-                          obj=info)
+    again = runner.invoke(
+        cli, ["restore", str(tmp_path / "b.sqlite"), "--to", f"sqlite:///{tmp_path / 'r.sqlite'}"], obj=info
+    )
     assert again.exit_code == 1 and "already exists" in again.output

@@ -3,6 +3,7 @@
 A justification is a `# nosec BXXX - reason` comment on the line: it names the check it silences and says why.
 A bare `# nosec` (which silences every check on the line) or one without a reason fails this test.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,13 @@ JUSTIFIED = re.compile(r"#\s*nosec\s+B\d{3}(?:\s*,\s*B\d{3})*\s+-\s+\S.{5,}")
 
 def test_bandit_finds_nothing_unjustified():
     pytest.importorskip("bandit", reason="bandit is in the test extra: pip install -e '.[test]'")
-    result = subprocess.run([sys.executable, "-m", "bandit", "-r", *PACKAGES, "-q", "-f", "json"],  # nosec B603 - fixed argv
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "bandit", "-r", *PACKAGES, "-q", "-f", "json"],  # nosec B603 - fixed argv
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     report = json.loads(result.stdout)
     assert not report["errors"], report["errors"]
     findings = [f"{r['test_id']} {r['filename']}:{r['line_number']} {r['issue_text']}" for r in report["results"]]

@@ -1,4 +1,5 @@
 """Real Chromium through Playwright; every page visited is checked with axe-core."""
+
 import pytest
 
 from tests.conftest import PASSWORD

@@ -1,6 +1,7 @@
 """The audit log as a governance lead reads it (issue 14, item 5): a table of people, actions in words and UK
 times, filtered by person, kind of action and period, each event's recorded detail behind a disclosure; the
 chain verification stays."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -21,8 +22,14 @@ pytestmark = pytest.mark.browser
 def test_audit_log_reads_as_a_table_of_people_actions_and_uk_times(page, app, make_user):
     with app.app_context(), session_scope(engine()) as s:
         gwen = create_person(s, email=None, full_name="Dr Gwen Parry", password=None)
-        interests.declare_interest(s, gwen.id, actor_id=gwen.id, interest_type="financial",
-                                   description="Partner, Canbury Medical Centre", date_from=datetime(2019, 1, 1).date())
+        interests.declare_interest(
+            s,
+            gwen.id,
+            actor_id=gwen.id,
+            interest_type="financial",
+            description="Partner, Canbury Medical Centre",
+            date_from=datetime(2019, 1, 1).date(),
+        )
         event = s.exec(select(AuditEvent).where(AuditEvent.action == "interest.created")).one()
         summer_evening = datetime(2025, 6, 30, 23, 30, tzinfo=timezone.utc)  # 12:30am on 1 July in London
     email, _, _ = make_user("governance", name="Gina Governance")
@@ -30,6 +37,7 @@ def test_audit_log_reads_as_a_table_of_people_actions_and_uk_times(page, app, ma
     p = page.goto("/governance/audit")
     with app.app_context():
         from coi.dates import uk_date, uk_time
+
         assert (uk_date(summer_evening), uk_time(summer_evening)) == ("1 July 2025", "12:30am")
         when = f"{uk_date(event.at)}, {uk_time(event.at)}"
     row = p.locator("tbody tr", has_text="Interest created")

@@ -1,6 +1,7 @@
 """Every page a person can open, in Chromium: axe-core finds nothing serious, and at 375 px nothing scrolls
 sideways. A GET route that is neither visited here nor listed as not a page fails the test, so a new page
 cannot be added without being checked."""
+
 from __future__ import annotations
 
 import re
@@ -15,13 +16,21 @@ from registry.db import session_scope
 pytestmark = pytest.mark.browser
 
 NOT_PAGES = {  # GET routes that answer with something other than an HTML page, and why
-    "static": "files", "nhsuk_assets": "files", "autocomplete_assets": "files", "main.health": "a health check",
-    "declarations.assess_gift": "JSON for the gift form", "directory.search": "JSON for the type-ahead",
-    "admin.check_quorum_rule": "JSON for the quorum rule field", "meetings.procurement": "a CSV download",
-    "public.register_csv": "a CSV download", "public.register_xlsx": "an Excel download",
+    "static": "files",
+    "nhsuk_assets": "files",
+    "autocomplete_assets": "files",
+    "main.health": "a health check",
+    "declarations.assess_gift": "JSON for the gift form",
+    "directory.search": "JSON for the type-ahead",
+    "admin.check_quorum_rule": "JSON for the quorum rule field",
+    "meetings.procurement": "a CSV download",
+    "public.register_csv": "a CSV download",
+    "public.register_xlsx": "an Excel download",
     "public.register_gifts_csv": "a CSV download",
-    "outside.award_run_xlsx": "an Excel download", "outside.award_run_status": "JSON for the progress bar",
-    "sso.start": "a redirect to the identity provider", "sso.callback": "the identity provider's redirect back",
+    "outside.award_run_xlsx": "an Excel download",
+    "outside.award_run_status": "JSON for the progress bar",
+    "sso.start": "a redirect to the identity provider",
+    "sso.callback": "the identity provider's redirect back",
     "auth.code": "reached only half-way through a password sign-in (tests/test_browser_sign_in.py)",
     "auth.set_up_code": "reached only half-way through a password sign-in (tests/test_browser_sign_in.py)",
     "account.set_password": "reached from an emailed link (tests/test_browser_journey.py)",
@@ -33,8 +42,17 @@ NOT_PAGES = {  # GET routes that answer with something other than an HTML page, 
 def _world(app):
     """The demo: a committee, its members and meeting, interests, gifts, a breach and a published register."""
     from registry.demo import load_demo
-    from registry.models import (Breach, Committee, Interest, Meeting, MeetingItem, Membership, Person,
-                                 RegisterSnapshot, ScreeningFlag)
+    from registry.models import (
+        Breach,
+        Committee,
+        Interest,
+        Meeting,
+        MeetingItem,
+        Membership,
+        Person,
+        RegisterSnapshot,
+        ScreeningFlag,
+    )
 
     with app.app_context(), session_scope(engine()) as s:
         sign_ins = load_demo(s)
@@ -58,9 +76,15 @@ def _world(app):
         # a finished run has totals, as the service writes them (the page reads them strictly)
         run = AwardAuditRun(status="done", progress=100, files=["awards.json"], totals=totals([]))
         undeclared = PossibleUndeclaredInterest(
-            fingerprint="every-page", person_id=member.id, company_number="01234567", company_name="EXAMPLE LTD",
-            role="director", officer_name=member.full_name.upper(), confidence="name only",
-            evidence="A director of EXAMPLE LTD at Companies House with the same name")
+            fingerprint="every-page",
+            person_id=member.id,
+            company_number="01234567",
+            company_name="EXAMPLE LTD",
+            role="director",
+            officer_name=member.full_name.upper(),
+            confidence="name only",
+            evidence="A director of EXAMPLE LTD at Companies House with the same name",
+        )
         if ids["breach_id"] is None:
             from registry.services.breaches import record_breach
 
@@ -96,8 +120,13 @@ def test_every_page_is_accessible_and_fits_a_phone(app, page, live_server):
     paths = _paths(app, ids)
     lead = next((e, p) for e, p, roles in sign_ins if roles == "governance")
     member = next((e, p) for e, p, roles in sign_ins if roles == "member")
-    own = {"declarations.edit_interest", "declarations.end_interest", "declarations.interest_history",
-           "outside.mine", "outside.mine_explain"}
+    own = {
+        "declarations.edit_interest",
+        "declarations.end_interest",
+        "declarations.interest_history",
+        "outside.mine",
+        "outside.mine_explain",
+    }
     anonymous = {"auth.sign_in", "account.reset"}
     problems, visited = [], set()
 
@@ -106,7 +135,9 @@ def test_every_page_is_accessible_and_fits_a_phone(app, page, live_server):
         if p.url.endswith("/sign-in") and not key.startswith("auth.sign_in"):
             problems.append(f"{key}: sent to sign in")
             return
-        if p.evaluate("!!document.querySelector('.nhsuk-back-link') && !document.querySelector('main .nhsuk-back-link')"):
+        if p.evaluate(
+            "!!document.querySelector('.nhsuk-back-link') && !document.querySelector('main .nhsuk-back-link')"
+        ):
             problems.append(f"{key}: the back link is outside the main landmark")
         p.set_viewport_size({"width": 375, "height": 800})
         p.reload()  # laid out afresh at phone width, as a phone would (the header's menu adapts on load)

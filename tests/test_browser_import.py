@@ -1,5 +1,6 @@
 """Importing an existing register in real Chromium: upload, preview with a row error, confirm. Every page
 visited (and every page reached by sending a form) is checked with axe-core."""
+
 import csv
 import io
 
@@ -12,14 +13,30 @@ pytestmark = pytest.mark.browser
 
 def register_csv() -> bytes:
     out = io.StringIO()
-    csv.writer(out).writerows([
-        ["Name", "Position", "Type of interest", "Description", "Date from", "Date to", "Action taken"],
-        ["Dr Imogen Import", "GP member", "Financial interests", "Partner, Imported Medical Centre", "01/04/2019", "",
-         "Leaves the meeting for items about the practice"],
-        ["Dr Imogen Import", "GP member", "Non-financial personal interests", "Trustee, Riverside Carers",
-         "31/02/2020", "", ""],
-        ["Mr Nil Person", "Lay member", "", "Nothing to declare", "", "", ""],
-    ])
+    csv.writer(out).writerows(
+        [
+            ["Name", "Position", "Type of interest", "Description", "Date from", "Date to", "Action taken"],
+            [
+                "Dr Imogen Import",
+                "GP member",
+                "Financial interests",
+                "Partner, Imported Medical Centre",
+                "01/04/2019",
+                "",
+                "Leaves the meeting for items about the practice",
+            ],
+            [
+                "Dr Imogen Import",
+                "GP member",
+                "Non-financial personal interests",
+                "Trustee, Riverside Carers",
+                "31/02/2020",
+                "",
+                "",
+            ],
+            ["Mr Nil Person", "Lay member", "", "Nothing to declare", "", "", ""],
+        ]
+    )
     return out.getvalue().encode("utf-8")
 
 
@@ -41,7 +58,8 @@ def test_import_a_register_with_preview(page, make_user):
     expect(p.locator(".nhsuk-error-summary")).to_contain_text("Select a CSV or Excel file to import")
 
     p.locator("input[type=file]").set_input_files(
-        files=[{"name": "register.csv", "mimeType": "text/csv", "buffer": register_csv()}])
+        files=[{"name": "register.csv", "mimeType": "text/csv", "buffer": register_csv()}]
+    )
     with p.expect_navigation():
         p.get_by_role("button", name="Upload and preview").click()
     p.wait_for_url("**/governance/import/preview")
@@ -66,7 +84,8 @@ def test_import_a_register_with_preview(page, make_user):
     # The same file again: nothing new to add; Cancel deletes the upload and writes nothing
     p = page.goto("/governance/import")
     p.locator("input[type=file]").set_input_files(
-        files=[{"name": "register.csv", "mimeType": "text/csv", "buffer": register_csv()}])
+        files=[{"name": "register.csv", "mimeType": "text/csv", "buffer": register_csv()}]
+    )
     with p.expect_navigation():
         p.get_by_role("button", name="Upload and preview").click()
     p.wait_for_url("**/governance/import/preview")

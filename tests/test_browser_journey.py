@@ -6,6 +6,7 @@ meeting, uploads a Word agenda, screens it and decides a flag; the vice-chair de
 attendance changes the quorum forecast; the minutes are downloaded and read; a chair of another committee is
 refused every page and post of this one. axe-core checks every page visited.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,9 +41,14 @@ PEOPLE = [  # name, position, email, their password
 def _directory_files(tmp_path):
     epraccur, pcn_map = tmp_path / "epraccur.csv", tmp_path / "pcn_map.csv"
     write_epraccur(epraccur, [_epraccur_row(c, n, b, t, p, "36L") for c, n, b, t, p in PRACTICES])
-    write_pcn_map(pcn_map, [("H83012", "U85744", "PRIMARY CARE NORTH CROYDON PCN"),
-                            ("H83009", "U85744", "PRIMARY CARE NORTH CROYDON PCN"),
-                            ("H84010", "U37262", "CANBURY CHURCHILL ORCHARD BERRYLANDS PCN")])
+    write_pcn_map(
+        pcn_map,
+        [
+            ("H83012", "U85744", "PRIMARY CARE NORTH CROYDON PCN"),
+            ("H83009", "U85744", "PRIMARY CARE NORTH CROYDON PCN"),
+            ("H84010", "U37262", "CANBURY CHURCHILL ORCHARD BERRYLANDS PCN"),
+        ],
+    )
     return epraccur, pcn_map
 
 
@@ -78,8 +84,11 @@ def test_an_icb_runs_a_committee_from_an_empty_database(app, tmp_path, page, liv
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, MAIL_FROM="governance@icb.example.nhs.uk")
 
     # Day one: one command.
-    result = CliRunner().invoke(cli, ["create-user", LEAD_EMAIL, "--name", "Grace Lead", "--role", "governance",
-                                      "--password", LEAD_PASSWORD], obj=ScriptInfo(create_app=lambda: app))
+    result = CliRunner().invoke(
+        cli,
+        ["create-user", LEAD_EMAIL, "--name", "Grace Lead", "--role", "governance", "--password", LEAD_PASSWORD],
+        obj=ScriptInfo(create_app=lambda: app),
+    )
     assert result.exit_code == 0, result.output
 
     p = page.sign_in(LEAD_EMAIL, LEAD_PASSWORD)
@@ -151,8 +160,9 @@ def test_an_icb_runs_a_committee_from_an_empty_database(app, tmp_path, page, liv
     assert "already the email address of Dr Amara Chair" in p.locator("#email-error").inner_text()
 
     # Memberships: the chair and vice-chair vote for the ICB, the director for NHS England.
-    for (name, *_), role, organisation in zip(PEOPLE, ("Chair", "Vice-chair", "Member"),
-                                              ("NHS Example ICB", "NHS Example ICB", "NHS England")):
+    for (name, *_), role, organisation in zip(
+        PEOPLE, ("Chair", "Vice-chair", "Member"), ("NHS Example ICB", "NHS Example ICB", "NHS England")
+    ):
         p.goto(committee_url)
         p.get_by_role("link", name="Add a member").click()
         page.check_accessibility()
@@ -185,8 +195,10 @@ def test_an_icb_runs_a_committee_from_an_empty_database(app, tmp_path, page, liv
     assert "no longer" in p.content() or "already been used" in p.content()
 
     # Two members declare practice interests, naming the practice with the type-ahead.
-    for (name, _, email, password), practice, typed in ((PEOPLE[0], "ST JAMES MEDICAL CENTRE", "st james"),
-                                                         (PEOPLE[1], "CANBURY MEDICAL CENTRE", "canbury")):
+    for (name, _, email, password), practice, typed in (
+        (PEOPLE[0], "ST JAMES MEDICAL CENTRE", "st james"),
+        (PEOPLE[1], "CANBURY MEDICAL CENTRE", "canbury"),
+    ):
         page.sign_in(email, password)
         page.goto("/declarations/interests/new")
         p.get_by_label("Financial", exact=True).check()
@@ -217,8 +229,12 @@ def test_an_icb_runs_a_committee_from_an_empty_database(app, tmp_path, page, liv
     meeting_path = "/" + p.url.split("/", 3)[3].rsplit("/agenda", 1)[0]
     doc = Document()
     doc.add_heading("Primary Care Commissioning Committee: agenda", level=1)
-    for line in ("1 Apologies", "2.1 St James Medical Centre (H83012): APMS contract extension",
-                 "2.2 Canbury Medical Centre: premises improvement grant", "3 Finance report (for information)"):
+    for line in (
+        "1 Apologies",
+        "2.1 St James Medical Centre (H83012): APMS contract extension",
+        "2.2 Canbury Medical Centre: premises improvement grant",
+        "3 Finance report (for information)",
+    ):
         doc.add_paragraph(line)
     agenda = tmp_path / "agenda.docx"
     doc.save(agenda)
@@ -241,8 +257,15 @@ def test_an_icb_runs_a_committee_from_an_empty_database(app, tmp_path, page, liv
     page.check_accessibility()
     assert "you cannot decide a conflict about yourself" in p.content()
     assert p.get_by_role("button", name="Record decision").count() == 0
-    refused = p.request.post(p.url, form={"csrf_token": p.locator("input[name=csrf_token]").first.get_attribute(
-        "value"), "idempotency_key": secrets.token_hex(16), "action": "none", "reason": "Not a conflict"})
+    refused = p.request.post(
+        p.url,
+        form={
+            "csrf_token": p.locator("input[name=csrf_token]").first.get_attribute("value"),
+            "idempotency_key": secrets.token_hex(16),
+            "action": "none",
+            "reason": "Not a conflict",
+        },
+    )
     assert "cannot decide a conflict about yourself" in refused.text()  # the rule holds for a post too
 
     # Attendance: an apology from NHS England's only member makes every decision item inquorate.
@@ -273,8 +296,10 @@ def test_an_icb_runs_a_committee_from_an_empty_database(app, tmp_path, page, liv
     with p.expect_download() as download:
         p.get_by_role("link", name="Word", exact=True).click()
     minutes = Document(download.value.path())
-    text = "\n".join([para.text for para in minutes.paragraphs] +
-                     [cell.text for table in minutes.tables for row in table.rows for cell in row.cells])
+    text = "\n".join(
+        [para.text for para in minutes.paragraphs]
+        + [cell.text for table in minutes.tables for row in table.rows for cell in row.cells]
+    )
     assert "Dr Amara Chair" in text and "Dr Ben Vice" in text  # who decided the chair's flag
     assert "Apologies" in text and "Cara Director" in text
     _sign_out(p)
@@ -298,8 +323,16 @@ def test_an_icb_runs_a_committee_from_an_empty_database(app, tmp_path, page, liv
     page.goto("/meetings/new")
     assert p.locator("#committee_id option").all_inner_texts() == ["Audit Committee"]
     token = p.locator("input[name=csrf_token]").first.get_attribute("value")
-    for path in ("", "/agenda", "/screen", "/attendance", "/minutes", "/outcomes", "/conflicts/new",
-                 "/procurement.csv"):
+    for path in (
+        "",
+        "/agenda",
+        "/screen",
+        "/attendance",
+        "/minutes",
+        "/outcomes",
+        "/conflicts/new",
+        "/procurement.csv",
+    ):
         assert p.request.get(meeting_path + path).status == 404, path
     for path in ("/screen", "/notices", "/agenda", "/outcomes", "/conflicts/new", "/attendance/confirm"):
         form = {"csrf_token": token, "idempotency_key": secrets.token_hex(16)}
@@ -317,8 +350,9 @@ def test_an_icb_runs_a_committee_from_an_empty_database(app, tmp_path, page, liv
         skip_or_fail(problem)
     provider = loopback.start([live_server.url + "/sign-in/sso/callback"])
     try:
-        app.config.update(OIDC_ISSUER=provider.issuer, OIDC_CLIENT_ID=loopback.CLIENT_ID,
-                          OIDC_CLIENT_SECRET=loopback.CLIENT_SECRET)
+        app.config.update(
+            OIDC_ISSUER=provider.issuer, OIDC_CLIENT_ID=loopback.CLIENT_ID, OIDC_CLIENT_SECRET=loopback.CLIENT_SECRET
+        )
         sso.init_app(app)
         page.sign_in(LEAD_EMAIL, LEAD_PASSWORD)
         page.goto("/governance/people/new")

@@ -15,9 +15,11 @@ def test_chair_screens_a_word_agenda_and_writes_the_minutes(app, tmp_path, page)
     doc.add_heading("Joint Committee: agenda", level=1)
     table = doc.add_table(rows=1, cols=2)
     table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Item", "Title"
-    for ref, title in (("2.1", "St James Medical Centre (H83012): APMS contract extension"),
-                       ("2.2", "Proposed merger of Canbury Medical Centre and Churchill Medical Centre"),
-                       ("3", "Finance report (for information)")):
+    for ref, title in (
+        ("2.1", "St James Medical Centre (H83012): APMS contract extension"),
+        ("2.2", "Proposed merger of Canbury Medical Centre and Churchill Medical Centre"),
+        ("3", "Finance report (for information)"),
+    ):
         cells = table.add_row().cells
         cells[0].text, cells[1].text = ref, title
     agenda = tmp_path / "agenda.docx"
@@ -34,7 +36,9 @@ def test_chair_screens_a_word_agenda_and_writes_the_minutes(app, tmp_path, page)
     p.get_by_role("button", name="Screen the agenda").click()
     p.wait_for_url(f"**/meetings/{m}/screen")
     page.check_accessibility()
-    assert p.locator("table.coi-grid-table").get_by_text("Leaves for the item").count() == 3  # the grid (phones get a list)
+    assert (
+        p.locator("table.coi-grid-table").get_by_text("Leaves for the item").count() == 3
+    )  # the grid (phones get a list)
 
     page.goto(f"/meetings/{m}")
     warning = p.locator(".nhsuk-card--warning", has_text="Items that would be inquorate")
@@ -62,7 +66,9 @@ def test_chair_screens_a_word_agenda_and_writes_the_minutes(app, tmp_path, page)
     with p.expect_download() as download:
         p.get_by_role("link", name="Word", exact=True).click()
     minutes = Document(download.value.path())
-    assert minutes.paragraphs[0].text.startswith("DRAFT") and "Declarations of interest" in [p.text for p in minutes.paragraphs]
+    assert minutes.paragraphs[0].text.startswith("DRAFT") and "Declarations of interest" in [
+        p.text for p in minutes.paragraphs
+    ]
     cells = [c.text for row in minutes.tables[0].rows for c in row.cells]
     assert any("chair agreed declaring is enough" in c for c in cells)
 

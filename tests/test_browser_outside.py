@@ -1,5 +1,6 @@
 """The award audit in real Chromium: upload award notices, run the audit in the background, watch it finish, read
 the results and download the workbook. Every page visited is checked with axe-core."""
+
 from datetime import date
 from io import BytesIO
 
@@ -26,12 +27,28 @@ def test_upload_awards_run_the_audit_and_download_the_workbook(app, page, make_u
     page.page.set_default_timeout(20_000)
     expect.set_options(timeout=20_000)
     with app.app_context(), session_scope(engine()) as s:
-        s.add(Organisation(ods_code="P84005", name="VALLANCE MEDICAL", kind="practice", prescribing_setting="4",
-                           address_line1="THE VALLANCE CENTRE", address_line3="MANCHESTER", postcode="M13 9UJ",
-                           icb="QOP", status="A"))
+        s.add(
+            Organisation(
+                ods_code="P84005",
+                name="VALLANCE MEDICAL",
+                kind="practice",
+                prescribing_setting="4",
+                address_line1="THE VALLANCE CENTRE",
+                address_line3="MANCHESTER",
+                postcode="M13 9UJ",
+                icb="QOP",
+                status="A",
+            )
+        )
         gp = create_person(s, email="gp@example.nhs.uk", full_name="Dr Mid Year", password=None)
-        interests.declare_interest(s, gp.id, actor_id=None, interest_type="financial",
-                                   description="Partner, Vallance Medical", date_from=date(2025, 6, 1))
+        interests.declare_interest(
+            s,
+            gp.id,
+            actor_id=None,
+            interest_type="financial",
+            description="Partner, Vallance Medical",
+            date_from=date(2025, 6, 1),
+        )
         committee = Committee(name="Primary care commissioning committee")
         s.add(committee)
         s.flush()
@@ -49,12 +66,17 @@ def test_upload_awards_run_the_audit_and_download_the_workbook(app, page, make_u
     page.check_accessibility()
     expect(p.locator(".nhsuk-error-summary")).to_contain_text("Select one or more award files")
 
-    awards_csv = ("award_id,date,supplier,value,title,buyer\n"
-                  "JAN-1,2025-01-10,Vallance Medical,100,APMS contract,NHS Manchester ICB\n"
-                  "JUL-1,2025-07-10,Vallance Medical,250000.75,APMS contract,NHS Manchester ICB\n").encode()
-    p.locator("input[type=file]").set_input_files(files=[
-        {"name": "awards.csv", "mimeType": "text/csv", "buffer": awards_csv},
-        {"name": "contracts-finder.json", "mimeType": "application/json", "buffer": open(_sample(), "rb").read()}])
+    awards_csv = (
+        "award_id,date,supplier,value,title,buyer\n"
+        "JAN-1,2025-01-10,Vallance Medical,100,APMS contract,NHS Manchester ICB\n"
+        "JUL-1,2025-07-10,Vallance Medical,250000.75,APMS contract,NHS Manchester ICB\n"
+    ).encode()
+    p.locator("input[type=file]").set_input_files(
+        files=[
+            {"name": "awards.csv", "mimeType": "text/csv", "buffer": awards_csv},
+            {"name": "contracts-finder.json", "mimeType": "application/json", "buffer": open(_sample(), "rb").read()},
+        ]
+    )
     with p.expect_navigation():
         p.get_by_role("button", name="Run the audit").click()
     p.wait_for_url("**/governance/outside/awards/*")

@@ -1,6 +1,7 @@
 """Plain words (issue 14, item 5): a chair whose notices cannot be emailed is told what happened and what to do,
 never the SMTP configuration (a governance lead, who runs the service, sees the detail); the upload limit is
 stated beside the file chooser and again, with a way back to the form, when a file is too large."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """The public register in Chromium (issue 14, item 6): the filters reach gifts and hospitality, a search with
 no results says so in words, every date reads one way in UK time, earlier versions are listed once each, and the
 downloads are tables with their header first (gifts as a second CSV). axe runs on every page visited."""
+
 from __future__ import annotations
 
 import csv
@@ -27,17 +28,33 @@ def _long(day: date) -> str:
 def _world(app):
     offered = date.today() - timedelta(days=20)
     with app.app_context(), session_scope(engine()) as s:
-        for name, committee_name, donor in (("Dr Gwen Parry", "Primary Care Commissioning Committee", "Acme Pharma Ltd"),
-                                            ("Lara Lay", "Audit Committee", "Kingston Hospice")):
+        for name, committee_name, donor in (
+            ("Dr Gwen Parry", "Primary Care Commissioning Committee", "Acme Pharma Ltd"),
+            ("Lara Lay", "Audit Committee", "Kingston Hospice"),
+        ):
             person = create_person(s, email=None, full_name=name, password=None, position="Member")
             committee = Committee(name=committee_name)
             s.add(committee)
             s.flush()
             s.add(Membership(person_id=person.id, committee_id=committee.id, date_from=date(2015, 1, 1)))
-            interests.declare_interest(s, person.id, actor_id=person.id, interest_type="financial",
-                                       description=f"Partner of {name}", date_from=date(2015, 12, 20))
-            gifts.record_offer(s, person.id, kind="hospitality", donor=donor, value_pence=40_00, offered_on=offered,
-                               description="Dinner", outcome="accepted")
+            interests.declare_interest(
+                s,
+                person.id,
+                actor_id=person.id,
+                interest_type="financial",
+                description=f"Partner of {name}",
+                date_from=date(2015, 12, 20),
+            )
+            gifts.record_offer(
+                s,
+                person.id,
+                kind="hospitality",
+                donor=donor,
+                value_pence=40_00,
+                offered_on=offered,
+                description="Dinner",
+                outcome="accepted",
+            )
         # Two versions published on one day, the first late in a summer evening (UTC): each listed once, in UK time.
         first = publication.publish(s, None, as_of=date(2025, 7, 1))
         first.published_at = datetime(2025, 6, 30, 23, 30, tzinfo=timezone.utc)  # 12:30am on 1 July in London

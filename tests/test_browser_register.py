@@ -1,5 +1,6 @@
 """The register's main journeys in real Chromium: every page visited, and every page after a form is sent or
 the script changes what is shown, is checked with axe-core (serious and critical problems fail the test)."""
+
 import csv
 import io
 import re
@@ -23,6 +24,7 @@ CANBURY_LABEL = "CANBURY MEDICAL CENTRE (H84010), KT2 6HR"
 
 
 # --- helpers ----------------------------------------------------------------------------------------
+
 
 @pytest.fixture(autouse=True)
 def _fail_fast(page):
@@ -73,13 +75,19 @@ def _committee(s, name="Primary Care Commissioning Committee"):
 
 def _member_of_committee(s, name, email=None, appointed_days_ago=400, position=""):
     person = create_person(s, email=email, full_name=name, password=PASSWORD if email else None, position=position)
-    s.add(Membership(person_id=person.id, committee_id=_committee(s).id,
-                     date_from=date.today() - timedelta(days=appointed_days_ago)))
+    s.add(
+        Membership(
+            person_id=person.id,
+            committee_id=_committee(s).id,
+            date_from=date.today() - timedelta(days=appointed_days_ago),
+        )
+    )
     s.flush()
     return person
 
 
 # --- 1. a member's declarations ---------------------------------------------------------------------
+
 
 def test_member_declares_edits_ends_reviews_history_and_confirms(page, app, make_user):
     with app.app_context(), session_scope(engine()) as s:
@@ -96,10 +104,12 @@ def test_member_declares_edits_ends_reviews_history_and_confirms(page, app, make
     page.check_accessibility()
 
     # The four types, each with its plain-English hint on show.
-    for label, hint in [("Financial", "You could gain or lose money"),
-                        ("Non-financial professional", "Your professional standing could be affected"),
-                        ("Non-financial personal", "You could benefit personally"),
-                        ("Indirect", "Someone close to you holds one of the interests above")]:
+    for label, hint in [
+        ("Financial", "You could gain or lose money"),
+        ("Non-financial professional", "Your professional standing could be affected"),
+        ("Non-financial personal", "You could benefit personally"),
+        ("Indirect", "Someone close to you holds one of the interests above"),
+    ]:
         expect(p.get_by_label(label, exact=True)).to_be_visible()
         expect(p.locator(".nhsuk-radios__hint", has_text=hint)).to_be_visible()
     p.get_by_label("Financial", exact=True).check()
@@ -156,7 +166,8 @@ def test_member_declares_edits_ends_reviews_history_and_confirms(page, app, make
     expect(history.locator("tr")).to_have_count(3)
     expect(history).to_contain_text("Declared")
     expect(history).to_contain_text(
-        "Description: Partner at Canbury Medical Centre → Senior partner at Canbury Medical Centre")
+        "Description: Partner at Canbury Medical Centre → Senior partner at Canbury Medical Centre"
+    )
     expect(history).to_contain_text("Role or nature: partner → senior partner")
     expect(history).to_contain_text(f"Date to: (blank) → {ended_on.isoformat()}")
 
@@ -168,7 +179,9 @@ def test_member_declares_edits_ends_reviews_history_and_confirms(page, app, make
     expect(p.locator(".nhsuk-notification-banner")).to_contain_text("Annual declaration confirmed")
     expect(p.get_by_text(f"Last annual confirmation: {date.today().strftime('%-d %B %Y')}")).to_be_visible()
     # Confirmed, so not overdue; but an interest from 2021 declared today was declared late, and the status says so.
-    expect(p.locator("main .nhsuk-tag").first).to_have_text("Late declaration")  # the status; the entry says "Declared late"
+    expect(p.locator("main .nhsuk-tag").first).to_have_text(
+        "Late declaration"
+    )  # the status; the entry says "Declared late"
     sign_out(page)
 
     # Someone with nothing to declare makes a nil return.
@@ -188,6 +201,7 @@ def test_member_declares_edits_ends_reviews_history_and_confirms(page, app, make
 
 # --- 2. errors ---------------------------------------------------------------------------------------
 
+
 def test_error_summary_links_move_focus_to_the_field(page, make_user):
     email, _, _ = make_user("member")
     sign_in(page, email)
@@ -202,12 +216,19 @@ def test_error_summary_links_move_focus_to_the_field(page, make_user):
     assert p.title().startswith("Error: ")
     expect(summary).to_be_focused()  # the design system's script moves focus to the summary on load
     links = summary.locator("a")
-    expect(links).to_have_text(["Select the type of interest", "Enter a description of the interest",
-                                "Date the interest started must include a year"])
+    expect(links).to_have_text(
+        [
+            "Select the type of interest",
+            "Enter a description of the interest",
+            "Date the interest started must include a year",
+        ]
+    )
 
-    for text, field_id in [("Enter a description of the interest", "description"),
-                           ("Date the interest started must include a year", "date_from-year"),
-                           ("Select the type of interest", "interest_type")]:
+    for text, field_id in [
+        ("Enter a description of the interest", "description"),
+        ("Date the interest started must include a year", "date_from-year"),
+        ("Select the type of interest", "interest_type"),
+    ]:
         summary.get_by_role("link", name=text).click()
         expect(p.locator(f"#{field_id}")).to_be_focused()
         assert focused_id(p) == field_id
@@ -218,6 +239,7 @@ def test_error_summary_links_move_focus_to_the_field(page, make_user):
 
 
 # --- 3. gifts and hospitality -------------------------------------------------------------------------
+
 
 def test_gift_consequence_is_announced_as_you_type_and_the_server_refuses_a_supplier_gift(page, make_user):
     email, _, _ = make_user("member")
@@ -244,8 +266,10 @@ def test_gift_consequence_is_announced_as_you_type_and_the_server_refuses_a_supp
     p.get_by_label("The donor is a supplier or contractor, or could become one").check()
     value.fill("")
     value.press_sequentially("10")
-    expect(live).to_contain_text("Gifts from suppliers or contractors must be declined, unless they are low-cost "
-                                 "promotional items worth £6 or less.")
+    expect(live).to_contain_text(
+        "Gifts from suppliers or contractors must be declined, unless they are low-cost "
+        "promotional items worth £6 or less."
+    )
     page.check_accessibility()
 
     # Accepting it anyway: the server refuses, and says why.
@@ -256,8 +280,10 @@ def test_gift_consequence_is_announced_as_you_type_and_the_server_refuses_a_supp
     submit(page, "Record")
     assert p.url.endswith("/declarations/gifts/new")
     summary = p.locator(".nhsuk-error-summary")
-    expect(summary).to_contain_text("Gifts from suppliers or contractors must be declined, unless they are low-cost "
-                                    "promotional items worth £6 or less. Record it as declined.")
+    expect(summary).to_contain_text(
+        "Gifts from suppliers or contractors must be declined, unless they are low-cost "
+        "promotional items worth £6 or less. Record it as declined."
+    )
     expect(p.locator("#outcome-error")).to_contain_text("must be declined")  # beside its field too
     # What was entered is kept, and the rules are still shown for it.
     expect(value).to_have_value("10")
@@ -276,18 +302,32 @@ def test_gift_consequence_is_announced_as_you_type_and_the_server_refuses_a_supp
 
 # --- 4. the governance lead ------------------------------------------------------------------------------
 
+
 def test_governance_lead_reviews_withholds_records_a_breach_and_publishes(page, app, make_user):
     with app.app_context(), session_scope(engine()) as s:
         _member_of_committee(s, "Olive Overdue")
         reviewed = _member_of_committee(s, "Rhys Reviewed", position="GP member")
         make_return(s, reviewed.id, "annual", date.today() - timedelta(days=30), actor_id=None)
-        interests.declare_interest(s, reviewed.id, actor_id=reviewed.id, interest_type="indirect",
-                                   description="Spouse is a partner at Canbury Medical Centre",
-                                   holder_name="Sian Reviewed", relationship="spouse", date_from=date(2020, 1, 1),
-                                   declared_at=datetime(2020, 1, 10, tzinfo=timezone.utc))
-        interests.declare_interest(s, reviewed.id, actor_id=reviewed.id, interest_type="financial",
-                                   description="Shareholder in Kingston Pharmacy Ltd", date_from=date(2020, 1, 1),
-                                   declared_at=datetime(2020, 1, 10, tzinfo=timezone.utc))
+        interests.declare_interest(
+            s,
+            reviewed.id,
+            actor_id=reviewed.id,
+            interest_type="indirect",
+            description="Spouse is a partner at Canbury Medical Centre",
+            holder_name="Sian Reviewed",
+            relationship="spouse",
+            date_from=date(2020, 1, 1),
+            declared_at=datetime(2020, 1, 10, tzinfo=timezone.utc),
+        )
+        interests.declare_interest(
+            s,
+            reviewed.id,
+            actor_id=reviewed.id,
+            interest_type="financial",
+            description="Shareholder in Kingston Pharmacy Ltd",
+            date_from=date(2020, 1, 1),
+            declared_at=datetime(2020, 1, 10, tzinfo=timezone.utc),
+        )
     email, _, _ = make_user("governance", name="Gina Governance")
     sign_in(page, email)
 
@@ -329,7 +369,8 @@ def test_governance_lead_reviews_withholds_records_a_breach_and_publishes(page, 
     p.get_by_label("Action taken").fill("The decision was re-taken without him")
     p.get_by_label("Anonymised summary for publication").fill(
         "A member took part in a decision about a practice in which a close family member is a partner. "
-        "The decision was re-taken.")
+        "The decision was re-taken."
+    )
     p.get_by_label("Closed").check()
     submit(page, "Save", "**/governance/breaches")
     expect(p.locator(".nhsuk-notification-banner")).to_contain_text("Breach recorded")
@@ -357,26 +398,57 @@ def test_governance_lead_reviews_withholds_records_a_breach_and_publishes(page, 
 
 # --- 5. the public -------------------------------------------------------------------------------------
 
+
 def test_public_register_search_filter_download_and_breaches(page, app):
     today = date.today()
     with app.app_context(), session_scope(engine()) as s:
         gwen = _member_of_committee(s, "Dr Gwen Parry", position="GP member")
         lay = _member_of_committee(s, "Lara Lay", position="Lay member")
-        interests.declare_interest(s, gwen.id, actor_id=gwen.id, interest_type="financial",
-                                   description="Partner, Canbury Medical Centre", date_from=date(2019, 1, 1),
-                                   mitigation="Does not take part in decisions about the practice")
-        interests.declare_interest(s, gwen.id, actor_id=gwen.id, interest_type="non-financial professional",
-                                   description="Member of the Local Medical Committee", date_from=date(2020, 6, 1))
-        interests.declare_interest(s, gwen.id, actor_id=gwen.id, interest_type="indirect",
-                                   description="Spouse works for a supplier", relationship="spouse",
-                                   date_from=date(2021, 1, 1), publish=False, withheld_reason="Family safety")
-        interests.declare_interest(s, lay.id, actor_id=lay.id, interest_type="non-financial personal",
-                                   description="Trustee of Kingston Hospice", date_from=date(2018, 3, 1))
-        breaches.record_breach(s, occurred_on=today - timedelta(days=20),
-                               what_happened="Dr Gwen Parry voted on item 5 despite a declared partnership",
-                               action_taken="Decision re-taken",
-                               public_summary="A member voted on a decision about a practice in which they were "
-                                              "a partner. The decision was re-taken.", status="closed")
+        interests.declare_interest(
+            s,
+            gwen.id,
+            actor_id=gwen.id,
+            interest_type="financial",
+            description="Partner, Canbury Medical Centre",
+            date_from=date(2019, 1, 1),
+            mitigation="Does not take part in decisions about the practice",
+        )
+        interests.declare_interest(
+            s,
+            gwen.id,
+            actor_id=gwen.id,
+            interest_type="non-financial professional",
+            description="Member of the Local Medical Committee",
+            date_from=date(2020, 6, 1),
+        )
+        interests.declare_interest(
+            s,
+            gwen.id,
+            actor_id=gwen.id,
+            interest_type="indirect",
+            description="Spouse works for a supplier",
+            relationship="spouse",
+            date_from=date(2021, 1, 1),
+            publish=False,
+            withheld_reason="Family safety",
+        )
+        interests.declare_interest(
+            s,
+            lay.id,
+            actor_id=lay.id,
+            interest_type="non-financial personal",
+            description="Trustee of Kingston Hospice",
+            date_from=date(2018, 3, 1),
+        )
+        breaches.record_breach(
+            s,
+            occurred_on=today - timedelta(days=20),
+            what_happened="Dr Gwen Parry voted on item 5 despite a declared partnership",
+            action_taken="Decision re-taken",
+            public_summary="A member voted on a decision about a practice in which they were "
+            "a partner. The decision was re-taken.",
+            status="closed",
+        )
         publication.publish(s, None)
 
     p = page.goto("/register")
@@ -420,7 +492,8 @@ def test_public_register_search_filter_download_and_breaches(page, app):
     # The breaches page shows only the anonymised summary.
     p = page.goto("/breaches")
     expect(p.locator("main")).to_contain_text(
-        "A member voted on a decision about a practice in which they were a partner. The decision was re-taken.")
+        "A member voted on a decision about a practice in which they were a partner. The decision was re-taken."
+    )
     expect(p.locator("main")).to_contain_text((today - timedelta(days=20)).strftime("%B %Y"))
     expect(p.locator("main")).not_to_contain_text("Gwen")
     expect(p.locator("main")).not_to_contain_text("item 5")

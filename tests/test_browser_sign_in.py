@@ -1,5 +1,6 @@
 """Signing in in a real browser (Chromium through Playwright, axe-core on every page of ours): once through the
 loopback OpenID provider (single sign-on), once with a password and a code from an authenticator app (TOTP)."""
+
 from __future__ import annotations
 
 import shutil
@@ -36,13 +37,19 @@ def site(tmp_path, migrated_sqlite, browser):
     base = f"http://127.0.0.1:{port}"
     provider = loopback.start([f"{base}/sign-in/sso/callback"])
     shutil.copyfile(migrated_sqlite, tmp_path / "browser.sqlite")
-    app = make_app(f"sqlite:///{tmp_path / 'browser.sqlite'}", migrate=False, MFA_REQUIRED=True,
-                   OIDC_ISSUER=provider.issuer, OIDC_CLIENT_ID=loopback.CLIENT_ID,
-                   OIDC_CLIENT_SECRET=loopback.CLIENT_SECRET)
+    app = make_app(
+        f"sqlite:///{tmp_path / 'browser.sqlite'}",
+        migrate=False,
+        MFA_REQUIRED=True,
+        OIDC_ISSUER=provider.issuer,
+        OIDC_CLIENT_ID=loopback.CLIENT_ID,
+        OIDC_CLIENT_SECRET=loopback.CLIENT_SECRET,
+    )
     with app.app_context(), session_scope(engine()) as s:
         create_person(s, email=loopback.ACCOUNTS["member"]["email"], full_name="Sam Single-Sign-On", password=None)
-        create_person(s, email="lead@example.nhs.uk", full_name="Lee Governance", password=PASSWORD,
-                      roles=("governance",))
+        create_person(
+            s, email="lead@example.nhs.uk", full_name="Lee Governance", password=PASSWORD, roles=("governance",)
+        )
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

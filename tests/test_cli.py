@@ -1,4 +1,5 @@
 """The `coi` command: help, accounts, the demo."""
+
 import subprocess
 import sys
 
@@ -16,15 +17,27 @@ def _invoke(app, *args, input=None):
 
 
 def test_help_lists_every_command():
-    out = subprocess.run([sys.executable, "-c", "from coi.cli import main; main()", "--help"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", "from coi.cli import main; main()", "--help"], capture_output=True, text=True, check=True
+    ).stdout
     for command in ("run", "init-db", "seed-demo", "create-user", "import-directory", "screen"):
         assert f"  {command}" in out
 
 
 def test_create_user(app):
-    result = _invoke(app, "create-user", "lead@example.nhs.uk", "--name", "Lead Person", "--role", "governance",
-                     "--role", "member", "--password", "a long enough password")
+    result = _invoke(
+        app,
+        "create-user",
+        "lead@example.nhs.uk",
+        "--name",
+        "Lead Person",
+        "--role",
+        "governance",
+        "--role",
+        "member",
+        "--password",
+        "a long enough password",
+    )
     assert result.exit_code == 0, result.output
     assert "governance, member" in result.output
     again = _invoke(app, "create-user", "LEAD@example.nhs.uk", "--name", "Dup", "--password", "a long enough password")
@@ -68,20 +81,43 @@ def test_screen_accepts_an_organisations_file_naming_the_folder(tmp_path):
 
     folder = tmp_path / "organisations-data"
     folder.mkdir()
-    write_epraccur(folder / "epraccur.csv", [_epraccur_row("H84010", "CANBURY MEDICAL CENTRE", "CANBURY MEDICAL CENTRE",
-                                                           "KINGSTON-UPON-THAMES", "KT2 6HR", "36L")])
+    write_epraccur(
+        folder / "epraccur.csv",
+        [
+            _epraccur_row(
+                "H84010", "CANBURY MEDICAL CENTRE", "CANBURY MEDICAL CENTRE", "KINGSTON-UPON-THAMES", "KT2 6HR", "36L"
+            )
+        ],
+    )
     write_pcn_map(folder / "pcn_map.csv", [("H84010", "U37262", "CANBURY CHURCHILL ORCHARD BERRYLANDS PCN")])
     meeting = tmp_path / "m01"
     meeting.mkdir()
     (meeting / "organisations").write_text("../organisations-data")
-    (meeting / "register.csv").write_text("member_id,name,position,interest_type,description,date_from,date_to\n"
-                                          "R1,Dr A,GP,financial,Partner at Canbury Medical Centre,2020-01-01,\n")
-    (meeting / "agenda.csv").write_text("item_id,title,description,meeting_date\n"
-                                        "4,Canbury Medical Centre: contract variation,,2025-01-01\n")
-    out = subprocess.run([sys.executable, "-c", "from coi.cli import main; main()", "screen",
-                          "--register", str(meeting / "register.csv"), "--agenda", str(meeting / "agenda.csv"),
-                          "--organisations", str(meeting / "organisations"), "--format", "json"],
-                         capture_output=True, text=True)
+    (meeting / "register.csv").write_text(
+        "member_id,name,position,interest_type,description,date_from,date_to\n"
+        "R1,Dr A,GP,financial,Partner at Canbury Medical Centre,2020-01-01,\n"
+    )
+    (meeting / "agenda.csv").write_text(
+        "item_id,title,description,meeting_date\n4,Canbury Medical Centre: contract variation,,2025-01-01\n"
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from coi.cli import main; main()",
+            "screen",
+            "--register",
+            str(meeting / "register.csv"),
+            "--agenda",
+            str(meeting / "agenda.csv"),
+            "--organisations",
+            str(meeting / "organisations"),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr
     import json
 

@@ -27,31 +27,59 @@ CALLS = {
     "back-link": {"href": "/meetings/", "text": "Back to meetings"},
     "button": {"text": "Save", "attributes": {"name": "action", "value": "save"}},
     "card": {"heading": "Declarations", "href": "/declarations/", "description": "Your interests"},
-    "checkboxes": {"name": "roles", "fieldset": {"legend": {"text": "Roles"}}, "hint": {"text": "Choose all"},
-                   "items": ITEMS, "errorMessage": ERROR},
-    "date-input": {"id": "date_from", "namePrefix": "date_from", "fieldset": {"legend": {"text": "Date from"}},
-                   "items": [{"name": "day", "value": "1"}, {"name": "month", "value": "2"},
-                             {"name": "year", "value": "2025"}], "errorMessage": ERROR},
+    "checkboxes": {
+        "name": "roles",
+        "fieldset": {"legend": {"text": "Roles"}},
+        "hint": {"text": "Choose all"},
+        "items": ITEMS,
+        "errorMessage": ERROR,
+    },
+    "date-input": {
+        "id": "date_from",
+        "namePrefix": "date_from",
+        "fieldset": {"legend": {"text": "Date from"}},
+        "items": [{"name": "day", "value": "1"}, {"name": "month", "value": "2"}, {"name": "year", "value": "2025"}],
+        "errorMessage": ERROR,
+    },
     "details": {"summaryText": "Help with types", "html": Markup("<p>A <strong>financial</strong> interest</p>")},
     "error-summary": {"titleText": "There is a problem", "errorList": [{"text": "Enter a name", "href": "#name"}]},
     "file-upload": {"id": "file", "name": "file", "label": {"text": "Agenda file"}, "hint": {"text": "CSV or Word"}},
     "footer": {"links": [{"href": "/accessibility", "text": "Accessibility statement"}]},
-    "header": {"service": {"text": "Conflicts of interest register", "href": "/"},
-               "organisation": {"name": "NHS South West London"},
-               "navigation": {"items": [{"href": "/declarations/", "text": "Declarations", "current": True}]},
-               "account": {"items": [{"href": "/sign-in", "text": "Sign in"}]}},
-    "input": {"id": "name", "name": "name", "label": {"text": "Full name"}, "value": "Dr A & B <Partners>",
-              "hint": {"text": "As on the register"}, "errorMessage": ERROR},
+    "header": {
+        "service": {"text": "Conflicts of interest register", "href": "/"},
+        "organisation": {"name": "NHS South West London"},
+        "navigation": {"items": [{"href": "/declarations/", "text": "Declarations", "current": True}]},
+        "account": {"items": [{"href": "/sign-in", "text": "Sign in"}]},
+    },
+    "input": {
+        "id": "name",
+        "name": "name",
+        "label": {"text": "Full name"},
+        "value": "Dr A & B <Partners>",
+        "hint": {"text": "As on the register"},
+        "errorMessage": ERROR,
+    },
     "inset-text": {"html": Markup("<p>Published <em>annually</em></p>")},
     "notification-banner": {"type": "success", "text": "Saved"},
     "password-input": {"id": "password", "name": "password", "label": {"text": "Password"}},
     "radios": {"name": "kind", "fieldset": {"legend": {"text": "Kind"}}, "items": ITEMS, "errorMessage": ERROR},
     "select": {"id": "committee", "name": "committee", "label": {"text": "Committee"}, "items": ITEMS},
-    "summary-list": {"rows": [{"key": {"text": "Name"}, "value": {"text": "Dr Okafor"},
-                               "actions": {"items": [{"href": "/edit", "text": "Change"}]}}]},
+    "summary-list": {
+        "rows": [
+            {
+                "key": {"text": "Name"},
+                "value": {"text": "Dr Okafor"},
+                "actions": {"items": [{"href": "/edit", "text": "Change"}]},
+            }
+        ]
+    },
     "tag": {"text": "Overdue", "classes": "nhsuk-tag--red"},
-    "textarea": {"id": "description", "name": "description", "label": {"text": "Description"},
-                 "value": "Line one\nLine two"},
+    "textarea": {
+        "id": "description",
+        "name": "description",
+        "label": {"text": "Description"},
+        "value": "Line one\nLine two",
+    },
     "warning-callout": {"heading": "Important", "html": Markup("<p>Declare within 28 days</p>")},
 }
 
@@ -93,8 +121,11 @@ def test_every_component_the_templates_use_has_a_call_here():
 @pytest.mark.parametrize("component", sorted(CALLS))
 def test_cached_and_uncached_render_the_same(apps, component):
     cached_app, uncached_app = apps
-    macro = imported_components().get(component) or {"back-link": "backLink"}.get(component) or re.sub(
-        r"-(\w)", lambda m: m.group(1).upper(), component)
+    macro = (
+        imported_components().get(component)
+        or {"back-link": "backLink"}.get(component)
+        or re.sub(r"-(\w)", lambda m: m.group(1).upper(), component)
+    )
     call = f'{{% from "nhsuk/components/{component}/macro.jinja" import {macro} %}}{{{{ {macro}(params) }}}}'
     real = f'{{% from "{UNCACHED}components/{component}/macro.jinja" import {macro} %}}{{{{ {macro}(params) }}}}'
     params = CALLS[component]
@@ -125,21 +156,31 @@ def test_the_setting_turns_the_cache_off(apps):
 
 
 def test_a_typo_in_our_templates_raises(app):
-    for source in ("{{ no_such_name }}", "{% if no_such_name %}x{% endif %}", "{{ config.NO_SUCH_KEY.text }}",
-                   "{% for x in no_such_list %}{% endfor %}"):
+    for source in (
+        "{{ no_such_name }}",
+        "{% if no_such_name %}x{% endif %}",
+        "{{ config.NO_SUCH_KEY.text }}",
+        "{% for x in no_such_list %}{% endfor %}",
+    ):
         with pytest.raises(UndefinedError):
             render(app, source)
 
 
 def test_a_typo_passed_to_a_component_raises(app):
     with pytest.raises(UndefinedError):
-        render(app, '{% from "nhsuk/components/input/macro.jinja" import input %}'
-                    '{{ input({"id": "n", "name": "n", "label": {"text": labl}}) }}')
+        render(
+            app,
+            '{% from "nhsuk/components/input/macro.jinja" import input %}'
+            '{{ input({"id": "n", "name": "n", "label": {"text": labl}}) }}',
+        )
 
 
 def test_optional_parameters_left_out_are_fine_inside_the_design_system(app):
-    html = render(app, '{% from "nhsuk/components/input/macro.jinja" import input %}'
-                       '{{ input({"id": "n", "name": "n", "label": {"text": "Name"}, "hint": undefined}) }}'
-                       '{{ input({"id": "m", "name": "m"}) }}')
+    html = render(
+        app,
+        '{% from "nhsuk/components/input/macro.jinja" import input %}'
+        '{{ input({"id": "n", "name": "n", "label": {"text": "Name"}, "hint": undefined}) }}'
+        '{{ input({"id": "m", "name": "m"}) }}',
+    )
     assert 'id="n"' in html and 'id="m"' in html
     assert "is defined" not in render(app, "{{ 'is defined' if missing is defined else 'x' }}")

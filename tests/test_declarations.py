@@ -1,4 +1,5 @@
 """A member declares, edits, ends and reviews the history of interests, through the test client."""
+
 from datetime import date, timedelta
 
 from sqlmodel import select
@@ -20,9 +21,16 @@ def _date(prefix, d):
 
 
 def _interest(description="Partner at Canbury Medical Centre", **extra):
-    data = {"interest_type": "financial", "organisation": "", "role": "partner", "description": description,
-            **_date("date_from", date.today() - timedelta(days=10)),
-            "date_to[day]": "", "date_to[month]": "", "date_to[year]": ""}
+    data = {
+        "interest_type": "financial",
+        "organisation": "",
+        "role": "partner",
+        "description": description,
+        **_date("date_from", date.today() - timedelta(days=10)),
+        "date_to[day]": "",
+        "date_to[month]": "",
+        "date_to[year]": "",
+    }
     data.update(extra)
     return data
 
@@ -42,8 +50,12 @@ def test_declare_edit_end_and_history(app, signed_in):
     edit = f"/declarations/interests/{interest.id}/edit"
     page = client.get(edit).get_data(as_text=True)
     assert 'value="1"' in page  # the version being edited travels with the form
-    assert _post(client, edit, _interest("Senior partner at Canbury Medical Centre", version="1",
-                                         role="senior partner")).status_code == 302
+    assert (
+        _post(
+            client, edit, _interest("Senior partner at Canbury Medical Centre", version="1", role="senior partner")
+        ).status_code
+        == 302
+    )
     end = f"/declarations/interests/{interest.id}/end"
     assert _post(client, end, {**_date("date_to", date.today()), "version": "2"}).status_code == 302
     ended = _only_interest(app)
@@ -72,8 +84,11 @@ def test_stale_edit_is_refused_and_changes_nothing(app, signed_in):
 
 def test_form_errors_are_listed_and_nothing_is_saved(app, signed_in):
     client, _ = signed_in("member")
-    response = _post(client, "/declarations/interests/new", _interest(
-        description="", interest_type="indirect", relationship="", **{"date_from[month]": "13"}))
+    response = _post(
+        client,
+        "/declarations/interests/new",
+        _interest(description="", interest_type="indirect", relationship="", **{"date_from[month]": "13"}),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "There is a problem" in html
@@ -96,8 +111,10 @@ def test_someone_elses_interest_is_not_found(app, signed_in, make_user):
     sign_in(intruder, email, password)
     assert intruder.get(f"/declarations/interests/{interest.id}/edit").status_code == 404
     token = csrf_from(intruder.get("/declarations/").get_data(as_text=True))
-    response = intruder.post(f"/declarations/interests/{interest.id}/edit",
-                             data={**_interest("Hijacked"), "version": "1", "idempotency_key": new_key(), "csrf_token": token})
+    response = intruder.post(
+        f"/declarations/interests/{interest.id}/edit",
+        data={**_interest("Hijacked"), "version": "1", "idempotency_key": new_key(), "csrf_token": token},
+    )
     assert response.status_code == 404
     assert _only_interest(app).description == "Partner at Canbury Medical Centre"
 

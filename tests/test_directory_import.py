@@ -1,4 +1,5 @@
 """Importing NHS Digital's files: as published, idempotent, and tolerant of bad rows."""
+
 import csv
 
 from click.testing import CliRunner
@@ -25,9 +26,24 @@ def write_epraccur(path, rows):
         csv.writer(f, quoting=csv.QUOTE_ALL).writerows(rows)
 
 
-PCN_HEADER = ["PUBLICATION", "EXTRACT_DATE", "PRACTICE_CODE", "PRACTICE_NAME", "PRACTICE_POSTCODE", "PCN_CODE",
-              "PCN_NAME", "ONS_CCG_CODE", "CCG_CODE", "CCG_NAME", "ONS_STP_CODE", "STP_CODE", "STP_NAME",
-              "ONS_COMM_REGION_CODE", "COMM_REGION_CODE", "COMM_REGION_NAME"]
+PCN_HEADER = [
+    "PUBLICATION",
+    "EXTRACT_DATE",
+    "PRACTICE_CODE",
+    "PRACTICE_NAME",
+    "PRACTICE_POSTCODE",
+    "PCN_CODE",
+    "PCN_NAME",
+    "ONS_CCG_CODE",
+    "CCG_CODE",
+    "CCG_NAME",
+    "ONS_STP_CODE",
+    "STP_CODE",
+    "STP_NAME",
+    "ONS_COMM_REGION_CODE",
+    "COMM_REGION_CODE",
+    "COMM_REGION_NAME",
+]
 
 
 def write_pcn_map(path, rows, header=PCN_HEADER):
@@ -35,22 +51,44 @@ def write_pcn_map(path, rows, header=PCN_HEADER):
         w = csv.writer(f)
         w.writerow(header)
         for practice, pcn_code, pcn_name in rows:
-            w.writerow(["GP_PRAC_PAT_LIST", "01Jan2022", practice, "", "", pcn_code, pcn_name, "E38000245", "36L",
-                        "NHS South West London CCG", "", "QWE", "", "", "Y56", "London"])
+            w.writerow(
+                [
+                    "GP_PRAC_PAT_LIST",
+                    "01Jan2022",
+                    practice,
+                    "",
+                    "",
+                    pcn_code,
+                    pcn_name,
+                    "E38000245",
+                    "36L",
+                    "NHS South West London CCG",
+                    "",
+                    "QWE",
+                    "",
+                    "",
+                    "Y56",
+                    "London",
+                ]
+            )
 
 
 def _files(tmp_path):
     rows = [
-        _epraccur_row("H83001", "PORTLAND MEDICAL CENTRE", "PORTLAND MEDICAL CENTRE", "SOUTH NORWOOD", "SE25 4QB", "36L"),
+        _epraccur_row(
+            "H83001", "PORTLAND MEDICAL CENTRE", "PORTLAND MEDICAL CENTRE", "SOUTH NORWOOD", "SE25 4QB", "36L"
+        ),
         _epraccur_row("H83004", "FARLEY ROAD MEDICAL PRACTICE", "53 FARLEY ROAD", "SOUTH CROYDON", "CR2 7NG", "36L"),
-        _epraccur_row("H83025", "OLD PRACTICE", "1 HIGH STREET", "CROYDON", "CR0 1AA", "36L", status="C",
-                      close="20190331"),
+        _epraccur_row(
+            "H83025", "OLD PRACTICE", "1 HIGH STREET", "CROYDON", "CR0 1AA", "36L", status="C", close="20190331"
+        ),
     ]
     epraccur = tmp_path / "epraccur.csv"
     write_epraccur(epraccur, rows)
     pcn_map = tmp_path / "pcn_map.csv"
-    write_pcn_map(pcn_map, [("H83001", "U85744", "PRIMARY CARE NORTH CROYDON PCN"),
-                            ("H83004", "U30526", "MAYDAY SOUTH PCN")])
+    write_pcn_map(
+        pcn_map, [("H83001", "U85744", "PRIMARY CARE NORTH CROYDON PCN"), ("H83004", "U30526", "MAYDAY SOUTH PCN")]
+    )
     return epraccur, pcn_map, rows
 
 
@@ -90,8 +128,9 @@ def test_malformed_row_is_reported_and_the_rest_loads(app, tmp_path):
     epraccur, pcn_map, rows = _files(tmp_path)
     with open(epraccur, "a", encoding="latin-1") as f:
         f.write('"H83999","TOO FEW COLUMNS"\n')
-    result = CliRunner().invoke(cli, ["import-directory", str(epraccur), "--pcn-map", str(pcn_map)],
-                                obj=_script_info(app))
+    result = CliRunner().invoke(
+        cli, ["import-directory", str(epraccur), "--pcn-map", str(pcn_map)], obj=_script_info(app)
+    )
     assert result.exit_code == 0, result.output
     assert "epraccur.csv, row 4" in result.output
     assert "3 new" in result.output
@@ -105,8 +144,9 @@ def test_missing_file_is_a_clear_error(app, tmp_path):
 
 def test_sub_icb_column_names_are_accepted(app, tmp_path):
     epraccur, _, _ = _files(tmp_path)
-    header = [h.replace("CCG_CODE", "SUB_ICB_LOCATION_CODE").replace("CCG_NAME", "SUB_ICB_LOCATION_NAME")
-              for h in PCN_HEADER]
+    header = [
+        h.replace("CCG_CODE", "SUB_ICB_LOCATION_CODE").replace("CCG_NAME", "SUB_ICB_LOCATION_NAME") for h in PCN_HEADER
+    ]
     pcn_map = tmp_path / "later.csv"
     write_pcn_map(pcn_map, [("H83001", "U85744", "PRIMARY CARE NORTH CROYDON PCN")], header=header)
     with app.app_context(), session_scope(engine()) as s:
@@ -130,11 +170,13 @@ def test_unknown_status_code_is_a_row_error_and_the_row_is_not_loaded(app, tmp_p
     assert loaded is None
     assert summary.created == 3 and summary.rows_read == 3
     assert [str(p) for p in summary.problems] == [
-        'epraccur.csv, row 4, column "Status Code": unknown status code \'Z\' (expected A active, C closed, '
-        'D dormant or P proposed); row not loaded']
+        "epraccur.csv, row 4, column \"Status Code\": unknown status code 'Z' (expected A active, C closed, "
+        "D dormant or P proposed); row not loaded"
+    ]
 
-    result = CliRunner().invoke(cli, ["import-directory", str(epraccur), "--pcn-map", str(pcn_map)],
-                                obj=_script_info(app))
+    result = CliRunner().invoke(
+        cli, ["import-directory", str(epraccur), "--pcn-map", str(pcn_map)], obj=_script_info(app)
+    )
     assert result.exit_code == 0, result.output
     assert "1 rows could not be loaded" in result.output
     assert "epraccur.csv, row 4, column Status Code: unknown status code 'Z'" in result.output
@@ -143,9 +185,14 @@ def test_unknown_status_code_is_a_row_error_and_the_row_is_not_loaded(app, tmp_p
 def test_pcn_map_row_for_an_unknown_practice_is_a_warning_and_invents_no_membership(app, tmp_path):
     epraccur, _, _ = _files(tmp_path)
     pcn_map = tmp_path / "pcn_map.csv"
-    write_pcn_map(pcn_map, [("H83001", "U85744", "PRIMARY CARE NORTH CROYDON PCN"),
-                            ("Y99999", "U85744", "PRIMARY CARE NORTH CROYDON PCN"),  # unknown, known PCN
-                            ("Y88888", "U00001", "GHOST PCN")])  # unknown practice, PCN with nobody known
+    write_pcn_map(
+        pcn_map,
+        [
+            ("H83001", "U85744", "PRIMARY CARE NORTH CROYDON PCN"),
+            ("Y99999", "U85744", "PRIMARY CARE NORTH CROYDON PCN"),  # unknown, known PCN
+            ("Y88888", "U00001", "GHOST PCN"),
+        ],
+    )  # unknown practice, PCN with nobody known
     with app.app_context(), session_scope(engine()) as s:
         summary = import_directory(s, epraccur, pcn_map)
         codes = set(s.exec(select(Organisation.ods_code)))
@@ -155,16 +202,18 @@ def test_pcn_map_row_for_an_unknown_practice_is_a_warning_and_invents_no_members
     assert not summary.problems
     assert [str(w) for w in summary.warnings] == [
         'pcn_map.csv, row 3, column "PRACTICE_CODE": practice Y99999 is not in the directory (not in epraccur.csv '
-        'or not loaded from it), so it was not linked to U85744',
+        "or not loaded from it), so it was not linked to U85744",
         'pcn_map.csv, row 4, column "PRACTICE_CODE": practice Y88888 is not in the directory (not in epraccur.csv '
-        'or not loaded from it), so it was not linked to U00001']
+        "or not loaded from it), so it was not linked to U00001",
+    ]
     assert "Y99999" not in codes and "Y88888" not in codes
     assert "U00001" not in codes  # no PCN made up of practices nobody knows
     assert portland.pcn_id == pcn.id and members == 1
     assert summary.pcns == 1 and summary.linked_to_pcn == 1
 
-    result = CliRunner().invoke(cli, ["import-directory", str(epraccur), "--pcn-map", str(pcn_map)],
-                                obj=_script_info(app))
+    result = CliRunner().invoke(
+        cli, ["import-directory", str(epraccur), "--pcn-map", str(pcn_map)], obj=_script_info(app)
+    )
     assert result.exit_code == 0, result.output
     assert "2 warnings:" in result.output
     assert "Warning: pcn_map.csv, row 3, column PRACTICE_CODE: practice Y99999 is not in the directory" in result.output

@@ -5,6 +5,7 @@ once the whole server (master and workers) is killed and started again. Members 
 idempotency key when the connection fails, as a browser's user pressing the button again would. Afterwards the
 database must hold every acknowledged declaration exactly once, with whole histories and audit rows.
 """
+
 from __future__ import annotations
 
 import random
@@ -30,8 +31,10 @@ MARKER = "F"
 def _run_with_faults(database_url: str, tmp_path) -> None:
     engine = make_engine(database_url)
     with session_scope(engine) as s:
-        people = [create_person(s, email=f"fault{n}@example.nhs.uk", full_name=f"Fault Member {n}", password=PASSWORD)
-                  for n in range(CLIENTS)]
+        people = [
+            create_person(s, email=f"fault{n}@example.nhs.uk", full_name=f"Fault Member {n}", password=PASSWORD)
+            for n in range(CLIENTS)
+        ]
         people = [(p.email, p.id) for p in people]
 
     env = app_env(database_url, tmp_path / "instance")
@@ -44,8 +47,12 @@ def _run_with_faults(database_url: str, tmp_path) -> None:
         if kind in ("declare", "edit") and response.status == 302:
             saved[0] += 1
 
-    members = [Member(server.port, email, PASSWORD, f"{MARKER}{n:02d}-", person_id=person_id, rng=random.Random(n),
-                      record=count) for n, (email, person_id) in enumerate(people)]
+    members = [
+        Member(
+            server.port, email, PASSWORD, f"{MARKER}{n:02d}-", person_id=person_id, rng=random.Random(n), record=count
+        )
+        for n, (email, person_id) in enumerate(people)
+    ]
     failures: list[BaseException] = []
 
     def drive(member: Member) -> None:
@@ -105,10 +112,12 @@ def _run_with_faults(database_url: str, tmp_path) -> None:
     assert sum(m.connection_retries for m in members) > 0  # the kills did cut requests off
     problems = check_register(engine, expected, MARKER)
     engine.dispose()
-    print(f"\n{database_url.split(':')[0]}: {len(expected)} declarations acknowledged, "
-          f"{events.count('worker killed')} workers killed, 1 server crash, "
-          f"{sum(m.connection_retries for m in members)} retries after connection errors, "
-          f"{sum(m.deliberate_retries for m in members)} deliberate retries; {sum('gave up' in e for e in events)} gave up")
+    print(
+        f"\n{database_url.split(':')[0]}: {len(expected)} declarations acknowledged, "
+        f"{events.count('worker killed')} workers killed, 1 server crash, "
+        f"{sum(m.connection_retries for m in members)} retries after connection errors, "
+        f"{sum(m.deliberate_retries for m in members)} deliberate retries; {sum('gave up' in e for e in events)} gave up"
+    )
     assert not problems, "\n".join(problems[:20])
 
 
@@ -131,7 +140,6 @@ def test_the_check_finds_duplicates_lost_writes_and_partial_declarations(tmp_pat
     """The check above would fail if the server duplicated, lost or half-wrote a declaration."""
     from datetime import date
 
-
     from registry.models import Interest, InterestHistory
     from registry.services import interests
     from tests.gunicorn_harness import Expected
@@ -141,14 +149,25 @@ def test_the_check_finds_duplicates_lost_writes_and_partial_declarations(tmp_pat
     with session_scope(engine) as s:
         person = create_person(s, email="c@example.nhs.uk", full_name="Check", password=None)
         for marker in ("F1", "F2", "F2"):  # F2 twice: a duplicate
-            interests.declare_interest(s, person.id, actor_id=person.id, interest_type="financial", role="partner",
-                                       description=f"{marker} Partner", date_from=date(2022, 1, 1))
+            interests.declare_interest(
+                s,
+                person.id,
+                actor_id=person.id,
+                interest_type="financial",
+                role="partner",
+                description=f"{marker} Partner",
+                date_from=date(2022, 1, 1),
+            )
         half = Interest(person_id=person.id, interest_type="financial", role="partner", description="F4 Partner")
         s.add(half)  # written without its history and audit rows
         s.flush()
         s.add(InterestHistory(interest_id=half.id, version=2, change="updated", after={"description": "F4 Partner"}))
-    wanted = [Expected("F1", {"F1 Partner"}), Expected("F2", {"F2 Partner"}), Expected("F3", {"F3 Partner"}),
-              Expected("F4", {"F4 Partner"})]
+    wanted = [
+        Expected("F1", {"F1 Partner"}),
+        Expected("F2", {"F2 Partner"}),
+        Expected("F3", {"F3 Partner"}),
+        Expected("F4", {"F4 Partner"}),
+    ]
     problems = "\n".join(check_register(engine, wanted, "F"))
     engine.dispose()
     assert "F2 is in the database 2 times" in problems
@@ -184,7 +203,10 @@ def test_pages_render_without_holding_the_sqlite_write_lock(app, signed_in, tmp_
     for page in ("/declarations/", "/declarations/interests/new", "/register"):
         assert client.get(page).status_code == 200
     form_page = client.get("/declarations/interests/new").get_data(as_text=True)
-    refused = client.post("/declarations/interests/new", data={"idempotency_key": new_key(), "csrf_token": csrf_from(form_page), "description": ""})
+    refused = client.post(
+        "/declarations/interests/new",
+        data={"idempotency_key": new_key(), "csrf_token": csrf_from(form_page), "description": ""},
+    )
     assert refused.status_code == 200 and "There is a problem" in refused.get_data(as_text=True)
     assert held == [False] * 5
 

@@ -9,6 +9,7 @@ signed-in role, so the fuzz gets past CSRF into the views. Uploads get fuzzed by
 One app and one database per module (not per example), the Flask test client in-process, and cheap argon2
 (tests/conftest.py), keep the whole run within a few minutes on 2 cores.
 """
+
 from __future__ import annotations
 
 import collections
@@ -49,8 +50,9 @@ def _rules() -> list[tuple[str, str]]:
                 os.environ.pop("COI_INSTANCE_PATH")
             else:
                 os.environ["COI_INSTANCE_PATH"] = old
-        return sorted((" ".join(sorted(rule.methods - {"HEAD", "OPTIONS"})), rule.rule)
-                      for rule in app.url_map.iter_rules())
+        return sorted(
+            (" ".join(sorted(rule.methods - {"HEAD", "OPTIONS"})), rule.rule) for rule in app.url_map.iter_rules()
+        )
 
 
 RULES = _rules()
@@ -67,47 +69,87 @@ def fuzz(tmp_path_factory, migrated_sqlite):
     os.environ["COI_INSTANCE_PATH"] = str(folder / "instance")
     shutil.copyfile(migrated_sqlite, folder / "fuzz.sqlite")
     smtp = _local_smtp()  # email configured: notices and alerts are composed and sent, as in production
-    app = make_app(f"sqlite:///{folder / 'fuzz.sqlite'}", migrate=False, SIGN_IN_MAX_FAILURES_PER_IP=10**9,
-                   SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port)
+    app = make_app(
+        f"sqlite:///{folder / 'fuzz.sqlite'}",
+        migrate=False,
+        SIGN_IN_MAX_FAILURES_PER_IP=10**9,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp.port,
+    )
     today = date.today()
     with app.app_context(), session_scope(engine()) as s:
-        people = {role: create_person(s, email=f"{role}@fuzz.nhs.uk", full_name=f"Fuzz {role.title()}",
-                                      password=PASSWORD,
-                                      roles=("member", "governance") if role == "all" else
-                                      ("member",) if role == "chair" else (role,)).id
-                  for role in ROLES[1:]}
+        people = {
+            role: create_person(
+                s,
+                email=f"{role}@fuzz.nhs.uk",
+                full_name=f"Fuzz {role.title()}",
+                password=PASSWORD,
+                roles=("member", "governance") if role == "all" else ("member",) if role == "chair" else (role,),
+            ).id
+            for role in ROLES[1:]
+        }
         committee = Committee(name="Fuzz Committee")
         s.add(committee)
         s.flush()
         memberships = []
         for role, person_id in people.items():
             # chairing is a committee role: the "chair" (and "all") person chairs the fuzz committee
-            membership = Membership(person_id=person_id, committee_id=committee.id, voting=True,
-                                    committee_role="chair" if role in ("chair", "all") else "member",
-                                    date_from=today - timedelta(days=30))
+            membership = Membership(
+                person_id=person_id,
+                committee_id=committee.id,
+                voting=True,
+                committee_role="chair" if role in ("chair", "all") else "member",
+                date_from=today - timedelta(days=30),
+            )
             s.add(membership)
             memberships.append(membership)
         s.flush()
-        interest_ids = [interests.declare_interest(
-            s, people[role], actor_id=people[role], interest_type="financial", role="partner",
-            description="Partner, Canbury Medical Centre", date_from=date(2020, 1, 1)).id for role in ROLES[1:]]
+        interest_ids = [
+            interests.declare_interest(
+                s,
+                people[role],
+                actor_id=people[role],
+                interest_type="financial",
+                role="partner",
+                description="Partner, Canbury Medical Centre",
+                date_from=date(2020, 1, 1),
+            ).id
+            for role in ROLES[1:]
+        ]
         breach = breaches.record_breach(s, occurred_on=today, what_happened="Did not declare")
         # A title with a line break, as stored before single-line fields refused them: notices must still send
-        meeting = Meeting(committee_id=committee.id, title="Fuzz meeting\r\nBcc: someone@evil.example",
-                          meeting_date=today + timedelta(days=7))
+        meeting = Meeting(
+            committee_id=committee.id,
+            title="Fuzz meeting\r\nBcc: someone@evil.example",
+            meeting_date=today + timedelta(days=7),
+        )
         s.add(meeting)
         s.flush()
-        items = meetings.add_items(s, meeting, [
-            SimpleNamespace(item_id="1", title="Canbury Medical Centre: contract award", description=""),
-            SimpleNamespace(item_id="2", title="Finance report", description="")], None)
+        items = meetings.add_items(
+            s,
+            meeting,
+            [
+                SimpleNamespace(item_id="1", title="Canbury Medical Centre: contract award", description=""),
+                SimpleNamespace(item_id="2", title="Finance report", description=""),
+            ],
+            None,
+        )
         meetings.update_item(s, items[0], None, contract_decision=True)
         meetings.screen_meeting(s, meeting, None)
         meetings.decide(s, meeting, items[1].id, people["member"], action="declare", reason="Told", actor_id=None)
         snapshot = publication.publish(s, None)
-        ids = {"interest_id": interest_ids + [breach.id], "breach_id": [breach.id], "snapshot_id": [snapshot.id],
-               "meeting_id": [meeting.id], "item_id": [i.id for i in items], "person_id": list(people.values()),
-               "committee_id": [committee.id], "membership_id": [m.id for m in memberships],
-               "voting_id": [1], "deputy_id": [1]}
+        ids = {
+            "interest_id": interest_ids + [breach.id],
+            "breach_id": [breach.id],
+            "snapshot_id": [snapshot.id],
+            "meeting_id": [meeting.id],
+            "item_id": [i.id for i in items],
+            "person_id": list(people.values()),
+            "committee_id": [committee.id],
+            "membership_id": [m.id for m in memberships],
+            "voting_id": [1],
+            "deputy_id": [1],
+        }
         committee_id = committee.id
     clients, tokens = {}, {}
     for role in ROLES:
@@ -115,8 +157,9 @@ def fuzz(tmp_path_factory, migrated_sqlite):
         if role != "anonymous":
             assert sign_in(client, f"{role}@fuzz.nhs.uk").status_code == 302
         clients[role] = client
-        tokens[role] = csrf_from(client.get("/sign-in" if role == "anonymous" else "/declarations/nil-return")
-                                 .get_data(as_text=True))
+        tokens[role] = csrf_from(
+            client.get("/sign-in" if role == "anonymous" else "/declarations/nil-return").get_data(as_text=True)
+        )
     yield SimpleNamespace(app=app, clients=clients, tokens=tokens, ids=ids, committee_id=committee_id, smtp=smtp)
     smtp.stop()
     with app.app_context():
@@ -151,37 +194,108 @@ def _local_smtp():
 
 # --- Strategies -----------------------------------------------------------------------------------------------
 
-HOSTILE_TEXT = ["", " ", "0", "-1", "1", "2147483647", "2147483648", "9223372036854775808", "1e999999", "NaN",
-                "Infinity", "<script>alert(1)</script>", "'; DROP TABLE person; --", "' OR '1'='1", "../../etc/passwd",
-                "%00", "%s%s%n", "{{7*7}}", "${7*7}", "=cmd|' /C calc'!A0", "\u202e", "\ufeff", "\U0001f600" * 3,
-                "a" * 2100, "x" * 9000, "2024-02-30", "31/12/9999", "\r\n\r\nSet-Cookie: x=1", "http://evil.example",
-                "//evil.example", "javascript:alert(1)"]
+HOSTILE_TEXT = [
+    "",
+    " ",
+    "0",
+    "-1",
+    "1",
+    "2147483647",
+    "2147483648",
+    "9223372036854775808",
+    "1e999999",
+    "NaN",
+    "Infinity",
+    "<script>alert(1)</script>",
+    "'; DROP TABLE person; --",
+    "' OR '1'='1",
+    "../../etc/passwd",
+    "%00",
+    "%s%s%n",
+    "{{7*7}}",
+    "${7*7}",
+    "=cmd|' /C calc'!A0",
+    "\u202e",
+    "\ufeff",
+    "\U0001f600" * 3,
+    "a" * 2100,
+    "x" * 9000,
+    "2024-02-30",
+    "31/12/9999",
+    "\r\n\r\nSet-Cookie: x=1",
+    "http://evil.example",
+    "//evil.example",
+    "javascript:alert(1)",
+]
 text = st.one_of(st.sampled_from(HOSTILE_TEXT), st.text(max_size=40))  # any code point, surrogates aside
 number_text = st.one_of(st.integers(-10, 10**12).map(str), st.sampled_from(HOSTILE_TEXT[:10]))
 
 LIKELY = {
     "interest_type": ["financial", "professional", "personal", "indirect", "non-financial personal"],
-    "role": ["partner", "director", "shareholder", "other", ""], "kind": ["gift", "hospitality", "decision",
-                                                                          "information"],
-    "outcome": ["accepted", "declined"], "publish": ["yes", "no"], "status": ["possible", "open", "closed"],
-    "action": ["exclude", "no-vote", "declare", "none"], "declared": ["yes", "no"],
-    "what_happened": ["left the room", "did not vote", "took part", "absent"], "confirm": ["y", "yes", ""],
-    "donor_is_supplier": ["y"], "cash_or_voucher": ["y"], "on_behalf_of_organisation": ["y"],
-    "contract_decision": ["y"], "description": ["Partner, Canbury Medical Centre"], "donor": ["Acme Ltd"],
-    "title": ["Canbury Medical Centre premises"], "item_ref": ["4.2"], "reason": ["Partner at the practice"],
-    "text": ["1 Apologies\n2 Canbury Medical Centre: contract award"], "email": ["member@fuzz.nhs.uk"],
-    "password": [PASSWORD], "organisation": ["Canbury Medical Centre"], "value": ["10", "75.01", "500"],
-    "share_percent": ["5", "0", "100.01"], "mitigation": ["Leaves the room"], "withheld_reason": ["Safety"],
-    "holder_name": ["Spouse"], "relationship": ["spouse"], "what_happened_text": ["Did not declare"],
+    "role": ["partner", "director", "shareholder", "other", ""],
+    "kind": ["gift", "hospitality", "decision", "information"],
+    "outcome": ["accepted", "declined"],
+    "publish": ["yes", "no"],
+    "status": ["possible", "open", "closed"],
+    "action": ["exclude", "no-vote", "declare", "none"],
+    "declared": ["yes", "no"],
+    "what_happened": ["left the room", "did not vote", "took part", "absent"],
+    "confirm": ["y", "yes", ""],
+    "donor_is_supplier": ["y"],
+    "cash_or_voucher": ["y"],
+    "on_behalf_of_organisation": ["y"],
+    "contract_decision": ["y"],
+    "description": ["Partner, Canbury Medical Centre"],
+    "donor": ["Acme Ltd"],
+    "title": ["Canbury Medical Centre premises"],
+    "item_ref": ["4.2"],
+    "reason": ["Partner at the practice"],
+    "text": ["1 Apologies\n2 Canbury Medical Centre: contract award"],
+    "email": ["member@fuzz.nhs.uk"],
+    "password": [PASSWORD],
+    "organisation": ["Canbury Medical Centre"],
+    "value": ["10", "75.01", "500"],
+    "share_percent": ["5", "0", "100.01"],
+    "mitigation": ["Leaves the room"],
+    "withheld_reason": ["Safety"],
+    "holder_name": ["Spouse"],
+    "relationship": ["spouse"],
+    "what_happened_text": ["Did not declare"],
 }
-NEXT_VALUES = ["/", "/declarations/", "/\r\nSet-Cookie: x=1", "/%0d%0aSet-Cookie:%20x=1", "/\x00", "/\x7f",
-               "/\\evil.example", "/\t/evil.example", "//evil.example", "https://evil.example/", "/\u2028x", "/\x85",
-               "/register?name=\n", "javascript:alert(1)", "/" + "a" * 3000]
+NEXT_VALUES = [
+    "/",
+    "/declarations/",
+    "/\r\nSet-Cookie: x=1",
+    "/%0d%0aSet-Cookie:%20x=1",
+    "/\x00",
+    "/\x7f",
+    "/\\evil.example",
+    "/\t/evil.example",
+    "//evil.example",
+    "https://evil.example/",
+    "/\u2028x",
+    "/\x85",
+    "/register?name=\n",
+    "javascript:alert(1)",
+    "/" + "a" * 3000,
+]
 LIKELY["next"] = NEXT_VALUES
 DATES = ["date_from", "date_to", "as_of", "offered_on", "occurred_on", "meeting_date"]
 IDS = ["version", "organisation_id", "committee_id", "item_id", "person_id", "plan"]
-QUERY_KEYS = ["name", "show", "page", "q", "committee", "organisation", "type", "format", "all", "verify", "action",
-              "next"]
+QUERY_KEYS = [
+    "name",
+    "show",
+    "page",
+    "q",
+    "committee",
+    "organisation",
+    "type",
+    "format",
+    "all",
+    "verify",
+    "action",
+    "next",
+]
 
 
 @st.composite
@@ -206,25 +320,49 @@ def form_data(draw, fuzz, role):
 
 
 upload = st.tuples(
-    st.one_of(st.binary(max_size=3000), st.sampled_from([
-        b"Name,Position,Type of interest,Description,Date from,Date to,Action taken\n"
-        b"Dr Fuzz,GP,Financial,\"Partner, Canbury\",2020-01-01,,\n",
-        b"1 Apologies\n2 Canbury Medical Centre: contract award\n", b"%PDF-1.4\n%%EOF", b"PK\x03\x04" + b"\x00" * 40])),
-    st.one_of(st.sampled_from(["r.csv", "agenda.docx", "a.pdf", "a.txt", "r.xlsx", "../../etc/passwd.csv",
-                               "/abs/x.csv", "x\x00.csv", ""]), st.text(max_size=40)))
+    st.one_of(
+        st.binary(max_size=3000),
+        st.sampled_from(
+            [
+                b"Name,Position,Type of interest,Description,Date from,Date to,Action taken\n"
+                b'Dr Fuzz,GP,Financial,"Partner, Canbury",2020-01-01,,\n',
+                b"1 Apologies\n2 Canbury Medical Centre: contract award\n",
+                b"%PDF-1.4\n%%EOF",
+                b"PK\x03\x04" + b"\x00" * 40,
+            ]
+        ),
+    ),
+    st.one_of(
+        st.sampled_from(
+            ["r.csv", "agenda.docx", "a.pdf", "a.txt", "r.xlsx", "../../etc/passwd.csv", "/abs/x.csv", "x\x00.csv", ""]
+        ),
+        st.text(max_size=40),
+    ),
+)
 
 
 def _path(rule: str, fuzz, draw) -> str:
     path = rule
     for arg in re.findall(r"<int:([a-z_]+)>", rule):
-        value = draw(st.one_of(st.sampled_from(fuzz.ids.get(arg, [1])), st.integers(0, 2**31 - 1),
-                               st.sampled_from([2**31 - 1, 2**31, 2**63, 10**40])))
+        value = draw(
+            st.one_of(
+                st.sampled_from(fuzz.ids.get(arg, [1])),
+                st.integers(0, 2**31 - 1),
+                st.sampled_from([2**31 - 1, 2**31, 2**63, 10**40]),
+            )
+        )
         path = path.replace(f"<int:{arg}>", str(value))
     for arg in re.findall(r"<([a-z_]+)>", path):  # text parameters (a link's token)
         path = path.replace(f"<{arg}>", quote(draw(st.text(min_size=1, max_size=60)), safe=""))
     if "<path:filename>" in path:
-        name = draw(st.one_of(st.sampled_from(["coi.css", "nhsuk-frontend.min.css", "../secret_key", "..%2f..%2fetc",
-                                               "%00", "a/../../b"]), st.text(max_size=30)))
+        name = draw(
+            st.one_of(
+                st.sampled_from(
+                    ["coi.css", "nhsuk-frontend.min.css", "../secret_key", "..%2f..%2fetc", "%00", "a/../../b"]
+                ),
+                st.text(max_size=30),
+            )
+        )
         path = path.replace("<path:filename>", quote(name, safe="/%"))
     return path
 
@@ -238,9 +376,12 @@ def _query(draw) -> str:
 
 
 @pytest.mark.parametrize("methods,rule", RULES, ids=[f"{m} {r}" for m, r in RULES])
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                       HealthCheck.too_slow],
-          database=None)
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    database=None,
+)
 @given(data=st.data())
 def test_no_input_gives_a_server_error(fuzz, methods, rule, data):
     """300 examples per route (url_map rule); a rule taking GET and POST shares them between the two."""
@@ -257,7 +398,9 @@ def test_no_input_gives_a_server_error(fuzz, methods, rule, data):
     path = _path(rule, fuzz, draw)
     query = _query(draw)
     if "next" in rule or rule in ("/sign-in", "/") or draw(st.integers(0, 3)) == 0:  # signed in, with `next`
-        query = "&".join(filter(None, [query, urlencode({"next": draw(st.one_of(st.sampled_from(NEXT_VALUES), text))})]))
+        query = "&".join(
+            filter(None, [query, urlencode({"next": draw(st.one_of(st.sampled_from(NEXT_VALUES), text))})])
+        )
     url = f"{path}?{query}" if query else path
     if method == "GET":
         response = client.get(url)
@@ -266,13 +409,16 @@ def test_no_input_gives_a_server_error(fuzz, methods, rule, data):
         if throwaway and rule == "/sign-in" and draw(st.booleans()):  # a sign-in that succeeds, then follows `next`
             form.update(email=f"{draw(st.sampled_from(ROLES[1:]))}@fuzz.nhs.uk", password=PASSWORD)
         if throwaway and "csrf_token" in form:
-            form["csrf_token"] = csrf_from(client.get("/sign-in" if role == "anonymous" else "/declarations/confirm")
-                                           .get_data(as_text=True))
+            form["csrf_token"] = csrf_from(
+                client.get("/sign-in" if role == "anonymous" else "/declarations/confirm").get_data(as_text=True)
+            )
         files = {}
         if rule.endswith(("/agenda", "/import")) and draw(st.booleans()):
             content, name = draw(upload, label="upload")
-            files["document" if rule.endswith("/agenda") else "register_file"] = (__import__("io").BytesIO(content),
-                                                                                  name)
+            files["document" if rule.endswith("/agenda") else "register_file"] = (
+                __import__("io").BytesIO(content),
+                name,
+            )
         if files or draw(st.integers(0, 4)) == 0:
             response = client.post(url, data={**form, **files}, content_type="multipart/form-data")
         else:
@@ -292,6 +438,9 @@ def test_every_route_had_enough_examples():
     few = {k: v for k, v in by_method.items() if v < EXAMPLES // 6}
     assert len(by_method) == sum(len(m.split()) for m, _ in RULES) and not few, few
     slowest = sorted(seconds_spent.items(), key=lambda kv: -kv[1])[:8]
-    print("\nslowest routes:", ", ".join(f"{m} {r} {s:.1f}s" for (m, r), s in slowest),
-          f"\ntotal {sum(seconds_spent.values()):.1f}s over {sum(examples_run.values())} examples")
+    print(
+        "\nslowest routes:",
+        ", ".join(f"{m} {r} {s:.1f}s" for (m, r), s in slowest),
+        f"\ntotal {sum(seconds_spent.values()):.1f}s over {sum(examples_run.values())} examples",
+    )
     assert not short, short

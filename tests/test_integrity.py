@@ -2,6 +2,7 @@
 
 The database tests run on SQLite and on PostgreSQL (a throwaway cluster) alike.
 """
+
 import threading
 from datetime import date
 
@@ -30,9 +31,16 @@ def test_a_retried_post_creates_one_declaration(app, signed_in):
     client, _ = signed_in("member")
     page = client.get("/declarations/interests/new").get_data(as_text=True)
     key = __import__("re").search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
-    data = {"csrf_token": csrf_from(page), "idempotency_key": key, "interest_type": "financial",
-            "description": "Director, Canbury Health Ltd", "date_from[day]": "1", "date_from[month]": "2",
-            "date_from[year]": "2024", "role": ""}
+    data = {
+        "csrf_token": csrf_from(page),
+        "idempotency_key": key,
+        "interest_type": "financial",
+        "description": "Director, Canbury Health Ltd",
+        "date_from[day]": "1",
+        "date_from[month]": "2",
+        "date_from[year]": "2024",
+        "role": "",
+    }
     first = client.post("/declarations/interests/new", data=data)
     retry = client.post("/declarations/interests/new", data=data)  # the response to the first was "lost"
     assert first.status_code == 302 and retry.status_code == 303
@@ -47,8 +55,9 @@ def test_concurrent_edits_one_wins_the_other_is_told(db_engine):
     """Two governance leads save the same interest, 100 rounds: exactly one save succeeds each round."""
     with session_scope(db_engine) as s:
         person = create_person(s, email="m@example.nhs.uk", full_name="Member", password=None)
-        interest = interests.declare_interest(s, person.id, actor_id=None, interest_type="financial",
-                                              description="Partner", date_from=date(2020, 1, 1))
+        interest = interests.declare_interest(
+            s, person.id, actor_id=None, interest_type="financial", description="Partner", date_from=date(2020, 1, 1)
+        )
         interest_id = interest.id
     for round_no in range(100):
         with Session(db_engine) as s:
@@ -60,8 +69,9 @@ def test_concurrent_edits_one_wins_the_other_is_told(db_engine):
             with Session(db_engine, expire_on_commit=False) as s:
                 row = s.get(Interest, interest_id)
                 try:
-                    interests.update_interest(s, row, expected_version=version, actor_id=None,
-                                              mitigation=f"round {round_no} by lead {lead}")
+                    interests.update_interest(
+                        s, row, expected_version=version, actor_id=None, mitigation=f"round {round_no} by lead {lead}"
+                    )
                     s.commit()
                     results.append("saved")
                 except interests.StaleEdit:

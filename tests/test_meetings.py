@@ -1,4 +1,5 @@
 """The chair's meeting: agenda, screen, decisions, quorum, outputs, outcomes and drift."""
+
 import csv
 import io
 from datetime import date
@@ -63,7 +64,12 @@ def test_kingston_losing_its_vote_makes_the_merger_inquorate(app, chair, world):
     # The chair lets one Kingston member stay without voting… still no Kingston vote: still inquorate.
     m = world["meeting"]
     url = f"/meetings/{m}/conflicts/{items['2.2']}/{world['people']['kingston_gp2']}"
-    assert _post(chair, url, {"action": "declare", "reason": "Salaried, not a partner; agreed to declare only"}).status_code == 302
+    assert (
+        _post(
+            chair, url, {"action": "declare", "reason": "Salaried, not a partner; agreed to declare only"}
+        ).status_code
+        == 302
+    )
     page = chair.get(f"/meetings/{m}").get_data(as_text=True)
     assert "Items that would be inquorate" not in page
 
@@ -89,24 +95,45 @@ def test_rescreen_after_an_edit_keeps_decisions_and_marks_changes(app, chair, wo
     _post(chair, f"/meetings/{m}/conflicts/{items['2.1']}/{p['croydon_gp']}", {"action": "exclude", "reason": ""})
     _post(chair, f"/meetings/{m}/conflicts/{items['2.3']}/{p['croydon_lay']}", {"action": "declare", "reason": ""})
     edit = f"/meetings/{m}/items/{items['2.3']}"
-    assert _post(chair, edit, {"item_ref": "2.3", "title": "Norbury Medical Practice and St James Medical Centre: premises",
-                               "description": "", "kind": "decision", "version": "1"}).status_code == 302
+    assert (
+        _post(
+            chair,
+            edit,
+            {
+                "item_ref": "2.3",
+                "title": "Norbury Medical Practice and St James Medical Centre: premises",
+                "description": "",
+                "kind": "decision",
+                "version": "1",
+            },
+        ).status_code
+        == 302
+    )
     _post(chair, f"/meetings/{m}/screen", {}, page=f"/meetings/{m}")
     page = chair.get(f"/meetings/{m}").get_data(as_text=True)
     assert "changed since your decision" in page  # item 2.3's proposal changed (new evidence)
     with app.app_context(), session_scope(engine()) as s:
         kept = s.exec(select(ChairDecision).where(ChairDecision.item_id == items["2.1"])).one()
         assert kept.superseded is False
-        flags = {(f.item_id, f.person_id) for f in s.exec(select(ScreeningFlag).where(ScreeningFlag.status == "current"))}
+        flags = {
+            (f.item_id, f.person_id) for f in s.exec(select(ScreeningFlag).where(ScreeningFlag.status == "current"))
+        }
     assert (items["2.3"], p["croydon_gp"]) in flags  # the edit brought St James into item 2.3
 
 
 def test_chair_adds_a_missed_conflict(app, chair, world):
     items, _ = _screened(app, chair, world)
     m = world["meeting"]
-    response = _post(chair, f"/meetings/{m}/conflicts/new", {"person_id": world["people"]["nhse"],
-                                                               "item_id": items["2.1"], "action": "no-vote",
-                                                               "reason": "Told the chair of a family link"})
+    response = _post(
+        chair,
+        f"/meetings/{m}/conflicts/new",
+        {
+            "person_id": world["people"]["nhse"],
+            "item_id": items["2.1"],
+            "action": "no-vote",
+            "reason": "Told the chair of a family link",
+        },
+    )
     assert response.status_code == 302
     assert "NHSE Director" in chair.get(f"/meetings/{m}/minutes").get_data(as_text=True)
 
@@ -139,11 +166,22 @@ def test_outcome_without_declaration_raises_a_possible_breach(app, chair, world)
     items, _ = _screened(app, chair, world)
     m, person = world["meeting"], world["people"]["croydon_gp"]
     _held_today(app, m)
-    response = _post(chair, f"/meetings/{m}/outcomes", {"item_id": items["2.1"], "person_id": person,
-                                                          "declared": "no", "what_happened": "took part"})
+    response = _post(
+        chair,
+        f"/meetings/{m}/outcomes",
+        {"item_id": items["2.1"], "person_id": person, "declared": "no", "what_happened": "took part"},
+    )
     assert response.status_code == 302
-    ok = _post(chair, f"/meetings/{m}/outcomes", {"item_id": items["2.3"], "person_id": world["people"]["croydon_lay"],
-                                                    "declared": "yes", "what_happened": "took part"})
+    ok = _post(
+        chair,
+        f"/meetings/{m}/outcomes",
+        {
+            "item_id": items["2.3"],
+            "person_id": world["people"]["croydon_lay"],
+            "declared": "yes",
+            "what_happened": "took part",
+        },
+    )
     assert ok.status_code == 302
     with app.app_context(), session_scope(engine()) as s:
         breaches = s.exec(select(Breach)).all()
@@ -155,10 +193,20 @@ def test_drift_new_declaration_rescreens_and_tells_the_chair(app, chair, world):
     _screened(app, chair, world)
     member = app.test_client()
     sign_in(member, "nhse@example.nhs.uk")
-    data = {"interest_type": "indirect", "organisation": "NORBURY MEDICAL PRACTICE (H83009)", "role": "partner",
-            "holder_name": "A. Director", "relationship": "spouse", "description": "Wife is a partner at Norbury Medical Practice",
-            "date_from[day]": "1", "date_from[month]": "1", "date_from[year]": "2024",
-            "date_to[day]": "", "date_to[month]": "", "date_to[year]": ""}
+    data = {
+        "interest_type": "indirect",
+        "organisation": "NORBURY MEDICAL PRACTICE (H83009)",
+        "role": "partner",
+        "holder_name": "A. Director",
+        "relationship": "spouse",
+        "description": "Wife is a partner at Norbury Medical Practice",
+        "date_from[day]": "1",
+        "date_from[month]": "1",
+        "date_from[year]": "2024",
+        "date_to[day]": "",
+        "date_to[month]": "",
+        "date_to[year]": "",
+    }
     assert _post(member, "/declarations/interests/new", data).status_code == 302
     page = chair.get(f"/meetings/{world['meeting']}").get_data(as_text=True)
     assert "The register changed after the screen" in page and "NHSE Director" in page
@@ -176,15 +224,29 @@ def test_docx_agenda_upload_and_hostile_files(app, chair, world):
     doc.save(buffer)
     m = world["meeting"]
     token = csrf_from(chair.get(f"/meetings/{m}/agenda").get_data(as_text=True))
-    ok = chair.post(f"/meetings/{m}/agenda", data={"idempotency_key": new_key(), "csrf_token": token, "text": "",
-                                                   "document": (io.BytesIO(buffer.getvalue()), "agenda.docx")},
-                    content_type="multipart/form-data")
+    ok = chair.post(
+        f"/meetings/{m}/agenda",
+        data={
+            "idempotency_key": new_key(),
+            "csrf_token": token,
+            "text": "",
+            "document": (io.BytesIO(buffer.getvalue()), "agenda.docx"),
+        },
+        content_type="multipart/form-data",
+    )
     assert ok.status_code == 302
     with app.app_context(), session_scope(engine()) as s:
         assert [i.item_ref for i in s.exec(select(MeetingItem).order_by(MeetingItem.position))] == ["4.1", "4.2"]
-    bad = chair.post(f"/meetings/{m}/agenda", data={"idempotency_key": new_key(), "csrf_token": token, "text": "",
-                                                    "document": (io.BytesIO(b"not a pdf at all"), "agenda.pdf")},
-                     content_type="multipart/form-data")
+    bad = chair.post(
+        f"/meetings/{m}/agenda",
+        data={
+            "idempotency_key": new_key(),
+            "csrf_token": token,
+            "text": "",
+            "document": (io.BytesIO(b"not a pdf at all"), "agenda.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 200 and "There is a problem" in bad.get_data(as_text=True)
     with app.app_context(), session_scope(engine()) as s:
         assert len(s.exec(select(MeetingItem)).all()) == 2
@@ -197,8 +259,12 @@ def test_notices_are_emailed(app, chair, world, smtp_inbox):
     m = world["meeting"]
     assert _post(chair, f"/meetings/{m}/notices", {}, page=f"/meetings/{m}").status_code == 302
     recipients = sorted(r for msg in messages for r in msg.rcpt_tos)
-    assert recipients == ["croydon_gp@example.nhs.uk", "croydon_lay@example.nhs.uk", "kingston_gp2@example.nhs.uk",
-                          "kingston_gp@example.nhs.uk"]
+    assert recipients == [
+        "croydon_gp@example.nhs.uk",
+        "croydon_lay@example.nhs.uk",
+        "kingston_gp2@example.nhs.uk",
+        "kingston_gp@example.nhs.uk",
+    ]
     body = next(msg.content.decode() for msg in messages if "croydon_gp@" in msg.rcpt_tos[0])
     assert "2.1" in body and "leave the meeting for the item" in body
 
@@ -212,9 +278,23 @@ def test_screen_is_fast_enough(app, chair, world):
 
     with app.app_context(), session_scope(engine()) as s:
         meeting = s.get(Meeting, world["meeting"])
-        meetings.add_items(s, meeting, [type("P", (), {"item_id": str(n), "title": f"Canbury Medical Centre item {n}",
-                                                       "description": "St James Medical Centre (H83012)"})()
-                                        for n in range(30)], None)
+        meetings.add_items(
+            s,
+            meeting,
+            [
+                type(
+                    "P",
+                    (),
+                    {
+                        "item_id": str(n),
+                        "title": f"Canbury Medical Centre item {n}",
+                        "description": "St James Medical Centre (H83012)",
+                    },
+                )()
+                for n in range(30)
+            ],
+            None,
+        )
         meetings.directory_engine(s)  # indexing happens once per directory change, not per screen
         started = time.process_time()  # this process's CPU time: other processes on the cores do not count
         meetings.screen_meeting(s, meeting)

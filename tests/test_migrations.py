@@ -1,4 +1,5 @@
 """The models and the migrations describe the same schema, on SQLite and on PostgreSQL."""
+
 from registry.db import make_engine
 from registry.migrate import pending_differences, upgrade
 

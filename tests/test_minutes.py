@@ -1,5 +1,6 @@
 """Minutes a committee can approve: DRAFT until the chair approves them, proposals never written as fact, A4,
 attendance and quorum, and HTML, Word and CSV agreeing."""
+
 import csv
 import io
 from datetime import date
@@ -38,8 +39,9 @@ def _decide_all(app, world):
     with app.app_context(), session_scope(engine()) as s:
         meeting = s.get(Meeting, world["meeting"])
         for c in meetings.conflicts(s, meeting):
-            meetings.decide(s, meeting, c.item.id, c.person.id, action=c.action, reason="",
-                            actor_id=world["people"]["chair"])
+            meetings.decide(
+                s, meeting, c.item.id, c.person.id, action=c.action, reason="", actor_id=world["people"]["chair"]
+            )
 
 
 def _held_today(app, meeting_id):
@@ -50,8 +52,10 @@ def _held_today(app, meeting_id):
 def test_undecided_flags_are_proposals_not_facts(app, world):
     minutes = _minutes(app, world["meeting"])
     assert minutes.is_draft and minutes.awaiting_decisions == 4
-    assert all(line.managed.startswith("Proposed by the screen") and "Awaiting the chair" in line.managed
-               for line in minutes.lines)
+    assert all(
+        line.managed.startswith("Proposed by the screen") and "Awaiting the chair" in line.managed
+        for line in minutes.lines
+    )
     _decide_all(app, world)
     minutes = _minutes(app, world["meeting"])
     assert minutes.awaiting_decisions == 0
@@ -76,8 +80,9 @@ def test_the_chair_approves_and_a_later_change_makes_a_new_draft(app, world, cli
     m = world["meeting"]
     page = client.get(f"/meetings/{m}/minutes").get_data(as_text=True)
     assert "DRAFT: not yet approved by the chair" in page
-    response = client.post(f"/meetings/{m}/minutes/approve", data={"csrf_token": csrf_from(page),
-                                                                   "idempotency_key": "m" * 32})
+    response = client.post(
+        f"/meetings/{m}/minutes/approve", data={"csrf_token": csrf_from(page), "idempotency_key": "m" * 32}
+    )
     assert response.status_code == 302
     page = client.get(f"/meetings/{m}/minutes").get_data(as_text=True)
     assert "Approved (version 1) by Committee Chair" in page and "Approve these minutes" not in page
@@ -87,8 +92,15 @@ def test_the_chair_approves_and_a_later_change_makes_a_new_draft(app, world, cli
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "meeting.minutes-approved")).first()
         meeting = s.get(Meeting, m)
         first = next(c for c in meetings.conflicts(s, meeting))
-        meetings.decide(s, meeting, first.item.id, first.person.id, action="declare", reason="Reconsidered",
-                        actor_id=world["people"]["chair"])
+        meetings.decide(
+            s,
+            meeting,
+            first.item.id,
+            first.person.id,
+            action="declare",
+            reason="Reconsidered",
+            actor_id=world["people"]["chair"],
+        )
     minutes = _minutes(app, m)
     assert minutes.is_draft and minutes.status.startswith("DRAFT version 2")
     with app.app_context(), session_scope(engine()) as s:
@@ -110,6 +122,7 @@ def test_word_is_a4_with_a_draft_mark_and_html_word_and_csv_agree(app, world, cl
         assert word_row[1] == csv_row[2] and word_row[3] == csv_row[4]
         assert csv_row[2] in html and csv_row[4] in html
     quorum_rows = [[c.text for c in row.cells] for row in doc.tables[1].rows][1:]
-    assert any("Not needed" in row[1] for row in quorum_rows) and any("Quorate" in row[1] or "Inquorate" in row[1]
-                                                                        for row in quorum_rows)
+    assert any("Not needed" in row[1] for row in quorum_rows) and any(
+        "Quorate" in row[1] or "Inquorate" in row[1] for row in quorum_rows
+    )
     assert "Expected:" in html and "Apologies:" in html

@@ -1,6 +1,7 @@
 """No 5xx on any input, and no duplicate from a keyless post: line breaks refused in single-line fields, `next`
 with control characters sends people home, every signed-in form needs its idempotency key, and % and _ typed
 into a filter are themselves, not LIKE wildcards. (The Hypothesis fuzz over every route is tests/test_fuzz.py.)"""
+
 import re
 import threading
 from datetime import date, timedelta
@@ -55,37 +56,64 @@ def test_a_meeting_title_with_a_line_break_is_refused_beside_its_field(app, sign
     with app.app_context(), Session(engine()) as s:
         committee_id = s.exec(select(Membership.committee_id).where(Membership.person_id == chair_id)).first()
     soon = date.today() + timedelta(days=7)
-    response = chair.post("/meetings/new", data={
-        "csrf_token": csrf_from(page), "idempotency_key": new_key(), "committee_id": committee_id,
-        "title": "Premises\r\nBcc: everyone@example.nhs.uk", "meeting_date[day]": soon.day,
-        "meeting_date[month]": soon.month, "meeting_date[year]": soon.year})
+    response = chair.post(
+        "/meetings/new",
+        data={
+            "csrf_token": csrf_from(page),
+            "idempotency_key": new_key(),
+            "committee_id": committee_id,
+            "title": "Premises\r\nBcc: everyone@example.nhs.uk",
+            "meeting_date[day]": soon.day,
+            "meeting_date[month]": soon.month,
+            "meeting_date[year]": soon.year,
+        },
+    )
     assert response.status_code == 200
     assert "Meeting title must be on one line, without line breaks" in response.get_data(as_text=True)
     with app.app_context(), Session(engine()) as s:
         assert s.exec(select(func.count()).select_from(Meeting)).one() == 0
 
 
-@pytest.mark.parametrize("next_value", ["/%0d%0aSet-Cookie:%20x=1", "/%0aLocation:%20https://evil.example",
-                                        "/%7f", "/%5c%5cevil.example", "/%5cevil.example", "/%09/evil.example"])
+@pytest.mark.parametrize(
+    "next_value",
+    [
+        "/%0d%0aSet-Cookie:%20x=1",
+        "/%0aLocation:%20https://evil.example",
+        "/%7f",
+        "/%5c%5cevil.example",
+        "/%5cevil.example",
+        "/%09/evil.example",
+    ],
+)
 def test_next_with_control_characters_or_a_backslash_goes_home(client, make_user, next_value):
     email, password, _ = make_user("member")
     token = csrf_from(client.get("/sign-in").get_data(as_text=True))
-    response = client.post(f"/sign-in?next={next_value}", data={"email": email, "password": password,
-                                                                  "csrf_token": token})
+    response = client.post(
+        f"/sign-in?next={next_value}", data={"email": email, "password": password, "csrf_token": token}
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/"
 
 
 def test_a_safe_next_is_still_followed(client, make_user):
     email, password, _ = make_user("member")
     token = csrf_from(client.get("/sign-in").get_data(as_text=True))
-    response = client.post("/sign-in?next=/declarations/", data={"email": email, "password": password,
-                                                                 "csrf_token": token})
+    response = client.post(
+        "/sign-in?next=/declarations/", data={"email": email, "password": password, "csrf_token": token}
+    )
     assert response.headers["Location"] == "/declarations/"
 
 
 def _declaration(token, **extra):
-    return {"csrf_token": token, "interest_type": "financial", "description": "Director, Canbury Health Ltd",
-            "date_from[day]": "1", "date_from[month]": "2", "date_from[year]": "2024", "role": "", **extra}
+    return {
+        "csrf_token": token,
+        "interest_type": "financial",
+        "description": "Director, Canbury Health Ltd",
+        "date_from[day]": "1",
+        "date_from[month]": "2",
+        "date_from[year]": "2024",
+        "role": "",
+        **extra,
+    }
 
 
 def _count_interests(app):
@@ -102,8 +130,10 @@ def test_a_signed_in_post_without_its_idempotency_key_is_refused_and_changes_not
         assert response.status_code == 400
         assert "Reload the form" in response.get_data(as_text=True)
     assert _count_interests(app) == 0
-    assert client.post("/declarations/interests/new",
-                       data=_declaration(token, idempotency_key=new_key())).status_code == 302
+    assert (
+        client.post("/declarations/interests/new", data=_declaration(token, idempotency_key=new_key())).status_code
+        == 302
+    )
     assert _count_interests(app) == 1
 
 
@@ -116,8 +146,11 @@ def test_four_parallel_posts_with_one_key_store_one_row(app, make_user):
     key = new_key()
     for client in clients:
         sign_in(client, email, password)
-        forms.append(_declaration(csrf_from(client.get("/declarations/interests/new").get_data(as_text=True)),
-                                  idempotency_key=key))
+        forms.append(
+            _declaration(
+                csrf_from(client.get("/declarations/interests/new").get_data(as_text=True)), idempotency_key=key
+            )
+        )
     statuses = []
     start = threading.Barrier(4)
 
@@ -151,10 +184,17 @@ def test_percent_and_underscore_are_literal_in_the_name_and_audit_filters(app, s
         from registry.services.accounts import create_person
 
         for name in ("Dr Ann Percy", "Dr Bob Under", "Dr 100% Sure", "Dr Snake_Case"):
-            person = create_person(s, email=f"{name.split()[-1].lower()}@example.nhs.uk", full_name=name,
-                                   password=PASSWORD)
-            interests.declare_interest(s, person.id, actor_id=person.id, interest_type="financial",
-                                       description="Partner", date_from=date(2020, 1, 1))
+            person = create_person(
+                s, email=f"{name.split()[-1].lower()}@example.nhs.uk", full_name=name, password=PASSWORD
+            )
+            interests.declare_interest(
+                s,
+                person.id,
+                actor_id=person.id,
+                interest_type="financial",
+                description="Partner",
+                date_from=date(2020, 1, 1),
+            )
         s.add(Committee(name="Unused"))
 
     def names(query):

@@ -1,4 +1,5 @@
 """The wheel carries the templates, migrations and demo data, and the app runs from it alone."""
+
 import subprocess
 import sys
 import zipfile
@@ -8,8 +9,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_app_runs_from_an_installed_wheel(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp_path / "dist"), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     wheel = next((tmp_path / "dist").glob("coi-*.whl"))
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
@@ -25,7 +40,12 @@ def test_app_runs_from_an_installed_wheel(tmp_path):
         "assert b'Sign in' in r.data\n"
         "print('ok')\n"
     ) % (str(ROOT), str(site), str(site), tmp_path / "w.sqlite")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
-                         env={"COI_INSTANCE_PATH": str(tmp_path / "instance"), "PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"COI_INSTANCE_PATH": str(tmp_path / "instance"), "PATH": "/usr/bin:/bin"},
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"

@@ -1,4 +1,5 @@
 """Bulk import of people and committee memberships (CSV or XLSX): parsing, the plan, writing, and the web flow."""
+
 from __future__ import annotations
 
 import csv
@@ -14,22 +15,58 @@ from registry.db import session_scope
 from registry.models import AuditEvent, Committee, Membership, Organisation, Person
 from registry.services import committees
 from registry.services.accounts import chaired_committees, create_person
-from registry.services.people_import import (ADD, ALREADY, PROBLEM, PeopleImportError, apply_people, parse_people,
-                                             plan_people)
+from registry.services.people_import import (
+    ADD,
+    ALREADY,
+    PROBLEM,
+    PeopleImportError,
+    apply_people,
+    parse_people,
+    plan_people,
+)
 from tests.conftest import csrf_from
 from coi.idempotency import new_key  # every signed-in form carries one
 
-HEADINGS = ["Name", "Email", "Position", "Committee", "Committee role", "Voting", "Organisation represented",
-            "Date from", "Date to", "Decision-maker"]
+HEADINGS = [
+    "Name",
+    "Email",
+    "Position",
+    "Committee",
+    "Committee role",
+    "Voting",
+    "Organisation represented",
+    "Date from",
+    "Date to",
+    "Decision-maker",
+]
 COMMITTEE = "Primary Care Commissioning Committee"
 ROWS = [
     HEADINGS,
-    ["Dr Ann Carter", "Ann.Carter@example.nhs.uk", "GP member", COMMITTEE, "Chair", "Yes", "NHS Croydon CCG",
-     "01/04/2024", "", "Yes"],
-    ["Ben Doyle", "ben.doyle@example.nhs.uk", "Lay member", COMMITTEE, "vice-chair", "N", "", "1 April 2024", "",
-     ""],
-    ["Cara Evans", "cara.evans@example.nhs.uk", "Healthwatch lead", COMMITTEE, "Attendee", "no", "Healthwatch Croydon",
-     "", "", "No"],
+    [
+        "Dr Ann Carter",
+        "Ann.Carter@example.nhs.uk",
+        "GP member",
+        COMMITTEE,
+        "Chair",
+        "Yes",
+        "NHS Croydon CCG",
+        "01/04/2024",
+        "",
+        "Yes",
+    ],
+    ["Ben Doyle", "ben.doyle@example.nhs.uk", "Lay member", COMMITTEE, "vice-chair", "N", "", "1 April 2024", "", ""],
+    [
+        "Cara Evans",
+        "cara.evans@example.nhs.uk",
+        "Healthwatch lead",
+        COMMITTEE,
+        "Attendee",
+        "no",
+        "Healthwatch Croydon",
+        "",
+        "",
+        "No",
+    ],
 ]
 
 
@@ -62,8 +99,9 @@ def s(app):
 def committee(app):
     """The committee, with NHS Croydon CCG and NHS England voting."""
     with app.app_context(), session_scope(engine()) as session:
-        c = committees.create_committee(session, name=COMMITTEE, kind="primary care commissioning committee",
-                                        area_codes=[], actor_id=None)
+        c = committees.create_committee(
+            session, name=COMMITTEE, kind="primary care commissioning committee", area_codes=[], actor_id=None
+        )
         committees.add_voting_organisation(session, c, name="NHS Croydon CCG", voting_group="CCG", actor_id=None)
         committees.add_voting_organisation(session, c, name="NHS England", voting_group="NHSE", actor_id=None)
         return c.id
@@ -80,6 +118,7 @@ def problems(parsed_or_plan) -> dict[int, list[str]]:
 
 # --- Parsing ------------------------------------------------------------------------------------------------
 
+
 def test_reads_csv_and_xlsx_alike():
     from_csv = parse_people("esr.csv", csv_bytes(ROWS))
     from_xlsx = parse_people("esr.xlsx", xlsx_bytes(ROWS, title_rows=[["ESR export, committee members"]]))
@@ -88,57 +127,91 @@ def test_reads_csv_and_xlsx_alike():
         assert problems(parsed) == {}
         ann, ben, cara = parsed.rows
         assert (ann.name, ann.email, ann.committee_role, ann.voting, ann.date_from, ann.decision_maker) == (
-            "Dr Ann Carter", "ann.carter@example.nhs.uk", "chair", True, date(2024, 4, 1), True)
+            "Dr Ann Carter",
+            "ann.carter@example.nhs.uk",
+            "chair",
+            True,
+            date(2024, 4, 1),
+            True,
+        )
         assert (ben.committee_role, ben.voting, ben.date_from, ben.decision_maker) == (
-            "vice-chair", False, date(2024, 4, 1), None)
+            "vice-chair",
+            False,
+            date(2024, 4, 1),
+            None,
+        )
         assert (cara.committee_role, cara.voting, cara.organisation, cara.decision_maker) == (
-            "attendee", False, "Healthwatch Croydon", False)
+            "attendee",
+            False,
+            "Healthwatch Croydon",
+            False,
+        )
 
 
 def test_row_and_column_errors_name_the_heading_as_written():
-    rows = [["Full name", "E-mail", "Job title", "Committee", "Role on committee", "Voting (Y/N)", "Start date",
-             "End date"],
-            ["Ann Carter", "not-an-email", "GP", COMMITTEE, "Treasurer", "maybe", "31/02/2024", ""],
-            ["Ben Doyle", "ben@example.nhs.uk", "GP", COMMITTEE, "member", "no", "01/04/2024", "01/03/2024"],
-            ["", "", "", "", "", "", "", ""],  # blank: skipped
-            ["", "cara@example.nhs.uk", "", "", "", "", "", ""]]
+    rows = [
+        [
+            "Full name",
+            "E-mail",
+            "Job title",
+            "Committee",
+            "Role on committee",
+            "Voting (Y/N)",
+            "Start date",
+            "End date",
+        ],
+        ["Ann Carter", "not-an-email", "GP", COMMITTEE, "Treasurer", "maybe", "31/02/2024", ""],
+        ["Ben Doyle", "ben@example.nhs.uk", "GP", COMMITTEE, "member", "no", "01/04/2024", "01/03/2024"],
+        ["", "", "", "", "", "", "", ""],  # blank: skipped
+        ["", "cara@example.nhs.uk", "", "", "", "", "", ""],
+    ]
     parsed = parse_people("people.csv", csv_bytes(rows))
     found = problems(parsed)
     assert sorted(found) == [2, 3, 5]
     ann = " ".join(found[2])
     assert 'row 2, column "E-mail": "not-an-email" is not an email address' in ann
-    assert 'row 2, column "Role on committee": "Treasurer" is not a committee role (use chair, vice-chair, member ' \
-           'or attendee)' in ann
+    assert (
+        'row 2, column "Role on committee": "Treasurer" is not a committee role (use chair, vice-chair, member '
+        "or attendee)" in ann
+    )
     assert 'row 2, column "Voting (Y/N)": "maybe" is not yes or no' in ann
     assert 'row 2, column "Start date": "31/02/2024" is not a real date' in ann
-    assert found[3] == ['row 3, column "End date": the membership must end on or after the date it starts '
-                        '(1 April 2024)']
+    assert found[3] == [
+        'row 3, column "End date": the membership must end on or after the date it starts (1 April 2024)'
+    ]
     assert 'row 5, column "Full name": enter the person\'s full name' in found[5]
     assert 'row 5, column "Committee": enter the committee\'s name' in found[5]
 
 
 def test_duplicate_email_within_the_file():
-    rows = [HEADINGS,
-            ["Ann Carter", "ann@example.nhs.uk", "", COMMITTEE, "member", "no", "", "", "", ""],
-            ["Anne Other", "ANN@example.nhs.uk", "", "Audit committee", "member", "no", "", "", "", ""],
-            ["Ann Carter", "ann@example.nhs.uk", "", COMMITTEE, "member", "no", "", "", "", ""],
-            ["Ann Carter", "ann@example.nhs.uk", "", "Audit committee", "member", "no", "", "", "", ""]]
+    rows = [
+        HEADINGS,
+        ["Ann Carter", "ann@example.nhs.uk", "", COMMITTEE, "member", "no", "", "", "", ""],
+        ["Anne Other", "ANN@example.nhs.uk", "", "Audit committee", "member", "no", "", "", "", ""],
+        ["Ann Carter", "ann@example.nhs.uk", "", COMMITTEE, "member", "no", "", "", "", ""],
+        ["Ann Carter", "ann@example.nhs.uk", "", "Audit committee", "member", "no", "", "", "", ""],
+    ]
     found = problems(parse_people("people.csv", csv_bytes(rows)))
-    assert found[3] == ['row 3, column "Email": ann@example.nhs.uk is also in row 2, for Ann Carter: one email '
-                        'address is one person']
-    assert found[4] == [f'row 4, column "Email": ann@example.nhs.uk is already in row 2 for {COMMITTEE}: each person '
-                        'once per committee']
+    assert found[3] == [
+        'row 3, column "Email": ann@example.nhs.uk is also in row 2, for Ann Carter: one email address is one person'
+    ]
+    assert found[4] == [
+        f'row 4, column "Email": ann@example.nhs.uk is already in row 2 for {COMMITTEE}: each person once per committee'
+    ]
     assert 5 not in found  # the same person on a second committee is a second membership
 
 
-@pytest.mark.parametrize("data,name,message", [
-    (b"", "people.csv", "empty"),
-    (csv_bytes([["Name", "Email"], ["Ann", "ann@example.nhs.uk"]]), "people.csv", "headings were not recognised"),
-    (csv_bytes([HEADINGS]), "people.csv", "no rows of people"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "people.xls", "old Excel"),
-    (b"PK\x03\x04 not really a zip", "people.xlsx", "not a valid Excel"),
-    (b"hello", "people.pdf", "must be a CSV or an Excel"),
-])
+@pytest.mark.parametrize(
+    "data,name,message",
+    [
+        (b"", "people.csv", "empty"),
+        (csv_bytes([["Name", "Email"], ["Ann", "ann@example.nhs.uk"]]), "people.csv", "headings were not recognised"),
+        (csv_bytes([HEADINGS]), "people.csv", "no rows of people"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "people.xls", "old Excel"),
+        (b"PK\x03\x04 not really a zip", "people.xlsx", "not a valid Excel"),
+        (b"hello", "people.pdf", "must be a CSV or an Excel"),
+    ],
+)
 def test_whole_file_problems(data, name, message):
     with pytest.raises(PeopleImportError, match=message):
         parse_people(name, data)
@@ -146,27 +219,35 @@ def test_whole_file_problems(data, name, message):
 
 # --- Planning and writing -------------------------------------------------------------------------------
 
+
 def test_plan_checks_committee_role_vote_and_organisation_against_the_database(s, committee):
     create_person(s, email="zed@example.nhs.uk", full_name="Zed Young", password=None)
     s.commit()
-    rows = [HEADINGS,
-            ["Ann Carter", "ann@example.nhs.uk", "", "Finance committee", "member", "no", "", "", "", ""],
-            ["Ben Doyle", "ben@example.nhs.uk", "", COMMITTEE.upper(), "member", "yes", "Acme Ltd", "", "", ""],
-            ["Cara Evans", "cara@example.nhs.uk", "", COMMITTEE, "member", "yes", "", "", "", ""],
-            ["Dan Ford", "zed@example.nhs.uk", "", COMMITTEE, "member", "no", "", "", "", ""],
-            ["Eve Gray", "eve@example.nhs.uk", "", COMMITTEE, "chair", "yes", "NHS England", "", "", ""],
-            ["Fay Hall", "fay@example.nhs.uk", "", COMMITTEE, "Chair", "no", "", "01/01/2025", "", ""],
-            ["Gus Ide", "gus@example.nhs.uk", "", COMMITTEE, "member", "", "nhs croydon ccg", "", "", ""]]
+    rows = [
+        HEADINGS,
+        ["Ann Carter", "ann@example.nhs.uk", "", "Finance committee", "member", "no", "", "", "", ""],
+        ["Ben Doyle", "ben@example.nhs.uk", "", COMMITTEE.upper(), "member", "yes", "Acme Ltd", "", "", ""],
+        ["Cara Evans", "cara@example.nhs.uk", "", COMMITTEE, "member", "yes", "", "", "", ""],
+        ["Dan Ford", "zed@example.nhs.uk", "", COMMITTEE, "member", "no", "", "", "", ""],
+        ["Eve Gray", "eve@example.nhs.uk", "", COMMITTEE, "chair", "yes", "NHS England", "", "", ""],
+        ["Fay Hall", "fay@example.nhs.uk", "", COMMITTEE, "Chair", "no", "", "01/01/2025", "", ""],
+        ["Gus Ide", "gus@example.nhs.uk", "", COMMITTEE, "member", "", "nhs croydon ccg", "", "", ""],
+    ]
     plan = plan_people(s, parse_people("people.csv", csv_bytes(rows)))
     found = problems(plan)
-    assert found[2] == ['row 2, column "Committee": there is no committee called "Finance committee": add it on the '
-                        'committees page first, or correct the name']
-    assert found[3] == [f'row 3, column "Organisation represented": "Acme Ltd" does not vote on {COMMITTEE}: use one '
-                        'of NHS Croydon CCG, NHS England, or make the member non-voting']
+    assert found[2] == [
+        'row 2, column "Committee": there is no committee called "Finance committee": add it on the '
+        "committees page first, or correct the name"
+    ]
+    assert found[3] == [
+        f'row 3, column "Organisation represented": "Acme Ltd" does not vote on {COMMITTEE}: use one '
+        "of NHS Croydon CCG, NHS England, or make the member non-voting"
+    ]
     assert found[4][0].startswith('row 4, column "Voting": a voting member represents one of the committee')
     assert found[5] == ['row 5, column "Email": zed@example.nhs.uk is the email address of Zed Young, not Dan Ford']
-    assert found[7] == [f'row 7, column "Committee role": row 6 already makes someone chair of {COMMITTEE} for '
-                        'those dates']
+    assert found[7] == [
+        f'row 7, column "Committee role": row 6 already makes someone chair of {COMMITTEE} for those dates'
+    ]
     outcomes = {p.row.number: p.outcome for p in plan.rows}
     assert outcomes[6] == ADD and outcomes[8] == ADD
     gus = plan.rows[-1]
@@ -183,7 +264,11 @@ def test_apply_adds_people_and_memberships_once_and_makes_the_chair_able_to_run_
     assert (result.people_created, result.memberships_added) == (3, 3)
     ann = s.exec(select(Person).where(Person.email == "ann.carter@example.nhs.uk")).one()
     assert (ann.full_name, ann.position, ann.decision_maker, ann.password_hash) == (
-        "Dr Ann Carter", "GP member", True, None)
+        "Dr Ann Carter",
+        "GP member",
+        True,
+        None,
+    )
     cara = s.exec(select(Person).where(Person.email == "cara.evans@example.nhs.uk")).one()
     assert cara.decision_maker is False
     assert chaired_committees(s, ann.id) == {committee}
@@ -193,7 +278,11 @@ def test_apply_adds_people_and_memberships_once_and_makes_the_chair_able_to_run_
     membership = s.exec(select(Membership).where(Membership.person_id == ann.id)).one()
     ccg = s.exec(select(Organisation).where(Organisation.name == "NHS Croydon CCG")).one()
     assert (membership.committee_role, membership.voting, membership.organisation_id, membership.date_from) == (
-        "chair", True, ccg.id, date(2024, 4, 1))
+        "chair",
+        True,
+        ccg.id,
+        date(2024, 4, 1),
+    )
     healthwatch = s.exec(select(Membership).where(Membership.person_id == cara.id)).one()
     assert healthwatch.organisation_id is None  # not in the directory: said on the preview, not recorded
     actions = [e.action for e in s.exec(select(AuditEvent).order_by(AuditEvent.id))]
@@ -242,10 +331,28 @@ def test_existing_membership_with_another_role_and_existing_chair_are_problems(s
     holder = create_person(s, email="holder@example.nhs.uk", full_name="Holder", password=None)
     ann = create_person(s, email="ann.carter@example.nhs.uk", full_name="Dr Ann Carter", password=None)
     c = s.get(Committee, committee)
-    committees.add_membership(s, c, person_id=holder.id, committee_role="chair", organisation_id=None, voting=False,
-                              date_from=None, date_to=None, actor_id=None)
-    committees.add_membership(s, c, person_id=ann.id, committee_role="member", organisation_id=None, voting=False,
-                              date_from=None, date_to=None, actor_id=None)
+    committees.add_membership(
+        s,
+        c,
+        person_id=holder.id,
+        committee_role="chair",
+        organisation_id=None,
+        voting=False,
+        date_from=None,
+        date_to=None,
+        actor_id=None,
+    )
+    committees.add_membership(
+        s,
+        c,
+        person_id=ann.id,
+        committee_role="member",
+        organisation_id=None,
+        voting=False,
+        date_from=None,
+        date_to=None,
+        actor_id=None,
+    )
     s.commit()
     plan = plan_people(s, parse_people("p.csv", csv_bytes(ROWS[:2])))
     assert plan.rows[0].outcome == PROBLEM
@@ -265,22 +372,32 @@ def test_existing_person_details_are_not_changed_but_a_difference_is_noted(s, co
 
 # --- The pages --------------------------------------------------------------------------------------------
 
+
 def upload(client, data: bytes, filename: str):
     page = client.get("/governance/people/import")
     assert page.status_code == 200
-    return client.post("/governance/people/import", data={
-        "idempotency_key": new_key(), "csrf_token": csrf_from(page.get_data(as_text=True)), "document": (io.BytesIO(data), filename)},
-        content_type="multipart/form-data")
+    return client.post(
+        "/governance/people/import",
+        data={
+            "idempotency_key": new_key(),
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "document": (io.BytesIO(data), filename),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 def confirm(client, preview_html: str):
     import re
 
     digest = re.search(r'name="plan"[^>]*value="([^"]+)"', preview_html) or re.search(
-        r'value="([^"]+)"[^>]*name="plan"', preview_html)
+        r'value="([^"]+)"[^>]*name="plan"', preview_html
+    )
     key = re.search(r'name="idempotency_key" value="([^"]+)"', preview_html).group(1)
-    return client.post("/governance/people/import/confirm", data={
-        "csrf_token": csrf_from(preview_html), "plan": digest.group(1), "idempotency_key": key})
+    return client.post(
+        "/governance/people/import/confirm",
+        data={"csrf_token": csrf_from(preview_html), "plan": digest.group(1), "idempotency_key": key},
+    )
 
 
 def test_upload_preview_confirm_and_reimport(signed_in, committee, app):
@@ -311,10 +428,14 @@ def test_preview_shows_row_and_column_errors_and_cancel_deletes_the_upload(signe
     rows = [HEADINGS, ["Ann Carter", "ann@example.nhs.uk", "", "Nowhere committee", "boss", "yes", "", "", "", ""]]
     upload(client, csv_bytes(rows), "people.csv")
     preview = html.unescape(client.get("/governance/people/import/preview").get_data(as_text=True))
-    assert 'Row 2, column "Committee role": "boss" is not a committee role (use chair, vice-chair, member or ' \
-           'attendee)' in preview
+    assert (
+        'Row 2, column "Committee role": "boss" is not a committee role (use chair, vice-chair, member or '
+        "attendee)" in preview
+    )
     assert "There is nothing in this file to add" in preview
-    response = client.post("/governance/people/import/cancel", data={"idempotency_key": new_key(), "csrf_token": csrf_from(preview)})
+    response = client.post(
+        "/governance/people/import/cancel", data={"idempotency_key": new_key(), "csrf_token": csrf_from(preview)}
+    )
     assert response.status_code == 302
     assert client.get("/governance/people/import/preview").status_code == 302  # nothing waiting
 
@@ -325,15 +446,21 @@ def test_upload_refuses_a_bad_file_with_a_message(signed_in):
     assert response.status_code == 200
     assert "must be a CSV or an Excel" in response.get_data(as_text=True)
     page = client.get("/governance/people/import")
-    response = client.post("/governance/people/import", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page.get_data(as_text=True))},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/governance/people/import",
+        data={"idempotency_key": new_key(), "csrf_token": csrf_from(page.get_data(as_text=True))},
+        content_type="multipart/form-data",
+    )
     assert "Select a CSV or Excel file to import" in response.get_data(as_text=True)
 
 
 def test_post_without_csrf_is_refused(signed_in):
     client, _ = signed_in("governance")
-    response = client.post("/governance/people/import", data={"document": (io.BytesIO(csv_bytes(ROWS)), "p.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/governance/people/import",
+        data={"document": (io.BytesIO(csv_bytes(ROWS)), "p.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code in (200, 400)
     assert client.get("/governance/people/import/preview").status_code == 302  # nothing stored
 
@@ -345,8 +472,15 @@ def test_not_governance_gets_403(signed_in, roles):
     assert client.get("/governance/people/import").status_code == 403
     assert client.get("/governance/people/import/preview").status_code == 403
     for path in ("", "/confirm", "/cancel"):
-        response = client.post(f"/governance/people/import{path}", data={
-            "idempotency_key": new_key(), "csrf_token": token, "document": (io.BytesIO(csv_bytes(ROWS)), "p.csv")}, content_type="multipart/form-data")
+        response = client.post(
+            f"/governance/people/import{path}",
+            data={
+                "idempotency_key": new_key(),
+                "csrf_token": token,
+                "document": (io.BytesIO(csv_bytes(ROWS)), "p.csv"),
+            },
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 403, path
 
 

@@ -1,4 +1,5 @@
 """The public register: who and what is published, snapshots, exports and formula injection."""
+
 import csv
 import io
 import re
@@ -21,14 +22,23 @@ def _seed(app):
     today = date.today()
     with app.app_context(), session_scope(engine()) as s:
         gp = create_person(s, email="gp@example.nhs.uk", full_name="Dr Gwen Parry", password=None, position="GP member")
-        staff = create_person(s, email="staff@example.nhs.uk", full_name="Sam Staff", password=None, decision_maker=False)
+        staff = create_person(
+            s, email="staff@example.nhs.uk", full_name="Sam Staff", password=None, decision_maker=False
+        )
         lay = create_person(s, email="lay@example.nhs.uk", full_name="Lay Member", password=None)
-        add = lambda p, d, **kw: interests.declare_interest(s, p.id, actor_id=p.id, interest_type="financial",  # noqa: E731
-                                                            description=d, date_from=date(2019, 1, 1), **kw)
+        add = lambda p, d, **kw: interests.declare_interest(
+            s,
+            p.id,
+            actor_id=p.id,
+            interest_type="financial",  # noqa: E731
+            description=d,
+            date_from=date(2019, 1, 1),
+            **kw,
+        )
         add(gp, "Partner, Canbury Medical Centre")
         add(gp, "Ended five months ago", date_to=today - timedelta(days=150))
         add(gp, "Ended eight months ago", date_to=today - timedelta(days=240))
-        add(gp, "=HYPERLINK(\"http://evil.example\",\"click\")")
+        add(gp, '=HYPERLINK("http://evil.example","click")')
         add(gp, "Spouse's role", publish=False, withheld_reason="Safety of a family member")
         add(staff, "Not a decision maker's interest")
         make_return(s, lay.id, "nil", today, actor_id=lay.id)
@@ -84,7 +94,7 @@ def test_exports_carry_the_date_and_never_formulas(app, client):
     text = client.get("/register.csv").get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     header_index = next(i for i, r in enumerate(rows) if r and r[0] == "Publication date")
-    data = rows[header_index + 1:]
+    data = rows[header_index + 1 :]
     assert all(r[0] == date.today().isoformat() for r in data)
     cells = [c for r in data for c in r]
     assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
@@ -101,8 +111,13 @@ def test_governance_publishes_from_the_page(app, signed_in):
     client, _ = signed_in("governance")
     preview = client.get("/governance/publish/preview").get_data(as_text=True)
     fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]+)"', preview).group(1)
-    assert client.post("/governance/publish", data={"idempotency_key": new_key(), "csrf_token": csrf_from(preview),
-                                                    "fingerprint": fingerprint}).status_code == 302
+    assert (
+        client.post(
+            "/governance/publish",
+            data={"idempotency_key": new_key(), "csrf_token": csrf_from(preview), "fingerprint": fingerprint},
+        ).status_code
+        == 302
+    )
     assert "Partner, Canbury Medical Centre" in app.test_client().get("/register").get_data(as_text=True)
 
 
@@ -111,12 +126,19 @@ def test_publishing_shows_what_will_change_and_publishes_only_what_was_previewed
     with app.app_context(), session_scope(engine()) as s:
         publication.publish(s, None)
         gp = s.exec(select(Interest).where(Interest.description == "Partner, Canbury Medical Centre")).one()
-        interests.declare_interest(s, gp.person_id, actor_id=None, interest_type="financial",
-                                   description="Director, New Surgery Ltd", date_from=date(2020, 1, 1))
+        interests.declare_interest(
+            s,
+            gp.person_id,
+            actor_id=None,
+            interest_type="financial",
+            description="Director, New Surgery Ltd",
+            date_from=date(2020, 1, 1),
+        )
         interests.end_interest(s, gp, date.today() - timedelta(days=3), expected_version=1, actor_id=None)
         gone = s.exec(select(Interest).where(Interest.description == "Ended five months ago")).one()
-        interests.update_interest(s, gone, expected_version=1, actor_id=None, publish=False,
-                                  withheld_reason="Legal reason")
+        interests.update_interest(
+            s, gone, expected_version=1, actor_id=None, publish=False, withheld_reason="Legal reason"
+        )
     client, _ = signed_in("governance")
     step_one = client.get("/governance/publish").get_data(as_text=True)
     assert "Preview the changes" in step_one and 'action="/governance/publish"' not in step_one
@@ -130,10 +152,18 @@ def test_publishing_shows_what_will_change_and_publishes_only_what_was_previewed
     # Something changes after the preview: publishing is refused and the new preview shown.
     with app.app_context(), session_scope(engine()) as s:
         person_id = s.exec(select(Interest.person_id).where(Interest.description == "Director, New Surgery Ltd")).one()
-        interests.declare_interest(s, person_id, actor_id=None, interest_type="financial",
-                                   description="Late arrival", date_from=date(2020, 1, 1))
-    refused = client.post("/governance/publish", data={"idempotency_key": new_key(), "csrf_token": csrf_from(preview),
-                                                       "fingerprint": fingerprint})
+        interests.declare_interest(
+            s,
+            person_id,
+            actor_id=None,
+            interest_type="financial",
+            description="Late arrival",
+            date_from=date(2020, 1, 1),
+        )
+    refused = client.post(
+        "/governance/publish",
+        data={"idempotency_key": new_key(), "csrf_token": csrf_from(preview), "fingerprint": fingerprint},
+    )
     assert refused.status_code == 200
     assert "has changed since the preview was shown" in refused.get_data(as_text=True)
     assert "Late arrival" in refused.get_data(as_text=True)
@@ -148,18 +178,33 @@ def _seed_gifts(app):
 
     today = date.today()
     with app.app_context(), session_scope(engine()) as s:
-        for name, committee_name, donor, pence in (("Dr Gwen Parry", "Primary Care Commissioning Committee",
-                                                    "Acme Pharma Ltd", 30_000),
-                                                   ("Lay Member", "Audit Committee", "Kingston Hospice", 4_000_00)):
+        for name, committee_name, donor, pence in (
+            ("Dr Gwen Parry", "Primary Care Commissioning Committee", "Acme Pharma Ltd", 30_000),
+            ("Lay Member", "Audit Committee", "Kingston Hospice", 4_000_00),
+        ):
             person = create_person(s, email=None, full_name=name, password=None)
             committee = Committee(name=committee_name)
             s.add(committee)
             s.flush()
             s.add(Membership(person_id=person.id, committee_id=committee.id, date_from=date(2019, 1, 1)))
-            interests.declare_interest(s, person.id, actor_id=person.id, interest_type="financial",
-                                       description=f"Interest of {name}", date_from=date(2019, 1, 1))
-            gifts.record_offer(s, person.id, kind="hospitality", donor=donor, value_pence=pence,
-                               offered_on=today - timedelta(days=10), description="Dinner", outcome="declined")
+            interests.declare_interest(
+                s,
+                person.id,
+                actor_id=person.id,
+                interest_type="financial",
+                description=f"Interest of {name}",
+                date_from=date(2019, 1, 1),
+            )
+            gifts.record_offer(
+                s,
+                person.id,
+                kind="hospitality",
+                donor=donor,
+                value_pence=pence,
+                offered_on=today - timedelta(days=10),
+                description="Dinner",
+                outcome="declined",
+            )
         publication.publish(s, None)
 
 
@@ -191,8 +236,17 @@ def test_csv_header_first_gifts_in_their_own_file_and_typed_excel(app, client):
     assert response.status_code == 200
     assert "gifts-and-hospitality.csv" in response.headers["Content-Disposition"]
     gift_rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
-    assert gift_rows[0] == ["Publication date", "Name", "Position", "Gift or hospitality", "Offered by",
-                            "Description", "Value", "Date offered", "Accepted or declined"]
+    assert gift_rows[0] == [
+        "Publication date",
+        "Name",
+        "Position",
+        "Gift or hospitality",
+        "Offered by",
+        "Description",
+        "Value",
+        "Date offered",
+        "Accepted or declined",
+    ]
     assert len(gift_rows) == 2 and gift_rows[1][4] == "Kingston Hospice" and gift_rows[1][6] == "4000.00"
     assert client.get("/register/gifts.csv").status_code == 200
 

@@ -1,6 +1,7 @@
 """Redaction reaches every published snapshot: withholding an entry after publication, or its public period
 ending, takes it out of every snapshot the public is served (page, CSV, Excel); the stored snapshots keep it
 (the full record), and each redaction is audited with its reason."""
+
 import io
 from datetime import date, timedelta
 
@@ -33,19 +34,39 @@ def _public_texts(client, snapshot_ids):
             out[f"{snapshot_id}{suffix}"] = text
     for suffix in ("", ".csv", ".xlsx"):  # and the latest, at its own address
         response = client.get(f"/register{suffix}")
-        out[f"latest{suffix}"] = (" ".join(str(c.value) for sheet in load_workbook(io.BytesIO(response.get_data()))
-                                           for row in sheet.iter_rows() for c in row)
-                                  if suffix == ".xlsx" else response.get_data().decode("utf-8-sig"))
+        out[f"latest{suffix}"] = (
+            " ".join(
+                str(c.value)
+                for sheet in load_workbook(io.BytesIO(response.get_data()))
+                for row in sheet.iter_rows()
+                for c in row
+            )
+            if suffix == ".xlsx"
+            else response.get_data().decode("utf-8-sig")
+        )
     return out
 
 
 def _seed_and_publish_twice(app, **interest):
     with app.app_context(), session_scope(engine()) as s:
         gp = create_person(s, email="gp@example.nhs.uk", full_name="Dr Gwen Parry", password=None)
-        secret = interests.declare_interest(s, gp.id, actor_id=gp.id, interest_type="financial", description=SECRET,
-                                            date_from=date(2019, 1, 1), **interest)
-        interests.declare_interest(s, gp.id, actor_id=gp.id, interest_type="financial",
-                                   description="Director, Open Health Ltd", date_from=date(2019, 1, 1))
+        secret = interests.declare_interest(
+            s,
+            gp.id,
+            actor_id=gp.id,
+            interest_type="financial",
+            description=SECRET,
+            date_from=date(2019, 1, 1),
+            **interest,
+        )
+        interests.declare_interest(
+            s,
+            gp.id,
+            actor_id=gp.id,
+            interest_type="financial",
+            description="Director, Open Health Ltd",
+            date_from=date(2019, 1, 1),
+        )
         first = publication.publish(s, None, as_of=date.today() - timedelta(days=120)).id
         second = publication.publish(s, None).id
         return secret.id, [first, second]
@@ -58,9 +79,17 @@ def test_withholding_after_publication_removes_the_entry_from_every_snapshot(app
 
     lead, lead_id = signed_in("governance")
     page = lead.get(f"/governance/interests/{interest_id}").get_data(as_text=True)
-    response = lead.post(f"/governance/interests/{interest_id}", data={
-        "csrf_token": csrf_from(page), "idempotency_key": new_key(), "mitigation": "", "publish": "no",
-        "withheld_reason": "Risk to the member's safety", "version": "1"})
+    response = lead.post(
+        f"/governance/interests/{interest_id}",
+        data={
+            "csrf_token": csrf_from(page),
+            "idempotency_key": new_key(),
+            "mitigation": "",
+            "publish": "no",
+            "withheld_reason": "Risk to the member's safety",
+            "version": "1",
+        },
+    )
     assert response.status_code == 302
 
     anonymous = app.test_client()
@@ -107,15 +136,24 @@ def test_snapshots_published_before_rows_carried_ids_are_redacted_too(app, clien
     interest_id, _ = _seed_and_publish_twice(app)
     with app.app_context(), session_scope(engine()) as s:
         latest = s.exec(select(RegisterSnapshot).order_by(RegisterSnapshot.id.desc())).first()
-        old_style = RegisterSnapshot(as_of=latest.as_of, rows=[{k: v for k, v in row.items() if k != "interest_id"}
-                                                              for row in latest.rows], gifts=[])
+        old_style = RegisterSnapshot(
+            as_of=latest.as_of,
+            rows=[{k: v for k, v in row.items() if k != "interest_id"} for row in latest.rows],
+            gifts=[],
+        )
         s.add(old_style)
         s.flush()
         old_id = old_style.id
     assert SECRET in client.get(f"/register/snapshots/{old_id}.csv").get_data(as_text=True)
     with app.app_context(), session_scope(engine()) as s:
-        interests.update_interest(s, s.get(Interest, interest_id), expected_version=1, actor_id=None, publish=False,
-                                  withheld_reason="Legal reason")
+        interests.update_interest(
+            s,
+            s.get(Interest, interest_id),
+            expected_version=1,
+            actor_id=None,
+            publish=False,
+            withheld_reason="Legal reason",
+        )
     assert SECRET not in client.get(f"/register/snapshots/{old_id}.csv").get_data(as_text=True)
     assert SECRET not in client.get(f"/register/snapshots/{old_id}").get_data(as_text=True)
 
@@ -124,8 +162,9 @@ def test_an_entry_published_again_appears_in_later_snapshots_only(app, client):
     interest_id, snapshots = _seed_and_publish_twice(app)
     with app.app_context(), session_scope(engine()) as s:
         interest = s.get(Interest, interest_id)
-        interests.update_interest(s, interest, expected_version=1, actor_id=None, publish=False,
-                                  withheld_reason="Safety, for now")
+        interests.update_interest(
+            s, interest, expected_version=1, actor_id=None, publish=False, withheld_reason="Safety, for now"
+        )
         interests.update_interest(s, interest, expected_version=2, actor_id=None, publish=True, withheld_reason="")
         third = publication.publish(s, None).id
     assert SECRET not in client.get(f"/register/snapshots/{snapshots[1]}.csv").get_data(as_text=True)

@@ -1,6 +1,7 @@
 """Reminders from the dashboard and on a schedule (issue 14, item 7): a governance lead sends reminders with a
 button on /governance/ and sets the annual declaration round's date; `coi remind --if-due`, run daily by cron or
 a systemd timer, then emails everyone overdue once per round."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -60,7 +61,9 @@ def test_remind_if_due_sends_once_per_round(app, smtp_inbox):
         reminders.set_round_date(s, date.today() + timedelta(days=10), actor_id=None)
     later = _run(app, "remind", "--if-due")
     upcoming = date.today() + timedelta(days=10)
-    assert later.exit_code == 0 and f"next annual declaration round is on {upcoming.day} {upcoming:%B %Y}" in later.output
+    assert (
+        later.exit_code == 0 and f"next annual declaration round is on {upcoming.day} {upcoming:%B %Y}" in later.output
+    )
     assert messages == []
 
     with app.app_context(), session_scope(engine()) as s:
@@ -117,5 +120,7 @@ def test_governance_lead_sends_reminders_and_sets_the_round(page, app, make_user
     with p.expect_navigation():
         p.get_by_role("button", name="Save the date").click()
     page.check_accessibility()
-    expect(p.locator(".nhsuk-notification-banner")).to_contain_text(f"on 1 April {next_april.year}, and on that day each year")
+    expect(p.locator(".nhsuk-notification-banner")).to_contain_text(
+        f"on 1 April {next_april.year}, and on that day each year"
+    )
     expect(p.get_by_text(f"Reminders go out automatically on 1 April {next_april.year}")).to_be_visible()

@@ -1,4 +1,5 @@
 """Every view × every role gets the expected status. A new route must be added to ROUTES to pass."""
+
 import re
 from datetime import date
 
@@ -190,8 +191,14 @@ def world(app):
     """Someone else's interest, a breach and a published snapshot, so id routes have something to show."""
     with app.app_context(), session_scope(engine()) as s:
         other = create_person(s, email="other@example.nhs.uk", full_name="Other Person", password=None)
-        interest = interests.declare_interest(s, other.id, actor_id=other.id, interest_type="financial",
-                                              description="Partner, Canbury Medical Centre", date_from=date(2020, 1, 1))
+        interest = interests.declare_interest(
+            s,
+            other.id,
+            actor_id=other.id,
+            interest_type="financial",
+            description="Partner, Canbury Medical Centre",
+            date_from=date(2020, 1, 1),
+        )
         breach = breaches.record_breach(s, occurred_on=date(2025, 1, 1), what_happened="Did not declare")
         snapshot = publication.publish(s, None)
         committee = Committee(name="Committee")
@@ -214,16 +221,34 @@ def world(app):
         meetings.decide(s, meeting, item.id, other.id, action="declare", reason="Told the chair", actor_id=None)
         from registry.models import AwardAuditRun, PossibleUndeclaredInterest
         from registry.services.award_audit import totals as award_totals
+
         run = AwardAuditRun(status="done", progress=100, totals=award_totals([]))
-        undeclared_row = PossibleUndeclaredInterest(fingerprint="world", person_id=other.id, company_number="01234567",
-                                                    company_name="OTHER LTD", role="director", officer_name="PERSON, Other",
-                                                    confidence="name only", evidence="Companies House lists it")
+        undeclared_row = PossibleUndeclaredInterest(
+            fingerprint="world",
+            person_id=other.id,
+            company_number="01234567",
+            company_name="OTHER LTD",
+            role="director",
+            officer_name="PERSON, Other",
+            confidence="name only",
+            evidence="Companies House lists it",
+        )
         s.add_all([run, undeclared_row])
         s.flush()
-        return {"interest": interest.id, "breach": breach.id, "snapshot": snapshot.id, "meeting": meeting.id,
-                "item": item.id, "person": other.id, "committee": committee.id, "membership": membership.id,
-                "run": run.id, "undeclared": undeclared_row.id,
-                "voting": voting.id, "deputy": deputy.id}
+        return {
+            "interest": interest.id,
+            "breach": breach.id,
+            "snapshot": snapshot.id,
+            "meeting": meeting.id,
+            "item": item.id,
+            "person": other.id,
+            "committee": committee.id,
+            "membership": membership.id,
+            "run": run.id,
+            "undeclared": undeclared_row.id,
+            "voting": voting.id,
+            "deputy": deputy.id,
+        }
 
 
 def _pattern_of(path: str) -> str:
@@ -254,8 +279,9 @@ def test_role_table(app, client, make_user, world, role):
     elif role == CHAIR_HERE:
         email, password, person_id = make_user("member")
         with app.app_context(), session_scope(engine()) as s:
-            s.add(Membership(person_id=person_id, committee_id=world["committee"], committee_role="chair",
-                             voting=False))
+            s.add(
+                Membership(person_id=person_id, committee_id=world["committee"], committee_role="chair", voting=False)
+            )
     else:
         email, password, _ = make_user(role)
     signed_in = False

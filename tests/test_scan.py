@@ -1,5 +1,6 @@
 """The dynamic scan (benchmarks/security_scan.py): Wapiti, signed in, against the app under gunicorn on loopback
 with the demo data, finds no injection and no missing security header, and the app logs no unhandled error."""
+
 import importlib.util
 from pathlib import Path
 

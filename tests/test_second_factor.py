@@ -1,5 +1,6 @@
 """The second factor (TOTP with recovery codes) for governance leads, chairs and vice-chairs signing in with a
 password; a governance lead resets a lost one; MFA_REQUIRED off (the demo) asks for nothing."""
+
 from __future__ import annotations
 
 import re
@@ -127,10 +128,16 @@ def test_a_recovery_code_works_once(mfa_app):
     assert _actions(mfa_app).count("account.recovery-code-used") == 2
 
 
-@pytest.mark.parametrize("roles, committee_role, asked", [
-    (("member",), None, False), (("member",), "member", False), (("member",), "chair", True),
-    (("member",), "vice-chair", True), (("governance",), None, True),
-])
+@pytest.mark.parametrize(
+    "roles, committee_role, asked",
+    [
+        (("member",), None, False),
+        (("member",), "member", False),
+        (("member",), "chair", True),
+        (("member",), "vice-chair", True),
+        (("governance",), None, True),
+    ],
+)
 def test_who_is_asked_for_a_code(mfa_app, roles, committee_role, asked):
     _person(mfa_app, "someone@example.nhs.uk", roles=roles, committee_role=committee_role)
     response = sign_in(mfa_app.test_client(), "someone@example.nhs.uk")
@@ -189,8 +196,10 @@ def test_a_governance_lead_resets_a_lost_factor_from_the_persons_page(mfa_app):
     _, _ = _enrol(lead, "lead@example.nhs.uk")
     page = lead.get(f"/governance/people/{chair}").get_data(as_text=True)
     assert "Reset security codes (lost phone)" in page and "Has an authenticator app" in page
-    response = lead.post(f"/governance/people/{chair}/second-factor/reset", data={
-        "csrf_token": csrf_from(page), "idempotency_key": new_key(), "next": f"/governance/people/{chair}"})
+    response = lead.post(
+        f"/governance/people/{chair}/second-factor/reset",
+        data={"csrf_token": csrf_from(page), "idempotency_key": new_key(), "next": f"/governance/people/{chair}"},
+    )
     assert response.status_code == 302
     assert "security codes are reset" in lead.get(response.headers["Location"]).get_data(as_text=True)
     assert not _signed_in(chair_client)  # whoever has the lost phone is signed out

@@ -1,5 +1,6 @@
 """Security headers, caching of signed-in pages, account lock-out across app instances, session time-outs and
 the password policy."""
+
 from __future__ import annotations
 
 import re
@@ -65,7 +66,10 @@ def test_hsts_when_cookies_are_secure(tmp_path, migrated_sqlite):
     app = make_app(f"sqlite:///{tmp_path / 'hsts.sqlite'}", migrate=False, SESSION_COOKIE_SECURE=True)
     for path in ("/sign-in", "/register", "/no-such-page"):
         hsts = app.test_client().get(path).headers.get("Strict-Transport-Security", "")
-        assert re.fullmatch(r"max-age=(\d+); includeSubDomains", hsts) and int(hsts.split("=")[1].split(";")[0]) >= 31536000
+        assert (
+            re.fullmatch(r"max-age=(\d+); includeSubDomains", hsts)
+            and int(hsts.split("=")[1].split(";")[0]) >= 31536000
+        )
     with app.app_context():
         engine().dispose()
 
@@ -81,8 +85,12 @@ def test_every_signed_in_page_is_no_store(app, client, make_user, world):  # noq
         response = client.get(path)
         assert response.headers.get("Cache-Control") == "no-store", f"{path}: {response.headers.get('Cache-Control')}"
         checked += 1
-    for path in (f"/meetings/{world['meeting']}/minutes?format=csv", f"/meetings/{world['meeting']}/minutes?format=docx",
-                 "/no-such-page", "/governance/interests/99999"):
+    for path in (
+        f"/meetings/{world['meeting']}/minutes?format=csv",
+        f"/meetings/{world['meeting']}/minutes?format=docx",
+        "/no-such-page",
+        "/governance/interests/99999",
+    ):
         assert client.get(path).headers.get("Cache-Control") == "no-store", path
     assert checked >= 40
 
@@ -131,8 +139,11 @@ def test_backoff_holds_across_two_instances_and_a_restart_and_never_locks_the_ac
         person = s.exec(select(Person).where(Person.email == "target@example.nhs.uk")).scalars().one()
         assert person.locked_until is None
         # The first wait (1 minute) passes: one more try, then the wait doubles.
-        s.execute(update(SignInThrottle).where(SignInThrottle.key.like("pair:%"))
-                  .values(last_failure_at=utcnow() - timedelta(minutes=1, seconds=1)))
+        s.execute(
+            update(SignInThrottle)
+            .where(SignInThrottle.key.like("pair:%"))
+            .values(last_failure_at=utcnow() - timedelta(minutes=1, seconds=1))
+        )
     assert _fail(restarted, "target@example.nhs.uk", 1) == [200]
     response = sign_in(_from(restarted, ATTACKER), "target@example.nhs.uk", "another wrong guess")
     assert response.status_code == 429 and "Wait 2 minutes" in response.get_data(as_text=True)
@@ -143,11 +154,15 @@ def test_backoff_holds_across_two_instances_and_a_restart_and_never_locks_the_ac
 
 # --- Session time-outs ----------------------------------------------------------------------------------------
 
+
 def _age_session(app, person_id: int, *, idle: timedelta, age: timedelta) -> None:
     now = utcnow()
     with app.app_context(), engine().begin() as conn:
-        conn.execute(update(UserSession).where(UserSession.person_id == person_id)
-                     .values(last_seen_at=now - idle, created_at=now - age))
+        conn.execute(
+            update(UserSession)
+            .where(UserSession.person_id == person_id)
+            .values(last_seen_at=now - idle, created_at=now - age)
+        )
 
 
 def _signed_in(client) -> bool:
@@ -155,11 +170,14 @@ def _signed_in(client) -> bool:
     return response.status_code == 200
 
 
-@pytest.mark.parametrize("idle,age,still_in", [
-    (timedelta(minutes=29), timedelta(hours=11, minutes=59), True),
-    (timedelta(minutes=31), timedelta(hours=1), False),  # idle too long
-    (timedelta(seconds=5), timedelta(hours=12, minutes=1), False),  # too old however busy
-])
+@pytest.mark.parametrize(
+    "idle,age,still_in",
+    [
+        (timedelta(minutes=29), timedelta(hours=11, minutes=59), True),
+        (timedelta(minutes=31), timedelta(hours=1), False),  # idle too long
+        (timedelta(seconds=5), timedelta(hours=12, minutes=1), False),  # too old however busy
+    ],
+)
 def test_idle_and_absolute_session_timeouts(app, signed_in, idle, age, still_in):
     assert app.config["SESSION_IDLE_MINUTES"] == 30 and app.config["SESSION_ABSOLUTE_HOURS"] == 12
     client, person_id = signed_in("member")
@@ -170,8 +188,11 @@ def test_idle_and_absolute_session_timeouts(app, signed_in, idle, age, still_in)
         response = client.get("/declarations/")
         assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
         with app.app_context(), engine().connect() as conn:
-            ended = conn.execute(select(func.count()).select_from(UserSession)
-                                 .where(UserSession.person_id == person_id, UserSession.ended_at.is_not(None))).scalar()
+            ended = conn.execute(
+                select(func.count())
+                .select_from(UserSession)
+                .where(UserSession.person_id == person_id, UserSession.ended_at.is_not(None))
+            ).scalar()
         assert ended == 1, "the expired session is ended on the server, not only ignored"
         _age_session(app, person_id, idle=timedelta(0), age=timedelta(0))
         assert not _signed_in(client), "an ended session cannot be revived"
@@ -179,8 +200,9 @@ def test_idle_and_absolute_session_timeouts(app, signed_in, idle, age, still_in)
 
 def test_timeouts_follow_configuration(tmp_path, migrated_sqlite):
     shutil.copyfile(migrated_sqlite, tmp_path / "short.sqlite")
-    app = make_app(f"sqlite:///{tmp_path / 'short.sqlite'}", migrate=False, SESSION_IDLE_MINUTES=5,
-                   SESSION_ABSOLUTE_HOURS=1)
+    app = make_app(
+        f"sqlite:///{tmp_path / 'short.sqlite'}", migrate=False, SESSION_IDLE_MINUTES=5, SESSION_ABSOLUTE_HOURS=1
+    )
     with app.app_context(), session_scope(engine()) as s:
         person_id = create_person(s, email="short@example.nhs.uk", full_name="Short", password=PASSWORD).id
     client = app.test_client()
@@ -193,14 +215,26 @@ def test_timeouts_follow_configuration(tmp_path, migrated_sqlite):
 
 # --- Password policy ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("password,ok", [
-    ("short", False), ("elevenchars", False), ("aaaaaaaaaaaaaaaa", False), ("abababababababab", False),
-    ("x" * 1025, False), ("correct horse battery staple", True), ("Twelve chars", True),
-])
+
+@pytest.mark.parametrize(
+    "password,ok",
+    [
+        ("short", False),
+        ("elevenchars", False),
+        ("aaaaaaaaaaaaaaaa", False),
+        ("abababababababab", False),
+        ("x" * 1025, False),
+        ("correct horse battery staple", True),
+        ("Twelve chars", True),
+    ],
+)
 def test_password_policy(app, password, ok):
     assert (password_problem(password) is None) is ok
-    result = CliRunner().invoke(cli, ["create-user", f"p{len(password)}{ok}@example.nhs.uk", "--name", "P",
-                                      "--password", password], obj=ScriptInfo(create_app=lambda: app))
+    result = CliRunner().invoke(
+        cli,
+        ["create-user", f"p{len(password)}{ok}@example.nhs.uk", "--name", "P", "--password", password],
+        obj=ScriptInfo(create_app=lambda: app),
+    )
     assert (result.exit_code == 0) is ok, result.output
     if not ok:
         assert "Password must" in result.output

@@ -1,4 +1,5 @@
 """Every configuration key the code reads is declared once in coi/settings.py, and the README lists it."""
+
 import re
 from pathlib import Path
 
@@ -6,7 +7,13 @@ from coi.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 READ = re.compile(r"""\b(?:config|cfg)(?:\.get\(|\[)\s*["']([A-Z][A-Z_]+)["']""")
-FLASK_OWN = {"SECRET_KEY", "TESTING", "REMEMBER_COOKIE_SECURE", "HAVE_NHSUK_ASSETS", "HAVE_AUTOCOMPLETE"}  # set by create_app itself
+FLASK_OWN = {
+    "SECRET_KEY",
+    "TESTING",
+    "REMEMBER_COOKIE_SECURE",
+    "HAVE_NHSUK_ASSETS",
+    "HAVE_AUTOCOMPLETE",
+}  # set by create_app itself
 
 
 def test_every_configuration_key_read_is_declared_once():

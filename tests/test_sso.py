@@ -1,6 +1,7 @@
 """Single sign-on through a real OpenID provider (oidc-provider from npm) started on loopback: the authorisation
 code flow with PKCE, state and nonce checked, wrong audience and expired ID tokens refused, the account matched by
 verified email to an existing person, password sign-in switched off."""
+
 from __future__ import annotations
 
 import shutil
@@ -31,15 +32,24 @@ def provider():
 
 def _app(tmp_path, migrated_sqlite, provider, **overrides):
     shutil.copyfile(migrated_sqlite, tmp_path / "sso.sqlite")
-    config = {"OIDC_ISSUER": provider.issuer, "OIDC_CLIENT_ID": loopback.CLIENT_ID,
-              "OIDC_CLIENT_SECRET": loopback.CLIENT_SECRET, "MFA_REQUIRED": True}
+    config = {
+        "OIDC_ISSUER": provider.issuer,
+        "OIDC_CLIENT_ID": loopback.CLIENT_ID,
+        "OIDC_CLIENT_SECRET": loopback.CLIENT_SECRET,
+        "MFA_REQUIRED": True,
+    }
     config.update(overrides)
     app = make_app(f"sqlite:///{tmp_path / 'sso.sqlite'}", migrate=False, **config)
     with app.app_context(), session_scope(engine()) as s:
         create_person(s, email=loopback.ACCOUNTS["member"]["email"], full_name="SSO Member", password=PASSWORD)
         create_person(s, email=loopback.ACCOUNTS["unverified"]["email"], full_name="Unverified", password=PASSWORD)
-        create_person(s, email=loopback.ACCOUNTS["chair"]["email"], full_name="A Governance Lead", password=PASSWORD,
-                      roles=("governance",))
+        create_person(
+            s,
+            email=loopback.ACCOUNTS["chair"]["email"],
+            full_name="A Governance Lead",
+            password=PASSWORD,
+            roles=("governance",),
+        )
     return app
 
 
@@ -146,10 +156,13 @@ def test_the_same_code_cannot_be_used_twice(sso_app):
     assert thief.get(_callback_path(back)).status_code == 400 and not _signed_in_as(thief)
 
 
-@pytest.mark.parametrize("login, reason, message", [
-    ("unverified", "unverified", "did not confirm its email address"),
-    ("stranger", "unknown", "There is no account here for the email address"),
-])
+@pytest.mark.parametrize(
+    "login, reason, message",
+    [
+        ("unverified", "unverified", "did not confirm its email address"),
+        ("stranger", "unknown", "There is no account here for the email address"),
+    ],
+)
 def test_an_unverified_or_unknown_email_is_refused_and_audited(sso_app, login, reason, message):
     client = sso_app.test_client()
     response = _sso(client, login)
@@ -184,8 +197,9 @@ def test_password_sign_in_switched_off_hides_the_form_and_refuses_posts(tmp_path
     assert "Sign in with NHSmail / Microsoft" in page
     assert 'type="password"' not in page and "Forgotten your password?" not in page
     token = csrf_from(client.get("/account/reset").get_data(as_text=True))  # a real token: refused all the same
-    response = client.post("/sign-in", data={"csrf_token": token, "email": loopback.ACCOUNTS["member"]["email"],
-                                             "password": PASSWORD})
+    response = client.post(
+        "/sign-in", data={"csrf_token": token, "email": loopback.ACCOUNTS["member"]["email"], "password": PASSWORD}
+    )
     assert response.status_code == 403 and "switched off" in response.get_data(as_text=True)
     assert not _signed_in_as(client)
     assert _sso(client, "member").status_code == 302 and _signed_in_as(client)  # single sign-on still works

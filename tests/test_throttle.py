@@ -2,6 +2,7 @@
 COI_TRUSTED_PROXIES and X-Forwarded-For): per (email, address) back-off, per-address and per-account limits that
 never hold an address the member has signed in from, an email to the member after repeated failures, anonymous
 failures counted rather than written row by row, and a governance lead clearing a throttle."""
+
 from __future__ import annotations
 
 import email
@@ -121,8 +122,11 @@ def test_the_member_is_emailed_after_repeated_failures(proxied, smtp_inbox):
     assert "5 unsuccessful attempts" in body and ATTACKER in body and "has not been locked" in body
     for _ in range(5):
         _try(app, OTHER_ATTACKER)  # failures 6-10: the next email is at 10 (each time the count doubles)
-    assert len(messages) == 2 and "10 unsuccessful attempts" in email.message_from_bytes(
-        messages[1].content).get_payload(decode=True).decode()
+    assert (
+        len(messages) == 2
+        and "10 unsuccessful attempts"
+        in email.message_from_bytes(messages[1].content).get_payload(decode=True).decode()
+    )
     assert _try(app, MEMBER, password=PASSWORD) == 302  # and the member was never locked out
 
 
@@ -139,8 +143,10 @@ def test_a_governance_lead_clears_a_throttle(proxied):
         target = s.exec(select(Person.id).where(Person.email == TARGET)).one()
     page = lead.get(f"/governance/people/{target}").get_data(as_text=True)
     assert "sign-in is slowed" in page and "Clear failed sign-ins and throttles" in page
-    response = lead.post(f"/governance/people/{target}/unlock", data={
-        "csrf_token": csrf_from(page), "idempotency_key": new_key(), "next": f"/governance/people/{target}"})
+    response = lead.post(
+        f"/governance/people/{target}/unlock",
+        data={"csrf_token": csrf_from(page), "idempotency_key": new_key(), "next": f"/governance/people/{target}"},
+    )
     assert response.status_code == 302
     assert _try(app, MEMBER, password=PASSWORD) == 302
     assert _count(app, SignInThrottle, SignInThrottle.person_id == target) == 0

@@ -1,5 +1,6 @@
 """The organisation field: a directory entry is chosen from the list, and free text is kept only when the member
 says the organisation is not in the directory (with JavaScript, by choosing that option; without, by the box)."""
+
 import pytest
 from sqlmodel import select
 
@@ -13,10 +14,21 @@ from tests.meeting_world import build
 
 def _declare(client, organisation, **extra):
     page = client.get("/declarations/interests/new").get_data(as_text=True)
-    return client.post("/declarations/interests/new", data={
-        "csrf_token": csrf_from(page), "idempotency_key": new_key(), "interest_type": "financial",
-        "organisation": organisation, "role": "director", "description": "Director",
-        "date_from[day]": "1", "date_from[month]": "4", "date_from[year]": "2020", **extra})
+    return client.post(
+        "/declarations/interests/new",
+        data={
+            "csrf_token": csrf_from(page),
+            "idempotency_key": new_key(),
+            "interest_type": "financial",
+            "organisation": organisation,
+            "role": "director",
+            "description": "Director",
+            "date_from[day]": "1",
+            "date_from[month]": "4",
+            "date_from[year]": "2020",
+            **extra,
+        },
+    )
 
 
 def _interests(app):

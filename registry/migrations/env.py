@@ -1,4 +1,5 @@
 """Alembic environment. Called by registry.migrate (with a connection) or by the alembic CLI."""
+
 import os
 
 from alembic import context

@@ -14,6 +14,7 @@ Corporate officers and corporate PSCs are read but marked corporate (they are ne
 to an officer is by name (surname and first forename, titles and case aside) and, where both are known, month
 and year of birth: Companies House publishes no more than that.
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,10 +30,12 @@ from typing import Callable, Iterable, Optional
 
 from registry.outside.awards import normalise_company_number
 
-TITLES = frozenset('mr mrs ms miss mx dr prof professor sir dame lord lady rev revd reverend cllr councillor hon '
-                   'the right honourable capt captain'.split())
-SUFFIXES = frozenset('obe mbe cbe frcgp mrcgp frcp mrcp phd mb bs bch bchir md jr sr ii iii kc qc dl fmedsci'.split())
-PSC_ROLE = 'person with significant control'
+TITLES = frozenset(
+    "mr mrs ms miss mx dr prof professor sir dame lord lady rev revd reverend cllr councillor hon "
+    "the right honourable capt captain".split()
+)
+SUFFIXES = frozenset("obe mbe cbe frcgp mrcgp frcp mrcp phd mb bs bch bchir md jr sr ii iii kc qc dl fmedsci".split())
+PSC_ROLE = "person with significant control"
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
@@ -44,26 +47,26 @@ class CompaniesHouseFileError(Exception):
     def __str__(self):
         parts = [os.path.basename(str(self.file))]
         if self.row is not None:
-            parts.append(f'line {self.row}')
+            parts.append(f"line {self.row}")
         if self.field is not None:
             parts.append(f'field "{self.field}"')
-        return ', '.join(parts) + ': ' + self.message
+        return ", ".join(parts) + ": " + self.message
 
 
 @dataclass
 class Appointment:
-    officer_name: str       # as Companies House writes it
-    surname: str            # folded, for matching
+    officer_name: str  # as Companies House writes it
+    surname: str  # folded, for matching
     forenames: tuple
     company_number: str
     company_name: str
-    role: str               # officer_role (director, llp-member, secretary…) or PSC_ROLE
+    role: str  # officer_role (director, llp-member, secretary…) or PSC_ROLE
     appointed_on: Optional[date] = None
     resigned_on: Optional[date] = None
     birth_month: Optional[int] = None
     birth_year: Optional[int] = None
     corporate: bool = False
-    source: str = ''
+    source: str = ""
     natures_of_control: tuple = ()
 
     def current_in(self, start: Optional[date], end: Optional[date]) -> bool:
@@ -75,13 +78,13 @@ class Appointment:
     @property
     def company_label(self) -> str:
         if self.company_name and self.company_number:
-            return f'{self.company_name} ({self.company_number})'
-        return self.company_name or f'company {self.company_number}'
+            return f"{self.company_name} ({self.company_number})"
+        return self.company_name or f"company {self.company_number}"
 
 
 def fold(text: str) -> str:
-    text = unicodedata.normalize('NFKD', text or '')
-    return ''.join(c for c in text if not unicodedata.combining(c)).lower()
+    text = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
 def _words(text: str) -> list[str]:
@@ -90,19 +93,19 @@ def _words(text: str) -> list[str]:
 
 def split_name(written: str, elements: Optional[dict] = None) -> tuple[str, tuple]:
     """(surname, forenames) from "SURNAME, Forenames", "Forenames SURNAME", "Dr Forename Surname" or name_elements."""
-    if isinstance(elements, dict) and elements.get('surname'):
-        forenames = _words(' '.join(str(elements.get(k) or '') for k in ('forename', 'other_forenames', 'middle_name')))
-        return ' '.join(_words(elements['surname'])), tuple(forenames)
-    if ',' in (written or ''):
-        surname, _, rest = written.partition(',')
-        return ' '.join(_words(surname)), tuple(_words(rest))
-    raw = [w for w in re.findall(r"[^\s]+", written or '') if fold(w).strip('.') not in TITLES | SUFFIXES]
+    if isinstance(elements, dict) and elements.get("surname"):
+        forenames = _words(" ".join(str(elements.get(k) or "") for k in ("forename", "other_forenames", "middle_name")))
+        return " ".join(_words(elements["surname"])), tuple(forenames)
+    if "," in (written or ""):
+        surname, _, rest = written.partition(",")
+        return " ".join(_words(surname)), tuple(_words(rest))
+    raw = [w for w in re.findall(r"[^\s]+", written or "") if fold(w).strip(".") not in TITLES | SUFFIXES]
     capitals = [w for w in raw if len(w) > 1 and w.isupper()]
     if capitals and len(capitals) < len(raw):  # "Sergey BRIN": the surname is the word in capitals
-        surname = ' '.join(_words(' '.join(capitals)))
-        return surname, tuple(_words(' '.join(w for w in raw if w not in capitals)))
+        surname = " ".join(_words(" ".join(capitals)))
+        return surname, tuple(_words(" ".join(w for w in raw if w not in capitals)))
     words = _words(written)
-    return (words[-1], tuple(words[:-1])) if words else ('', ())
+    return (words[-1], tuple(words[:-1])) if words else ("", ())
 
 
 def same_person_name(a: tuple[str, tuple], b: tuple[str, tuple]) -> bool:
@@ -117,118 +120,154 @@ def same_person_name(a: tuple[str, tuple], b: tuple[str, tuple]) -> bool:
 
 
 def _date(file, field_name, value) -> Optional[date]:
-    if value in (None, ''):
+    if value in (None, ""):
         return None
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise CompaniesHouseFileError(file, f'not a date: {value!r}', field_name) from None
+        raise CompaniesHouseFileError(file, f"not a date: {value!r}", field_name) from None
 
 
 def _birth(file, field_name, value) -> tuple[Optional[int], Optional[int]]:
     if not value:
         return None, None
     if not isinstance(value, dict):
-        raise CompaniesHouseFileError(file, 'must be an object with month and year', field_name)
-    month, year = value.get('month'), value.get('year')
+        raise CompaniesHouseFileError(file, "must be an object with month and year", field_name)
+    month, year = value.get("month"), value.get("year")
     if month is not None and (not isinstance(month, int) or not 1 <= month <= 12):
-        raise CompaniesHouseFileError(file, f'not a month: {month!r}', field_name + '.month')
+        raise CompaniesHouseFileError(file, f"not a month: {month!r}", field_name + ".month")
     if year is not None and (not isinstance(year, int) or not 1850 <= year <= 2100):
-        raise CompaniesHouseFileError(file, f'not a year: {year!r}', field_name + '.year')
+        raise CompaniesHouseFileError(file, f"not a year: {year!r}", field_name + ".year")
     return month, year
 
 
 def _company_from_link(link: str) -> str:
-    match = re.match(r'^/company/([A-Za-z0-9]+)/', link or '')
-    return normalise_company_number(match.group(1)) if match else ''
+    match = re.match(r"^/company/([A-Za-z0-9]+)/", link or "")
+    return normalise_company_number(match.group(1)) if match else ""
 
 
-def _officer_item(file, item: dict, path: str, company_number: str, company_name: str, envelope: dict,
-                  source: str) -> Appointment:
+def _officer_item(
+    file, item: dict, path: str, company_number: str, company_name: str, envelope: dict, source: str
+) -> Appointment:
     if not isinstance(item, dict):
-        raise CompaniesHouseFileError(file, 'must be an object', path)
-    name = item.get('name') or envelope.get('name') or ''
+        raise CompaniesHouseFileError(file, "must be an object", path)
+    name = item.get("name") or envelope.get("name") or ""
     if not name:
-        raise CompaniesHouseFileError(file, 'missing', f'{path}.name')
-    role = item.get('officer_role')
+        raise CompaniesHouseFileError(file, "missing", f"{path}.name")
+    role = item.get("officer_role")
     if not role:
-        raise CompaniesHouseFileError(file, 'missing', f'{path}.officer_role')
-    month, year = _birth(file, f'{path}.date_of_birth', item.get('date_of_birth') or envelope.get('date_of_birth'))
-    surname, forenames = split_name(name, item.get('name_elements'))
-    corporate = bool(envelope.get('is_corporate_officer') or item.get('identification')
-                     or str(role).startswith('corporate'))
-    return Appointment(name, surname, forenames, company_number, company_name, str(role),
-                       _date(file, f'{path}.appointed_on', item.get('appointed_on')),
-                       _date(file, f'{path}.resigned_on', item.get('resigned_on')), month, year, corporate, source)
+        raise CompaniesHouseFileError(file, "missing", f"{path}.officer_role")
+    month, year = _birth(file, f"{path}.date_of_birth", item.get("date_of_birth") or envelope.get("date_of_birth"))
+    surname, forenames = split_name(name, item.get("name_elements"))
+    corporate = bool(
+        envelope.get("is_corporate_officer") or item.get("identification") or str(role).startswith("corporate")
+    )
+    return Appointment(
+        name,
+        surname,
+        forenames,
+        company_number,
+        company_name,
+        str(role),
+        _date(file, f"{path}.appointed_on", item.get("appointed_on")),
+        _date(file, f"{path}.resigned_on", item.get("resigned_on")),
+        month,
+        year,
+        corporate,
+        source,
+    )
 
 
 def _psc_item(file, item: dict, path: str, company_number: str, source: str) -> Appointment:
     if not isinstance(item, dict):
-        raise CompaniesHouseFileError(file, 'must be an object', path)
-    name = item.get('name') or ''
+        raise CompaniesHouseFileError(file, "must be an object", path)
+    name = item.get("name") or ""
     if not name:
-        raise CompaniesHouseFileError(file, 'missing', f'{path}.name')
-    month, year = _birth(file, f'{path}.date_of_birth', item.get('date_of_birth'))
-    surname, forenames = split_name(name, item.get('name_elements'))
-    kind = str(item.get('kind') or '')
-    return Appointment(name, surname, forenames, company_number, '', PSC_ROLE,
-                       _date(file, f'{path}.notified_on', item.get('notified_on')),
-                       _date(file, f'{path}.ceased_on', item.get('ceased_on')), month, year,
-                       not kind.startswith('individual'), source, tuple(item.get('natures_of_control') or ()))
+        raise CompaniesHouseFileError(file, "missing", f"{path}.name")
+    month, year = _birth(file, f"{path}.date_of_birth", item.get("date_of_birth"))
+    surname, forenames = split_name(name, item.get("name_elements"))
+    kind = str(item.get("kind") or "")
+    return Appointment(
+        name,
+        surname,
+        forenames,
+        company_number,
+        "",
+        PSC_ROLE,
+        _date(file, f"{path}.notified_on", item.get("notified_on")),
+        _date(file, f"{path}.ceased_on", item.get("ceased_on")),
+        month,
+        year,
+        not kind.startswith("individual"),
+        source,
+        tuple(item.get("natures_of_control") or ()),
+    )
 
 
-def appointments_from_document(file, document, source: str = '') -> list[Appointment]:
+def appointments_from_document(file, document, source: str = "") -> list[Appointment]:
     """The appointments in one API response (or snapshot line)."""
     source = source or os.path.basename(str(file))
     if not isinstance(document, dict):
-        raise CompaniesHouseFileError(file, 'not a Companies House response (expected a JSON object)')
-    if 'company_number' in document and isinstance(document.get('data'), dict):  # PSC snapshot line
-        number = normalise_company_number(document['company_number'])
+        raise CompaniesHouseFileError(file, "not a Companies House response (expected a JSON object)")
+    if "company_number" in document and isinstance(document.get("data"), dict):  # PSC snapshot line
+        number = normalise_company_number(document["company_number"])
         if not number:
-            raise CompaniesHouseFileError(file, 'not a company number', 'company_number')
-        return [_psc_item(file, document['data'], 'data', number, source)]
-    self_link = str((document.get('links') or {}).get('self') or '')
-    items = document.get('items')
+            raise CompaniesHouseFileError(file, "not a company number", "company_number")
+        return [_psc_item(file, document["data"], "data", number, source)]
+    self_link = str((document.get("links") or {}).get("self") or "")
+    items = document.get("items")
     if items is not None and not isinstance(items, list):
-        raise CompaniesHouseFileError(file, 'must be a list', 'items')
-    if document.get('kind') == 'personal-appointment' or self_link.startswith('/officers/') or (
-            items and isinstance(items[0], dict) and 'appointed_to' in items[0]):
+        raise CompaniesHouseFileError(file, "must be a list", "items")
+    if (
+        document.get("kind") == "personal-appointment"
+        or self_link.startswith("/officers/")
+        or (items and isinstance(items[0], dict) and "appointed_to" in items[0])
+    ):
         out = []
         for n, item in enumerate(items or []):
-            target = item.get('appointed_to') if isinstance(item, dict) else None
-            if not isinstance(target, dict) or not target.get('company_number'):
-                raise CompaniesHouseFileError(file, 'missing', f'items[{n}].appointed_to.company_number')
-            out.append(_officer_item(file, item, f'items[{n}]', normalise_company_number(target['company_number']),
-                                     str(target.get('company_name') or ''), document, source))
+            target = item.get("appointed_to") if isinstance(item, dict) else None
+            if not isinstance(target, dict) or not target.get("company_number"):
+                raise CompaniesHouseFileError(file, "missing", f"items[{n}].appointed_to.company_number")
+            out.append(
+                _officer_item(
+                    file,
+                    item,
+                    f"items[{n}]",
+                    normalise_company_number(target["company_number"]),
+                    str(target.get("company_name") or ""),
+                    document,
+                    source,
+                )
+            )
         return out
     number = _company_from_link(self_link)
-    if 'persons-with-significant-control' in self_link:
-        return [_psc_item(file, item, f'items[{n}]', number, source) for n, item in enumerate(items or [])]
-    if document.get('kind') == 'officer-list' or '/officers' in self_link:
-        return [_officer_item(file, item, f'items[{n}]', number, '', {}, source) for n, item in enumerate(items or [])]
-    if 'officer_role' in document:  # one appointment: /company/{number}/appointments/{id}
-        return [_officer_item(file, document, 'appointment', number, '', {}, source)]
-    raise CompaniesHouseFileError(file, 'not a Companies House officer, appointment or PSC response')
+    if "persons-with-significant-control" in self_link:
+        return [_psc_item(file, item, f"items[{n}]", number, source) for n, item in enumerate(items or [])]
+    if document.get("kind") == "officer-list" or "/officers" in self_link:
+        return [_officer_item(file, item, f"items[{n}]", number, "", {}, source) for n, item in enumerate(items or [])]
+    if "officer_role" in document:  # one appointment: /company/{number}/appointments/{id}
+        return [_officer_item(file, document, "appointment", number, "", {}, source)]
+    raise CompaniesHouseFileError(file, "not a Companies House officer, appointment or PSC response")
 
 
 def read_companies_house(file, data: Optional[bytes] = None) -> list[Appointment]:
     if data is None:
         if not os.path.isfile(file):
-            raise CompaniesHouseFileError(file, 'file not found')
+            raise CompaniesHouseFileError(file, "file not found")
         if os.path.getsize(file) > MAX_FILE_BYTES:
-            raise CompaniesHouseFileError(file, 'too large')
-        with open(file, 'rb') as handle:
+            raise CompaniesHouseFileError(file, "too large")
+        with open(file, "rb") as handle:
             data = handle.read()
     try:
-        text = data.decode('utf-8-sig')
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise CompaniesHouseFileError(file, f'not valid UTF-8 (byte at offset {error.start})') from None
+        raise CompaniesHouseFileError(file, f"not valid UTF-8 (byte at offset {error.start})") from None
     try:
         return appointments_from_document(file, json.loads(text))
     except json.JSONDecodeError as error:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) < 2:
-            raise CompaniesHouseFileError(file, f'not valid JSON: {error.msg}') from None
+            raise CompaniesHouseFileError(file, f"not valid JSON: {error.msg}") from None
     out = []
     for n, line in enumerate(text.splitlines(), 1):  # the PSC snapshot: one JSON object a line
         if not line.strip():
@@ -236,7 +275,7 @@ def read_companies_house(file, data: Optional[bytes] = None) -> list[Appointment
         try:
             out += appointments_from_document(file, json.loads(line))
         except json.JSONDecodeError as error:
-            raise CompaniesHouseFileError(file, f'not valid JSON: {error.msg}', row=n) from None
+            raise CompaniesHouseFileError(file, f"not valid JSON: {error.msg}", row=n) from None
     return out
 
 
@@ -260,8 +299,8 @@ class CompaniesHouseApiError(Exception):
 
 
 def _urlopen(url: str, headers: dict) -> bytes:
-    if not url.startswith('https://'):
-        raise CompaniesHouseApiError('the Companies House API is only called over HTTPS')
+    if not url.startswith("https://"):
+        raise CompaniesHouseApiError("the Companies House API is only called over HTTPS")
     request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=20) as response:  # nosec B310 - https only, checked above
         return response.read()
@@ -273,10 +312,12 @@ class CompaniesHouseApi:
 
     def __init__(self, api_key: str, base_url: str, fetch: Optional[Fetch] = None):
         if not api_key:
-            raise CompaniesHouseApiError('No Companies House API key is configured (COMPANIES_HOUSE_API_KEY)')
-        self.base_url = base_url.rstrip('/')
-        self.headers = {'Authorization': 'Basic ' + base64.b64encode(f'{api_key}:'.encode()).decode(),
-                        'Accept': 'application/json'}
+            raise CompaniesHouseApiError("No Companies House API key is configured (COMPANIES_HOUSE_API_KEY)")
+        self.base_url = base_url.rstrip("/")
+        self.headers = {
+            "Authorization": "Basic " + base64.b64encode(f"{api_key}:".encode()).decode(),
+            "Accept": "application/json",
+        }
         self.fetch = fetch or _urlopen
 
     def get(self, path: str) -> dict:
@@ -285,18 +326,18 @@ class CompaniesHouseApi:
         except CompaniesHouseApiError:
             raise
         except Exception as error:  # network, HTTP status, JSON: one message for the page
-            raise CompaniesHouseApiError(f'Companies House did not answer {path}: {error}') from None
+            raise CompaniesHouseApiError(f"Companies House did not answer {path}: {error}") from None
 
     def appointments_of(self, full_name: str, items: int = 50) -> list[Appointment]:
         """Officers found by searching the name, kept when the name matches, and all their appointments."""
         wanted = split_name(full_name)
-        found = self.get('/search/officers?' + urllib.parse.urlencode({'q': full_name, 'items_per_page': items}))
+        found = self.get("/search/officers?" + urllib.parse.urlencode({"q": full_name, "items_per_page": items}))
         out = []
-        for hit in found.get('items') or []:
-            link = str((hit.get('links') or {}).get('self') or '')
-            if not re.fullmatch(r'/officers/[A-Za-z0-9_-]+/appointments', link):
+        for hit in found.get("items") or []:
+            link = str((hit.get("links") or {}).get("self") or "")
+            if not re.fullmatch(r"/officers/[A-Za-z0-9_-]+/appointments", link):
                 continue
-            if not same_person_name(wanted, split_name(str(hit.get('title') or ''))):
+            if not same_person_name(wanted, split_name(str(hit.get("title") or ""))):
                 continue
-            out += appointments_from_document(link, self.get(link), source='Companies House API ' + link)
+            out += appointments_from_document(link, self.get(link), source="Companies House API " + link)
         return out

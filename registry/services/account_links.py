@@ -4,6 +4,7 @@ deactivation, and the account's state in words.
 A link's token is shown once (in the email) and only its sha256 is stored, so a copy of the database cannot be
 used to sign in. Every change is recorded in the audit log. No Flask here: the views pass the configuration in.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,8 +17,15 @@ from sqlmodel import Session, func, select, update
 
 from registry.models import AccountToken, Person, SecondFactor, TokenPurpose, UserSession, utcnow
 from registry.services import audit, sign_in_throttle
-from registry.services.accounts import (AccountError, ThrottlePolicy, _verify, email_key, hash_password,
-                                        normalise_email, password_problem)
+from registry.services.accounts import (
+    AccountError,
+    ThrottlePolicy,
+    _verify,
+    email_key,
+    hash_password,
+    normalise_email,
+    password_problem,
+)
 
 INVITATION_LIFETIME = timedelta(hours=72)
 PASSWORD_RESET_LIFETIME = timedelta(hours=1)
@@ -30,11 +38,13 @@ class LinkRefused(AccountError):
     what to do and is safe to show."""
 
 
-UNKNOWN_LINK = ("This link is not valid. Check you copied the whole link from the email, or ask for a new one.")
-USED_LINK = ("This link has already been used. If you have forgotten your password, ask for a new link.")
-EXPIRED_LINK = ("This link has expired or a newer link has been sent. Ask for a new link (or ask your governance "
-                "lead to send a new invitation).")
-INACTIVE_ACCOUNT = ("This account has been deactivated. Contact your governance lead if you need it again.")
+UNKNOWN_LINK = "This link is not valid. Check you copied the whole link from the email, or ask for a new one."
+USED_LINK = "This link has already been used. If you have forgotten your password, ask for a new link."
+EXPIRED_LINK = (
+    "This link has expired or a newer link has been sent. Ask for a new link (or ask your governance "
+    "lead to send a new invitation)."
+)
+INACTIVE_ACCOUNT = "This account has been deactivated. Contact your governance lead if you need it again."
 
 
 def _hash(token: str) -> str:
@@ -58,8 +68,10 @@ def default_lifetime(purpose) -> timedelta:
 
 # --- links ------------------------------------------------------------------------------------------------
 
-def issue_link(session: Session, person_id: int, purpose, actor_id: Optional[int] = None,
-               lifetime: Optional[timedelta] = None) -> str:
+
+def issue_link(
+    session: Session, person_id: int, purpose, actor_id: Optional[int] = None, lifetime: Optional[timedelta] = None
+) -> str:
     """A new single-use link for `purpose`; returns the token (put it in the email, never store it).
 
     Earlier unused links of the same purpose for this person stop working."""
@@ -75,17 +87,34 @@ def issue_link(session: Session, person_id: int, purpose, actor_id: Optional[int
     lifetime = lifetime if lifetime is not None else default_lifetime(purpose)
     voided = session.exec(
         update(AccountToken)
-        .where(AccountToken.person_id == person_id, AccountToken.purpose == purpose,
-               AccountToken.used_at.is_(None), AccountToken.expires_at > now)
+        .where(
+            AccountToken.person_id == person_id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > now,
+        )
         .values(expires_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     token = secrets.token_urlsafe(32)
-    record = AccountToken(token_hash=_hash(token), person_id=person_id, purpose=purpose, created_at=now,
-                          expires_at=now + lifetime, created_by_id=actor_id)
+    record = AccountToken(
+        token_hash=_hash(token),
+        person_id=person_id,
+        purpose=purpose,
+        created_at=now,
+        expires_at=now + lifetime,
+        created_by_id=actor_id,
+    )
     session.add(record)
     session.flush()
-    audit.record(session, f"account.{purpose}-sent", actor_id=actor_id, object_type="person", object_id=person_id,
-                 detail={"expires_at": record.expires_at.isoformat(), "earlier_links_voided": voided or 0})
+    audit.record(
+        session,
+        f"account.{purpose}-sent",
+        actor_id=actor_id,
+        object_type="person",
+        object_id=person_id,
+        detail={"expires_at": record.expires_at.isoformat(), "earlier_links_voided": voided or 0},
+    )
     return token
 
 
@@ -126,8 +155,14 @@ def redeem(session: Session, token: str, purpose, new_password: str) -> Person:
     person.locked_until = None
     session.add(person)
     ended = end_sessions(session, person.id)
-    audit.record(session, "account.password-set", actor_id=person.id, object_type="person", object_id=person.id,
-                 detail={"through": record.purpose, "link_id": record.id, "sessions_ended": ended})
+    audit.record(
+        session,
+        "account.password-set",
+        actor_id=person.id,
+        object_type="person",
+        object_id=person.id,
+        detail={"through": record.purpose, "link_id": record.id, "sessions_ended": ended},
+    )
     session.flush()
     return person
 
@@ -144,19 +179,28 @@ def person_for_reset(session: Session, email: str) -> Optional[Person]:
 def recent_links(session: Session, person_id: int, purpose, within: timedelta) -> int:
     """How many links of `purpose` were sent to the person in the last `within` (the reset page's throttle)."""
     since = utcnow() - within
-    return session.exec(select(func.count()).select_from(AccountToken).where(
-        AccountToken.person_id == person_id, AccountToken.purpose == _purpose(purpose),
-        AccountToken.created_at >= since)).one()
+    return session.exec(
+        select(func.count())
+        .select_from(AccountToken)
+        .where(
+            AccountToken.person_id == person_id,
+            AccountToken.purpose == _purpose(purpose),
+            AccountToken.created_at >= since,
+        )
+    ).one()
 
 
 # --- sessions, passwords, lock-out, deactivation ----------------------------------------------------------
 
+
 def end_sessions(session: Session, person_id: int, keep_token_hash: Optional[str] = None) -> int:
     """End every live session of the person (but the one whose hash is `keep_token_hash`); returns how many."""
-    query = (update(UserSession)
-             .where(UserSession.person_id == person_id, UserSession.ended_at.is_(None))
-             .values(ended_at=utcnow())
-             .execution_options(synchronize_session=False))
+    query = (
+        update(UserSession)
+        .where(UserSession.person_id == person_id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     if keep_token_hash:
         query = query.where(UserSession.token_hash != keep_token_hash)
     return session.exec(query).rowcount or 0
@@ -167,9 +211,15 @@ def session_token_hash(token: str) -> str:
     return _hash(token)
 
 
-def change_password(session: Session, person_id: int, current_password: str, new_password: str,
-                    keep_session_cookie: Optional[str] = None, ip: str = "",
-                    throttle: ThrottlePolicy = ThrottlePolicy()) -> Person:
+def change_password(
+    session: Session,
+    person_id: int,
+    current_password: str,
+    new_password: str,
+    keep_session_cookie: Optional[str] = None,
+    ip: str = "",
+    throttle: ThrottlePolicy = ThrottlePolicy(),
+) -> Person:
     """The signed-in person changes their password; their other sessions end.
 
     A wrong current password raises CurrentPasswordWrong and counts as a failed sign-in (commit it), so a
@@ -183,8 +233,14 @@ def change_password(session: Session, person_id: int, current_password: str, new
         raise CurrentPasswordWrong(wait.message.replace("attempts to sign in", "wrong passwords"))
     if not current_password or not _verify(person.password_hash, current_password):
         sign_in_throttle.record_failure(session, key, ip, person.id, throttle)
-        audit.record(session, "account.password-change-refused", actor_id=person.id, object_type="person",
-                     object_id=person.id, detail={"ip": ip})
+        audit.record(
+            session,
+            "account.password-change-refused",
+            actor_id=person.id,
+            object_type="person",
+            object_id=person.id,
+            detail={"ip": ip},
+        )
         raise CurrentPasswordWrong("Your current password is not correct")
     problem = password_problem(new_password or "")
     if problem:
@@ -194,8 +250,14 @@ def change_password(session: Session, person_id: int, current_password: str, new
     person.password_hash = hash_password(new_password)
     session.add(person)
     ended = end_sessions(session, person.id, session_token_hash(keep_session_cookie) if keep_session_cookie else None)
-    audit.record(session, "account.password-changed", actor_id=person.id, object_type="person", object_id=person.id,
-                 detail={"other_sessions_ended": ended})
+    audit.record(
+        session,
+        "account.password-changed",
+        actor_id=person.id,
+        object_type="person",
+        object_id=person.id,
+        detail={"other_sessions_ended": ended},
+    )
     session.flush()
     return person
 
@@ -209,13 +271,17 @@ def unlock(session: Session, person_id: int, actor_id: Optional[int]) -> Person:
     a lock left from before is lifted too)."""
     person = _person(session, person_id)
     lifted = sign_in_throttle.clear(session, person.id, email_key(person.email) if person.email else None)
-    detail = {"failed_sign_ins": person.failed_sign_ins, "throttles_cleared": lifted,
-              "locked_until": person.locked_until.isoformat() if person.locked_until else None}
+    detail = {
+        "failed_sign_ins": person.failed_sign_ins,
+        "throttles_cleared": lifted,
+        "locked_until": person.locked_until.isoformat() if person.locked_until else None,
+    }
     person.failed_sign_ins = 0
     person.locked_until = None
     session.add(person)
-    audit.record(session, "account.unlocked", actor_id=actor_id, object_type="person", object_id=person.id,
-                 detail=detail)
+    audit.record(
+        session, "account.unlocked", actor_id=actor_id, object_type="person", object_id=person.id, detail=detail
+    )
     session.flush()
     return person
 
@@ -232,14 +298,27 @@ def deactivate(session: Session, person_id: int, actor_id: Optional[int]) -> Per
     person.version += 1
     session.add(person)
     ended = end_sessions(session, person.id)
-    voided = session.exec(
-        update(AccountToken)
-        .where(AccountToken.person_id == person.id, AccountToken.used_at.is_(None),
-               AccountToken.expires_at > person.deactivated_at)
-        .values(expires_at=person.deactivated_at)
-        .execution_options(synchronize_session=False)).rowcount or 0
-    audit.record(session, "account.deactivated", actor_id=actor_id, object_type="person", object_id=person.id,
-                 detail={"sessions_ended": ended, "links_voided": voided})
+    voided = (
+        session.exec(
+            update(AccountToken)
+            .where(
+                AccountToken.person_id == person.id,
+                AccountToken.used_at.is_(None),
+                AccountToken.expires_at > person.deactivated_at,
+            )
+            .values(expires_at=person.deactivated_at)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
+    audit.record(
+        session,
+        "account.deactivated",
+        actor_id=actor_id,
+        object_type="person",
+        object_id=person.id,
+        detail={"sessions_ended": ended, "links_voided": voided},
+    )
     session.flush()
     return person
 
@@ -268,6 +347,7 @@ def _person(session: Session, person_id: int) -> Person:
 
 # --- state in words -----------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class AccountState:
     code: str  # no-email, no-account, invited, invitation-expired, active, throttled, deactivated
@@ -286,8 +366,13 @@ def _when(moment: datetime) -> str:
 
 
 def _has_second_factor(session: Optional[Session], person: Person) -> bool:
-    return session is not None and session.exec(
-        select(func.count()).select_from(SecondFactor).where(SecondFactor.person_id == person.id)).one() > 0
+    return (
+        session is not None
+        and session.exec(
+            select(func.count()).select_from(SecondFactor).where(SecondFactor.person_id == person.id)
+        ).one()
+        > 0
+    )
 
 
 def account_state(session: Optional[Session], person: Person, now: Optional[datetime] = None) -> AccountState:
@@ -297,35 +382,64 @@ def account_state(session: Optional[Session], person: Person, now: Optional[date
     factor = _has_second_factor(session, person)
     if not person.active:
         since = f" on {_aware(person.deactivated_at).strftime('%-d %B %Y')}" if person.deactivated_at else ""
-        return AccountState("deactivated", f"Deactivated{since}: cannot sign in", False, False, False, True,
-                            second_factor=factor)
+        return AccountState(
+            "deactivated", f"Deactivated{since}: cannot sign in", False, False, False, True, second_factor=factor
+        )
     if not person.email:
-        return AccountState("no-email", "No account yet: add an email address to invite them", False, False, True,
-                            False)
+        return AccountState(
+            "no-email", "No account yet: add an email address to invite them", False, False, True, False
+        )
     if person.password_hash is None:
         invitation = None
         if session is not None:
             invitation = session.exec(
-                select(AccountToken).where(AccountToken.person_id == person.id,
-                                           AccountToken.purpose == TokenPurpose.invitation.value,
-                                           AccountToken.used_at.is_(None))
-                .order_by(AccountToken.created_at.desc(), AccountToken.id.desc())).first()
+                select(AccountToken)
+                .where(
+                    AccountToken.person_id == person.id,
+                    AccountToken.purpose == TokenPurpose.invitation.value,
+                    AccountToken.used_at.is_(None),
+                )
+                .order_by(AccountToken.created_at.desc(), AccountToken.id.desc())
+            ).first()
         if invitation is None:
-            return AccountState("no-account", "No account yet: not invited", True, False, True, False,
-                                second_factor=factor)
+            return AccountState(
+                "no-account", "No account yet: not invited", True, False, True, False, second_factor=factor
+            )
         if _aware(invitation.expires_at) > now:
-            return AccountState("invited", f"Invited: the link expires {_when(invitation.expires_at)}", True, False,
-                                True, False, invitation_expires_at=_aware(invitation.expires_at), second_factor=factor)
-        return AccountState("invitation-expired", "Invited, but the link has expired: send a new invitation", True,
-                            False, True, False, invitation_expires_at=_aware(invitation.expires_at),
-                            second_factor=factor)
+            return AccountState(
+                "invited",
+                f"Invited: the link expires {_when(invitation.expires_at)}",
+                True,
+                False,
+                True,
+                False,
+                invitation_expires_at=_aware(invitation.expires_at),
+                second_factor=factor,
+            )
+        return AccountState(
+            "invitation-expired",
+            "Invited, but the link has expired: send a new invitation",
+            True,
+            False,
+            True,
+            False,
+            invitation_expires_at=_aware(invitation.expires_at),
+            second_factor=factor,
+        )
     held = sign_in_throttle.active(session, person.id, email_key(person.email), now=now) if session is not None else 0
-    failures = f"{person.failed_sign_ins} failed sign-in{'s' if person.failed_sign_ins != 1 else ''} since the last " \
-               f"success"
+    failures = (
+        f"{person.failed_sign_ins} failed sign-in{'s' if person.failed_sign_ins != 1 else ''} since the last success"
+    )
     if held:
-        return AccountState("throttled", f"Active, but sign-in is slowed from {held} address"
-                            f"{'es' if held != 1 else ''} after {failures}", False, True, True, False,
-                            second_factor=factor)
+        return AccountState(
+            "throttled",
+            f"Active, but sign-in is slowed from {held} address{'es' if held != 1 else ''} after {failures}",
+            False,
+            True,
+            True,
+            False,
+            second_factor=factor,
+        )
     if person.failed_sign_ins or (person.locked_until is not None and _aware(person.locked_until) > now):
         return AccountState("active", f"Active ({failures})", False, True, True, False, second_factor=factor)
     return AccountState("active", "Active", False, False, True, False, second_factor=factor)

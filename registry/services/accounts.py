@@ -1,4 +1,5 @@
 """People, roles, passwords, sign-in throttling and server-side sessions."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, or_, select
 
 from registry.db import begin_writing
-from registry.models import (CHAIRING_ROLES, Committee, Membership, Person, Role, RoleGrant, UserSession,
-                             utcnow)
+from registry.models import CHAIRING_ROLES, Committee, Membership, Person, Role, RoleGrant, UserSession, utcnow
 from registry.services import audit, sign_in_throttle
 from registry.services.sign_in_throttle import ThrottlePolicy  # noqa: F401 - callers import it from here
 
@@ -102,8 +102,14 @@ def create_person(
     session.flush()
     for role in roles:
         session.add(RoleGrant(person_id=person.id, role=role))
-    audit.record(session, "person.created", actor_id=actor_id, object_type="person", object_id=person.id,
-                 detail={"email": email, "roles": roles})
+    audit.record(
+        session,
+        "person.created",
+        actor_id=actor_id,
+        object_type="person",
+        object_id=person.id,
+        detail={"email": email, "roles": roles},
+    )
     session.flush()
     return person
 
@@ -124,12 +130,19 @@ CHAIR_OF_A_COMMITTEE = "chair"
 def chaired_committees(session: Session, person_id: int, on: Optional[date] = None) -> frozenset[int]:
     """The open committees the person chairs or vice-chairs on `on` (today)."""
     on = on or date.today()
-    return frozenset(session.exec(
-        select(Membership.committee_id).join(Committee, Committee.id == Membership.committee_id)
-        .where(Membership.person_id == person_id, Membership.committee_role.in_(CHAIRING_ROLES),
-               or_(Membership.date_from.is_(None), Membership.date_from <= on),
-               or_(Membership.date_to.is_(None), Membership.date_to >= on),
-               or_(Committee.closed_on.is_(None), Committee.closed_on > on))))
+    return frozenset(
+        session.exec(
+            select(Membership.committee_id)
+            .join(Committee, Committee.id == Membership.committee_id)
+            .where(
+                Membership.person_id == person_id,
+                Membership.committee_role.in_(CHAIRING_ROLES),
+                or_(Membership.date_from.is_(None), Membership.date_from <= on),
+                or_(Membership.date_to.is_(None), Membership.date_to >= on),
+                or_(Committee.closed_on.is_(None), Committee.closed_on > on),
+            )
+        )
+    )
 
 
 class SignInRefused(Exception):
@@ -195,8 +208,13 @@ def authenticate(
     if person is not None:
         person.failed_sign_ins += 1
         session.add(person)
-        audit.record(session, "sign-in.failed", object_type="person", object_id=person.id,
-                     detail={"ip": ip, "failures_from_this_address": counted.pair_failures})
+        audit.record(
+            session,
+            "sign-in.failed",
+            object_type="person",
+            object_id=person.id,
+            detail={"ip": ip, "failures_from_this_address": counted.pair_failures},
+        )
         if should_alert(person.failed_sign_ins, policy) and person.email and person.active:
             alert = (person, person.failed_sign_ins)
     raise SignInRefused(GENERIC_FAILURE, alert=alert)
@@ -204,8 +222,14 @@ def authenticate(
 
 def record_sign_in(session: Session, person: Person, ip: str, method: str) -> None:
     """Audit a completed sign-in: `method` is password, password+code, password+recovery-code or single-sign-on."""
-    audit.record(session, "sign-in", actor_id=person.id, object_type="person", object_id=person.id,
-                 detail={"ip": ip, "method": method})
+    audit.record(
+        session,
+        "sign-in",
+        actor_id=person.id,
+        object_type="person",
+        object_id=person.id,
+        detail={"ip": ip, "method": method},
+    )
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -247,8 +271,12 @@ class LiveSession:
     chairs: frozenset[int] = frozenset()  # committees whose meetings this person runs
 
 
-def load_session(session: Session, token: str, policy: SessionPolicy = SessionPolicy(),
-                 touch_every: timedelta = timedelta(seconds=60)) -> Optional[LiveSession]:
+def load_session(
+    session: Session,
+    token: str,
+    policy: SessionPolicy = SessionPolicy(),
+    touch_every: timedelta = timedelta(seconds=60),
+) -> Optional[LiveSession]:
     """The person behind a live session token, or None (ended, expired, never existed, or deactivated).
 
     One query: every request asks this, so the session, the person and their roles come back together
@@ -259,14 +287,18 @@ def load_session(session: Session, token: str, policy: SessionPolicy = SessionPo
         select(UserSession, Person.email, Person.full_name, Person.active, RoleGrant.role)
         .join(Person, Person.id == UserSession.person_id)
         .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
-        .where(UserSession.token_hash == _token_hash(token))).all()
+        .where(UserSession.token_hash == _token_hash(token))
+    ).all()
     if not rows:
         return None
     record, email, full_name, active, _ = rows[0]
     if record.ended_at is not None:
         return None
     now = utcnow()
-    if now - _aware(record.last_seen_at) > policy.idle_timeout or now - _aware(record.created_at) > policy.absolute_timeout:
+    if (
+        now - _aware(record.last_seen_at) > policy.idle_timeout
+        or now - _aware(record.created_at) > policy.absolute_timeout
+    ):
         begin_writing(session)
         record.ended_at = now
         session.add(record)
@@ -291,5 +323,4 @@ def end_session(session: Session, token: str) -> None:
     if record is not None and record.ended_at is None:
         record.ended_at = utcnow()
         session.add(record)
-        audit.record(session, "sign-out", actor_id=record.person_id, object_type="person",
-                     object_id=record.person_id)
+        audit.record(session, "sign-out", actor_id=record.person_id, object_type="person", object_id=record.person_id)

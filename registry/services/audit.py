@@ -15,6 +15,7 @@ Four defences, each against a stronger adversary:
 "verify" link). Rows removed after the last anchor are the one thing it cannot see; anchors are written at
 least every AUDIT_ANCHOR_EVERY events and every ANCHOR_AT_LEAST_EVERY_SECONDS with a change.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -128,6 +129,7 @@ def record(
 
 # --- Anchors: the chain's head, outside the database ----------------------------------------------------------
 
+
 def _anchor_after_commit(session: Session, keys: AuditKeys, event_id: int, row_hash: str) -> None:
     """Remember the head; once the transaction commits (never before: a rolled-back row must not be anchored),
     append it to the anchor file if it is time to."""
@@ -151,8 +153,10 @@ def _on_commit(session) -> None:
     path = str(keys.anchor_file)
     with _anchor_lock:
         last_id, last_time = _last_anchor.get(path, (0, float("-inf")))
-        due = (event_id // keys.anchor_every > last_id // keys.anchor_every
-               or time.monotonic() - last_time >= ANCHOR_AT_LEAST_EVERY_SECONDS)
+        due = (
+            event_id // keys.anchor_every > last_id // keys.anchor_every
+            or time.monotonic() - last_time >= ANCHOR_AT_LEAST_EVERY_SECONDS
+        )
         if not due:
             return
         _last_anchor[path] = (max(event_id, last_id), time.monotonic())
@@ -164,8 +168,19 @@ def _on_commit(session) -> None:
 
 def anchor_line(keys: AuditKeys, event_id: int, row_hash: str, source: str) -> str:
     at = utcnow().isoformat()
-    return json.dumps({"id": event_id, "hash": row_hash, "at": at, "source": source,
-                       "mac": _anchor_mac(keys.key, event_id, row_hash, at)}, sort_keys=True) + "\n"
+    return (
+        json.dumps(
+            {
+                "id": event_id,
+                "hash": row_hash,
+                "at": at,
+                "source": source,
+                "mac": _anchor_mac(keys.key, event_id, row_hash, at),
+            },
+            sort_keys=True,
+        )
+        + "\n"
+    )
 
 
 def append_anchor(keys: AuditKeys, event_id: int, row_hash: str, source: str) -> None:
@@ -200,8 +215,13 @@ def read_anchors(text: str, where: str) -> tuple[list[dict], list[str]]:
             value = value["anchor"]  # an export's closing anchor
         elif isinstance(value, dict) and "prev_hash" in value:
             value = {**value, "mac": None}  # an exported row: covered by the export's signed closing anchor
-        if not (isinstance(value, dict) and isinstance(value.get("id"), int) and isinstance(value.get("hash"), str)
-                and isinstance(value.get("at"), str) and (value.get("mac") is None or isinstance(value["mac"], str))):
+        if not (
+            isinstance(value, dict)
+            and isinstance(value.get("id"), int)
+            and isinstance(value.get("hash"), str)
+            and isinstance(value.get("at"), str)
+            and (value.get("mac") is None or isinstance(value["mac"], str))
+        ):
             problems.append(f"{where}, line {number}: neither an anchor nor an exported event")
             continue
         value["where"] = f"{where}, line {number}"
@@ -211,21 +231,38 @@ def read_anchors(text: str, where: str) -> tuple[list[dict], list[str]]:
 
 # --- Export ---------------------------------------------------------------------------------------------------
 
+
 def export_lines(session: Session, keys: Optional[AuditKeys]) -> Iterable[str]:
     """The whole log as JSON lines (every column), then a signed anchor of its head: keep it outside the database
     (write-once storage); `coi audit verify --anchors FILE` later checks the database still holds every row."""
     last = None
     for event in session.exec(select(AuditEvent).order_by(AuditEvent.id)):
         last = event
-        yield json.dumps({"id": event.id, "at": event.at.isoformat(), "actor_id": event.actor_id,
-                          "action": event.action, "object_type": event.object_type, "object_id": event.object_id,
-                          "detail": event.detail, "prev_hash": event.prev_hash, "hash": event.hash,
-                          "signature": event.signature}, sort_keys=True, default=str) + "\n"
+        yield (
+            json.dumps(
+                {
+                    "id": event.id,
+                    "at": event.at.isoformat(),
+                    "actor_id": event.actor_id,
+                    "action": event.action,
+                    "object_type": event.object_type,
+                    "object_id": event.object_id,
+                    "detail": event.detail,
+                    "prev_hash": event.prev_hash,
+                    "hash": event.hash,
+                    "signature": event.signature,
+                },
+                sort_keys=True,
+                default=str,
+            )
+            + "\n"
+        )
     if last is not None and keys is not None:
         yield json.dumps({"anchor": json.loads(anchor_line(keys, last.id, last.hash, "export"))}, sort_keys=True) + "\n"
 
 
 # --- Verification ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class ChainCheck:
@@ -241,8 +278,12 @@ class ChainCheck:
         return self.first_bad_id is None and not self.problems
 
 
-def verify_chain(session: Session, keys: Optional[AuditKeys] = None, extra_anchor_files: Iterable[Path] = (),
-                 use_configured: bool = True) -> ChainCheck:
+def verify_chain(
+    session: Session,
+    keys: Optional[AuditKeys] = None,
+    extra_anchor_files: Iterable[Path] = (),
+    use_configured: bool = True,
+) -> ChainCheck:
     """Rows (each hash matches its content and follows the previous row), signatures (with the key), sequence
     (ids rise; no unsigned row after a signed one) and anchors (each anchored row is still there, unchanged)."""
     if keys is None and use_configured:
@@ -263,8 +304,10 @@ def verify_chain(session: Session, keys: Optional[AuditKeys] = None, extra_ancho
     for event in session.exec(select(AuditEvent).order_by(AuditEvent.id)):
         count += 1
         if event.prev_hash != prev_hash:
-            bad(event.id, f"event {event.id} does not follow event {last_id or 'none'}: a row was removed, added "
-                          f"or reordered")
+            bad(
+                event.id,
+                f"event {event.id} does not follow event {last_id or 'none'}: a row was removed, added or reordered",
+            )
         if _digest(event.prev_hash, event) != event.hash:
             bad(event.id, f"event {event.id}'s content does not match its hash: it was edited")
         if event.signature:
@@ -281,8 +324,9 @@ def verify_chain(session: Session, keys: Optional[AuditKeys] = None, extra_ancho
         check.notes.append("No audit key: signatures and anchors were not checked.")
         return check
     if count > signed:
-        check.notes.append(f"{count - signed} events written before signing began are covered by the first "
-                           f"signed event's hash.")
+        check.notes.append(
+            f"{count - signed} events written before signing began are covered by the first signed event's hash."
+        )
     first_signed_id = next((i for i in sorted(hashes) if i in signed_ids), None)
     files = ([keys.anchor_file] if keys.anchor_file is not None else []) + list(extra_anchor_files)
     for path in files:
@@ -299,23 +343,32 @@ def verify_chain(session: Session, keys: Optional[AuditKeys] = None, extra_ancho
         check.problems.extend(reading)
         for anchor in anchors:
             check.anchors += 1
-            if anchor["mac"] is not None and anchor["id"] in hashes and anchor["id"] not in signed_ids and \
-                    (first_signed_id is None or anchor["id"] >= first_signed_id):
+            if (
+                anchor["mac"] is not None
+                and anchor["id"] in hashes
+                and anchor["id"] not in signed_ids
+                and (first_signed_id is None or anchor["id"] >= first_signed_id)
+            ):
                 # anchors began with signing: an unsigned row at or after an anchored one had its signature removed
-                check.problems.append(f"event {anchor['id']} is anchored ({anchor['where']}) but not signed: the "
-                                      f"signatures were stripped")
+                check.problems.append(
+                    f"event {anchor['id']} is anchored ({anchor['where']}) but not signed: the signatures were stripped"
+                )
             if anchor["mac"] is not None and not hmac.compare_digest(
-                    anchor["mac"], _anchor_mac(keys.key, anchor["id"], anchor["hash"], anchor["at"])):
+                anchor["mac"], _anchor_mac(keys.key, anchor["id"], anchor["hash"], anchor["at"])
+            ):
                 check.problems.append(f"{anchor['where']}: the anchor is not signed with the audit key")
             elif anchor["id"] > last_id:
                 check.problems.append(
                     f"the log ends at event {last_id or 'none'}, but {anchor['where']} shows event {anchor['id']} "
-                    f"existed at {anchor['at']}: events were removed from the end")
+                    f"existed at {anchor['at']}: events were removed from the end"
+                )
             elif anchor["id"] not in hashes:
                 check.problems.append(f"event {anchor['id']} ({anchor['where']}, {anchor['at']}) is missing")
             elif hashes[anchor["id"]] != anchor["hash"]:
-                check.problems.append(f"event {anchor['id']} is not what was anchored at {anchor['at']} "
-                                      f"({anchor['where']}): the chain was rewritten")
+                check.problems.append(
+                    f"event {anchor['id']} is not what was anchored at {anchor['at']} "
+                    f"({anchor['where']}): the chain was rewritten"
+                )
     if check.problems and check.first_bad_id is None:
         check.first_bad_id = last_id or 0
     return check

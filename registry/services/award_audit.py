@@ -14,6 +14,7 @@ A supplier the notice identifies by Companies House number also conflicts a memb
 number (the number is certain where names vary). Service functions take a session and never commit; the pure
 part (:func:`audit_awards`) takes plain data and works without a database (``coi audit-awards --register``).
 """
+
 from __future__ import annotations
 
 import csv
@@ -45,11 +46,14 @@ from registry.outside.awards import Award, AwardFile, normalise_company_number
 from registry.services import audit
 from screening import AgendaItem, Engine, Interest
 
-SEVERITY = {'exclude': 3, 'no-vote': 2, 'declare': 1}
-REGISTER_COMMITTEE = 'register'  # the one "committee" of a register file audited without a database
+SEVERITY = {"exclude": 3, "no-vote": 2, "declare": 1}
+REGISTER_COMMITTEE = "register"  # the one "committee" of a register file audited without a database
 # A company number written in a declaration: "company number 01234567", "(Co. No. SC123456)", "CRN 1234567"
-DECLARED_NUMBER = re.compile(r'\b(?:company|co\.?|crn|registered)\s*(?:no\.?|number|num\.?|reg(?:istration)?\.?)?'
-                             r'\s*[:#]?\s*([A-Z]{2}\d{6}|\d{6,8})\b', re.I)
+DECLARED_NUMBER = re.compile(
+    r"\b(?:company|co\.?|crn|registered)\s*(?:no\.?|number|num\.?|reg(?:istration)?\.?)?"
+    r"\s*[:#]?\s*([A-Z]{2}\d{6}|\d{6,8})\b",
+    re.I,
+)
 Progress = Callable[[int, int], None]
 
 
@@ -97,10 +101,16 @@ class Conflict:
     meeting: Optional[dict] = None  # where the award went to a meeting in the product: declared and managed?
 
     def to_dict(self) -> dict:
-        out: dict = {'member_id': self.member_id, 'name': self.name, 'interest': self.interest, 'action': self.action,
-               'evidence': ' | '.join(self.evidence), 'committee': '; '.join(self.committees)}
+        out: dict = {
+            "member_id": self.member_id,
+            "name": self.name,
+            "interest": self.interest,
+            "action": self.action,
+            "evidence": " | ".join(self.evidence),
+            "committee": "; ".join(self.committees),
+        }
         if self.meeting:
-            out['meeting'] = self.meeting
+            out["meeting"] = self.meeting
         return out
 
 
@@ -111,9 +121,15 @@ class AwardResult:
 
     def to_dict(self) -> dict:
         a = self.award
-        return {'ocid': a.ocid, 'award_id': a.award_id, 'date': a.date.isoformat(), 'supplier': a.supplier_names,
-                'value': _number(a.value), 'currency': a.currency,
-                'conflicts': [c.to_dict() for c in self.conflicts]}
+        return {
+            "ocid": a.ocid,
+            "award_id": a.award_id,
+            "date": a.date.isoformat(),
+            "supplier": a.supplier_names,
+            "value": _number(a.value),
+            "currency": a.currency,
+            "conflicts": [c.to_dict() for c in self.conflicts],
+        }
 
 
 @dataclass
@@ -122,7 +138,7 @@ class AuditReport:
     totals: dict
 
     def to_json(self) -> dict:
-        return {'awards': [r.to_dict() for r in self.results], 'totals': self.totals}
+        return {"awards": [r.to_dict() for r in self.results], "totals": self.totals}
 
 
 def _number(value: Optional[Decimal]):
@@ -133,6 +149,7 @@ def _number(value: Optional[Decimal]):
 
 # --- the pure audit ---------------------------------------------------------------------------------------------
 
+
 def _items(awards: list[Award]) -> tuple[list[AgendaItem], dict]:
     items, owner = [], {}
     plain_ids: dict = {}
@@ -140,35 +157,42 @@ def _items(awards: list[Award]) -> tuple[list[AgendaItem], dict]:
         plain_ids[award.award_id] = plain_ids.get(award.award_id, 0) + 1
     for n, award in enumerate(awards):
         # the award's own id, as the evidence may name the item (made unique where two notices share one)
-        base = award.award_id if plain_ids[award.award_id] == 1 else f'{award.ocid} {award.award_id}'
+        base = award.award_id if plain_ids[award.award_id] == 1 else f"{award.ocid} {award.award_id}"
         for k, supplier in enumerate(award.suppliers):
-            item_id = base if len(award.suppliers) == 1 else f'{base} (supplier {k + 1})'
+            item_id = base if len(award.suppliers) == 1 else f"{base} (supplier {k + 1})"
             # only the supplier's name: the tender's title names places and buildings that are not the party paid
-            items.append(AgendaItem(item_id, f'Contract award to {supplier.name}', '', award.date))
+            items.append(AgendaItem(item_id, f"Contract award to {supplier.name}", "", award.date))
             owner[item_id] = (n, k)
     return items, owner
 
 
 def _declared_numbers(interest: Interest) -> set:
-    numbers = {normalise_company_number(m) for m in DECLARED_NUMBER.findall(interest.description or '')}
+    numbers = {normalise_company_number(m) for m in DECLARED_NUMBER.findall(interest.description or "")}
     if interest.organisation_code:
         numbers.add(normalise_company_number(interest.organisation_code))
     return {n for n in numbers if n and len(n) == 8}
 
 
 def _current(interest: Interest, day: date) -> bool:
-    return not ((interest.date_to is not None and interest.date_to < day)
-                or (interest.date_from is not None and interest.date_from > day))
+    return not (
+        (interest.date_to is not None and interest.date_to < day)
+        or (interest.date_from is not None and interest.date_from > day)
+    )
 
 
 def _financial_action(interest: Interest) -> tuple[str, str]:
-    if interest.interest_type in ('financial', 'indirect'):
-        return 'exclude', 'financial interest in the supplier'
-    return 'declare', 'non-financial interest in the supplier'
+    if interest.interest_type in ("financial", "indirect"):
+        return "exclude", "financial interest in the supplier"
+    return "declare", "non-financial interest in the supplier"
 
 
-def audit_awards(engine: Engine, awards: list[Award], register: Register, progress: Optional[Progress] = None,
-                 read: Optional[AwardFile] = None) -> AuditReport:
+def audit_awards(
+    engine: Engine,
+    awards: list[Award],
+    register: Register,
+    progress: Optional[Progress] = None,
+    read: Optional[AwardFile] = None,
+) -> AuditReport:
     """Screen every award on its own date against every decision-maker; ``progress(done, total)`` is called as the
     work goes (the engine's two passes count as one step each per date)."""
     awards = sorted(awards, key=lambda a: (a.date, a.ocid, a.award_id))
@@ -199,8 +223,9 @@ def audit_awards(engine: Engine, awards: list[Award], register: Register, progre
         if interests:
             for flag in engine.screen(interests, day_items, day, area=register.area):
                 n, k = owner[flag.item_id]
-                found[(n, flag.member_id)].append((flag.action, list(flag.evidence), list(flag.interests),
-                                                   awards[n].suppliers[k].name))
+                found[(n, flag.member_id)].append(
+                    (flag.action, list(flag.evidence), list(flag.interests), awards[n].suppliers[k].name)
+                )
         if progress:
             progress(step, steps)
 
@@ -215,9 +240,11 @@ def audit_awards(engine: Engine, awards: list[Award], register: Register, progre
                 for it in by_number.get(supplier.company_number, ()) if supplier.company_number else ():
                     if _current(it, award.date):
                         action, rule = _financial_action(it)
-                        said = (f'Declared "{it.description}" gives company number {supplier.company_number}; '
-                                f'the notice identifies supplier "{supplier.name}" as GB-COH '
-                                f'{supplier.company_number}; rule: {rule}')
+                        said = (
+                            f'Declared "{it.description}" gives company number {supplier.company_number}; '
+                            f'the notice identifies supplier "{supplier.name}" as GB-COH '
+                            f"{supplier.company_number}; rule: {rule}"
+                        )
                         found[(n, it.member_id)].append((action, [said], [it.interest_id], supplier.name))
 
     results = [AwardResult(a) for a in awards]
@@ -234,26 +261,36 @@ def audit_awards(engine: Engine, awards: list[Award], register: Register, progre
             ids += [i for i in iids if i not in ids]
         described = []
         for i in ids:
-            text = by_id[i].description if i in by_id else ''
+            text = by_id[i].description if i in by_id else ""
             if text and text not in described:
                 described.append(text)
-        results[n].conflicts.append(Conflict(member_id, register.names.get(member_id, member_id),
-                                             sorted(set(committees)), '; '.join(described), ids, action, evidence))
+        results[n].conflicts.append(
+            Conflict(
+                member_id,
+                register.names.get(member_id, member_id),
+                sorted(set(committees)),
+                "; ".join(described),
+                ids,
+                action,
+                evidence,
+            )
+        )
     for r in results:
         r.conflicts.sort(key=lambda c: (-SEVERITY[c.action], c.name, c.member_id))
     return AuditReport(results, totals(results, read))
 
 
 def _add(bucket: dict, value: Optional[Decimal]) -> None:
-    bucket['count'] += 1
-    bucket['value'] += value or Decimal(0)
+    bucket["count"] += 1
+    bucket["value"] += value or Decimal(0)
 
 
 def totals(results: list[AwardResult], read: Optional[AwardFile] = None) -> dict:
     """The number and value of awards to organisations where a decision-maker had an interest, by committee and by
     year (an award counts once per committee whichever of its members conflicted)."""
+
     def empty():
-        return {'count': 0, 'value': Decimal(0)}
+        return {"count": 0, "value": Decimal(0)}
 
     everything, conflicted = empty(), empty()
     by_committee: defaultdict = defaultdict(empty)
@@ -274,21 +311,26 @@ def totals(results: list[AwardResult], read: Optional[AwardFile] = None) -> dict
             _add(by_committee_year[committee][str(a.date.year)], a.value)
 
     def plain(bucket):
-        return {'count': bucket['count'], 'value': _number(bucket['value'])}
+        return {"count": bucket["count"], "value": _number(bucket["value"])}
 
-    out = {'awards': plain(everything), 'conflicted': plain(conflicted),
-           'by_committee': {k: plain(v) for k, v in sorted(by_committee.items())},
-           'by_year': {k: plain(v) for k, v in sorted(by_year.items())},
-           'by_committee_and_year': {k: {y: plain(b) for y, b in sorted(v.items())}
-                                     for k, v in sorted(by_committee_year.items())},
-           'currencies': sorted(currencies)}
+    out = {
+        "awards": plain(everything),
+        "conflicted": plain(conflicted),
+        "by_committee": {k: plain(v) for k, v in sorted(by_committee.items())},
+        "by_year": {k: plain(v) for k, v in sorted(by_year.items())},
+        "by_committee_and_year": {
+            k: {y: plain(b) for y, b in sorted(v.items())} for k, v in sorted(by_committee_year.items())
+        },
+        "currencies": sorted(currencies),
+    }
     if read is not None:
-        out['releases_read'] = read.releases
-        out['releases_without_award'] = read.skipped_without_award
+        out["releases_read"] = read.releases
+        out["releases_without_award"] = read.skipped_without_award
     return out
 
 
 # --- against the database ---------------------------------------------------------------------------------------
+
 
 def register_from_database(session: Session, date_from: Optional[date] = None) -> Register:
     """Every member of every committee with their seats, and their interests that had not ended by ``date_from``."""
@@ -309,18 +351,27 @@ def register_from_database(session: Session, date_from: Optional[date] = None) -
 def link_meetings(session: Session, report: AuditReport) -> None:
     """Where a contract decision in the product names the award (its ocid or award id), say whether each conflicted
     member declared at that meeting and how it was managed."""
-    items = session.exec(select(MeetingItem, Meeting).join(Meeting, Meeting.id == MeetingItem.meeting_id)
-                         .where(or_(MeetingItem.contract_decision == True,  # noqa: E712
-                                    MeetingItem.title.contains('ocds-'),
-                                    MeetingItem.description.contains('ocds-')))).all()
+    items = session.exec(
+        select(MeetingItem, Meeting)
+        .join(Meeting, Meeting.id == MeetingItem.meeting_id)
+        .where(
+            or_(
+                MeetingItem.contract_decision == True,  # noqa: E712
+                MeetingItem.title.contains("ocds-"),
+                MeetingItem.description.contains("ocds-"),
+            )
+        )
+    ).all()
     if not items:
         return
     for result in report.results:
         if not result.conflicts:
             continue
         keys = [k for k in (result.award.ocid, result.award.award_id) if k and len(k) >= 6]
-        match = next(((item, meeting) for item, meeting in items
-                      if any(k in f'{item.title} {item.description}' for k in keys)), None)
+        match = next(
+            ((item, meeting) for item, meeting in items if any(k in f"{item.title} {item.description}" for k in keys)),
+            None,
+        )
         if match is None:
             continue
         item, meeting = match
@@ -328,22 +379,32 @@ def link_meetings(session: Session, report: AuditReport) -> None:
             if not conflict.member_id.isdigit():
                 continue
             person_id = int(conflict.member_id)
-            outcome = session.exec(select(MeetingOutcome).where(MeetingOutcome.item_id == item.id,
-                                                                MeetingOutcome.person_id == person_id)).first()
-            decision = session.exec(select(ChairDecision).where(
-                ChairDecision.item_id == item.id, ChairDecision.person_id == person_id,
-                ChairDecision.superseded == False)  # noqa: E712
-                .order_by(ChairDecision.decided_at.desc())).first()
+            outcome = session.exec(
+                select(MeetingOutcome).where(MeetingOutcome.item_id == item.id, MeetingOutcome.person_id == person_id)
+            ).first()
+            decision = session.exec(
+                select(ChairDecision)
+                .where(
+                    ChairDecision.item_id == item.id,
+                    ChairDecision.person_id == person_id,
+                    ChairDecision.superseded == False,
+                )  # noqa: E712
+                .order_by(ChairDecision.decided_at.desc())
+            ).first()
             conflict.meeting = {
-                'meeting_id': meeting.id, 'meeting': meeting.title, 'date': meeting.meeting_date.isoformat(),
-                'item': item.item_ref,
-                'declared': None if outcome is None else outcome.declared,
-                'what_happened': outcome.what_happened if outcome else 'not recorded',
-                'managed': decision.action if decision else 'no decision recorded'}
+                "meeting_id": meeting.id,
+                "meeting": meeting.title,
+                "date": meeting.meeting_date.isoformat(),
+                "item": item.item_ref,
+                "declared": None if outcome is None else outcome.declared,
+                "what_happened": outcome.what_happened if outcome else "not recorded",
+                "managed": decision.action if decision else "no decision recorded",
+            }
 
 
-def audit_database(session: Session, engine: Engine, read: AwardFile, progress: Optional[Progress] = None
-                   ) -> AuditReport:
+def audit_database(
+    session: Session, engine: Engine, read: AwardFile, progress: Optional[Progress] = None
+) -> AuditReport:
     first = min((a.date for a in read.awards), default=None)
     report = audit_awards(engine, read.awards, register_from_database(session, first), progress, read)
     link_meetings(session, report)
@@ -352,13 +413,21 @@ def audit_database(session: Session, engine: Engine, read: AwardFile, progress: 
 
 # --- runs kept in the database (the governance page) ------------------------------------------------------------
 
-def start_run(session: Session, actor_id: Optional[int], files: list[str], date_from: Optional[date],
-              date_to: Optional[date]) -> AwardAuditRun:
+
+def start_run(
+    session: Session, actor_id: Optional[int], files: list[str], date_from: Optional[date], date_to: Optional[date]
+) -> AwardAuditRun:
     run = AwardAuditRun(created_by_id=actor_id, files=list(files), date_from=date_from, date_to=date_to)
     session.add(run)
     session.flush()
-    audit.record(session, 'award-audit.started', actor_id=actor_id, object_type='award-audit-run', object_id=run.id,
-                 detail={'files': list(files), 'from': str(date_from or ''), 'to': str(date_to or '')})
+    audit.record(
+        session,
+        "award-audit.started",
+        actor_id=actor_id,
+        object_type="award-audit-run",
+        object_id=run.id,
+        detail={"files": list(files), "from": str(date_from or ""), "to": str(date_to or "")},
+    )
     return run
 
 
@@ -374,26 +443,50 @@ def record_progress(session: Session, run: AwardAuditRun, percent: int) -> None:
 
 
 def store_results(session: Session, run: AwardAuditRun, report: AuditReport) -> None:
-    session.add_all([AwardAuditResult(
-        run_id=run.id, position=n, ocid=r.award.ocid[:200], award_id=r.award.award_id[:200], award_date=r.award.date,
-        supplier=r.award.supplier_names, company_numbers=' '.join(s.company_number for s in r.award.suppliers
-                                                                  if s.company_number)[:200],
-        value_pence=int((r.award.value * 100).to_integral_value()) if r.award.value is not None else None,
-        currency=r.award.currency[:3], title=r.award.title, buyer=r.award.buyer[:300],
-        conflicts=[c.to_dict() for c in r.conflicts]) for n, r in enumerate(report.results)])
+    session.add_all(
+        [
+            AwardAuditResult(
+                run_id=run.id,
+                position=n,
+                ocid=r.award.ocid[:200],
+                award_id=r.award.award_id[:200],
+                award_date=r.award.date,
+                supplier=r.award.supplier_names,
+                company_numbers=" ".join(s.company_number for s in r.award.suppliers if s.company_number)[:200],
+                value_pence=int((r.award.value * 100).to_integral_value()) if r.award.value is not None else None,
+                currency=r.award.currency[:3],
+                title=r.award.title,
+                buyer=r.award.buyer[:300],
+                conflicts=[c.to_dict() for c in r.conflicts],
+            )
+            for n, r in enumerate(report.results)
+        ]
+    )
     run.status, run.progress, run.finished_at = AuditRunStatus.done.value, 100, utcnow()
     run.totals = report.totals
     run.conflicted_awards = sum(1 for r in report.results if r.conflicts)
     session.add(run)
-    audit.record(session, 'award-audit.finished', actor_id=run.created_by_id, object_type='award-audit-run',
-                 object_id=run.id, detail={'awards': len(report.results), 'conflicted': run.conflicted_awards})
+    audit.record(
+        session,
+        "award-audit.finished",
+        actor_id=run.created_by_id,
+        object_type="award-audit-run",
+        object_id=run.id,
+        detail={"awards": len(report.results), "conflicted": run.conflicted_awards},
+    )
 
 
 def fail_run(session: Session, run: AwardAuditRun, message: str) -> None:
     run.status, run.error, run.finished_at = AuditRunStatus.failed.value, message[:2000], utcnow()
     session.add(run)
-    audit.record(session, 'award-audit.failed', actor_id=run.created_by_id, object_type='award-audit-run',
-                 object_id=run.id, detail={'error': message[:500]})
+    audit.record(
+        session,
+        "award-audit.failed",
+        actor_id=run.created_by_id,
+        object_type="award-audit-run",
+        object_id=run.id,
+        detail={"error": message[:500]},
+    )
 
 
 def stored_results(session: Session, run_id: int, conflicted_only: bool = False) -> list[AwardAuditResult]:
@@ -404,7 +497,7 @@ def stored_results(session: Session, run_id: int, conflicted_only: bool = False)
 
 # --- outputs ----------------------------------------------------------------------------------------------------
 
-FORMULA_START = ('=', '+', '-', '@', '\t', '\r')
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell_text(value: str) -> str:
@@ -414,56 +507,90 @@ def _cell_text(value: str) -> str:
 
 def render_text(report: AuditReport) -> str:
     t = report.totals
-    lines = [f"{t['awards']['count']} award(s) worth {_money(t['awards']['value'])} screened; "
-             f"{t['conflicted']['count']} to organisations where a decision-maker had an interest, worth "
-             f"{_money(t['conflicted']['value'])}."]
-    if t.get('releases_without_award'):
+    lines = [
+        f"{t['awards']['count']} award(s) worth {_money(t['awards']['value'])} screened; "
+        f"{t['conflicted']['count']} to organisations where a decision-maker had an interest, worth "
+        f"{_money(t['conflicted']['value'])}."
+    ]
+    if t.get("releases_without_award"):
         lines.append(f"{t['releases_without_award']} release(s) without an award skipped.")
     for r in report.results:
         if not r.conflicts:
             continue
         a = r.award
-        lines += ['', f'{a.date.isoformat()}  {a.ocid} / {a.award_id}: {a.supplier_names} — {_money(_number(a.value))}'
-                      f' {a.currency}'.rstrip() + (f' ({a.title})' if a.title else '')]
+        lines += [
+            "",
+            f"{a.date.isoformat()}  {a.ocid} / {a.award_id}: {a.supplier_names} — {_money(_number(a.value))}"
+            f" {a.currency}".rstrip()
+            + (f" ({a.title})" if a.title else ""),
+        ]
         for c in r.conflicts:
             lines.append(f"  {c.name} ({c.member_id}), {'; '.join(c.committees)}: {c.action.upper()} — {c.interest}")
-            lines += [f'    - {e}' for e in c.evidence]
+            lines += [f"    - {e}" for e in c.evidence]
             if c.meeting:
                 m = c.meeting
-                lines.append(f"    at {m['meeting']} ({m['date']}) item {m['item']}: declared "
-                             f"{'not recorded' if m['declared'] is None else ('yes' if m['declared'] else 'no')}, "
-                             f"managed: {m['managed']}")
-    for heading, key in (('By committee', 'by_committee'), ('By year', 'by_year')):
+                lines.append(
+                    f"    at {m['meeting']} ({m['date']}) item {m['item']}: declared "
+                    f"{'not recorded' if m['declared'] is None else ('yes' if m['declared'] else 'no')}, "
+                    f"managed: {m['managed']}"
+                )
+    for heading, key in (("By committee", "by_committee"), ("By year", "by_year")):
         if t[key]:
-            lines += ['', heading + ':']
+            lines += ["", heading + ":"]
             lines += [f"  {k}: {v['count']} award(s), {_money(v['value'])}" for k, v in t[key].items()]
-    return '\n'.join(lines) + '\n'
+    return "\n".join(lines) + "\n"
 
 
 def _money(value) -> str:
-    return f'£{value:,.2f}' if value is not None else 'no value'
+    return f"£{value:,.2f}" if value is not None else "no value"
 
 
-CSV_HEADINGS = ['ocid', 'award_id', 'date', 'supplier', 'value', 'currency', 'member_id', 'name', 'committee',
-                'interest', 'action', 'evidence']
+CSV_HEADINGS = [
+    "ocid",
+    "award_id",
+    "date",
+    "supplier",
+    "value",
+    "currency",
+    "member_id",
+    "name",
+    "committee",
+    "interest",
+    "action",
+    "evidence",
+]
 
 
 def render_csv(report: AuditReport) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator='\n')
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADINGS)
     for r in report.results:
         d = r.to_dict()
-        for c in d['conflicts'] or [None]:
-            writer.writerow([_cell_text(str(x)) if isinstance(x, str) else x for x in (
-                d['ocid'], d['award_id'], d['date'], d['supplier'], d['value'], d['currency'],
-                *((c['member_id'], c['name'], c['committee'], c['interest'], c['action'], c['evidence'])
-                  if c else ('',) * 6))])
+        for c in d["conflicts"] or [None]:
+            writer.writerow(
+                [
+                    _cell_text(str(x)) if isinstance(x, str) else x
+                    for x in (
+                        d["ocid"],
+                        d["award_id"],
+                        d["date"],
+                        d["supplier"],
+                        d["value"],
+                        d["currency"],
+                        *(
+                            (c["member_id"], c["name"], c["committee"], c["interest"], c["action"], c["evidence"])
+                            if c
+                            else ("",) * 6
+                        ),
+                    )
+                ]
+            )
     return out.getvalue()
 
 
 def render_json(report: AuditReport) -> str:
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + '\n'
+    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
 
 
 def xlsx_rows(results: Iterable) -> Iterable[list]:
@@ -478,12 +605,29 @@ def xlsx_rows(results: Iterable) -> Iterable[list]:
             head = [r.ocid, r.award_id, r.award_date, r.supplier, value, r.currency, r.title, r.buyer]
             conflicts = r.conflicts
         for c in conflicts or [None]:
-            yield head + ([c['member_id'], c['name'], c.get('committee', ''), c['interest'], c['action'],
-                           c['evidence']] if c else [''] * 6)
+            yield head + (
+                [c["member_id"], c["name"], c.get("committee", ""), c["interest"], c["action"], c["evidence"]]
+                if c
+                else [""] * 6
+            )
 
 
-XLSX_HEADINGS = ['ocid', 'award_id', 'date', 'supplier', 'value', 'currency', 'title', 'buyer', 'member_id', 'name',
-                 'committee', 'interest', 'action', 'evidence']
+XLSX_HEADINGS = [
+    "ocid",
+    "award_id",
+    "date",
+    "supplier",
+    "value",
+    "currency",
+    "title",
+    "buyer",
+    "member_id",
+    "name",
+    "committee",
+    "interest",
+    "action",
+    "evidence",
+]
 
 
 def render_xlsx(results: Iterable, totals_: dict) -> bytes:
@@ -492,30 +636,43 @@ def render_xlsx(results: Iterable, totals_: dict) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet('Awards')
+    sheet = book.create_sheet("Awards")
     sheet.append(XLSX_HEADINGS)
     for row in xlsx_rows(results):
         cells = []
         for value in row:
             if isinstance(value, Decimal):
-                cells.append(_typed(book, sheet, value, '£#,##0.00'))
+                cells.append(_typed(book, sheet, value, "£#,##0.00"))
             elif isinstance(value, date):
-                cells.append(_typed(book, sheet, value, 'yyyy-mm-dd'))
+                cells.append(_typed(book, sheet, value, "yyyy-mm-dd"))
             elif isinstance(value, str):
                 cells.append(_cell_text(value))
             else:
                 cells.append(value)
         sheet.append(cells)
-    summary = book.create_sheet('Totals')
-    summary.append(['grouping', 'key', 'awards', 'value'])
-    summary.append(['all awards', '', totals_['awards']['count'], _typed(book, summary, totals_['awards']['value'],
-                                                                        '£#,##0.00')])
-    summary.append(['conflicted', '', totals_['conflicted']['count'],
-                    _typed(book, summary, totals_['conflicted']['value'], '£#,##0.00')])
-    for grouping in ('by_committee', 'by_year'):
+    summary = book.create_sheet("Totals")
+    summary.append(["grouping", "key", "awards", "value"])
+    summary.append(
+        ["all awards", "", totals_["awards"]["count"], _typed(book, summary, totals_["awards"]["value"], "£#,##0.00")]
+    )
+    summary.append(
+        [
+            "conflicted",
+            "",
+            totals_["conflicted"]["count"],
+            _typed(book, summary, totals_["conflicted"]["value"], "£#,##0.00"),
+        ]
+    )
+    for grouping in ("by_committee", "by_year"):
         for key, bucket in totals_[grouping].items():
-            summary.append([grouping.replace('_', ' '), _cell_text(key), bucket['count'],
-                            _typed(book, summary, bucket['value'], '£#,##0.00')])
+            summary.append(
+                [
+                    grouping.replace("_", " "),
+                    _cell_text(key),
+                    bucket["count"],
+                    _typed(book, summary, bucket["value"], "£#,##0.00"),
+                ]
+            )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -1,4 +1,5 @@
 """The breaches register. Internal details stay internal; only the anonymised summary is published."""
+
 from __future__ import annotations
 
 import re
@@ -74,37 +75,72 @@ def _check(session: Session, occurred_on: date, what_happened: str, status: str,
         )
 
 
-def record_breach(session: Session, *, occurred_on: date, what_happened: str, action_taken: str = "",
-                  public_summary: str = "", status: str = "open", actor_id: Optional[int] = None) -> Breach:
+def record_breach(
+    session: Session,
+    *,
+    occurred_on: date,
+    what_happened: str,
+    action_taken: str = "",
+    public_summary: str = "",
+    status: str = "open",
+    actor_id: Optional[int] = None,
+) -> Breach:
     _check(session, occurred_on, what_happened, status, public_summary)
-    breach = Breach(occurred_on=occurred_on, what_happened=what_happened.strip(), action_taken=action_taken.strip(),
-                    public_summary=public_summary.strip(), status=status, recorded_by_id=actor_id)
+    breach = Breach(
+        occurred_on=occurred_on,
+        what_happened=what_happened.strip(),
+        action_taken=action_taken.strip(),
+        public_summary=public_summary.strip(),
+        status=status,
+        recorded_by_id=actor_id,
+    )
     session.add(breach)
     session.flush()
-    audit.record(session, "breach.recorded", actor_id=actor_id, object_type="breach", object_id=breach.id,
-                 detail={"status": status})
+    audit.record(
+        session,
+        "breach.recorded",
+        actor_id=actor_id,
+        object_type="breach",
+        object_id=breach.id,
+        detail={"status": status},
+    )
     return breach
 
 
-def update_breach(session: Session, breach: Breach, *, expected_version: int, actor_id: Optional[int],
-                  **changes) -> Breach:
+def update_breach(
+    session: Session, breach: Breach, *, expected_version: int, actor_id: Optional[int], **changes
+) -> Breach:
     from sqlalchemy import update
 
     allowed = {"occurred_on", "what_happened", "action_taken", "public_summary", "status"}
     changes = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items() if k in allowed}
     merged = {**{k: getattr(breach, k) for k in allowed}, **changes}
     _check(session, merged["occurred_on"], merged["what_happened"], merged["status"], merged["public_summary"] or "")
-    result = session.exec(update(Breach).where(Breach.id == breach.id, Breach.version == expected_version)
-                          .values(**changes, version=expected_version + 1))
+    result = session.exec(
+        update(Breach)
+        .where(Breach.id == breach.id, Breach.version == expected_version)
+        .values(**changes, version=expected_version + 1)
+    )
     if result.rowcount != 1:
         raise BreachError("This breach was changed by someone else while you were editing it. Reload and try again.")
     session.refresh(breach)
-    audit.record(session, "breach.updated", actor_id=actor_id, object_type="breach", object_id=breach.id,
-                 detail={"changed": sorted(changes)})
+    audit.record(
+        session,
+        "breach.updated",
+        actor_id=actor_id,
+        object_type="breach",
+        object_id=breach.id,
+        detail={"changed": sorted(changes)},
+    )
     return breach
 
 
 def public_breaches(session: Session) -> list[Breach]:
     """Breaches with an anonymised summary, newest first."""
-    return list(session.exec(select(Breach).where(Breach.public_summary != "", Breach.status != "possible")
-                             .order_by(Breach.occurred_on.desc(), Breach.id.desc())))
+    return list(
+        session.exec(
+            select(Breach)
+            .where(Breach.public_summary != "", Breach.status != "possible")
+            .order_by(Breach.occurred_on.desc(), Breach.id.desc())
+        )
+    )

@@ -2,6 +2,7 @@
 
 Every change is audited; edits name the version they were made against, so a stale form is refused.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -9,8 +10,20 @@ from typing import Optional
 
 from sqlmodel import Session, or_, select
 
-from registry.models import (CHAIRING_ROLES, Committee, CommitteeKind, CommitteeRole, Deputy, Membership,
-                             Organisation, OrganisationKind, Person, Setting, VotingOrganisation, utcnow)
+from registry.models import (
+    CHAIRING_ROLES,
+    Committee,
+    CommitteeKind,
+    CommitteeRole,
+    Deputy,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Person,
+    Setting,
+    VotingOrganisation,
+    utcnow,
+)
 from registry.services import audit
 from screening.quorum import QuorumRuleError, parse_quorum_rule
 from screening.quorum import VotingOrganisation as QuorumOrganisation
@@ -51,17 +64,27 @@ def set_setting(session: Session, key: str, value: str, actor_id: Optional[int])
     row.value, row.updated_at, row.updated_by_id = value, utcnow(), actor_id
     session.add(row)
     session.flush()
-    audit.record(session, "setting.changed", actor_id=actor_id, object_type="setting",
-                 detail={"key": key, "before": before, "after": value})
+    audit.record(
+        session,
+        "setting.changed",
+        actor_id=actor_id,
+        object_type="setting",
+        detail={"key": key, "before": before, "after": value},
+    )
 
 
 # --- Areas -----------------------------------------------------------------------------------------------
 
+
 def commissioners(session: Session) -> list[Organisation]:
     """The directory's commissioners (sub-ICB locations, former CCGs): what an area is chosen from."""
-    return list(session.exec(select(Organisation).where(Organisation.kind == OrganisationKind.commissioner.value,
-                                                        Organisation.ods_code.is_not(None))
-                             .order_by(Organisation.name)))
+    return list(
+        session.exec(
+            select(Organisation)
+            .where(Organisation.kind == OrganisationKind.commissioner.value, Organisation.ods_code.is_not(None))
+            .order_by(Organisation.name)
+        )
+    )
 
 
 def parse_area_codes(text: str) -> list[str]:
@@ -95,19 +118,35 @@ def _check_committee(session: Session, name: str, kind: str, committee_id: Optio
     return name
 
 
-def create_committee(session: Session, *, name: str, kind: str, area_codes: list[str], actor_id: Optional[int]
-                     ) -> Committee:
+def create_committee(
+    session: Session, *, name: str, kind: str, area_codes: list[str], actor_id: Optional[int]
+) -> Committee:
     name = _check_committee(session, name, kind)
     committee = Committee(name=name, kind=kind, area_codes=",".join(check_area_codes(session, area_codes)))
     session.add(committee)
     session.flush()
-    audit.record(session, "committee.created", actor_id=actor_id, object_type="committee", object_id=committee.id,
-                 detail={"name": name, "kind": kind, "areas": committee.area_codes})
+    audit.record(
+        session,
+        "committee.created",
+        actor_id=actor_id,
+        object_type="committee",
+        object_id=committee.id,
+        detail={"name": name, "kind": kind, "areas": committee.area_codes},
+    )
     return committee
 
 
-def update_committee(session: Session, committee: Committee, *, version: int, name: str, kind: str,
-                     area_codes: list[str], quorum_rule: str, actor_id: Optional[int]) -> Committee:
+def update_committee(
+    session: Session,
+    committee: Committee,
+    *,
+    version: int,
+    name: str,
+    kind: str,
+    area_codes: list[str],
+    quorum_rule: str,
+    actor_id: Optional[int],
+) -> Committee:
     if committee.version != version:
         raise StaleEdit()
     name = _check_committee(session, name, kind, committee.id)
@@ -115,20 +154,38 @@ def update_committee(session: Session, committee: Committee, *, version: int, na
     quorum_rule = " ".join((quorum_rule or "").split())
     if quorum_rule:
         check_quorum_rule(session, committee, quorum_rule)
-    before = {"name": committee.name, "kind": committee.kind, "areas": committee.area_codes,
-              "quorum_rule": committee.quorum_rule}
-    committee.name, committee.kind, committee.area_codes, committee.quorum_rule = name, kind, ",".join(codes), quorum_rule
+    before = {
+        "name": committee.name,
+        "kind": committee.kind,
+        "areas": committee.area_codes,
+        "quorum_rule": committee.quorum_rule,
+    }
+    committee.name, committee.kind, committee.area_codes, committee.quorum_rule = (
+        name,
+        kind,
+        ",".join(codes),
+        quorum_rule,
+    )
     committee.version += 1
     session.add(committee)
     session.flush()
-    audit.record(session, "committee.updated", actor_id=actor_id, object_type="committee", object_id=committee.id,
-                 detail={"before": before, "after": {"name": name, "kind": kind, "areas": committee.area_codes,
-                                                     "quorum_rule": quorum_rule}})
+    audit.record(
+        session,
+        "committee.updated",
+        actor_id=actor_id,
+        object_type="committee",
+        object_id=committee.id,
+        detail={
+            "before": before,
+            "after": {"name": name, "kind": kind, "areas": committee.area_codes, "quorum_rule": quorum_rule},
+        },
+    )
     return committee
 
 
-def close_committee(session: Session, committee: Committee, *, version: int, closed_on: date,
-                    actor_id: Optional[int]) -> Committee:
+def close_committee(
+    session: Session, committee: Committee, *, version: int, closed_on: date, actor_id: Optional[int]
+) -> Committee:
     """A closed committee keeps its meetings and records; it takes no new meetings."""
     if committee.version != version:
         raise StaleEdit()
@@ -138,8 +195,14 @@ def close_committee(session: Session, committee: Committee, *, version: int, clo
     committee.version += 1
     session.add(committee)
     session.flush()
-    audit.record(session, "committee.closed", actor_id=actor_id, object_type="committee", object_id=committee.id,
-                 detail={"closed_on": closed_on.isoformat()})
+    audit.record(
+        session,
+        "committee.closed",
+        actor_id=actor_id,
+        object_type="committee",
+        object_id=committee.id,
+        detail={"closed_on": closed_on.isoformat()},
+    )
     return committee
 
 
@@ -163,11 +226,16 @@ def committees(session: Session, include_closed: bool = True) -> list[Committee]
 
 # --- Voting organisations and the quorum rule -------------------------------------------------------
 
+
 def voting_organisations(session: Session, committee_id: int) -> list[tuple[VotingOrganisation, Organisation]]:
-    return list(session.exec(select(VotingOrganisation, Organisation)
-                             .join(Organisation, Organisation.id == VotingOrganisation.organisation_id)
-                             .where(VotingOrganisation.committee_id == committee_id)
-                             .order_by(VotingOrganisation.voting_group, Organisation.name)))
+    return list(
+        session.exec(
+            select(VotingOrganisation, Organisation)
+            .join(Organisation, Organisation.id == VotingOrganisation.organisation_id)
+            .where(VotingOrganisation.committee_id == committee_id)
+            .order_by(VotingOrganisation.voting_group, Organisation.name)
+        )
+    )
 
 
 def quorum_organisations(session: Session, committee_id: int) -> list[QuorumOrganisation]:
@@ -189,15 +257,23 @@ def check_quorum_rule(session: Session, committee: Committee, rule_text: str) ->
     return describe_quorum_rule(session, committee, rule_text)
 
 
-def add_voting_organisation(session: Session, committee: Committee, *, name: str, voting_group: str,
-                            organisation_id: Optional[int] = None, actor_id: Optional[int]) -> VotingOrganisation:
+def add_voting_organisation(
+    session: Session,
+    committee: Committee,
+    *,
+    name: str,
+    voting_group: str,
+    organisation_id: Optional[int] = None,
+    actor_id: Optional[int],
+) -> VotingOrganisation:
     """An organisation with one vote. Chosen from the directory, or named (created as a non-directory body)."""
     group = " ".join((voting_group or "").split())
     if not group:
         raise CommitteeError("Enter the voting group, for example CCG, ICB or NHSE", field="voting_group")
     if len(group) > 40 or not all(ch.isalnum() or ch in " -" for ch in group):
-        raise CommitteeError("The voting group must be a short word or two, letters and numbers only",
-                             field="voting_group")
+        raise CommitteeError(
+            "The voting group must be a short word or two, letters and numbers only", field="voting_group"
+        )
     if organisation_id is not None:
         organisation = session.get(Organisation, organisation_id)
         if organisation is None:
@@ -208,21 +284,30 @@ def add_voting_organisation(session: Session, committee: Committee, *, name: str
             raise CommitteeError("Enter the organisation's name", field="name")
         if len(name) > 300:
             raise CommitteeError("The organisation's name must be 300 characters or fewer", field="name")
-        organisation = session.exec(select(Organisation).where(Organisation.name == name,
-                                                               Organisation.kind.in_(("commissioner", "other"))
-                                                               )).first()
+        organisation = session.exec(
+            select(Organisation).where(Organisation.name == name, Organisation.kind.in_(("commissioner", "other")))
+        ).first()
         if organisation is None:
             organisation = Organisation(name=name, kind=OrganisationKind.other.value)
             session.add(organisation)
             session.flush()
-    if session.exec(select(VotingOrganisation).where(VotingOrganisation.committee_id == committee.id,
-                                                     VotingOrganisation.organisation_id == organisation.id)).first():
+    if session.exec(
+        select(VotingOrganisation).where(
+            VotingOrganisation.committee_id == committee.id, VotingOrganisation.organisation_id == organisation.id
+        )
+    ).first():
         raise CommitteeError(f"{organisation.name} already votes on this committee", field="name")
     voting = VotingOrganisation(committee_id=committee.id, organisation_id=organisation.id, voting_group=group)
     session.add(voting)
     session.flush()
-    audit.record(session, "committee.voting-organisation-added", actor_id=actor_id, object_type="committee",
-                 object_id=committee.id, detail={"organisation": organisation.name, "group": group})
+    audit.record(
+        session,
+        "committee.voting-organisation-added",
+        actor_id=actor_id,
+        object_type="committee",
+        object_id=committee.id,
+        detail={"organisation": organisation.name, "group": group},
+    )
     return voting
 
 
@@ -241,8 +326,14 @@ def remove_voting_organisation(session: Session, committee: Committee, voting_id
             raise CommitteeError(f"The quorum rule needs {organisation.name}: change the rule first ({error})")
     session.delete(voting)
     session.flush()
-    audit.record(session, "committee.voting-organisation-removed", actor_id=actor_id, object_type="committee",
-                 object_id=committee.id, detail={"organisation": organisation.name})
+    audit.record(
+        session,
+        "committee.voting-organisation-removed",
+        actor_id=actor_id,
+        object_type="committee",
+        object_id=committee.id,
+        detail={"organisation": organisation.name},
+    )
 
 
 # --- Memberships and deputies ---------------------------------------------------------------------------
@@ -251,23 +342,42 @@ ROLE_VALUES = tuple(r.value for r in CommitteeRole)
 
 
 def memberships(session: Session, committee_id: int) -> list[tuple[Membership, Person, Optional[Organisation]]]:
-    return list(session.exec(select(Membership, Person, Organisation)
-                             .join(Person, Person.id == Membership.person_id)
-                             .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
-                             .where(Membership.committee_id == committee_id)
-                             .order_by(Membership.date_to.is_not(None), Person.full_name)))
+    return list(
+        session.exec(
+            select(Membership, Person, Organisation)
+            .join(Person, Person.id == Membership.person_id)
+            .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
+            .where(Membership.committee_id == committee_id)
+            .order_by(Membership.date_to.is_not(None), Person.full_name)
+        )
+    )
 
 
 def memberships_of(session: Session, person_id: int) -> list[tuple[Membership, Committee]]:
-    return list(session.exec(select(Membership, Committee).join(Committee, Committee.id == Membership.committee_id)
-                             .where(Membership.person_id == person_id).order_by(Committee.name)))
+    return list(
+        session.exec(
+            select(Membership, Committee)
+            .join(Committee, Committee.id == Membership.committee_id)
+            .where(Membership.person_id == person_id)
+            .order_by(Committee.name)
+        )
+    )
 
 
-def _overlapping(session: Session, committee_id: int, person_id: Optional[int], date_from: Optional[date],
-                 date_to: Optional[date], exclude_id: Optional[int], roles: tuple[str, ...] = ()) -> list[Membership]:
-    query = select(Membership).where(Membership.committee_id == committee_id,
-                                     or_(Membership.date_to.is_(None), Membership.date_to >= (date_from or date.min)),
-                                     or_(Membership.date_from.is_(None), Membership.date_from <= (date_to or date.max)))
+def _overlapping(
+    session: Session,
+    committee_id: int,
+    person_id: Optional[int],
+    date_from: Optional[date],
+    date_to: Optional[date],
+    exclude_id: Optional[int],
+    roles: tuple[str, ...] = (),
+) -> list[Membership]:
+    query = select(Membership).where(
+        Membership.committee_id == committee_id,
+        or_(Membership.date_to.is_(None), Membership.date_to >= (date_from or date.min)),
+        or_(Membership.date_from.is_(None), Membership.date_from <= (date_to or date.max)),
+    )
     if person_id is not None:
         query = query.where(Membership.person_id == person_id)
     if roles:
@@ -275,9 +385,18 @@ def _overlapping(session: Session, committee_id: int, person_id: Optional[int], 
     return [m for m in session.exec(query) if m.id != exclude_id]
 
 
-def _check_membership(session: Session, committee: Committee, *, person_id: int, committee_role: str,
-                      organisation_id: Optional[int], voting: bool, date_from: Optional[date],
-                      date_to: Optional[date], membership_id: Optional[int] = None) -> None:
+def _check_membership(
+    session: Session,
+    committee: Committee,
+    *,
+    person_id: int,
+    committee_role: str,
+    organisation_id: Optional[int],
+    voting: bool,
+    date_from: Optional[date],
+    date_to: Optional[date],
+    membership_id: Optional[int] = None,
+) -> None:
     person = session.get(Person, person_id)
     if person is None:
         raise CommitteeError("Choose the person", field="person_id")
@@ -286,73 +405,143 @@ def _check_membership(session: Session, committee: Committee, *, person_id: int,
     if committee_role not in ROLE_VALUES:
         raise CommitteeError("Choose their role on the committee", field="committee_role")
     if date_from and date_to and date_to < date_from:
-        raise CommitteeError("The date the membership ends must be the same as or after the date it starts",
-                             field="date_to")
+        raise CommitteeError(
+            "The date the membership ends must be the same as or after the date it starts", field="date_to"
+        )
     voting_orgs = {v.organisation_id for v, _ in voting_organisations(session, committee.id)}
     if voting and organisation_id not in voting_orgs:
-        raise CommitteeError("A voting member represents one of the committee's voting organisations: choose it, "
-                             "or make the member non-voting", field="organisation_id")
+        raise CommitteeError(
+            "A voting member represents one of the committee's voting organisations: choose it, "
+            "or make the member non-voting",
+            field="organisation_id",
+        )
     if organisation_id is not None and session.get(Organisation, organisation_id) is None:
         raise CommitteeError("Choose the organisation they represent", field="organisation_id")
     if _overlapping(session, committee.id, person_id, date_from, date_to, membership_id):
-        raise CommitteeError(f"{person.full_name} is already a member of this committee for those dates",
-                             field="person_id")
+        raise CommitteeError(
+            f"{person.full_name} is already a member of this committee for those dates", field="person_id"
+        )
     if committee_role in CHAIRING_ROLES:
         other = _overlapping(session, committee.id, None, date_from, date_to, membership_id, (committee_role,))
         if other:
             holder = session.get(Person, other[0].person_id)
-            raise CommitteeError(f"{holder.full_name} is already {committee_role} for those dates: end that role "
-                                 "first", field="committee_role")
+            raise CommitteeError(
+                f"{holder.full_name} is already {committee_role} for those dates: end that role first",
+                field="committee_role",
+            )
 
 
-def add_membership(session: Session, committee: Committee, *, person_id: int, committee_role: str,
-                   organisation_id: Optional[int], voting: bool, date_from: Optional[date], date_to: Optional[date],
-                   actor_id: Optional[int]) -> Membership:
+def add_membership(
+    session: Session,
+    committee: Committee,
+    *,
+    person_id: int,
+    committee_role: str,
+    organisation_id: Optional[int],
+    voting: bool,
+    date_from: Optional[date],
+    date_to: Optional[date],
+    actor_id: Optional[int],
+) -> Membership:
     if committee.closed_on is not None:
         raise CommitteeError("This committee is closed")
-    _check_membership(session, committee, person_id=person_id, committee_role=committee_role,
-                      organisation_id=organisation_id, voting=voting, date_from=date_from, date_to=date_to)
-    membership = Membership(person_id=person_id, committee_id=committee.id, organisation_id=organisation_id,
-                            committee_role=committee_role, voting=voting, date_from=date_from, date_to=date_to)
+    _check_membership(
+        session,
+        committee,
+        person_id=person_id,
+        committee_role=committee_role,
+        organisation_id=organisation_id,
+        voting=voting,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    membership = Membership(
+        person_id=person_id,
+        committee_id=committee.id,
+        organisation_id=organisation_id,
+        committee_role=committee_role,
+        voting=voting,
+        date_from=date_from,
+        date_to=date_to,
+    )
     session.add(membership)
     session.flush()
-    audit.record(session, "membership.added", actor_id=actor_id, object_type="committee", object_id=committee.id,
-                 detail=_membership_detail(membership))
+    audit.record(
+        session,
+        "membership.added",
+        actor_id=actor_id,
+        object_type="committee",
+        object_id=committee.id,
+        detail=_membership_detail(membership),
+    )
     return membership
 
 
 def _membership_detail(m: Membership) -> dict:
-    return {"membership": m.id, "person": m.person_id, "role": m.committee_role, "organisation": m.organisation_id,
-            "voting": m.voting, "from": m.date_from.isoformat() if m.date_from else None,
-            "to": m.date_to.isoformat() if m.date_to else None}
+    return {
+        "membership": m.id,
+        "person": m.person_id,
+        "role": m.committee_role,
+        "organisation": m.organisation_id,
+        "voting": m.voting,
+        "from": m.date_from.isoformat() if m.date_from else None,
+        "to": m.date_to.isoformat() if m.date_to else None,
+    }
 
 
-def update_membership(session: Session, membership: Membership, *, version: int, committee_role: str,
-                      organisation_id: Optional[int], voting: bool, date_from: Optional[date],
-                      date_to: Optional[date], actor_id: Optional[int]) -> Membership:
+def update_membership(
+    session: Session,
+    membership: Membership,
+    *,
+    version: int,
+    committee_role: str,
+    organisation_id: Optional[int],
+    voting: bool,
+    date_from: Optional[date],
+    date_to: Optional[date],
+    actor_id: Optional[int],
+) -> Membership:
     if membership.version != version:
         raise StaleEdit()
     committee = session.get(Committee, membership.committee_id)
-    _check_membership(session, committee, person_id=membership.person_id, committee_role=committee_role,
-                      organisation_id=organisation_id, voting=voting, date_from=date_from, date_to=date_to,
-                      membership_id=membership.id)
+    _check_membership(
+        session,
+        committee,
+        person_id=membership.person_id,
+        committee_role=committee_role,
+        organisation_id=organisation_id,
+        voting=voting,
+        date_from=date_from,
+        date_to=date_to,
+        membership_id=membership.id,
+    )
     before = _membership_detail(membership)
     membership.committee_role, membership.organisation_id, membership.voting = committee_role, organisation_id, voting
     membership.date_from, membership.date_to = date_from, date_to
     membership.version += 1
     session.add(membership)
     session.flush()
-    audit.record(session, "membership.updated", actor_id=actor_id, object_type="committee",
-                 object_id=committee.id, detail={"before": before, "after": _membership_detail(membership)})
+    audit.record(
+        session,
+        "membership.updated",
+        actor_id=actor_id,
+        object_type="committee",
+        object_id=committee.id,
+        detail={"before": before, "after": _membership_detail(membership)},
+    )
     return membership
 
 
 def deputies(session: Session, committee_id: int) -> dict[int, list[Person]]:
     """Named deputies by membership id."""
     out: dict[int, list[Person]] = {}
-    for deputy, person in session.exec(select(Deputy, Person).join(Person, Person.id == Deputy.person_id)
-                                       .join(Membership, Membership.id == Deputy.membership_id)
-                                       .where(Membership.committee_id == committee_id).order_by(Person.full_name)):
+    for deputy, person in session.exec(
+        select(Deputy, Person)
+        .join(Person, Person.id == Deputy.person_id)
+        .join(Membership, Membership.id == Deputy.membership_id)
+        .where(Membership.committee_id == committee_id)
+        .order_by(Person.full_name)
+    ):
         out.setdefault(deputy.membership_id, []).append(person)
     return out
 
@@ -370,8 +559,14 @@ def add_deputy(session: Session, membership: Membership, person_id: int, actor_i
     deputy = Deputy(membership_id=membership.id, person_id=person_id)
     session.add(deputy)
     session.flush()
-    audit.record(session, "membership.deputy-added", actor_id=actor_id, object_type="committee",
-                 object_id=membership.committee_id, detail={"membership": membership.id, "deputy": person_id})
+    audit.record(
+        session,
+        "membership.deputy-added",
+        actor_id=actor_id,
+        object_type="committee",
+        object_id=membership.committee_id,
+        detail={"membership": membership.id, "deputy": person_id},
+    )
     return deputy
 
 
@@ -381,5 +576,11 @@ def remove_deputy(session: Session, membership: Membership, deputy_id: int, acto
         raise CommitteeError("That person is not a deputy for this member")
     session.delete(deputy)
     session.flush()
-    audit.record(session, "membership.deputy-removed", actor_id=actor_id, object_type="committee",
-                 object_id=membership.committee_id, detail={"membership": membership.id, "deputy": deputy.person_id})
+    audit.record(
+        session,
+        "membership.deputy-removed",
+        actor_id=actor_id,
+        object_type="committee",
+        object_id=membership.committee_id,
+        detail={"membership": membership.id, "deputy": deputy.person_id},
+    )

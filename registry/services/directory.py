@@ -5,6 +5,7 @@ screening.orgfiles), and a practice whose status code is not one NHS Digital use
 practice that is neither in the practice file nor already in the directory is reported as a warning; no PCN
 membership is invented for it, and a PCN is created only when some known practice belongs to it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -108,10 +109,15 @@ def import_directory(
                 loaded.append(record)
                 continue
             number, written = numbers.get(record.code, (0, record.status))
-            summary.problems.append(FileProblem(
-                str(epraccur), number, EPRACCUR_COLUMNS[STATUS_COLUMN],
-                f"unknown status code {written!r} (expected A active, C closed, D dormant or P proposed); "
-                "row not loaded"))
+            summary.problems.append(
+                FileProblem(
+                    str(epraccur),
+                    number,
+                    EPRACCUR_COLUMNS[STATUS_COLUMN],
+                    f"unknown status code {written!r} (expected A active, C closed, D dormant or P proposed); "
+                    "row not loaded",
+                )
+            )
         practices = loaded
         summary.problems.sort(key=lambda p: (p.file, p.row))
 
@@ -129,10 +135,15 @@ def import_directory(
             if row.practice_code in known:
                 kept.append(row)
             else:
-                summary.warnings.append(FileProblem(
-                    str(pcn_map), number, _pcn_column(pcn_map),
-                    f"practice {row.practice_code} is not in the directory (not in {Path(epraccur).name} or "
-                    f"not loaded from it), so it was not linked to {row.pcn_code or 'its PCN'}"))
+                summary.warnings.append(
+                    FileProblem(
+                        str(pcn_map),
+                        number,
+                        _pcn_column(pcn_map),
+                        f"practice {row.practice_code} is not in the directory (not in {Path(epraccur).name} or "
+                        f"not loaded from it), so it was not linked to {row.pcn_code or 'its PCN'}",
+                    )
+                )
         pcn_rows = kept
 
     def ensure(code: str, name: str, kind: str) -> Organisation:
@@ -150,8 +161,11 @@ def import_directory(
     commissioners = set()
     for code in sorted({p.commissioner for p in practices if p.commissioner} | set(commissioner_names)):
         existing = by_code.get(code)
-        ensure(code, commissioner_names.get(code) or (existing.name if existing else code),
-               OrganisationKind.commissioner.value)
+        ensure(
+            code,
+            commissioner_names.get(code) or (existing.name if existing else code),
+            OrganisationKind.commissioner.value,
+        )
         commissioners.add(code)
     summary.commissioners = len(commissioners)
     pcn_codes = set()
@@ -174,10 +188,16 @@ def import_directory(
         lines = list(record.address_lines) + [""] * 5
         values = dict(
             name=record.name,
-            kind=(OrganisationKind.practice.value if record.prescribing_setting == GP_PRESCRIBING_SETTING
-                  else OrganisationKind.other.value),
-            address_line1=lines[0], address_line2=lines[1], address_line3=lines[2],
-            address_line4=lines[3], address_line5=lines[4],
+            kind=(
+                OrganisationKind.practice.value
+                if record.prescribing_setting == GP_PRESCRIBING_SETTING
+                else OrganisationKind.other.value
+            ),
+            address_line1=lines[0],
+            address_line2=lines[1],
+            address_line3=lines[2],
+            address_line4=lines[3],
+            address_line5=lines[4],
             postcode=record.postcode,
             status=record.status,
             open_date=record.open_date,
@@ -204,9 +224,18 @@ def import_directory(
         else:
             summary.unchanged += 1
     session.flush()
-    audit.record(session, "directory.imported", actor_id=actor_id,
-                 detail={"file": Path(epraccur).name, "created": summary.created, "updated": summary.updated,
-                         "problems": len(summary.problems), "warnings": len(summary.warnings)})
+    audit.record(
+        session,
+        "directory.imported",
+        actor_id=actor_id,
+        detail={
+            "file": Path(epraccur).name,
+            "created": summary.created,
+            "updated": summary.updated,
+            "problems": len(summary.problems),
+            "warnings": len(summary.warnings),
+        },
+    )
     return summary
 
 
@@ -237,8 +266,12 @@ def _pcn_row_numbers(pcn_map: Path, pcn_rows: list) -> list[int]:
         for number, row in enumerate(reader, 2):
             if current is None:
                 break
-            if (index is not None and index < len(row) and len(row) >= len(header)
-                    and row[index].strip().upper() == current.practice_code):
+            if (
+                index is not None
+                and index < len(row)
+                and len(row) >= len(header)
+                and row[index].strip().upper() == current.practice_code
+            ):
                 numbers.append(number)
                 current = next(wanted, None)
     numbers += [0] * (len(pcn_rows) - len(numbers))
@@ -255,10 +288,18 @@ def search_organisations(session: Session, query: str, limit: int = 10) -> list[
     compact_postcode = q.replace(" ", "").upper()
     rows = session.exec(
         select(Organisation)
-        .where(or_(func.upper(Organisation.ods_code) == q.upper(), func.lower(Organisation.name).contains(q.lower(), autoescape=True),
-                   func.replace(Organisation.postcode, " ", "") == compact_postcode))
-        .order_by(case((func.upper(Organisation.ods_code) == q.upper(), 0), else_=1),
-                  case((Organisation.close_date.is_(None), 0), else_=1), Organisation.name)
+        .where(
+            or_(
+                func.upper(Organisation.ods_code) == q.upper(),
+                func.lower(Organisation.name).contains(q.lower(), autoescape=True),
+                func.replace(Organisation.postcode, " ", "") == compact_postcode,
+            )
+        )
+        .order_by(
+            case((func.upper(Organisation.ods_code) == q.upper(), 0), else_=1),
+            case((Organisation.close_date.is_(None), 0), else_=1),
+            Organisation.name,
+        )
         .limit(limit)
     )
     return list(rows)

@@ -1,4 +1,5 @@
 """Gifts and hospitality: the guidance's thresholds, applied as configurable defaults."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -39,56 +40,79 @@ class Assessment:
 pounds = policy.pounds
 
 
-def assess(kind: str, value_pence: int, *, donor_is_supplier: bool = False, cash_or_voucher: bool = False,
-           earlier_from_donor_pence: int = 0, policy: GiftPolicy = GiftPolicy()) -> Assessment:
+def assess(
+    kind: str,
+    value_pence: int,
+    *,
+    donor_is_supplier: bool = False,
+    cash_or_voucher: bool = False,
+    earlier_from_donor_pence: int = 0,
+    policy: GiftPolicy = GiftPolicy(),
+) -> Assessment:
     """What the guidance says about an offer, in its words; one answer at every boundary (£6/£6.01,
     £49.99/£50/£50.01, £24.99/£25, £75/£75.01). `earlier_from_donor_pence` adds up the year's gifts."""
     a = Assessment()
     if kind == GiftKind.gift.value:
         if cash_or_voucher:
             a.must_decline = a.declare = True
-            a.messages.append("Cash and vouchers must always be declined, whatever their value. Record the declined "
-                              "offer.")
+            a.messages.append(
+                "Cash and vouchers must always be declined, whatever their value. Record the declined offer."
+            )
             return a
         if donor_is_supplier:
             if value_pence > policy.supplier_gift_max:
                 a.must_decline = a.declare = True
-                a.messages.append(f"Gifts from suppliers or contractors must be declined, unless they are low-cost "
-                                  f"promotional items worth {pounds(policy.supplier_gift_max)} or less. Record the "
-                                  "declined offer.")
+                a.messages.append(
+                    f"Gifts from suppliers or contractors must be declined, unless they are low-cost "
+                    f"promotional items worth {pounds(policy.supplier_gift_max)} or less. Record the "
+                    "declined offer."
+                )
             else:
-                a.messages.append(f"Low-cost promotional items from suppliers or contractors worth "
-                                  f"{pounds(policy.supplier_gift_max)} or less may be accepted and need not be "
-                                  "declared; you may still record it.")
+                a.messages.append(
+                    f"Low-cost promotional items from suppliers or contractors worth "
+                    f"{pounds(policy.supplier_gift_max)} or less may be accepted and need not be "
+                    "declared; you may still record it."
+                )
             return a
         total = value_pence + earlier_from_donor_pence
         if total >= policy.gift_declare_from:
             a.declare = True
             if earlier_from_donor_pence and value_pence < policy.gift_declare_from:
-                a.messages.append(f"With earlier gifts from this donor in the last year the total is {pounds(total)}: "
-                                  f"gifts from one source adding up to {pounds(policy.gift_declare_from)} or more "
-                                  "must be declared.")
+                a.messages.append(
+                    f"With earlier gifts from this donor in the last year the total is {pounds(total)}: "
+                    f"gifts from one source adding up to {pounds(policy.gift_declare_from)} or more "
+                    "must be declared."
+                )
             else:
                 a.messages.append(f"Gifts worth {pounds(policy.gift_declare_from)} or more must be declared.")
             if value_pence > policy.gift_on_behalf_over or total > policy.gift_on_behalf_over:
                 a.on_behalf_only = True
-                a.messages.append(f"Gifts over {pounds(policy.gift_on_behalf_over)} may be accepted only on behalf "
-                                  "of the organisation, not personally.")
+                a.messages.append(
+                    f"Gifts over {pounds(policy.gift_on_behalf_over)} may be accepted only on behalf "
+                    "of the organisation, not personally."
+                )
         else:
-            a.messages.append(f"Gifts under {pounds(policy.gift_declare_from)} need not be declared; you may still "
-                              "record it.")
+            a.messages.append(
+                f"Gifts under {pounds(policy.gift_declare_from)} need not be declared; you may still record it."
+            )
         return a
     if value_pence < policy.hospitality_declare_from:
-        a.messages.append(f"Hospitality under {pounds(policy.hospitality_declare_from)} need not be declared; "
-                          "you may still record it.")
+        a.messages.append(
+            f"Hospitality under {pounds(policy.hospitality_declare_from)} need not be declared; "
+            "you may still record it."
+        )
     elif value_pence <= policy.hospitality_approval_over:
         a.declare = True
-        a.messages.append(f"Hospitality worth {pounds(policy.hospitality_declare_from)} to "
-                          f"{pounds(policy.hospitality_approval_over)} must be declared.")
+        a.messages.append(
+            f"Hospitality worth {pounds(policy.hospitality_declare_from)} to "
+            f"{pounds(policy.hospitality_approval_over)} must be declared."
+        )
     else:
         a.declare = a.needs_senior_approval = True
-        a.messages.append(f"Hospitality over {pounds(policy.hospitality_approval_over)} must be refused unless a "
-                          "senior manager approves it. Name who approved it, or record it as declined.")
+        a.messages.append(
+            f"Hospitality over {pounds(policy.hospitality_approval_over)} must be refused unless a "
+            "senior manager approves it. Name who approved it, or record it as declined."
+        )
     return a
 
 
@@ -100,8 +124,14 @@ class GiftError(ValueError):
         self.field = field
 
 
-def earlier_from_donor(session: Session, person_id: int, donor: str, offered_on: date,
-                       policy: GiftPolicy = GiftPolicy(), exclude_id: Optional[int] = None) -> int:
+def earlier_from_donor(
+    session: Session,
+    person_id: int,
+    donor: str,
+    offered_on: date,
+    policy: GiftPolicy = GiftPolicy(),
+    exclude_id: Optional[int] = None,
+) -> int:
     since = offered_on - timedelta(days=policy.repeat_window_days)
     query = select(func.coalesce(func.sum(GiftOrHospitality.value_pence), 0)).where(
         GiftOrHospitality.person_id == person_id,
@@ -116,10 +146,23 @@ def earlier_from_donor(session: Session, person_id: int, donor: str, offered_on:
     return int(session.exec(query).one())
 
 
-def record_offer(session: Session, person_id: int, *, kind: str, donor: str, value_pence: int, offered_on: date,
-                 description: str, outcome: str, donor_is_supplier: bool = False, cash_or_voucher: bool = False,
-                 on_behalf_of_organisation: bool = False, senior_approval: str = "",
-                 actor_id: Optional[int] = None, policy: GiftPolicy = GiftPolicy()) -> GiftOrHospitality:
+def record_offer(
+    session: Session,
+    person_id: int,
+    *,
+    kind: str,
+    donor: str,
+    value_pence: int,
+    offered_on: date,
+    description: str,
+    outcome: str,
+    donor_is_supplier: bool = False,
+    cash_or_voucher: bool = False,
+    on_behalf_of_organisation: bool = False,
+    senior_approval: str = "",
+    actor_id: Optional[int] = None,
+    policy: GiftPolicy = GiftPolicy(),
+) -> GiftOrHospitality:
     if kind not in {k.value for k in GiftKind}:
         raise GiftError("Select whether it was a gift or hospitality", "kind")
     if outcome not in {o.value for o in GiftOutcome}:
@@ -131,26 +174,50 @@ def record_offer(session: Session, person_id: int, *, kind: str, donor: str, val
     if offered_on > date.today():  # an offer is recorded once it has been made: a later date is a mistyped one
         raise GiftError("The date offered must be today or in the past", "offered_on")
     earlier = earlier_from_donor(session, person_id, donor, offered_on, policy)
-    a = assess(kind, value_pence, donor_is_supplier=donor_is_supplier, cash_or_voucher=cash_or_voucher,
-               earlier_from_donor_pence=earlier, policy=policy)
+    a = assess(
+        kind,
+        value_pence,
+        donor_is_supplier=donor_is_supplier,
+        cash_or_voucher=cash_or_voucher,
+        earlier_from_donor_pence=earlier,
+        policy=policy,
+    )
     if outcome == GiftOutcome.accepted.value:
         if a.must_decline:
-            raise GiftError(a.messages[0].replace(" Record the declined offer.", "") +
-                            " Record it as declined.", "outcome")
+            raise GiftError(
+                a.messages[0].replace(" Record the declined offer.", "") + " Record it as declined.", "outcome"
+            )
         if a.on_behalf_only and not on_behalf_of_organisation:
-            raise GiftError("This gift may be accepted only on behalf of the organisation: tick that box, or "
-                            "record it as declined", "on_behalf_of_organisation")
+            raise GiftError(
+                "This gift may be accepted only on behalf of the organisation: tick that box, or record it as declined",
+                "on_behalf_of_organisation",
+            )
         if a.needs_senior_approval and not senior_approval.strip():
-            raise GiftError("Name the senior manager who approved this hospitality, or record it as declined",
-                            "senior_approval")
+            raise GiftError(
+                "Name the senior manager who approved this hospitality, or record it as declined", "senior_approval"
+            )
     offer = GiftOrHospitality(
-        person_id=person_id, kind=kind, donor=donor.strip(), donor_is_supplier=donor_is_supplier,
-        cash_or_voucher=cash_or_voucher, value_pence=value_pence, offered_on=offered_on,
-        description=description.strip(), outcome=outcome, on_behalf_of_organisation=on_behalf_of_organisation,
-        senior_approval=senior_approval.strip(), declarable=a.declare,
+        person_id=person_id,
+        kind=kind,
+        donor=donor.strip(),
+        donor_is_supplier=donor_is_supplier,
+        cash_or_voucher=cash_or_voucher,
+        value_pence=value_pence,
+        offered_on=offered_on,
+        description=description.strip(),
+        outcome=outcome,
+        on_behalf_of_organisation=on_behalf_of_organisation,
+        senior_approval=senior_approval.strip(),
+        declarable=a.declare,
     )
     session.add(offer)
     session.flush()
-    audit.record(session, "gift.recorded", actor_id=actor_id, object_type="gift", object_id=offer.id,
-                 detail={"kind": kind, "outcome": outcome, "value_pence": value_pence, "declare": a.declare})
+    audit.record(
+        session,
+        "gift.recorded",
+        actor_id=actor_id,
+        object_type="gift",
+        object_id=offer.id,
+        detail={"kind": kind, "outcome": outcome, "value_pence": value_pence, "declare": a.declare},
+    )
     return offer

@@ -1,4 +1,5 @@
 """Declaring, editing and ending interests. Every change writes a history row and an audit event."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -12,15 +13,36 @@ from registry.models import Interest, InterestHistory, InterestType, Organisatio
 from registry.services import audit
 
 EDITABLE_FIELDS = (
-    "interest_type", "description", "organisation_id", "organisation_text", "role", "share_percent",
-    "holder_name", "relationship", "date_from", "date_to", "mitigation", "publish", "withheld_reason",
+    "interest_type",
+    "description",
+    "organisation_id",
+    "organisation_text",
+    "role",
+    "share_percent",
+    "holder_name",
+    "relationship",
+    "date_from",
+    "date_to",
+    "mitigation",
+    "publish",
+    "withheld_reason",
 )
 INTEREST_TYPES = {t.value for t in InterestType}
 FIELD_LABELS = {
-    "interest_type": "Type", "description": "Description", "organisation_id": "Organisation (directory)",
-    "organisation_text": "Organisation (typed)", "role": "Role or nature", "share_percent": "Shareholding (%)",
-    "holder_name": "Held by", "relationship": "Relationship", "date_from": "Date from", "date_to": "Date to",
-    "mitigation": "Action taken", "publish": "Published", "withheld_reason": "Reason withheld", "version": "Version",
+    "interest_type": "Type",
+    "description": "Description",
+    "organisation_id": "Organisation (directory)",
+    "organisation_text": "Organisation (typed)",
+    "role": "Role or nature",
+    "share_percent": "Shareholding (%)",
+    "holder_name": "Held by",
+    "relationship": "Relationship",
+    "date_from": "Date from",
+    "date_to": "Date to",
+    "mitigation": "Action taken",
+    "publish": "Published",
+    "withheld_reason": "Reason withheld",
+    "version": "Version",
 }
 
 
@@ -58,8 +80,9 @@ def _check(session: Session, values: dict[str, Any]) -> None:
         raise InterestError("Select an organisation from the directory, or type its name")
 
 
-def declare_interest(session: Session, person_id: int, *, actor_id: Optional[int],
-                     declared_at: Optional[datetime] = None, **values: Any) -> Interest:
+def declare_interest(
+    session: Session, person_id: int, *, actor_id: Optional[int], declared_at: Optional[datetime] = None, **values: Any
+) -> Interest:
     """`declared_at` is for imports of an existing register; otherwise the register heard of it now."""
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
@@ -73,8 +96,15 @@ def declare_interest(session: Session, person_id: int, *, actor_id: Optional[int
     return interest
 
 
-def update_interest(session: Session, interest: Interest, *, expected_version: int, actor_id: Optional[int],
-                    change: str = "updated", **changes: Any) -> Interest:
+def update_interest(
+    session: Session,
+    interest: Interest,
+    *,
+    expected_version: int,
+    actor_id: Optional[int],
+    change: str = "updated",
+    **changes: Any,
+) -> Interest:
     """Apply `changes` if nobody saved since `expected_version`; otherwise raise StaleEdit."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -88,10 +118,13 @@ def update_interest(session: Session, interest: Interest, *, expected_version: i
     # would silently lose one of two concurrent saves.
     saved = {**changes, "version": expected_version + 1, "updated_at": utcnow()}
     result = session.exec(
-        update(Interest).where(Interest.id == interest.id, Interest.version == expected_version).values(**saved))
+        update(Interest).where(Interest.id == interest.id, Interest.version == expected_version).values(**saved)
+    )
     if result.rowcount != 1:
-        raise StaleEdit("This interest was changed by someone else while you were editing it. "
-                        "Check the latest version and make your change again.")
+        raise StaleEdit(
+            "This interest was changed by someone else while you were editing it. "
+            "Check the latest version and make your change again."
+        )
     for name, value in saved.items():  # the row now holds exactly these: no need to read it back
         set_committed_value(interest, name, value)
     _history(session, interest, change, before, actor_id)
@@ -105,31 +138,59 @@ def _redact_from_published(session: Session, interest: Interest, before: dict, a
     from registry.services import publication
 
     if before["publish"] and not interest.publish:
-        publication.redact(session, interest, kind=publication.WITHHELD, reason=interest.withheld_reason,
-                           actor_id=actor_id)
-    elif interest.date_to and interest.date_to.isoformat() != before["date_to"] and \
-            interest.date_to < publication.months_before(date.today(), publication.PUBLIC_TAIL_MONTHS):
-        publication.redact(session, interest, kind=publication.PERIOD_ENDED, actor_id=actor_id,
-                           reason=f"Ended on {interest.date_to.isoformat()}: more than {publication.PUBLIC_TAIL_MONTHS} "
-                                  f"months ago, so no longer public")
+        publication.redact(
+            session, interest, kind=publication.WITHHELD, reason=interest.withheld_reason, actor_id=actor_id
+        )
+    elif (
+        interest.date_to
+        and interest.date_to.isoformat() != before["date_to"]
+        and interest.date_to < publication.months_before(date.today(), publication.PUBLIC_TAIL_MONTHS)
+    ):
+        publication.redact(
+            session,
+            interest,
+            kind=publication.PERIOD_ENDED,
+            actor_id=actor_id,
+            reason=f"Ended on {interest.date_to.isoformat()}: more than {publication.PUBLIC_TAIL_MONTHS} "
+            f"months ago, so no longer public",
+        )
 
 
-def end_interest(session: Session, interest: Interest, date_to: date, *, expected_version: int,
-                 actor_id: Optional[int]) -> Interest:
+def end_interest(
+    session: Session, interest: Interest, date_to: date, *, expected_version: int, actor_id: Optional[int]
+) -> Interest:
     """Interests are ended with a date, never deleted."""
-    return update_interest(session, interest, expected_version=expected_version, actor_id=actor_id,
-                           change="ended", date_to=date_to)
+    return update_interest(
+        session, interest, expected_version=expected_version, actor_id=actor_id, change="ended", date_to=date_to
+    )
 
 
 def _history(session: Session, interest: Interest, change: str, before: Optional[dict], actor_id: Optional[int]):
     after = snapshot(interest)
-    session.add(InterestHistory(interest_id=interest.id, version=interest.version, change=change,
-                                changed_by_id=actor_id, before=before, after=after))
-    audit.record(session, f"interest.{change}", actor_id=actor_id, object_type="interest",
-                 object_id=interest.id, detail={"version": interest.version})
+    session.add(
+        InterestHistory(
+            interest_id=interest.id,
+            version=interest.version,
+            change=change,
+            changed_by_id=actor_id,
+            before=before,
+            after=after,
+        )
+    )
+    audit.record(
+        session,
+        f"interest.{change}",
+        actor_id=actor_id,
+        object_type="interest",
+        object_id=interest.id,
+        detail={"version": interest.version},
+    )
     session.flush()
 
 
 def history_of(session: Session, interest_id: int) -> list[InterestHistory]:
-    return list(session.exec(select(InterestHistory).where(InterestHistory.interest_id == interest_id)
-                             .order_by(InterestHistory.version)))
+    return list(
+        session.exec(
+            select(InterestHistory).where(InterestHistory.interest_id == interest_id).order_by(InterestHistory.version)
+        )
+    )

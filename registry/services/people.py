@@ -1,4 +1,5 @@
 """People on the register: added and edited by a governance lead, never deleted (their declarations stay)."""
+
 from __future__ import annotations
 
 from typing import Iterable, Optional
@@ -25,8 +26,9 @@ def people(session: Session, include_inactive: bool = True) -> list[Person]:
     return list(session.exec(query))
 
 
-def _check(session: Session, *, full_name: str, position: str, email: Optional[str], person_id: Optional[int] = None
-           ) -> tuple[str, str, Optional[str]]:
+def _check(
+    session: Session, *, full_name: str, position: str, email: Optional[str], person_id: Optional[int] = None
+) -> tuple[str, str, Optional[str]]:
     full_name = " ".join((full_name or "").split())
     if not full_name:
         raise PersonError("Enter the person's full name", field="full_name")
@@ -54,31 +56,63 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     return roles
 
 
-def add_person(session: Session, *, full_name: str, position: str, email: Optional[str], decision_maker: bool,
-               roles: Iterable[str] = (Role.member.value,), actor_id: Optional[int]) -> Person:
+def add_person(
+    session: Session,
+    *,
+    full_name: str,
+    position: str,
+    email: Optional[str],
+    decision_maker: bool,
+    roles: Iterable[str] = (Role.member.value,),
+    actor_id: Optional[int],
+) -> Person:
     """A person on the register; with an email address they can be invited to set a password."""
     full_name, position, email = _check(session, full_name=full_name, position=position, email=email)
-    return create_person(session, email=email, full_name=full_name, password=None, roles=_check_roles(roles),
-                         position=position, decision_maker=decision_maker, actor_id=actor_id)
+    return create_person(
+        session,
+        email=email,
+        full_name=full_name,
+        password=None,
+        roles=_check_roles(roles),
+        position=position,
+        decision_maker=decision_maker,
+        actor_id=actor_id,
+    )
 
 
 def roles_granted(session: Session, person_id: int) -> set[str]:
     return set(session.exec(select(RoleGrant.role).where(RoleGrant.person_id == person_id)))
 
 
-def update_person(session: Session, person: Person, *, version: int, full_name: str, position: str,
-                  email: Optional[str], decision_maker: bool, roles: Iterable[str], actor_id: Optional[int]) -> Person:
+def update_person(
+    session: Session,
+    person: Person,
+    *,
+    version: int,
+    full_name: str,
+    position: str,
+    email: Optional[str],
+    decision_maker: bool,
+    roles: Iterable[str],
+    actor_id: Optional[int],
+) -> Person:
     if person.version != version:
         raise PersonError("Someone else changed this person while you were editing. Check the details and try again.")
-    full_name, position, email = _check(session, full_name=full_name, position=position, email=email,
-                                        person_id=person.id)
+    full_name, position, email = _check(
+        session, full_name=full_name, position=position, email=email, person_id=person.id
+    )
     roles = _check_roles(roles)
     if email is None and person.password_hash is not None:
         raise PersonError("This person signs in with their email address: it cannot be removed", field="email")
     if actor_id == person.id and Role.governance.value not in roles:
         raise PersonError("You cannot remove your own governance role: ask another governance lead", field="roles")
-    before = {"full_name": person.full_name, "position": person.position, "email": person.email,
-              "decision_maker": person.decision_maker, "roles": sorted(roles_granted(session, person.id))}
+    before = {
+        "full_name": person.full_name,
+        "position": person.position,
+        "email": person.email,
+        "decision_maker": person.decision_maker,
+        "roles": sorted(roles_granted(session, person.id)),
+    }
     person.full_name, person.position, person.email, person.decision_maker = full_name, position, email, decision_maker
     person.version += 1
     session.add(person)
@@ -89,8 +123,19 @@ def update_person(session: Session, person: Person, *, version: int, full_name: 
         if grant.role not in roles:
             session.delete(grant)
     session.flush()
-    after = {"full_name": full_name, "position": position, "email": email, "decision_maker": decision_maker,
-             "roles": roles}
-    audit.record(session, "person.updated", actor_id=actor_id, object_type="person", object_id=person.id,
-                 detail={"before": before, "after": after})
+    after = {
+        "full_name": full_name,
+        "position": position,
+        "email": email,
+        "decision_maker": decision_maker,
+        "roles": roles,
+    }
+    audit.record(
+        session,
+        "person.updated",
+        actor_id=actor_id,
+        object_type="person",
+        object_id=person.id,
+        detail={"before": before, "after": after},
+    )
     return person

@@ -16,6 +16,7 @@ A row links to an existing person when its email matches theirs (case-insensitiv
 with the same name and no email address (someone who came in from a register import) is linked when there is
 exactly one, and is given the row's email, so they can be invited to set a password.
 """
+
 from __future__ import annotations
 
 import copy
@@ -31,9 +32,19 @@ from sqlmodel import Session, select
 from registry.models import CHAIRING_ROLES, Committee, CommitteeRole, Membership, Organisation, Person
 from registry.services import audit, committees, people
 from registry.services.accounts import normalise_email
-from registry.services.register_import import (HEADER_SEARCH_ROWS, MAX_FILE_BYTES, MAX_ROWS, RegisterImportError,
-                                               _cell_text, _norm_heading, _read_csv, _read_xlsx, _refuse_cfb,
-                                               name_key, parse_date)
+from registry.services.register_import import (
+    HEADER_SEARCH_ROWS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    RegisterImportError,
+    _cell_text,
+    _norm_heading,
+    _read_csv,
+    _read_xlsx,
+    _refuse_cfb,
+    name_key,
+    parse_date,
+)
 
 
 class PeopleImportError(RegisterImportError):
@@ -41,38 +52,97 @@ class PeopleImportError(RegisterImportError):
 
 
 FIELD_TITLES = {
-    "name": "Name", "email": "Email", "position": "Position", "committee": "Committee",
-    "committee_role": "Committee role", "voting": "Voting", "organisation": "Organisation represented",
-    "date_from": "Date from", "date_to": "Date to", "decision_maker": "Decision-maker",
+    "name": "Name",
+    "email": "Email",
+    "position": "Position",
+    "committee": "Committee",
+    "committee_role": "Committee role",
+    "voting": "Voting",
+    "organisation": "Organisation represented",
+    "date_from": "Date from",
+    "date_to": "Date to",
+    "decision_maker": "Decision-maker",
 }
 REQUIRED_FIELDS = ("name", "committee")
 HEADINGS = {
     "name": {"name", "full name", "employee name", "person", "member name", "member"},
-    "email": {"email", "email address", "e mail", "e mail address", "work email", "work email address",
-              "nhs mail", "nhsmail"},
-    "position": {"position", "job title", "position title", "job role", "current position", "title of post",
-                 "post", "position held"},
+    "email": {
+        "email",
+        "email address",
+        "e mail",
+        "e mail address",
+        "work email",
+        "work email address",
+        "nhs mail",
+        "nhsmail",
+    },
+    "position": {
+        "position",
+        "job title",
+        "position title",
+        "job role",
+        "current position",
+        "title of post",
+        "post",
+        "position held",
+    },
     "committee": {"committee", "committee name", "board", "committee board"},
-    "committee_role": {"committee role", "role on committee", "role on the committee", "role", "membership role",
-                       "member role"},
+    "committee_role": {
+        "committee role",
+        "role on committee",
+        "role on the committee",
+        "role",
+        "membership role",
+        "member role",
+    },
     "voting": {"voting", "voting member", "vote", "votes", "has a vote", "voting rights"},
-    "organisation": {"organisation represented", "organisation", "represents", "representing", "organisation they represent",
-                     "represented organisation", "on behalf of"},
-    "date_from": {"date from", "from", "start date", "membership start", "membership start date", "start", "valid from",
-                  "date joined", "joined"},
-    "date_to": {"date to", "to", "end date", "membership end", "membership end date", "end", "valid to", "date left",
-                "left"},
+    "organisation": {
+        "organisation represented",
+        "organisation",
+        "represents",
+        "representing",
+        "organisation they represent",
+        "represented organisation",
+        "on behalf of",
+    },
+    "date_from": {
+        "date from",
+        "from",
+        "start date",
+        "membership start",
+        "membership start date",
+        "start",
+        "valid from",
+        "date joined",
+        "joined",
+    },
+    "date_to": {
+        "date to",
+        "to",
+        "end date",
+        "membership end",
+        "membership end date",
+        "end",
+        "valid to",
+        "date left",
+        "left",
+    },
     "decision_maker": {"decision maker", "decision making", "decision making staff", "is decision maker"},
 }
 _HEADING_TO_FIELD = {h: f for f, names in HEADINGS.items() for h in names}
 
 ROLE_WORDS = {
-    "chair": CommitteeRole.chair.value, "chairman": CommitteeRole.chair.value, "chairperson": CommitteeRole.chair.value,
+    "chair": CommitteeRole.chair.value,
+    "chairman": CommitteeRole.chair.value,
+    "chairperson": CommitteeRole.chair.value,
     "chairwoman": CommitteeRole.chair.value,
-    "vice chair": CommitteeRole.vice_chair.value, "vicechair": CommitteeRole.vice_chair.value,
+    "vice chair": CommitteeRole.vice_chair.value,
+    "vicechair": CommitteeRole.vice_chair.value,
     "deputy chair": CommitteeRole.vice_chair.value,
-    "member": CommitteeRole.member.value, "voting member": CommitteeRole.member.value,
-    "attendee": CommitteeRole.attendee.value, "non voting attendee": CommitteeRole.attendee.value,
+    "member": CommitteeRole.member.value,
+    "voting member": CommitteeRole.member.value,
+    "attendee": CommitteeRole.attendee.value,
+    "non voting attendee": CommitteeRole.attendee.value,
     "in attendance": CommitteeRole.attendee.value,
 }
 ROLE_HINT = "use chair, vice-chair, member or attendee"
@@ -167,8 +237,11 @@ class PeoplePlan:
 
     def digest(self) -> str:
         """Changes when what the import would do changes (shown in the preview, checked on confirm)."""
-        body = "|".join(f"{p.row.number}:{p.outcome}:{p.person_id}:{p.person_action}:{p.committee_id}:"
-                        f"{p.organisation_id}:{p.voting}" for p in self.rows)
+        body = "|".join(
+            f"{p.row.number}:{p.outcome}:{p.person_id}:{p.person_action}:{p.committee_id}:"
+            f"{p.organisation_id}:{p.voting}"
+            for p in self.rows
+        )
         return hashlib.sha256(body.encode()).hexdigest()[:32]
 
 
@@ -186,6 +259,7 @@ class PeopleResult:
 
 
 # --- Reading ------------------------------------------------------------------------------------------------
+
 
 def heading_field(heading: str) -> Optional[str]:
     text = _norm_heading(heading)
@@ -234,8 +308,11 @@ def _parse_people(filename: str, data: bytes) -> ParsedPeople:
 
     header_index = _find_header(rows)
     if header_index is None:
-        raise PeopleImportError("The file's headings were not recognised. The first row should have the headings "
-                                + ", ".join(FIELD_TITLES.values()) + " (Name and Committee are needed).")
+        raise PeopleImportError(
+            "The file's headings were not recognised. The first row should have the headings "
+            + ", ".join(FIELD_TITLES.values())
+            + " (Name and Committee are needed)."
+        )
     header_number, headings = rows[header_index]
     columns: dict[str, int] = {}
     titles: dict[str, str] = {}
@@ -248,12 +325,15 @@ def _parse_people(filename: str, data: bytes) -> ParsedPeople:
                 ignored.append(heading)
             continue
         if name in columns:
-            raise PeopleImportError(f"Row {header_number} has two columns for {FIELD_TITLES[name]} "
-                                    f"(\"{titles[name]}\" and \"{heading}\"). Remove one and upload it again.")
+            raise PeopleImportError(
+                f"Row {header_number} has two columns for {FIELD_TITLES[name]} "
+                f'("{titles[name]}" and "{heading}"). Remove one and upload it again.'
+            )
         columns[name], titles[name] = index, heading
-    parsed = ParsedPeople(filename=filename, columns=titles, ignored_columns=ignored, rows=[], sheet=sheet,
-                          header_row=header_number)
-    for number, values in rows[header_index + 1:]:
+    parsed = ParsedPeople(
+        filename=filename, columns=titles, ignored_columns=ignored, rows=[], sheet=sheet, header_row=header_number
+    )
+    for number, values in rows[header_index + 1 :]:
         cells = {name: (values[i] if i < len(values) else None) for name, i in columns.items()}
         if all(_cell_text(v) == "" for v in cells.values()):
             continue
@@ -267,7 +347,7 @@ def _parse_people(filename: str, data: bytes) -> ParsedPeople:
 
 
 def _problem(row: PersonRow, parsed: ParsedPeople, name: str, message: str) -> None:
-    row.problems.append(f"row {row.number}, column \"{parsed.title(name)}\": {message}")
+    row.problems.append(f'row {row.number}, column "{parsed.title(name)}": {message}')
 
 
 def _yes_no(text: str) -> Optional[bool]:
@@ -276,7 +356,7 @@ def _yes_no(text: str) -> Optional[bool]:
         return True
     if word in NO_WORDS:
         return False
-    raise ValueError(f"\"{text[:40]}\" is not yes or no ({YES_NO_HINT})")
+    raise ValueError(f'"{text[:40]}" is not yes or no ({YES_NO_HINT})')
 
 
 def _parse_row(number: int, cells: dict, parsed: ParsedPeople) -> PersonRow:
@@ -297,7 +377,7 @@ def _parse_row(number: int, cells: dict, parsed: ParsedPeople) -> PersonRow:
         row.email = normalise_email(email)
         local, _, domain = row.email.partition("@")
         if not local or "." not in domain or len(row.email) > 254 or any(ch.isspace() for ch in row.email):
-            _problem(row, parsed, "email", f"\"{email[:60]}\" is not an email address, like name@example.nhs.uk")
+            _problem(row, parsed, "email", f'"{email[:60]}" is not an email address, like name@example.nhs.uk')
     if not row.committee:
         _problem(row, parsed, "committee", "enter the committee's name")
     row.role_text = " ".join(text.get("committee_role", "").split())
@@ -308,8 +388,7 @@ def _parse_row(number: int, cells: dict, parsed: ParsedPeople) -> PersonRow:
     else:
         row.committee_role = ROLE_WORDS.get(_norm_heading(row.role_text), "")
         if not row.committee_role:
-            _problem(row, parsed, "committee_role",
-                     f"\"{row.role_text[:40]}\" is not a committee role ({ROLE_HINT})")
+            _problem(row, parsed, "committee_role", f'"{row.role_text[:40]}" is not a committee role ({ROLE_HINT})')
     for name in ("voting", "decision_maker"):
         value = text.get(name, "")
         if value:
@@ -324,8 +403,12 @@ def _parse_row(number: int, cells: dict, parsed: ParsedPeople) -> PersonRow:
         except ValueError as error:
             _problem(row, parsed, name, str(error))
     if row.date_from and row.date_to and row.date_to < row.date_from:
-        _problem(row, parsed, "date_to", "the membership must end on or after the date it starts "
-                                         f"({row.date_from.strftime('%-d %B %Y')})")
+        _problem(
+            row,
+            parsed,
+            "date_to",
+            f"the membership must end on or after the date it starts ({row.date_from.strftime('%-d %B %Y')})",
+        )
     if row.committee_role == CommitteeRole.attendee.value and row.voting:
         _problem(row, parsed, "voting", "an attendee has no vote: make them a member, or answer no")
     return row
@@ -343,21 +426,30 @@ def _check_repeats(parsed: ParsedPeople) -> None:
         if row.email:
             first = names_by_email.setdefault(row.email, (row.number, row.name))
             if first[0] != row.number and name_key(first[1]) != name_key(row.name):
-                _problem(row, parsed, "email", f"{row.email} is also in row {first[0]}, for {first[1]}: "
-                                               "one email address is one person")
+                _problem(
+                    row,
+                    parsed,
+                    "email",
+                    f"{row.email} is also in row {first[0]}, for {first[1]}: one email address is one person",
+                )
                 continue
         if not row.committee:
             continue
         key = (_person_key(row), name_key(row.committee))
         if key in seen:
-            _problem(row, parsed, "email" if row.email else "name",
-                     f"{row.email or row.name} is already in row {seen[key]} for {row.committee}: "
-                     "each person once per committee")
+            _problem(
+                row,
+                parsed,
+                "email" if row.email else "name",
+                f"{row.email or row.name} is already in row {seen[key]} for {row.committee}: "
+                "each person once per committee",
+            )
         else:
             seen[key] = row.number
 
 
 # --- Planning and writing ---------------------------------------------------------------------------------
+
 
 def _overlaps(a_from: Optional[date], a_to: Optional[date], b_from: Optional[date], b_to: Optional[date]) -> bool:
     return (a_to is None or b_from is None or a_to >= b_from) and (b_to is None or a_from is None or b_to >= a_from)
@@ -384,8 +476,13 @@ def plan_people(session: Session, parsed: ParsedPeople) -> PeoplePlan:
             continue
         committee = committee_by_name.get(name_key(row.committee))
         if committee is None:
-            _problem(row, parsed, "committee", f"there is no committee called \"{row.committee[:100]}\": add it on "
-                                               "the committees page first, or correct the name")
+            _problem(
+                row,
+                parsed,
+                "committee",
+                f'there is no committee called "{row.committee[:100]}": add it on '
+                "the committees page first, or correct the name",
+            )
             continue
         if committee.closed_on is not None:
             _problem(row, parsed, "committee", f"{committee.name} is closed")
@@ -397,21 +494,26 @@ def plan_people(session: Session, parsed: ParsedPeople) -> PeoplePlan:
             person = by_email.get(row.email)
             if person is not None:
                 if name_key(person.full_name) != name_key(row.name):
-                    _problem(row, parsed, "email", f"{row.email} is the email address of {person.full_name}, "
-                                                   f"not {row.name}")
+                    _problem(
+                        row, parsed, "email", f"{row.email} is the email address of {person.full_name}, not {row.name}"
+                    )
                     continue
                 plan.person_action = "existing"
             else:
                 unlinked = [p for p in by_name.get(name_key(row.name), []) if p.email is None]
                 if len(unlinked) > 1:
-                    _problem(row, parsed, "name", f"{len(unlinked)} people called {row.name} have no email address: "
-                                                  "give the right one this email on their page, then import again")
+                    _problem(
+                        row,
+                        parsed,
+                        "name",
+                        f"{len(unlinked)} people called {row.name} have no email address: "
+                        "give the right one this email on their page, then import again",
+                    )
                     continue
                 if unlinked:
                     person = unlinked[0]
                     if linked.setdefault(person.id, row.email) != row.email:
-                        _problem(row, parsed, "email", f"{row.name} is given a different email address in another "
-                                                       "row")
+                        _problem(row, parsed, "email", f"{row.name} is given a different email address in another row")
                         continue
                     plan.person_action = "link"
                 else:
@@ -419,8 +521,12 @@ def plan_people(session: Session, parsed: ParsedPeople) -> PeoplePlan:
         else:
             named = by_name.get(name_key(row.name), [])
             if len(named) > 1:
-                _problem(row, parsed, "name", f"{len(named)} people are called {row.name}: add their email address "
-                                              "to say which")
+                _problem(
+                    row,
+                    parsed,
+                    "name",
+                    f"{len(named)} people are called {row.name}: add their email address to say which",
+                )
                 continue
             person = named[0] if named else None
             plan.person_action = "existing" if person is not None else "new"
@@ -429,38 +535,56 @@ def plan_people(session: Session, parsed: ParsedPeople) -> PeoplePlan:
                 _problem(row, parsed, "name", f"{person.full_name}'s account is deactivated: reactivate it first")
                 continue
             plan.person_id = person.id
-            if plan.person_action == "existing" and row.decision_maker is not None \
-                    and row.decision_maker != person.decision_maker:
-                row.notes.append(f"The file says decision-maker {'yes' if row.decision_maker else 'no'}; "
-                                 f"{person.full_name} is {'' if person.decision_maker else 'not '}a decision-maker "
-                                 "here. Not changed: edit it on their page")
+            if (
+                plan.person_action == "existing"
+                and row.decision_maker is not None
+                and row.decision_maker != person.decision_maker
+            ):
+                row.notes.append(
+                    f"The file says decision-maker {'yes' if row.decision_maker else 'no'}; "
+                    f"{person.full_name} is {'' if person.decision_maker else 'not '}a decision-maker "
+                    "here. Not changed: edit it on their page"
+                )
         # The organisation represented and the vote
         if committee.id not in voting_orgs:
-            voting_orgs[committee.id] = {name_key(org.name): org
-                                         for _, org in committees.voting_organisations(session, committee.id)}
+            voting_orgs[committee.id] = {
+                name_key(org.name): org for _, org in committees.voting_organisations(session, committee.id)
+            }
         orgs = voting_orgs[committee.id]
         organisation = orgs.get(name_key(row.organisation)) if row.organisation else None
-        voting = row.voting if row.voting is not None else (
-            organisation is not None and row.committee_role != CommitteeRole.attendee.value)
+        voting = (
+            row.voting
+            if row.voting is not None
+            else (organisation is not None and row.committee_role != CommitteeRole.attendee.value)
+        )
         if row.voting is None and row.organisation:
             row.notes.append("No vote given: read as " + ("voting" if voting else "non-voting"))
         if voting:
             if not orgs:
-                _problem(row, parsed, "voting", f"{committee.name} has no voting organisations yet: add them on the "
-                                                "committee's page, or answer no")
+                _problem(
+                    row,
+                    parsed,
+                    "voting",
+                    f"{committee.name} has no voting organisations yet: add them on the committee's page, or answer no",
+                )
                 continue
             if organisation is None:
                 choices = ", ".join(org.name for org in orgs.values())
                 where = "organisation" if row.organisation else "voting"
-                said = (f"\"{row.organisation[:100]}\" does not vote on {committee.name}" if row.organisation
-                        else "a voting member represents one of the committee's voting organisations")
+                said = (
+                    f'"{row.organisation[:100]}" does not vote on {committee.name}'
+                    if row.organisation
+                    else "a voting member represents one of the committee's voting organisations"
+                )
                 _problem(row, parsed, where, f"{said}: use one of {choices}, or make the member non-voting")
                 continue
         elif row.organisation and organisation is None:
             organisation = session.exec(select(Organisation).where(Organisation.name == row.organisation)).first()
             if organisation is None:
-                row.notes.append(f"\"{row.organisation[:100]}\" is not in the directory, so the organisation "
-                                 "represented is not recorded")
+                row.notes.append(
+                    f'"{row.organisation[:100]}" is not in the directory, so the organisation '
+                    "represented is not recorded"
+                )
         plan.organisation_id = organisation.id if organisation is not None else None
         plan.voting = voting
         # Already a member, or a clash with a membership held or planned
@@ -475,33 +599,58 @@ def plan_people(session: Session, parsed: ParsedPeople) -> PeoplePlan:
                     plan.outcome = ALREADY
                     plan.message = f"{person.full_name} is already {_role_words(m.committee_role)} of {committee.name}"
                 else:
-                    _problem(row, parsed, "committee_role",
-                             f"{person.full_name} is already {_role_words(m.committee_role)} of {committee.name} for "
-                             "those dates: change it on the committee's page")
+                    _problem(
+                        row,
+                        parsed,
+                        "committee_role",
+                        f"{person.full_name} is already {_role_words(m.committee_role)} of {committee.name} for "
+                        "those dates: change it on the committee's page",
+                    )
                 clash = True
                 break
             if row.committee_role in CHAIRING_ROLES and m.committee_role == row.committee_role:
                 holder = session.get(Person, m.person_id)
-                _problem(row, parsed, "committee_role", f"{holder.full_name} is already {row.committee_role} of "
-                                                        f"{committee.name} for those dates: end that role first")
+                _problem(
+                    row,
+                    parsed,
+                    "committee_role",
+                    f"{holder.full_name} is already {row.committee_role} of "
+                    f"{committee.name} for those dates: end that role first",
+                )
                 clash = True
                 break
         if clash:
             continue
         if row.committee_role in CHAIRING_ROLES:
-            other = next((n for role, _, f, t, n in planned.get(committee.id, [])
-                          if role == row.committee_role and _overlaps(f, t, row.date_from, row.date_to)), None)
+            other = next(
+                (
+                    n
+                    for role, _, f, t, n in planned.get(committee.id, [])
+                    if role == row.committee_role and _overlaps(f, t, row.date_from, row.date_to)
+                ),
+                None,
+            )
             if other is not None:
-                _problem(row, parsed, "committee_role", f"row {other} already makes someone {row.committee_role} of "
-                                                        f"{committee.name} for those dates")
+                _problem(
+                    row,
+                    parsed,
+                    "committee_role",
+                    f"row {other} already makes someone {row.committee_role} of {committee.name} for those dates",
+                )
                 continue
-        planned.setdefault(committee.id, []).append((row.committee_role, _person_key(row), row.date_from,
-                                                     row.date_to, row.number))
+        planned.setdefault(committee.id, []).append(
+            (row.committee_role, _person_key(row), row.date_from, row.date_to, row.number)
+        )
         plan.outcome = ADD
-        who = {"new": f"New person {row.name}", "existing": row.name,
-               "link": f"{row.name} (already on the register, without an email: given {row.email})"}[plan.person_action]
-        plan.message = (f"{who}: add as {_role_words(row.committee_role)} of {committee.name}"
-                        f"{', voting' if voting else ', non-voting'}")
+        who = {
+            "new": f"New person {row.name}",
+            "existing": row.name,
+            "link": f"{row.name} (already on the register, without an email: given {row.email})",
+        }[plan.person_action]
+        plan.message = (
+            f"{who}: add as {_role_words(row.committee_role)} of {committee.name}"
+            f"{', voting' if voting else ', non-voting'}"
+        )
     return PeoplePlan(rows=plans)
 
 
@@ -509,8 +658,9 @@ def _role_words(role: str) -> str:
     return {"attendee": "an attendee", "member": "a member"}.get(role, role)
 
 
-def apply_people(session: Session, parsed: ParsedPeople, actor_id: Optional[int],
-                 plan: Optional[PeoplePlan] = None) -> PeopleResult:
+def apply_people(
+    session: Session, parsed: ParsedPeople, actor_id: Optional[int], plan: Optional[PeoplePlan] = None
+) -> PeopleResult:
     """Write the rows without problems, in the caller's transaction (the caller commits or rolls back).
 
     Raises people.PersonError or committees.CommitteeError, naming the row, if a rule refuses a row the plan
@@ -532,9 +682,13 @@ def apply_people(session: Session, parsed: ParsedPeople, actor_id: Optional[int]
                 key = _person_key(row)
                 if key not in created:
                     person = people.add_person(
-                        session, full_name=row.name, position=row.position, email=row.email or None,
+                        session,
+                        full_name=row.name,
+                        position=row.position,
+                        email=row.email or None,
                         decision_maker=row.decision_maker if row.decision_maker is not None else True,
-                        actor_id=actor_id)
+                        actor_id=actor_id,
+                    )
                     created[key] = person.id
                     result.people_created += 1
                 person_id = created[key]
@@ -543,28 +697,53 @@ def apply_people(session: Session, parsed: ParsedPeople, actor_id: Optional[int]
                 if p.person_action == "link" and person_id not in done_links:
                     person = session.get(Person, person_id)
                     people.update_person(
-                        session, person, version=person.version, full_name=person.full_name,
-                        position=person.position or row.position, email=row.email,
+                        session,
+                        person,
+                        version=person.version,
+                        full_name=person.full_name,
+                        position=person.position or row.position,
+                        email=row.email,
                         decision_maker=person.decision_maker if row.decision_maker is None else row.decision_maker,
-                        roles=people.roles_granted(session, person_id), actor_id=actor_id)
+                        roles=people.roles_granted(session, person_id),
+                        actor_id=actor_id,
+                    )
                     done_links.add(person_id)
                     result.people_linked += 1
             committee = session.get(Committee, p.committee_id)
-            committees.add_membership(session, committee, person_id=person_id, committee_role=row.committee_role,
-                                      organisation_id=p.organisation_id, voting=p.voting, date_from=row.date_from,
-                                      date_to=row.date_to, actor_id=actor_id)
+            committees.add_membership(
+                session,
+                committee,
+                person_id=person_id,
+                committee_role=row.committee_role,
+                organisation_id=p.organisation_id,
+                voting=p.voting,
+                date_from=row.date_from,
+                date_to=row.date_to,
+                actor_id=actor_id,
+            )
         except (people.PersonError, committees.CommitteeError, people.AccountError) as error:
             raise type(error)(f"Row {row.number}: {error}") from error
         result.memberships_added += 1
-    event = audit.record(session, "people.imported", actor_id=actor_id, object_type="person",
-                         detail={"file": parsed.filename, "rows": len(parsed.rows), "columns": dict(parsed.columns),
-                                 "not_read": parsed.ignored_columns, **result.as_dict()})
+    event = audit.record(
+        session,
+        "people.imported",
+        actor_id=actor_id,
+        object_type="person",
+        detail={
+            "file": parsed.filename,
+            "rows": len(parsed.rows),
+            "columns": dict(parsed.columns),
+            "not_read": parsed.ignored_columns,
+            **result.as_dict(),
+        },
+    )
     result.audit_event_id = event.id
     return result
 
 
 def describe(result: PeopleResult) -> str:
     """One sentence for the confirmation banner."""
+
     def n(count: int, one: str, many: str) -> str:
         return f"{count} {one if count == 1 else many}"
 

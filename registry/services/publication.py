@@ -8,6 +8,7 @@ the public is served from any of them (page, CSV, Excel) leaves out every entry 
 withheld after publication, or its public period over (6 months after it ended). Each redaction is a
 RegisterRedaction row and an audit event with its reason.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,18 @@ from sqlmodel import Session, or_, select
 
 from sqlalchemy import false, func
 
-from registry.models import (Committee, DeclarationReturn, GiftOrHospitality, Interest, Membership, Organisation,
-                             Person, RegisterRedaction, RegisterSnapshot, utcnow)
+from registry.models import (
+    Committee,
+    DeclarationReturn,
+    GiftOrHospitality,
+    Interest,
+    Membership,
+    Organisation,
+    Person,
+    RegisterRedaction,
+    RegisterSnapshot,
+    utcnow,
+)
 from registry import policy
 from registry.db import serialise_on_postgresql
 from registry.services import audit
@@ -38,13 +49,26 @@ GIFT_PUBLIC_MONTHS = 12
 WITHHELD = "withheld"
 PERIOD_ENDED = "public period ended"
 COLUMNS = [
-    ("name", "Name"), ("position", "Position"), ("committees", "Committees"), ("interest_type", "Type of interest"),
-    ("description", "Description of interest"), ("organisation", "Organisation"), ("role", "Nature of interest"),
-    ("date_from", "Date from"), ("date_to", "Date to"), ("action", "Action taken to mitigate risk"),
+    ("name", "Name"),
+    ("position", "Position"),
+    ("committees", "Committees"),
+    ("interest_type", "Type of interest"),
+    ("description", "Description of interest"),
+    ("organisation", "Organisation"),
+    ("role", "Nature of interest"),
+    ("date_from", "Date from"),
+    ("date_to", "Date to"),
+    ("action", "Action taken to mitigate risk"),
 ]
 GIFT_COLUMNS = [
-    ("name", "Name"), ("position", "Position"), ("kind", "Gift or hospitality"), ("donor", "Offered by"),
-    ("description", "Description"), ("value", "Value"), ("offered_on", "Date offered"), ("outcome", "Accepted or declined"),
+    ("name", "Name"),
+    ("position", "Position"),
+    ("kind", "Gift or hospitality"),
+    ("donor", "Offered by"),
+    ("description", "Description"),
+    ("value", "Value"),
+    ("offered_on", "Date offered"),
+    ("outcome", "Accepted or declined"),
 ]
 
 
@@ -62,8 +86,11 @@ def months_before(day: date, months: int) -> date:
 
 def _committees_by_person(session: Session, on: date) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
-    rows = session.exec(select(Membership.person_id, Committee.name).join(Committee, Committee.id == Membership.committee_id)
-                        .where(or_(Membership.date_to.is_(None), Membership.date_to >= on)))
+    rows = session.exec(
+        select(Membership.person_id, Committee.name)
+        .join(Committee, Committee.id == Membership.committee_id)
+        .where(or_(Membership.date_to.is_(None), Membership.date_to >= on))
+    )
     for person_id, name in rows:
         out.setdefault(person_id, [])
         if name not in out[person_id]:
@@ -78,9 +105,11 @@ def register_rows(session: Session, as_of: date) -> tuple[list[dict], list[dict]
     people = {p.id: p for p in session.exec(select(Person).where(Person.decision_maker == True))}  # noqa: E712
     orgs = {}
     rows, withheld, with_interest = [], 0, set()
-    query = (select(Interest).where(Interest.person_id.in_(list(people)),
-                                    or_(Interest.date_to.is_(None), Interest.date_to >= cutoff))
-             .order_by(Interest.person_id, Interest.date_from, Interest.id))
+    query = (
+        select(Interest)
+        .where(Interest.person_id.in_(list(people)), or_(Interest.date_to.is_(None), Interest.date_to >= cutoff))
+        .order_by(Interest.person_id, Interest.date_from, Interest.id)
+    )
     for interest in session.exec(query):
         if interest.date_from and interest.date_from > as_of:
             continue
@@ -98,51 +127,87 @@ def register_rows(session: Session, as_of: date) -> tuple[list[dict], list[dict]
         description = interest.description
         if interest.relationship:
             description = f"{description} (held by: {interest.relationship})"
-        rows.append({
-            "interest_id": interest.id,  # not shown or exported: lets a later redaction find the entry
-            "name": person.full_name, "position": person.position,
-            "committees": "; ".join(committees.get(person.id, [])), "interest_type": interest.interest_type,
-            "description": description, "organisation": org_name, "role": interest.role,
-            "date_from": interest.date_from.isoformat() if interest.date_from else "",
-            "date_to": interest.date_to.isoformat() if interest.date_to else "",
-            "action": interest.mitigation,
-        })
+        rows.append(
+            {
+                "interest_id": interest.id,  # not shown or exported: lets a later redaction find the entry
+                "name": person.full_name,
+                "position": person.position,
+                "committees": "; ".join(committees.get(person.id, [])),
+                "interest_type": interest.interest_type,
+                "description": description,
+                "organisation": org_name,
+                "role": interest.role,
+                "date_from": interest.date_from.isoformat() if interest.date_from else "",
+                "date_to": interest.date_to.isoformat() if interest.date_to else "",
+                "action": interest.mitigation,
+            }
+        )
     # Decision makers with a nil return and nothing current are listed too: an empty entry is information.
     nil_people = set(session.exec(select(DeclarationReturn.person_id).where(DeclarationReturn.kind == "nil")))
     for person_id in sorted(nil_people - with_interest):
         if person_id in people:
             person = people[person_id]
-            rows.append({"name": person.full_name, "position": person.position,
-                         "committees": "; ".join(committees.get(person_id, [])), "interest_type": "",
-                         "description": "Nil return: no interests declared", "organisation": "", "role": "",
-                         "date_from": "", "date_to": "", "action": ""})
+            rows.append(
+                {
+                    "name": person.full_name,
+                    "position": person.position,
+                    "committees": "; ".join(committees.get(person_id, [])),
+                    "interest_type": "",
+                    "description": "Nil return: no interests declared",
+                    "organisation": "",
+                    "role": "",
+                    "date_from": "",
+                    "date_to": "",
+                    "action": "",
+                }
+            )
     rows.sort(key=lambda r: (r["name"].lower(), r["date_from"], r["description"]))
 
     gifts = []
     gift_cutoff = months_before(as_of, GIFT_PUBLIC_MONTHS)
-    for gift in session.exec(select(GiftOrHospitality).where(GiftOrHospitality.person_id.in_(list(people)),
-                                                             GiftOrHospitality.declarable == True,  # noqa: E712
-                                                             GiftOrHospitality.offered_on >= gift_cutoff,
-                                                             GiftOrHospitality.offered_on <= as_of)
-                             .order_by(GiftOrHospitality.offered_on)):
+    for gift in session.exec(
+        select(GiftOrHospitality)
+        .where(
+            GiftOrHospitality.person_id.in_(list(people)),
+            GiftOrHospitality.declarable == True,  # noqa: E712
+            GiftOrHospitality.offered_on >= gift_cutoff,
+            GiftOrHospitality.offered_on <= as_of,
+        )
+        .order_by(GiftOrHospitality.offered_on)
+    ):
         person = people[gift.person_id]
-        gifts.append({"name": person.full_name, "position": person.position,
-                      "committees": "; ".join(committees.get(person.id, [])),  # so the committee filter reaches gifts
-                      "kind": gift.kind, "donor": gift.donor,
-                      "description": gift.description, "value": f"£{gift.value_pence / 100:,.2f}",
-                      "offered_on": gift.offered_on.isoformat(), "outcome": gift.outcome})
+        gifts.append(
+            {
+                "name": person.full_name,
+                "position": person.position,
+                "committees": "; ".join(committees.get(person.id, [])),  # so the committee filter reaches gifts
+                "kind": gift.kind,
+                "donor": gift.donor,
+                "description": gift.description,
+                "value": f"£{gift.value_pence / 100:,.2f}",
+                "offered_on": gift.offered_on.isoformat(),
+                "outcome": gift.outcome,
+            }
+        )
     return rows, gifts, withheld
 
 
 def publish(session: Session, actor_id: Optional[int], as_of: Optional[date] = None) -> RegisterSnapshot:
     as_of = as_of or date.today()
     rows, gifts, withheld = register_rows(session, as_of)
-    snapshot = RegisterSnapshot(published_at=utcnow(), published_by_id=actor_id, as_of=as_of, rows=rows,
-                                gifts=gifts, withheld_count=withheld)
+    snapshot = RegisterSnapshot(
+        published_at=utcnow(), published_by_id=actor_id, as_of=as_of, rows=rows, gifts=gifts, withheld_count=withheld
+    )
     session.add(snapshot)
     session.flush()
-    audit.record(session, "register.published", actor_id=actor_id, object_type="snapshot", object_id=snapshot.id,
-                 detail={"rows": len(rows), "gifts": len(gifts), "withheld": withheld, "as_of": as_of.isoformat()})
+    audit.record(
+        session,
+        "register.published",
+        actor_id=actor_id,
+        object_type="snapshot",
+        object_id=snapshot.id,
+        detail={"rows": len(rows), "gifts": len(gifts), "withheld": withheld, "as_of": as_of.isoformat()},
+    )
     return snapshot
 
 
@@ -178,8 +243,9 @@ def preview(session: Session, as_of: Optional[date] = None) -> PublishPreview:
     """Publishing now, compared with the latest snapshot (as stored: the full record), entry by entry."""
     as_of = as_of or date.today()
     rows, gifts, withheld_count = register_rows(session, as_of)
-    fingerprint = hashlib.sha256(json.dumps([rows, gifts, withheld_count], sort_keys=True, default=str)
-                                 .encode()).hexdigest()
+    fingerprint = hashlib.sha256(
+        json.dumps([rows, gifts, withheld_count], sort_keys=True, default=str).encode()
+    ).hexdigest()
     last = latest_snapshot(session)
     if last is None:
         return PublishPreview(rows, gifts, withheld_count, list(rows), [], [], [], [], True, fingerprint)
@@ -224,19 +290,33 @@ def _published_row_key(session: Session, interest: Interest) -> str:
     description = interest.description
     if interest.relationship:
         description = f"{description} (held by: {interest.relationship})"
-    return row_key(person.full_name if person else "", description,
-                   interest.date_from.isoformat() if interest.date_from else "")
+    return row_key(
+        person.full_name if person else "", description, interest.date_from.isoformat() if interest.date_from else ""
+    )
 
 
-def redact(session: Session, interest: Interest, *, kind: str, reason: str,
-           actor_id: Optional[int]) -> RegisterRedaction:
+def redact(
+    session: Session, interest: Interest, *, kind: str, reason: str, actor_id: Optional[int]
+) -> RegisterRedaction:
     """Take `interest` out of every snapshot published so far, as the public is served them; audited."""
-    redaction = RegisterRedaction(interest_id=interest.id, row_key=_published_row_key(session, interest), kind=kind,
-                                  reason=reason[:1000], redacted_at=utcnow(), redacted_by_id=actor_id)
+    redaction = RegisterRedaction(
+        interest_id=interest.id,
+        row_key=_published_row_key(session, interest),
+        kind=kind,
+        reason=reason[:1000],
+        redacted_at=utcnow(),
+        redacted_by_id=actor_id,
+    )
     session.add(redaction)
     session.flush()
-    audit.record(session, "register.redacted", actor_id=actor_id, object_type="interest", object_id=interest.id,
-                 detail={"kind": kind, "reason": reason[:1000]})
+    audit.record(
+        session,
+        "register.redacted",
+        actor_id=actor_id,
+        object_type="interest",
+        object_id=interest.id,
+        detail={"kind": kind, "reason": reason[:1000]},
+    )
     return redaction
 
 
@@ -246,10 +326,15 @@ def _expired_unredacted(session: Session, today: date):
     if earliest is None:
         return select(Interest).where(false())
     already = select(RegisterRedaction.interest_id).where(RegisterRedaction.kind == PERIOD_ENDED)
-    return (select(Interest).where(Interest.date_to < months_before(today, PUBLIC_TAIL_MONTHS),
-                                   Interest.date_to >= months_before(earliest, PUBLIC_TAIL_MONTHS),
-                                   Interest.id.not_in(already))
-            .order_by(Interest.id))
+    return (
+        select(Interest)
+        .where(
+            Interest.date_to < months_before(today, PUBLIC_TAIL_MONTHS),
+            Interest.date_to >= months_before(earliest, PUBLIC_TAIL_MONTHS),
+            Interest.id.not_in(already),
+        )
+        .order_by(Interest.id)
+    )
 
 
 def needs_expiry_redactions(session: Session, today: Optional[date] = None) -> bool:
@@ -262,9 +347,14 @@ def redact_expired(session: Session, today: Optional[date] = None, actor_id: Opt
     serialise_on_postgresql(session, REDACTION_LOCK)  # two workers sweeping at once would redact twice
     count = 0
     for interest in session.exec(_expired_unredacted(session, today)).all():
-        redact(session, interest, kind=PERIOD_ENDED, actor_id=actor_id,
-               reason=f"The interest ended on {interest.date_to.isoformat()}: its {PUBLIC_TAIL_MONTHS} months on the "
-                      f"public register are over")
+        redact(
+            session,
+            interest,
+            kind=PERIOD_ENDED,
+            actor_id=actor_id,
+            reason=f"The interest ended on {interest.date_to.isoformat()}: its {PUBLIC_TAIL_MONTHS} months on the "
+            f"public register are over",
+        )
         count += 1
     return count
 
@@ -295,8 +385,15 @@ def _redactions(session: Session, database: str) -> _Redactions:
         return cached
     by_interest, by_key = {}, {}
     for interest_id, key, kind, at in session.exec(
-            select(RegisterRedaction.interest_id, RegisterRedaction.row_key, RegisterRedaction.kind,
-                   RegisterRedaction.redacted_at).where(RegisterRedaction.id <= marker).order_by(RegisterRedaction.id)):
+        select(
+            RegisterRedaction.interest_id,
+            RegisterRedaction.row_key,
+            RegisterRedaction.kind,
+            RegisterRedaction.redacted_at,
+        )
+        .where(RegisterRedaction.id <= marker)
+        .order_by(RegisterRedaction.id)
+    ):
         by_interest[interest_id] = (at, kind)  # later rows win: the latest redaction of each
         by_key[key] = (at, kind)
     loaded = _Redactions(marker, by_interest, by_key)
@@ -367,8 +464,9 @@ _published_lock = threading.Lock()
 PUBLISHED_CACHE_SIZE = 4
 
 
-def published(session: Session, snapshot_id: Optional[int] = None,
-              listed: Optional[list[RegisterSnapshot]] = None) -> Optional[PublishedRegister]:
+def published(
+    session: Session, snapshot_id: Optional[int] = None, listed: Optional[list[RegisterSnapshot]] = None
+) -> Optional[PublishedRegister]:
     """The latest published register (or the one asked for), from the cache when it is there. `listed`, from
     list_snapshots() in the same transaction, saves looking the id up again."""
     if listed is not None:
@@ -390,10 +488,16 @@ def published(session: Session, snapshot_id: Optional[int] = None,
             return cached
     snapshot = session.get(RegisterSnapshot, found)
     register = PublishedRegister(
-        id=snapshot.id, database=key[0], as_of=snapshot.as_of, published_at=snapshot.published_at,
-        withheld_count=snapshot.withheld_count, rows=tuple(snapshot.rows), gifts=tuple(snapshot.gifts),
+        id=snapshot.id,
+        database=key[0],
+        as_of=snapshot.as_of,
+        published_at=snapshot.published_at,
+        withheld_count=snapshot.withheld_count,
+        rows=tuple(snapshot.rows),
+        gifts=tuple(snapshot.gifts),
         committees=tuple(sorted({c for r in snapshot.rows for c in r["committees"].split("; ") if c})),
-        search_columns=_search_columns(snapshot.rows))
+        search_columns=_search_columns(snapshot.rows),
+    )
     with _published_lock:
         _published_cache[key] = register
         while len(_published_cache) > PUBLISHED_CACHE_SIZE:
@@ -404,8 +508,12 @@ def published(session: Session, snapshot_id: Optional[int] = None,
 _served_cache: "OrderedDict[tuple, PublishedRegister]" = OrderedDict()
 
 
-def served(session: Session, snapshot_id: Optional[int] = None, listed: Optional[list[RegisterSnapshot]] = None,
-           today: Optional[date] = None) -> Optional[PublishedRegister]:
+def served(
+    session: Session,
+    snapshot_id: Optional[int] = None,
+    listed: Optional[list[RegisterSnapshot]] = None,
+    today: Optional[date] = None,
+) -> Optional[PublishedRegister]:
     """A published register as the public is served it: without the entries redacted since it was published,
     those whose public period is over, and gifts older than their 12 months."""
     register = published(session, snapshot_id, listed)
@@ -424,8 +532,11 @@ def served(session: Session, snapshot_id: Optional[int] = None, listed: Optional
     published_at = register.published_at
     rows, newly_withheld = [], 0
     for row in register.rows:
-        found = (redactions.by_interest.get(row["interest_id"]) if "interest_id" in row else
-                 redactions.by_key.get(row_key(row["name"], row["description"], row["date_from"])))
+        found = (
+            redactions.by_interest.get(row["interest_id"])
+            if "interest_id" in row
+            else redactions.by_key.get(row_key(row["name"], row["description"], row["date_from"]))
+        )
         if found is not None and found[0] >= published_at:
             newly_withheld += found[1] == WITHHELD  # the register says how many are withheld
             continue
@@ -434,10 +545,17 @@ def served(session: Session, snapshot_id: Optional[int] = None, listed: Optional
         rows.append(row)
     gifts = tuple(g for g in register.gifts if g["offered_on"] >= gift_cutoff)
     view = PublishedRegister(
-        id=register.id, database=register.database, as_of=register.as_of, published_at=published_at,
-        withheld_count=register.withheld_count + newly_withheld, rows=tuple(rows), gifts=gifts,
+        id=register.id,
+        database=register.database,
+        as_of=register.as_of,
+        published_at=published_at,
+        withheld_count=register.withheld_count + newly_withheld,
+        rows=tuple(rows),
+        gifts=gifts,
         committees=tuple(sorted({c for r in rows for c in r["committees"].split("; ") if c})),
-        search_columns=_search_columns(rows), redaction=(redactions.marker, cutoff))
+        search_columns=_search_columns(rows),
+        redaction=(redactions.marker, cutoff),
+    )
     with _published_lock:
         _served_cache[key] = view
         while len(_served_cache) > PUBLISHED_CACHE_SIZE:
@@ -446,15 +564,21 @@ def served(session: Session, snapshot_id: Optional[int] = None, listed: Optional
 
 
 def latest_snapshot(session: Session) -> Optional[RegisterSnapshot]:
-    return session.exec(select(RegisterSnapshot).order_by(RegisterSnapshot.published_at.desc(),
-                                                          RegisterSnapshot.id.desc())).first()
+    return session.exec(
+        select(RegisterSnapshot).order_by(RegisterSnapshot.published_at.desc(), RegisterSnapshot.id.desc())
+    ).first()
 
 
 def list_snapshots(session: Session) -> list[RegisterSnapshot]:
     from sqlalchemy.orm import defer
 
-    return list(session.exec(select(RegisterSnapshot).options(defer(RegisterSnapshot.rows), defer(RegisterSnapshot.gifts))
-                             .order_by(RegisterSnapshot.published_at.desc(), RegisterSnapshot.id.desc())))
+    return list(
+        session.exec(
+            select(RegisterSnapshot)
+            .options(defer(RegisterSnapshot.rows), defer(RegisterSnapshot.gifts))
+            .order_by(RegisterSnapshot.published_at.desc(), RegisterSnapshot.id.desc())
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -468,10 +592,12 @@ class RegisterFilter:
 def _search_columns(rows) -> tuple:
     """Names, organisation + description (both lower-cased), committee sets and types, prepared once per
     published register so a filtered read does no per-row work beyond the comparison."""
-    return (tuple(r["name"].lower() for r in rows),
-            tuple((r["organisation"] + " " + r["description"]).lower() for r in rows),
-            tuple(frozenset(r["committees"].split("; ")) for r in rows),
-            tuple(r["interest_type"] for r in rows))
+    return (
+        tuple(r["name"].lower() for r in rows),
+        tuple((r["organisation"] + " " + r["description"]).lower() for r in rows),
+        tuple(frozenset(r["committees"].split("; ")) for r in rows),
+        tuple(r["interest_type"] for r in rows),
+    )
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -504,17 +630,22 @@ def _csv(header: list[str], rows: list[list]) -> bytes:
 def export_csv(snapshot: RegisterSnapshot, rows: Optional[list[dict]] = None) -> bytes:
     """The interests as one table, header first; dates as 2015-12-20 (the form every program reads). Gifts and
     hospitality are a second file (export_gifts_csv); what is withheld is said on the page and in the Excel file."""
-    return _csv(["Publication date"] + [title for _, title in COLUMNS],
-                [[snapshot.as_of.isoformat()] + values
-                 for values in _table(snapshot.rows if rows is None else rows, COLUMNS)])
+    return _csv(
+        ["Publication date"] + [title for _, title in COLUMNS],
+        [[snapshot.as_of.isoformat()] + values for values in _table(snapshot.rows if rows is None else rows, COLUMNS)],
+    )
 
 
 def export_gifts_csv(snapshot: RegisterSnapshot, gifts: Optional[list[dict]] = None) -> bytes:
     """Declared gifts and hospitality as one table, header first, the value as a plain number of pounds."""
     gifts = snapshot.gifts if gifts is None else gifts
-    return _csv(["Publication date"] + [title for _, title in GIFT_COLUMNS],
-                [[snapshot.as_of.isoformat()] + values[:5] + [f"{pence_of(gift['value']) / 100:.2f}"] + values[6:]
-                 for gift, values in zip(gifts, _table(gifts, GIFT_COLUMNS))])
+    return _csv(
+        ["Publication date"] + [title for _, title in GIFT_COLUMNS],
+        [
+            [snapshot.as_of.isoformat()] + values[:5] + [f"{pence_of(gift['value']) / 100:.2f}"] + values[6:]
+            for gift, values in zip(gifts, _table(gifts, GIFT_COLUMNS))
+        ],
+    )
 
 
 def pence_of(value) -> int:
@@ -534,8 +665,9 @@ DATE_FORMAT = "d mmmm yyyy"  # 20 December 2015, as the pages write it
 MONEY_FORMAT = '"£"#,##0.00'
 
 
-def export_xlsx(snapshot: RegisterSnapshot, rows: Optional[list[dict]] = None,
-                gifts: Optional[list[dict]] = None) -> bytes:
+def export_xlsx(
+    snapshot: RegisterSnapshot, rows: Optional[list[dict]] = None, gifts: Optional[list[dict]] = None
+) -> bytes:
     """Interests and gifts as two sheets, each a table with its header in the first row, dates as date cells
     and money as number cells; a third sheet says what the register is and how many entries are withheld."""
     from openpyxl import Workbook
@@ -545,22 +677,42 @@ def export_xlsx(snapshot: RegisterSnapshot, rows: Optional[list[dict]] = None,
     sheet = book.active
     sheet.title = "Interests"
     date_columns = {"date_from", "date_to"}
-    _append_table(sheet, ["Publication date"] + [t for _, t in COLUMNS],
-                  [[snapshot.as_of] + [_day(row.get(key, "")) if key in date_columns else neutralise(row.get(key, ""))
-                                       for key, _ in COLUMNS]
-                   for row in (snapshot.rows if rows is None else rows)])
+    _append_table(
+        sheet,
+        ["Publication date"] + [t for _, t in COLUMNS],
+        [
+            [snapshot.as_of]
+            + [_day(row.get(key, "")) if key in date_columns else neutralise(row.get(key, "")) for key, _ in COLUMNS]
+            for row in (snapshot.rows if rows is None else rows)
+        ],
+    )
     gift_sheet = book.create_sheet("Gifts and hospitality")
-    _append_table(gift_sheet, ["Publication date"] + [t for _, t in GIFT_COLUMNS],
-                  [[snapshot.as_of] + [pence_of(gift["value"]) / 100 if key == "value" else
-                                       _day(gift[key]) if key == "offered_on" else neutralise(gift.get(key, ""))
-                                       for key, _ in GIFT_COLUMNS]
-                   for gift in (snapshot.gifts if gifts is None else gifts)])
+    _append_table(
+        gift_sheet,
+        ["Publication date"] + [t for _, t in GIFT_COLUMNS],
+        [
+            [snapshot.as_of]
+            + [
+                pence_of(gift["value"]) / 100
+                if key == "value"
+                else _day(gift[key])
+                if key == "offered_on"
+                else neutralise(gift.get(key, ""))
+                for key, _ in GIFT_COLUMNS
+            ]
+            for gift in (snapshot.gifts if gifts is None else gifts)
+        ],
+    )
     about = book.create_sheet("About this register")
     about.append([f"Register of interests published {snapshot.as_of.day} {snapshot.as_of:%B %Y}"])
     about["A1"].font = Font(bold=True)
-    about.append(["Decision-making staff only; an interest stays on the register for "
-                  f"{PUBLIC_TAIL_MONTHS} months after it ends; gifts and hospitality from the last "
-                  f"{GIFT_PUBLIC_MONTHS} months."])
+    about.append(
+        [
+            "Decision-making staff only; an interest stays on the register for "
+            f"{PUBLIC_TAIL_MONTHS} months after it ends; gifts and hospitality from the last "
+            f"{GIFT_PUBLIC_MONTHS} months."
+        ]
+    )
     if snapshot.withheld_count:
         about.append([f"{snapshot.withheld_count} entries are withheld for an overriding privacy or legal reason."])
     for cell in about["A"]:

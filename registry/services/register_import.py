@@ -22,6 +22,7 @@ the database; whole-file problems raise RegisterImportError. `plan_import` says 
 never written, re-importing a file does not duplicate interests, and an entry that closely matches an interest
 the person already has is held back as a likely duplicate unless the lead asks for it to be added anyway.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -37,8 +38,17 @@ from typing import Iterable, Mapping, Optional
 from sqlmodel import Session, select
 
 from registry.db import serialise_on_postgresql
-from registry.models import (DeclarationReturn, ImportColumnMapping, Interest, InterestType, Person, ReturnKind,
-                             Role, RoleGrant, utcnow)
+from registry.models import (
+    DeclarationReturn,
+    ImportColumnMapping,
+    Interest,
+    InterestType,
+    Person,
+    ReturnKind,
+    Role,
+    RoleGrant,
+    utcnow,
+)
 from registry.services import audit, directory, interests, returns
 from registry.services.publication import xml_safe
 
@@ -54,21 +64,38 @@ NHS_TEMPLATE = "NHS register template"
 SCREENING_CONTRACT = "screening register.csv"
 
 FIELD_TITLES = {
-    "name": "Name", "position": "Position", "interest_type": "Type of interest", "description": "Description",
-    "date_from": "Date from", "date_to": "Date to", "mitigation": "Action taken", "member_id": "member_id",
-    "organisation": "Organisation", "role": "Nature of interest", "comments": "Comments",
-    "date_range": "Relevant dates", "directness": "Direct or indirect",
-    "tick_financial": "Financial interests", "tick_professional": "Non-financial professional interests",
-    "tick_personal": "Non-financial personal interests", "tick_indirect": "Indirect interests",
+    "name": "Name",
+    "position": "Position",
+    "interest_type": "Type of interest",
+    "description": "Description",
+    "date_from": "Date from",
+    "date_to": "Date to",
+    "mitigation": "Action taken",
+    "member_id": "member_id",
+    "organisation": "Organisation",
+    "role": "Nature of interest",
+    "comments": "Comments",
+    "date_range": "Relevant dates",
+    "directness": "Direct or indirect",
+    "tick_financial": "Financial interests",
+    "tick_professional": "Non-financial professional interests",
+    "tick_personal": "Non-financial personal interests",
+    "tick_indirect": "Indirect interests",
 }
 REQUIRED_FIELDS = ("name", "interest_type", "description")
 
 # The fields a governance lead may choose for a column the import did not recognise, in the order offered.
 MAPPABLE_FIELDS = (
-    ("name", "Name"), ("position", "Position held (job title)"), ("interest_type", "Type of interest"),
-    ("description", "Description of the interest"), ("organisation", "Organisation (declared interest)"),
-    ("role", "Nature of interest (partner, director ...)"), ("date_from", "Date from"), ("date_to", "Date to"),
-    ("mitigation", "Action taken to mitigate risk"), ("comments", "Comments (kept with the action taken)"),
+    ("name", "Name"),
+    ("position", "Position held (job title)"),
+    ("interest_type", "Type of interest"),
+    ("description", "Description of the interest"),
+    ("organisation", "Organisation (declared interest)"),
+    ("role", "Nature of interest (partner, director ...)"),
+    ("date_from", "Date from"),
+    ("date_to", "Date to"),
+    ("mitigation", "Action taken to mitigate risk"),
+    ("comments", "Comments (kept with the action taken)"),
 )
 IGNORE = ""  # the mapping that says "ignore this column"
 MAPPING_CHOICES = {name for name, _ in MAPPABLE_FIELDS} | {IGNORE}
@@ -77,82 +104,308 @@ MAPPING_CHOICES = {name for name, _ in MAPPABLE_FIELDS} | {IGNORE}
 # dropped and a bracketed explanation ignored: "Current position(s) held (i.e. Governing Body ...)" reads as
 # "current position held".
 HEADINGS = {
-    "name": ["name", "full name", "member name", "name of member", "name of person", "member", "person",
-             "staff name", "name of staff member", "employee name", "name of individual", "individual",
-             "name of declarer", "declarer", "name of person declaring"],
-    "position": ["position", "position held", "job title", "position with the commissioner", "role with the commissioner",
-                 "position role", "position or role", "position within the organisation", "current position",
-                 "current position held", "current positions held", "role", "job role", "title", "designation",
-                 "post", "post held", "job title role", "role job title", "role title", "position title",
-                 "role in organisation", "role within organisation", "current role", "job title position"],
-    "interest_type": ["type of interest", "interest type", "type", "type of interests", "category",
-                      "category of interest", "nature of interest type", "interest category",
-                      "category of interests", "type of declaration", "declaration type"],
-    "description": ["description", "description of interest", "description of interests", "details",
-                    "details of interest", "details of the interest", "description of the interest",
-                    "interest description", "interest", "interest declared", "details of interests",
-                    "description of interest declared", "interest details", "details of declaration"],
-    "date_from": ["date from", "from", "start date", "date interest arose", "date of interest from", "from date",
-                  "date started", "valid from", "date interest started", "date of interest", "interest start date",
-                  "date interest commenced", "commenced", "start", "date of interest start"],
-    "date_to": ["date to", "to", "end date", "date interest ceased", "to date", "date ended", "valid to",
-                "date interest ended", "date of interest to", "interest end date", "ceased", "end",
-                "date of interest end", "date ceased"],
-    "mitigation": ["action taken", "action taken to mitigate risk", "action taken to mitigate the risk",
-                   "actions taken to mitigate risk", "action to mitigate risk", "mitigation", "mitigating action",
-                   "mitigating actions", "action taken to mitigate", "actions taken", "management action",
-                   "action taken to manage the conflict", "mitigation action", "mitigation actions",
-                   "action taken to manage", "actions to mitigate risk", "management of interest",
-                   "how the conflict is managed", "mitigation agreed", "action agreed"],
+    "name": [
+        "name",
+        "full name",
+        "member name",
+        "name of member",
+        "name of person",
+        "member",
+        "person",
+        "staff name",
+        "name of staff member",
+        "employee name",
+        "name of individual",
+        "individual",
+        "name of declarer",
+        "declarer",
+        "name of person declaring",
+    ],
+    "position": [
+        "position",
+        "position held",
+        "job title",
+        "position with the commissioner",
+        "role with the commissioner",
+        "position role",
+        "position or role",
+        "position within the organisation",
+        "current position",
+        "current position held",
+        "current positions held",
+        "role",
+        "job role",
+        "title",
+        "designation",
+        "post",
+        "post held",
+        "job title role",
+        "role job title",
+        "role title",
+        "position title",
+        "role in organisation",
+        "role within organisation",
+        "current role",
+        "job title position",
+    ],
+    "interest_type": [
+        "type of interest",
+        "interest type",
+        "type",
+        "type of interests",
+        "category",
+        "category of interest",
+        "nature of interest type",
+        "interest category",
+        "category of interests",
+        "type of declaration",
+        "declaration type",
+    ],
+    "description": [
+        "description",
+        "description of interest",
+        "description of interests",
+        "details",
+        "details of interest",
+        "details of the interest",
+        "description of the interest",
+        "interest description",
+        "interest",
+        "interest declared",
+        "details of interests",
+        "description of interest declared",
+        "interest details",
+        "details of declaration",
+    ],
+    "date_from": [
+        "date from",
+        "from",
+        "start date",
+        "date interest arose",
+        "date of interest from",
+        "from date",
+        "date started",
+        "valid from",
+        "date interest started",
+        "date of interest",
+        "interest start date",
+        "date interest commenced",
+        "commenced",
+        "start",
+        "date of interest start",
+    ],
+    "date_to": [
+        "date to",
+        "to",
+        "end date",
+        "date interest ceased",
+        "to date",
+        "date ended",
+        "valid to",
+        "date interest ended",
+        "date of interest to",
+        "interest end date",
+        "ceased",
+        "end",
+        "date of interest end",
+        "date ceased",
+    ],
+    "mitigation": [
+        "action taken",
+        "action taken to mitigate risk",
+        "action taken to mitigate the risk",
+        "actions taken to mitigate risk",
+        "action to mitigate risk",
+        "mitigation",
+        "mitigating action",
+        "mitigating actions",
+        "action taken to mitigate",
+        "actions taken",
+        "management action",
+        "action taken to manage the conflict",
+        "mitigation action",
+        "mitigation actions",
+        "action taken to manage",
+        "actions to mitigate risk",
+        "management of interest",
+        "how the conflict is managed",
+        "mitigation agreed",
+        "action agreed",
+    ],
     "member_id": ["member id", "member no", "member number"],
-    "organisation": ["organisation", "organisation name", "declared interest", "declared interests",
-                     "name of organisation", "name of the organisation", "company", "company organisation",
-                     "organisation company", "name of company", "body", "organisation involved"],
-    "role": ["nature of interest", "nature of the interest", "nature of business", "role in the organisation",
-             "capacity"],
+    "organisation": [
+        "organisation",
+        "organisation name",
+        "declared interest",
+        "declared interests",
+        "name of organisation",
+        "name of the organisation",
+        "company",
+        "company organisation",
+        "organisation company",
+        "name of company",
+        "body",
+        "organisation involved",
+    ],
+    "role": [
+        "nature of interest",
+        "nature of the interest",
+        "nature of business",
+        "role in the organisation",
+        "capacity",
+    ],
     "comments": ["comments", "comment", "notes", "note", "additional comments", "other comments", "remarks"],
     "date_range": ["relevant dates", "dates", "dates of interest", "relevant date", "date range", "period"],
-    "directness": ["is the interest direct or indirect", "direct or indirect", "direct indirect",
-                   "direct indirect interest"],
+    "directness": [
+        "is the interest direct or indirect",
+        "direct or indirect",
+        "direct indirect",
+        "direct indirect interest",
+    ],
 }
 _HEADING_TO_FIELD = {h: f for f, names in HEADINGS.items() for h in names}
 # Headings that name a group of sub-columns (a merged cell, or a cell with blanks to its right in CSV).
-GROUP_HEADINGS = {"relevant dates", "dates", "dates of interest", "date of interest", "relevant date", "period",
-                  "type of interest", "interest type", "type of interests", "type", "category of interest",
-                  "interest category"}
+GROUP_HEADINGS = {
+    "relevant dates",
+    "dates",
+    "dates of interest",
+    "date of interest",
+    "relevant date",
+    "period",
+    "type of interest",
+    "interest type",
+    "type of interests",
+    "type",
+    "category of interest",
+    "interest category",
+}
 # Sub-column headings under a group.
 SUB_HEADINGS = {
-    "from": "date_from", "date from": "date_from", "start": "date_from", "start date": "date_from",
-    "from date": "date_from", "to": "date_to", "date to": "date_to", "end": "date_to", "end date": "date_to",
-    "to date": "date_to", "until": "date_to",
-    "financial interests": "tick_financial", "financial interest": "tick_financial", "financial": "tick_financial",
+    "from": "date_from",
+    "date from": "date_from",
+    "start": "date_from",
+    "start date": "date_from",
+    "from date": "date_from",
+    "to": "date_to",
+    "date to": "date_to",
+    "end": "date_to",
+    "end date": "date_to",
+    "to date": "date_to",
+    "until": "date_to",
+    "financial interests": "tick_financial",
+    "financial interest": "tick_financial",
+    "financial": "tick_financial",
     "non financial professional interests": "tick_professional",
-    "non financial professional interest": "tick_professional", "non financial professional": "tick_professional",
-    "professional": "tick_professional", "professional interests": "tick_professional",
-    "non financial personal interests": "tick_personal", "non financial personal interest": "tick_personal",
-    "non financial personal": "tick_personal", "personal": "tick_personal", "personal interests": "tick_personal",
-    "indirect interests": "tick_indirect", "indirect interest": "tick_indirect", "indirect": "tick_indirect",
+    "non financial professional interest": "tick_professional",
+    "non financial professional": "tick_professional",
+    "professional": "tick_professional",
+    "professional interests": "tick_professional",
+    "non financial personal interests": "tick_personal",
+    "non financial personal interest": "tick_personal",
+    "non financial personal": "tick_personal",
+    "personal": "tick_personal",
+    "personal interests": "tick_personal",
+    "indirect interests": "tick_indirect",
+    "indirect interest": "tick_indirect",
+    "indirect": "tick_indirect",
 }
-TICK_FIELDS = {"tick_financial": InterestType.financial.value, "tick_professional": InterestType.professional.value,
-               "tick_personal": InterestType.personal.value, "tick_indirect": InterestType.indirect.value}
+TICK_FIELDS = {
+    "tick_financial": InterestType.financial.value,
+    "tick_professional": InterestType.professional.value,
+    "tick_personal": InterestType.personal.value,
+    "tick_indirect": InterestType.indirect.value,
+}
 TICK_WORDS = {"x", "y", "yes", "✓", "✔", "√", "☑", "✗", "✘", "☒", "1", "true", "ticked", "tick", "*", "•"}
 UNTICK_WORDS = {"", "n", "no", "0", "false", "-", "–", "n a", "na", "none"}
 
 TYPE_HINT = "use Financial, Non-financial professional, Non-financial personal or Indirect"
 DATE_HINT = "use a date such as 31/03/2024, 31 March 2024 or March 2024"
-NIL_WORDS = {"nil", "nil return", "none", "no interests", "no interests to declare", "nothing to declare",
-             "no declarations", "nil declaration", "none declared", "no interests declared", "n a", "na",
-             "not applicable", "no relevant interests", "nil interests", "no interest to declare",
-             "nothing to declare nil return", "nil to declare"}
-ONGOING_WORDS = {"", "ongoing", "on going", "current", "present", "to date", "continuing", "n a", "na",
-                 "not applicable", "-", "none", "to present", "till date", "until further notice", "open",
-                 "current ongoing", "ongoing current", "still current", "continues", "live"}
-RELATIONSHIP_WORDS = ("civil partner", "business partner", "spouse", "wife", "husband", "partner", "son",
-                      "daughter", "mother", "father", "brother", "sister", "parent", "child", "sibling",
-                      "son-in-law", "daughter-in-law", "family member", "relative", "close associate", "friend")
-MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"], start=1)}
+NIL_WORDS = {
+    "nil",
+    "nil return",
+    "none",
+    "no interests",
+    "no interests to declare",
+    "nothing to declare",
+    "no declarations",
+    "nil declaration",
+    "none declared",
+    "no interests declared",
+    "n a",
+    "na",
+    "not applicable",
+    "no relevant interests",
+    "nil interests",
+    "no interest to declare",
+    "nothing to declare nil return",
+    "nil to declare",
+}
+ONGOING_WORDS = {
+    "",
+    "ongoing",
+    "on going",
+    "current",
+    "present",
+    "to date",
+    "continuing",
+    "n a",
+    "na",
+    "not applicable",
+    "-",
+    "none",
+    "to present",
+    "till date",
+    "until further notice",
+    "open",
+    "current ongoing",
+    "ongoing current",
+    "still current",
+    "continues",
+    "live",
+}
+RELATIONSHIP_WORDS = (
+    "civil partner",
+    "business partner",
+    "spouse",
+    "wife",
+    "husband",
+    "partner",
+    "son",
+    "daughter",
+    "mother",
+    "father",
+    "brother",
+    "sister",
+    "parent",
+    "child",
+    "sibling",
+    "son-in-law",
+    "daughter-in-law",
+    "family member",
+    "relative",
+    "close associate",
+    "friend",
+)
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
 MONTHS["sept"] = 9
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -215,11 +468,17 @@ class Column:
 
     @property
     def label(self) -> str:
-        return f"\"{self.heading}\" (column {self.letter})" if self.heading else f"column {self.letter} (no heading)"
+        return f'"{self.heading}" (column {self.letter})' if self.heading else f"column {self.letter} (no heading)"
 
 
 RECOGNISED, REMEMBERED, IGNORED, UNRECOGNISED, UNNAMED, SECOND = (
-    "recognised", "remembered", "ignored", "unrecognised", "unnamed", "second")
+    "recognised",
+    "remembered",
+    "ignored",
+    "unrecognised",
+    "unnamed",
+    "second",
+)
 
 
 @dataclass
@@ -253,6 +512,7 @@ class ParsedRegister:
 
 
 # --- Reading ----------------------------------------------------------------------------------------------
+
 
 def _norm_heading(text: str) -> str:
     text = re.sub(r"\(s\)", "", str(text or ""), flags=re.IGNORECASE)  # "position(s)" -> "position"
@@ -291,11 +551,23 @@ def heading_field(heading: str) -> Optional[str]:
 # Headings that may be followed by more words ("Current position held in the ICB/CCG/NHS England"). Only
 # headings specific enough that no other field's heading starts with them ("name" is not one: "Name of the
 # organisation" is not the person's name).
-_PREFIXES = sorted([(h, f) for h, f in _HEADING_TO_FIELD.items()
-                    if len(h.split()) >= 2 and f not in {"member_id"}
-                    and h not in {"date of interest", "type of interest", "interest type", "name of organisation",
-                                  "name of the organisation"}],
-                   key=lambda pair: -len(pair[0]))
+_PREFIXES = sorted(
+    [
+        (h, f)
+        for h, f in _HEADING_TO_FIELD.items()
+        if len(h.split()) >= 2
+        and f not in {"member_id"}
+        and h
+        not in {
+            "date of interest",
+            "type of interest",
+            "interest type",
+            "name of organisation",
+            "name of the organisation",
+        }
+    ],
+    key=lambda pair: -len(pair[0]),
+)
 
 
 def _norm_words(text: str) -> str:
@@ -305,9 +577,21 @@ def _norm_words(text: str) -> str:
 def is_nil_text(text: str) -> bool:
     """Blank, or words that say there is nothing to declare ("Nil", "Nothing to declare", "Nil return: ...")."""
     words = _norm_words(text)
-    return (not words or words in NIL_WORDS or words.startswith("nil ")
-            or any(p in words for p in ("nothing to declare", "no interests", "no interest to declare",
-                                        "no declarable", "no relevant interest")))
+    return (
+        not words
+        or words in NIL_WORDS
+        or words.startswith("nil ")
+        or any(
+            p in words
+            for p in (
+                "nothing to declare",
+                "no interests",
+                "no interest to declare",
+                "no declarable",
+                "no relevant interest",
+            )
+        )
+    )
 
 
 def _cell_text(value) -> str:
@@ -329,16 +613,18 @@ def _cell_text(value) -> str:
 
 def _read_csv(data: bytes, mappings: Mapping[str, str]) -> list[tuple[int, list]]:
     if b"\x00" in data[:4096]:
-        raise RegisterImportError("The file is not a CSV file (it contains binary data). "
-                                  "Upload a CSV or Excel (.xlsx) file.")
+        raise RegisterImportError(
+            "The file is not a CSV file (it contains binary data). Upload a CSV or Excel (.xlsx) file."
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
-            raise RegisterImportError("The file's text is not in a recognised encoding. "
-                                      "Save it as \"CSV UTF-8\" and upload it again.") from None
+            raise RegisterImportError(
+                'The file\'s text is not in a recognised encoding. Save it as "CSV UTF-8" and upload it again.'
+            ) from None
     # The delimiter that makes a heading row appear; failing that, the commonest (a title row above the headings
     # may have none, and descriptions may be full of commas).
     sample = "\n".join(text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS])
@@ -346,8 +632,11 @@ def _read_csv(data: bytes, mappings: Mapping[str, str]) -> list[tuple[int, list]
     delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     for candidate in sorted(counts, key=lambda d: -counts[d]):
         try:
-            trial = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(sample, newline=""), delimiter=candidate), 1)
-                     if any(c.strip() for c in r)]
+            trial = [
+                (n, r)
+                for n, r in enumerate(csv.reader(io.StringIO(sample, newline=""), delimiter=candidate), 1)
+                if any(c.strip() for c in r)
+            ]
         except csv.Error:
             continue
         if counts[candidate] and _find_header(trial, mappings) is not None:
@@ -361,8 +650,9 @@ def _read_csv(data: bytes, mappings: Mapping[str, str]) -> list[tuple[int, list]
             if any(cell.strip() for cell in record):
                 rows.append((number, record[:MAX_COLUMNS]))
     except csv.Error as error:
-        raise RegisterImportError(f"Row {reader.line_num} of the file cannot be read as CSV ({error}). "
-                                  "Check for a stray quotation mark.") from None
+        raise RegisterImportError(
+            f"Row {reader.line_num} of the file cannot be read as CSV ({error}). Check for a stray quotation mark."
+        ) from None
     return rows
 
 
@@ -374,10 +664,13 @@ def _check_size(physical_rows: int, kept_rows: int, what: str) -> None:
 def _refuse_cfb(data: bytes) -> None:
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
-            raise RegisterImportError("The file is password-protected. Remove the password in Excel "
-                                      "(File, Info, Protect Workbook) and upload it again.")
-        raise RegisterImportError("The file is an old Excel (.xls) workbook. Save it as .xlsx or CSV and "
-                                  "upload it again.")
+            raise RegisterImportError(
+                "The file is password-protected. Remove the password in Excel "
+                "(File, Info, Protect Workbook) and upload it again."
+            )
+        raise RegisterImportError(
+            "The file is an old Excel (.xls) workbook. Save it as .xlsx or CSV and upload it again."
+        )
 
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})"')
@@ -425,12 +718,15 @@ def _read_xlsx(data: bytes, mappings: Mapping[str, str]) -> tuple[str, list[tupl
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise RegisterImportError("The file is not a valid Excel (.xlsx) workbook: it is damaged or incomplete.") from None
+        raise RegisterImportError(
+            "The file is not a valid Excel (.xlsx) workbook: it is damaged or incomplete."
+        ) from None
     if any(info.flag_bits & 0x1 for info in entries):
         raise RegisterImportError("The file is password-protected. Remove the password in Excel and upload it again.")
     if sum(info.file_size for info in entries) > MAX_UNZIPPED_BYTES or len(entries) > 10_000:
-        raise RegisterImportError("The workbook is too large to import. Save the register sheet as CSV and "
-                                  "upload that instead.")
+        raise RegisterImportError(
+            "The workbook is too large to import. Save the register sheet as CSV and upload that instead."
+        )
     if "xl/workbook.xml" not in {info.filename for info in entries}:
         raise RegisterImportError("The file is not an Excel (.xlsx) workbook. Upload a CSV or .xlsx file.")
 
@@ -439,8 +735,10 @@ def _read_xlsx(data: bytes, mappings: Mapping[str, str]) -> tuple[str, list[tupl
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of error on malformed XML
-        raise RegisterImportError("The Excel workbook cannot be read: it is damaged, or was not saved by "
-                                  "a spreadsheet program. Save it again as .xlsx or CSV.") from None
+        raise RegisterImportError(
+            "The Excel workbook cannot be read: it is damaged, or was not saved by "
+            "a spreadsheet program. Save it again as .xlsx or CSV."
+        ) from None
     try:
         first: Optional[tuple[str, list, list]] = None
         for sheet in book.worksheets:
@@ -449,7 +747,7 @@ def _read_xlsx(data: bytes, mappings: Mapping[str, str]) -> tuple[str, list[tupl
             rows: list = []
             sheet.reset_dimensions()  # some programs write a wrong <dimension>; read what is really there
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                _check_size(number, len(rows), f"The sheet \"{sheet.title}\"")
+                _check_size(number, len(rows), f'The sheet "{sheet.title}"')
                 if any(_cell_text(v) for v in values[:MAX_COLUMNS]):
                     rows.append((number, list(values[:MAX_COLUMNS])))
             if first is None:
@@ -462,7 +760,9 @@ def _read_xlsx(data: bytes, mappings: Mapping[str, str]) -> tuple[str, list[tupl
     except RegisterImportError:
         raise
     except Exception:
-        raise RegisterImportError("The Excel workbook cannot be read: it is damaged. Save it again as .xlsx or CSV.") from None
+        raise RegisterImportError(
+            "The Excel workbook cannot be read: it is damaged. Save it again as .xlsx or CSV."
+        ) from None
     finally:
         book.close()
 
@@ -494,8 +794,11 @@ def _is_sub_header(values: list, mappings: Mapping[str, str]) -> bool:
     """A second heading row: every cell a heading, at least one of them a sub-column ("From", "Financial")."""
     texts = [_cell_text(v) for v in values]
     texts = [t for t in texts if t]
-    return (bool(texts) and any(_sub_heading(t) for t in texts)
-            and all(_sub_heading(t) or _known(t, mappings) for t in texts))
+    return (
+        bool(texts)
+        and any(_sub_heading(t) for t in texts)
+        and all(_sub_heading(t) or _known(t, mappings) for t in texts)
+    )
 
 
 def _resolve_columns(top: list, sub: Optional[list], mappings: Mapping[str, str]) -> list[Column]:
@@ -540,14 +843,17 @@ def _resolve_columns(top: list, sub: Optional[list], mappings: Mapping[str, str]
 
 
 def _expected_headings() -> str:
-    return ("Name, Position, Type of interest, Description, Date from, Date to, Action taken (the NHS template) "
-            "or member_id, name, position, interest_type, description, date_from, date_to")
+    return (
+        "Name, Position, Type of interest, Description, Date from, Date to, Action taken (the NHS template) "
+        "or member_id, name, position, interest_type, description, date_from, date_to"
+    )
 
 
 def load_mappings(session: Session) -> dict[str, str]:
     """Headings mapped by hand on earlier imports: normalised heading -> field ("" = ignore the column)."""
-    return {m.heading: m.field_name for m in session.exec(select(ImportColumnMapping))
-            if m.field_name in MAPPING_CHOICES}
+    return {
+        m.heading: m.field_name for m in session.exec(select(ImportColumnMapping)) if m.field_name in MAPPING_CHOICES
+    }
 
 
 def save_mappings(session: Session, choices: Mapping[str, str], actor_id: Optional[int]) -> dict[str, str]:
@@ -568,8 +874,13 @@ def save_mappings(session: Session, choices: Mapping[str, str], actor_id: Option
         changed[key] = choice
     if changed:
         session.flush()
-        audit.record(session, "register.import_columns_mapped", actor_id=actor_id, object_type="register",
-                     detail={"columns": changed})
+        audit.record(
+            session,
+            "register.import_columns_mapped",
+            actor_id=actor_id,
+            object_type="register",
+            detail={"columns": changed},
+        )
     return changed
 
 
@@ -582,13 +893,17 @@ def check_mapping(parsed: ParsedRegister, choices: Mapping[int, str]) -> dict[in
     for column in parsed.mappable_columns:
         choice = choices.get(column.index, IGNORE)
         if choice not in MAPPING_CHOICES:
-            errors[column.index] = f"Choose a register field for {column.label}, or \"Ignore this column\""
+            errors[column.index] = f'Choose a register field for {column.label}, or "Ignore this column"'
         elif choice and choice in taken:
-            errors[column.index] = (f"{column.label}: {FIELD_TITLES[choice]} is already read from "
-                                    f"\"{taken[choice].heading}\". Choose another field or ignore this column")
+            errors[column.index] = (
+                f"{column.label}: {FIELD_TITLES[choice]} is already read from "
+                f'"{taken[choice].heading}". Choose another field or ignore this column'
+            )
         elif choice and choice in chosen:
-            errors[column.index] = (f"{column.label}: {FIELD_TITLES[choice]} is also chosen for "
-                                    f"\"{chosen[choice].heading}\". Choose it for one column only")
+            errors[column.index] = (
+                f"{column.label}: {FIELD_TITLES[choice]} is also chosen for "
+                f'"{chosen[choice].heading}". Choose it for one column only'
+            )
         elif choice:
             chosen[choice] = column
     return errors
@@ -619,8 +934,9 @@ def parse_register(filename: str, data: bytes, mappings: Optional[Mapping[str, s
 
     header_index = _find_header(rows, mappings)
     if header_index is None:
-        raise RegisterImportError("The file's headings were not recognised. The first row should have the "
-                                  f"headings {_expected_headings()}.")
+        raise RegisterImportError(
+            f"The file's headings were not recognised. The first row should have the headings {_expected_headings()}."
+        )
     header_number, headings = rows[header_index]
     header_rows: tuple[int, ...] = (header_number,)
     sub = None
@@ -643,7 +959,8 @@ def parse_register(filename: str, data: bytes, mappings: Optional[Mapping[str, s
             if mapping_key(first.heading) == column.key:
                 raise RegisterImportError(
                     f"Row {header_number} has two columns for {FIELD_TITLES[column.field]} "
-                    f"(\"{titles[column.field]}\" and \"{column.heading}\"). Remove one and upload it again.")
+                    f'("{titles[column.field]}" and "{column.heading}"). Remove one and upload it again.'
+                )
             column.field, column.source = None, SECOND  # shown on the preview, where the lead can map it
             continue
         columns[column.field] = column.index
@@ -651,22 +968,36 @@ def parse_register(filename: str, data: bytes, mappings: Optional[Mapping[str, s
 
     has_type = "interest_type" in columns or any(t in columns for t in TICK_FIELDS)
     has_description = any(f in columns for f in ("description", "organisation", "role"))
-    missing = [FIELD_TITLES[f] for f, present in (("name", "name" in columns), ("interest_type", has_type),
-                                                 ("description", has_description)) if not present]
+    missing = [
+        FIELD_TITLES[f]
+        for f, present in (("name", "name" in columns), ("interest_type", has_type), ("description", has_description))
+        if not present
+    ]
     # Columns without a heading that hold data cannot be read either: say so.
     data_rows = rows[data_start:]
     for column in all_columns:
         if column.source == UNNAMED and not any(
-                column.index < len(values) and _cell_text(values[column.index]) for _, values in data_rows):
+            column.index < len(values) and _cell_text(values[column.index]) for _, values in data_rows
+        ):
             column.source = "empty"
     all_columns = [c for c in all_columns if c.source != "empty"]
     ignored = [c.heading or f"column {c.letter}" for c in all_columns if c.field is None]
-    parsed = ParsedRegister(filename=filename, layout=NHS_TEMPLATE, columns=titles, ignored_columns=ignored,
-                            rows=[], sheet=sheet, all_columns=all_columns, header_rows=header_rows)
+    parsed = ParsedRegister(
+        filename=filename,
+        layout=NHS_TEMPLATE,
+        columns=titles,
+        ignored_columns=ignored,
+        rows=[],
+        sheet=sheet,
+        all_columns=all_columns,
+        header_rows=header_rows,
+    )
     if missing:
         if not parsed.mappable_columns:
-            raise RegisterImportError(f"The file has no \"{missing[0]}\" column. Row {header_number} should have "
-                                      f"the headings {_expected_headings()}.")
+            raise RegisterImportError(
+                f'The file has no "{missing[0]}" column. Row {header_number} should have '
+                f"the headings {_expected_headings()}."
+            )
         parsed.missing = missing  # the lead can say which column holds it on the preview
         return parsed
     written = {_cell_text(h).strip().lower() for h in headings}
@@ -680,9 +1011,11 @@ def parse_register(filename: str, data: bytes, mappings: Optional[Mapping[str, s
             # blank as far as the register goes; say so if it has text in columns that are not read
             where = [c.label for c in unread if c.index < len(values) and _cell_text(values[c.index])]
             if where:
-                parsed.unread_rows.append(f"Row {number} was not read: it has text only in "
-                                          f"{', '.join(where[:3])}{' ...' if len(where) > 3 else ''}, "
-                                          "which the import does not read")
+                parsed.unread_rows.append(
+                    f"Row {number} was not read: it has text only in "
+                    f"{', '.join(where[:3])}{' ...' if len(where) > 3 else ''}, "
+                    "which the import does not read"
+                )
             continue
         parsed.rows.append(_parse_row(number, cells, titles))
     if len(parsed.rows) > MAX_ROWS:
@@ -704,7 +1037,7 @@ def _column_title(titles: dict[str, str], name: str) -> str:
 
 
 def _problem(row: PreviewRow, titles: dict[str, str], name: str, message: str) -> None:
-    row.problems.append(f"row {row.number}, column \"{_column_title(titles, name)}\": {message}")
+    row.problems.append(f'row {row.number}, column "{_column_title(titles, name)}": {message}')
 
 
 def _is_ticked(text: str) -> Optional[bool]:
@@ -756,8 +1089,12 @@ def _parse_row(number: int, cells: dict, titles: dict[str, str]) -> PreviewRow:
             continue
         state = _is_ticked(text[tick])
         if state is None:
-            _problem(row, titles, tick, f"\"{text[tick][:30]}\" is not a tick: mark the type of interest with X "
-                                        "or leave it blank")
+            _problem(
+                row,
+                titles,
+                tick,
+                f'"{text[tick][:30]}" is not a tick: mark the type of interest with X or leave it blank',
+            )
         elif state:
             ticked.append(kind)
 
@@ -768,7 +1105,9 @@ def _parse_row(number: int, cells: dict, titles: dict[str, str]) -> PreviewRow:
             if is_nil_text(row.type_text) and nil_text:
                 row.nil = True
             else:
-                _problem(row, titles, "interest_type", f"\"{row.type_text[:60]}\" is not a type of interest ({TYPE_HINT})")
+                _problem(
+                    row, titles, "interest_type", f'"{row.type_text[:60]}" is not a type of interest ({TYPE_HINT})'
+                )
         else:
             row.interest_type = kind
     elif ticked:
@@ -778,15 +1117,21 @@ def _parse_row(number: int, cells: dict, titles: dict[str, str]) -> PreviewRow:
         else:
             row.interest_type = ticked[0]  # financial, then professional, then personal
         if len(ticked) > 1:
-            row.notes.append(f"Row {number}: {row.type_text} are ticked; imported as "
-                             f"{row.interest_type.replace('-', ' ').capitalize()} (one type per entry)")
+            row.notes.append(
+                f"Row {number}: {row.type_text} are ticked; imported as "
+                f"{row.interest_type.replace('-', ' ').capitalize()} (one type per entry)"
+            )
     elif nil_text and not row.problems:
         row.nil = True
     elif not any(tick in cells and _is_ticked(text[tick]) is None for tick in TICK_FIELDS):
         where = "interest_type" if "interest_type" in titles else next(t for t in TICK_FIELDS if t in titles)
-        _problem(row, titles, where, (f"enter the type of interest ({TYPE_HINT})" if where == "interest_type"
-                                      else "tick the type of interest")
-                 + ", or write \"Nil\" in the description for a nil return")
+        _problem(
+            row,
+            titles,
+            where,
+            (f"enter the type of interest ({TYPE_HINT})" if where == "interest_type" else "tick the type of interest")
+            + ', or write "Nil" in the description for a nil return',
+        )
     if "directness" in cells and not row.nil:
         words = _norm_words(text["directness"])
         if words.startswith("indirect"):
@@ -794,7 +1139,7 @@ def _parse_row(number: int, cells: dict, titles: dict[str, str]) -> PreviewRow:
                 row.notes.append(f"Row {number}: marked indirect, so imported as an indirect interest")
             row.interest_type = InterestType.indirect.value
         elif words not in {"", "direct"}:
-            _problem(row, titles, "directness", f"\"{text['directness'][:30]}\" is not Direct or Indirect")
+            _problem(row, titles, "directness", f'"{text["directness"][:30]}" is not Direct or Indirect')
     if row.interest_type and _norm_words(row.description) in NIL_WORDS | {""}:
         _problem(row, titles, "description", "enter a description of the interest")
 
@@ -803,7 +1148,9 @@ def _parse_row(number: int, cells: dict, titles: dict[str, str]) -> PreviewRow:
             if name not in cells:
                 continue
             try:
-                setattr(row, name, parse_date(cells[name], ongoing_ok=(name == "date_to"), month_end=(name == "date_to")))
+                setattr(
+                    row, name, parse_date(cells[name], ongoing_ok=(name == "date_to"), month_end=(name == "date_to"))
+                )
             except ValueError as error:
                 _problem(row, titles, name, str(error))
         if "date_range" in cells:
@@ -820,8 +1167,13 @@ def _parse_row(number: int, cells: dict, titles: dict[str, str]) -> PreviewRow:
     if row.interest_type == InterestType.indirect.value:
         row.relationship = find_relationship(row.description)
         if not row.relationship:
-            _problem(row, titles, "description", "for an indirect interest, say who holds it and their relationship "
-                                                 "(for example \"Spouse: partner at ... practice\")")
+            _problem(
+                row,
+                titles,
+                "description",
+                "for an indirect interest, say who holds it and their relationship "
+                '(for example "Spouse: partner at ... practice")',
+            )
     return row
 
 
@@ -869,7 +1221,7 @@ def parse_date(value, ongoing_ok: bool = False, month_end: bool = False) -> Opti
     text = " ".join(str(value or "").split())
     if not text or (ongoing_ok and _norm_words(text) in ONGOING_WORDS):
         return None
-    problem = f"\"{text[:40]}\" is not a date ({DATE_HINT})"
+    problem = f'"{text[:40]}" is not a date ({DATE_HINT})'
     parts: Optional[tuple[int, int, int]] = None
     midnight = r"(?:[ T]00:00(?::00)?)?"
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})" + midnight, text):
@@ -897,11 +1249,11 @@ def parse_date(value, ongoing_ok: bool = False, month_end: bool = False) -> Opti
         raise ValueError(problem)
     year, month, day = parts
     if not 1900 <= year <= 2100:
-        raise ValueError(f"\"{text[:40]}\" has a year outside 1900 to 2100 ({DATE_HINT})")
+        raise ValueError(f'"{text[:40]}" has a year outside 1900 to 2100 ({DATE_HINT})')
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValueError(f"\"{text[:40]}\" is not a real date ({DATE_HINT})") from None
+        raise ValueError(f'"{text[:40]}" is not a real date ({DATE_HINT})') from None
 
 
 def parse_date_range(value) -> tuple[Optional[date], Optional[date]]:
@@ -1021,8 +1373,18 @@ def _interest_key(person_id, interest_type: str, description: str, date_from: Op
 # practices, so the line is drawn just above that. A false alarm costs the lead one tick; a miss, a duplicate.
 NEAR_DUPLICATE_SCORE = 92
 _LITTLE_WORDS = {"a", "an", "and", "at", "for", "in", "of", "on", "the", "to", "with", "as", "is", "by"}
-_SAME_WORDS = {"limited": "ltd", "centre": "center", "co": "company", "plc": "plc", "dr": "dr", "doctor": "dr",
-               "drs": "dr", "saint": "st", "surgery": "surgery", "practise": "practice"}
+_SAME_WORDS = {
+    "limited": "ltd",
+    "centre": "center",
+    "co": "company",
+    "plc": "plc",
+    "dr": "dr",
+    "doctor": "dr",
+    "drs": "dr",
+    "saint": "st",
+    "surgery": "surgery",
+    "practise": "practice",
+}
 
 
 def similarity_text(text: str) -> str:
@@ -1067,16 +1429,22 @@ def plan_import(session: Session, parsed: ParsedRegister, today: Optional[date] 
     current: set[int] = set()
     held: dict[int, list[Interest]] = {}
     if wanted_ids:
-        for interest in session.exec(select(Interest).where(Interest.person_id.in_(wanted_ids))
-                                     .order_by(Interest.id)):
+        for interest in session.exec(select(Interest).where(Interest.person_id.in_(wanted_ids)).order_by(Interest.id)):
             held.setdefault(interest.person_id, []).append(interest)
-            existing.add(_interest_key(interest.person_id, interest.interest_type, interest.description,
-                                       interest.date_from))
+            existing.add(
+                _interest_key(interest.person_id, interest.interest_type, interest.description, interest.date_from)
+            )
             if interest.date_to is None or interest.date_to >= today:
                 current.add(interest.person_id)
-        nil_today = set(session.exec(select(DeclarationReturn.person_id).where(
-            DeclarationReturn.person_id.in_(wanted_ids), DeclarationReturn.kind == ReturnKind.nil.value,
-            DeclarationReturn.as_of == today)))
+        nil_today = set(
+            session.exec(
+                select(DeclarationReturn.person_id).where(
+                    DeclarationReturn.person_id.in_(wanted_ids),
+                    DeclarationReturn.kind == ReturnKind.nil.value,
+                    DeclarationReturn.as_of == today,
+                )
+            )
+        )
     else:
         nil_today = set()
 
@@ -1094,8 +1462,14 @@ def plan_import(session: Session, parsed: ParsedRegister, today: Optional[date] 
         key = name_key(row.name)
         matches = people.get(key, [])
         if len(matches) > 1:
-            plans.append(RowPlan(row, AMBIGUOUS, message=f"Not imported: {len(matches)} people on the register are "
-                                                         f"called {row.name}; add this row by hand"))
+            plans.append(
+                RowPlan(
+                    row,
+                    AMBIGUOUS,
+                    message=f"Not imported: {len(matches)} people on the register are "
+                    f"called {row.name}; add this row by hand",
+                )
+            )
             unsettled.add(key)
             continue
         person_id = matches[0].id if matches else None
@@ -1115,23 +1489,39 @@ def plan_import(session: Session, parsed: ParsedRegister, today: Optional[date] 
             will_have_current.add(who)
         if person_id is not None and held.get(person_id):
             text = _entry_text(row.description, row.organisation)
-            score, like = max(((similarity(text, _entry_text(i.description, i.organisation_text)), i)
-                               for i in held[person_id]), key=lambda pair: pair[0])
+            score, like = max(
+                ((similarity(text, _entry_text(i.description, i.organisation_text)), i) for i in held[person_id]),
+                key=lambda pair: pair[0],
+            )
             if score >= NEAR_DUPLICATE_SCORE:
                 dates = ""
                 if like.date_from:
                     dates = f", from {like.date_from.strftime('%-d %b %Y')}"
                 if like.date_to:
                     dates += f" to {like.date_to.strftime('%-d %b %Y')}"
-                plans.append(RowPlan(row, NEAR_DUPLICATE, person_id,
-                                     f"Not added: likely a duplicate of \"{like.description[:200]}\"{dates}, "
-                                     f"already on the register for {row.name}", similar=like, similarity=score))
+                plans.append(
+                    RowPlan(
+                        row,
+                        NEAR_DUPLICATE,
+                        person_id,
+                        f'Not added: likely a duplicate of "{like.description[:200]}"{dates}, '
+                        f"already on the register for {row.name}",
+                        similar=like,
+                        similarity=score,
+                    )
+                )
                 continue
         if person_id is None:
             new_people.setdefault(key, (row.number, row.name))
         what = "ended interest" if row.date_to and row.date_to < today else "interest"
-        plans.append(RowPlan(row, ADD, person_id, f"Add {what} for {row.name}" + (
-            "" if person_id is not None else " (new person, no account)")))
+        plans.append(
+            RowPlan(
+                row,
+                ADD,
+                person_id,
+                f"Add {what} for {row.name}" + ("" if person_id is not None else " (new person, no account)"),
+            )
+        )
 
     nil_planned: set = set()
     for plan in plans:
@@ -1153,9 +1543,11 @@ def plan_import(session: Session, parsed: ParsedRegister, today: Optional[date] 
             if plan.person_id is None:
                 new_people.setdefault(key, (plan.row.number, plan.row.name))
             plan.message = f"Record a nil return for {plan.row.name}" + (
-                "" if plan.person_id is not None else " (new person, no account)")
-    return ImportPlan(plans, [name for _, name in sorted(new_people.values())],
-                      columns=tuple(sorted(parsed.columns.items())))
+                "" if plan.person_id is not None else " (new person, no account)"
+            )
+    return ImportPlan(
+        plans, [name for _, name in sorted(new_people.values())], columns=tuple(sorted(parsed.columns.items()))
+    )
 
 
 def _fill_position(session: Session, person_id: int, position: str, actor_id: Optional[int]) -> bool:
@@ -1168,8 +1560,14 @@ def _fill_position(session: Session, person_id: int, position: str, actor_id: Op
     person.position = position
     session.add(person)
     session.flush()
-    audit.record(session, "person.updated", actor_id=actor_id, object_type="person", object_id=person.id,
-                 detail={"before": {"position": ""}, "after": {"position": position}, "imported": True})
+    audit.record(
+        session,
+        "person.updated",
+        actor_id=actor_id,
+        object_type="person",
+        object_id=person.id,
+        detail={"before": {"position": ""}, "after": {"position": position}, "imported": True},
+    )
     return True
 
 
@@ -1179,8 +1577,14 @@ def _create_person(session: Session, row: PreviewRow, actor_id: Optional[int]) -
     session.add(person)
     session.flush()
     session.add(RoleGrant(person_id=person.id, role=Role.member.value))
-    audit.record(session, "person.created", actor_id=actor_id, object_type="person", object_id=person.id,
-                 detail={"imported": True, "roles": [Role.member.value]})
+    audit.record(
+        session,
+        "person.created",
+        actor_id=actor_id,
+        object_type="person",
+        object_id=person.id,
+        detail={"imported": True, "roles": [Role.member.value]},
+    )
     return person
 
 
@@ -1192,8 +1596,9 @@ def _declared_at(row: PreviewRow) -> datetime:
     return utcnow()
 
 
-def apply_import(session: Session, parsed: ParsedRegister, actor_id: Optional[int],
-                 plan: Optional[ImportPlan] = None) -> ImportResult:
+def apply_import(
+    session: Session, parsed: ParsedRegister, actor_id: Optional[int], plan: Optional[ImportPlan] = None
+) -> ImportResult:
     """Write the rows without problems, in the caller's transaction (the caller commits or rolls back).
 
     People are matched by full name (case-insensitive), or created without an account; interests go through
@@ -1224,10 +1629,20 @@ def apply_import(session: Session, parsed: ParsedRegister, actor_id: Optional[in
         if row_plan.outcome == ADD:
             org = directory.resolve_organisation(session, row.organisation) if row.organisation else None
             interests.declare_interest(
-                session, person_for(row_plan), actor_id=actor_id, declared_at=_declared_at(row),
-                interest_type=row.interest_type, description=row.description.strip(), date_from=row.date_from,
-                date_to=row.date_to, mitigation=row.mitigation.strip(), organisation_id=org.id if org else None,
-                organisation_text="" if org else row.organisation, role=row.role, relationship=row.relationship)
+                session,
+                person_for(row_plan),
+                actor_id=actor_id,
+                declared_at=_declared_at(row),
+                interest_type=row.interest_type,
+                description=row.description.strip(),
+                date_from=row.date_from,
+                date_to=row.date_to,
+                mitigation=row.mitigation.strip(),
+                organisation_id=org.id if org else None,
+                organisation_text="" if org else row.organisation,
+                role=row.role,
+                relationship=row.relationship,
+            )
             result.interests_added += 1
             if row_plan.added_anyway:
                 result.likely_duplicates_added += 1
@@ -1248,12 +1663,21 @@ def apply_import(session: Session, parsed: ParsedRegister, actor_id: Optional[in
             continue
         returns.make_return(session, person_id, ReturnKind.nil.value, today, actor_id)
         result.nil_returns += 1
-    event = audit.record(session, "register.imported", actor_id=actor_id, object_type="register",
-                         detail={"file": parsed.filename, "layout": parsed.layout, "rows": len(parsed.rows),
-                                 "columns": {f: h for f, h in parsed.columns.items()},
-                                 "not_read": parsed.ignored_columns,
-                                 "likely_duplicates_added_rows": [p.row.number for p in plan.rows if p.added_anyway],
-                                 **result.as_dict()})
+    event = audit.record(
+        session,
+        "register.imported",
+        actor_id=actor_id,
+        object_type="register",
+        detail={
+            "file": parsed.filename,
+            "layout": parsed.layout,
+            "rows": len(parsed.rows),
+            "columns": {f: h for f, h in parsed.columns.items()},
+            "not_read": parsed.ignored_columns,
+            "likely_duplicates_added_rows": [p.row.number for p in plan.rows if p.added_anyway],
+            **result.as_dict(),
+        },
+    )
     session.flush()
     result.audit_event_id = event.id
     return result
@@ -1265,8 +1689,9 @@ def describe(result: ImportResult) -> str:
     if result.nil_returns:
         parts.append(f"{result.nil_returns} nil return{'s' if result.nil_returns != 1 else ''} recorded")
     if result.people_created:
-        parts.append(f"{result.people_created} new {'people' if result.people_created != 1 else 'person'} "
-                     "(without an account)")
+        parts.append(
+            f"{result.people_created} new {'people' if result.people_created != 1 else 'person'} (without an account)"
+        )
     if result.already_on_register:
         parts.append(f"{result.already_on_register} already on the register")
     if result.likely_duplicates_skipped:

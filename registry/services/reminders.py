@@ -1,4 +1,5 @@
 """Reminders to people whose annual declaration is overdue."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,8 +20,13 @@ class Reminder:
     body: str
 
 
-def overdue_reminders(session: Session, service_url: str, organisation: str, today: Optional[date] = None,
-                      policy: timeliness.TimelinessPolicy = timeliness.TimelinessPolicy()) -> tuple[list[Reminder], list[str]]:
+def overdue_reminders(
+    session: Session,
+    service_url: str,
+    organisation: str,
+    today: Optional[date] = None,
+    policy: timeliness.TimelinessPolicy = timeliness.TimelinessPolicy(),
+) -> tuple[list[Reminder], list[str]]:
     """Reminders for everyone overdue, and the names of overdue people who have no email address."""
     today = today or date.today()
     reminders, no_email = [], []
@@ -40,14 +46,17 @@ def overdue_reminders(session: Session, service_url: str, organisation: str, tod
             f"{guidance.period(guidance.DECLARE_WITHIN_DAYS)} of any new interest. If you have questions, reply to this "
             "email to reach the governance team.\n"
         )
-        reminders.append(Reminder(status.person_id, status.email,
-                                  "Your declaration of interests is overdue", body))
+        reminders.append(Reminder(status.person_id, status.email, "Your declaration of interests is overdue", body))
     return reminders, no_email
 
 
 def record_sent(session: Session, reminders: list[Reminder], actor_id: Optional[int] = None) -> None:
-    audit.record(session, "reminders.sent", actor_id=actor_id,
-                 detail={"count": len(reminders), "people": [r.person_id for r in reminders]})
+    audit.record(
+        session,
+        "reminders.sent",
+        actor_id=actor_id,
+        detail={"count": len(reminders), "people": [r.person_id for r in reminders]},
+    )
 
 
 # --- The annual declaration round: reminders on a schedule ------------------------------------------------------

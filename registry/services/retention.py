@@ -1,4 +1,5 @@
 """Retention: records are kept 6 years after they end, then removed by `coi purge`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -50,20 +51,33 @@ def plan_purge(session: Session, today: Optional[date] = None) -> PurgePlan:
     today = today or date.today()
     cutoff = months_before(today, RETENTION_YEARS * 12)
     plan = PurgePlan(cutoff)
-    plan.interests = list(session.exec(select(Interest).where(Interest.date_to.is_not(None), Interest.date_to < cutoff)
-                                       .order_by(Interest.id)))
-    plan.gifts = list(session.exec(select(GiftOrHospitality).where(GiftOrHospitality.offered_on < cutoff)
-                                   .order_by(GiftOrHospitality.id)))
+    plan.interests = list(
+        session.exec(
+            select(Interest).where(Interest.date_to.is_not(None), Interest.date_to < cutoff).order_by(Interest.id)
+        )
+    )
+    plan.gifts = list(
+        session.exec(
+            select(GiftOrHospitality).where(GiftOrHospitality.offered_on < cutoff).order_by(GiftOrHospitality.id)
+        )
+    )
     # A return is superseded by a later one; only returns older than the cutoff that are not a person's latest go.
     latest = {}
     for r in session.exec(select(DeclarationReturn).order_by(DeclarationReturn.as_of)):
         latest[r.person_id] = r.id
-    plan.returns = [r for r in session.exec(select(DeclarationReturn).where(DeclarationReturn.as_of < cutoff)
-                                            .order_by(DeclarationReturn.id)) if latest.get(r.person_id) != r.id]
-    plan.breaches = list(session.exec(select(Breach).where(Breach.occurred_on < cutoff, Breach.status == "closed")
-                                      .order_by(Breach.id)))
-    plan.snapshots = list(session.exec(select(RegisterSnapshot.id).where(RegisterSnapshot.as_of < cutoff)
-                                       .order_by(RegisterSnapshot.id)))
+    plan.returns = [
+        r
+        for r in session.exec(
+            select(DeclarationReturn).where(DeclarationReturn.as_of < cutoff).order_by(DeclarationReturn.id)
+        )
+        if latest.get(r.person_id) != r.id
+    ]
+    plan.breaches = list(
+        session.exec(select(Breach).where(Breach.occurred_on < cutoff, Breach.status == "closed").order_by(Breach.id))
+    )
+    plan.snapshots = list(
+        session.exec(select(RegisterSnapshot.id).where(RegisterSnapshot.as_of < cutoff).order_by(RegisterSnapshot.id))
+    )
     return plan
 
 
@@ -73,11 +87,24 @@ def apply_purge(session: Session, plan: PurgePlan, actor_id: Optional[int] = Non
     if interest_ids:
         session.exec(delete(InterestHistory).where(InterestHistory.interest_id.in_(interest_ids)))
         session.exec(delete(Interest).where(Interest.id.in_(interest_ids)))
-    for model, ids in ((GiftOrHospitality, [g.id for g in plan.gifts]), (DeclarationReturn, [r.id for r in plan.returns]),
-                       (Breach, [b.id for b in plan.breaches]), (RegisterSnapshot, plan.snapshots)):
+    for model, ids in (
+        (GiftOrHospitality, [g.id for g in plan.gifts]),
+        (DeclarationReturn, [r.id for r in plan.returns]),
+        (Breach, [b.id for b in plan.breaches]),
+        (RegisterSnapshot, plan.snapshots),
+    ):
         if ids:
             session.exec(delete(model).where(model.id.in_(ids)))
-    audit.record(session, "retention.purged", actor_id=actor_id, detail={
-        "cutoff": plan.cutoff.isoformat(), "interests": interest_ids, "gifts": [g.id for g in plan.gifts],
-        "returns": [r.id for r in plan.returns], "breaches": [b.id for b in plan.breaches],
-        "snapshots": plan.snapshots})
+    audit.record(
+        session,
+        "retention.purged",
+        actor_id=actor_id,
+        detail={
+            "cutoff": plan.cutoff.isoformat(),
+            "interests": interest_ids,
+            "gifts": [g.id for g in plan.gifts],
+            "returns": [r.id for r in plan.returns],
+            "breaches": [b.id for b in plan.breaches],
+            "snapshots": plan.snapshots,
+        },
+    )

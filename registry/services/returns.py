@@ -1,4 +1,5 @@
 """Nil returns and annual confirmations."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,8 +19,13 @@ class ReturnError(ValueError):
 
 
 def current_interests(session: Session, person_id: int, on: date) -> list[Interest]:
-    return list(session.exec(select(Interest).where(
-        Interest.person_id == person_id, or_(Interest.date_to.is_(None), Interest.date_to >= on))))
+    return list(
+        session.exec(
+            select(Interest).where(
+                Interest.person_id == person_id, or_(Interest.date_to.is_(None), Interest.date_to >= on)
+            )
+        )
+    )
 
 
 def make_return(session: Session, person_id: int, kind: str, as_of: date, actor_id: Optional[int]) -> DeclarationReturn:
@@ -28,18 +34,30 @@ def make_return(session: Session, person_id: int, kind: str, as_of: date, actor_
     if as_of > date.today():
         raise ReturnError("The date cannot be in the future")
     if kind == ReturnKind.nil.value and current_interests(session, person_id, as_of):
-        raise ReturnError("You have current interests on the register, so you cannot make a nil return. "
-                          "Confirm that your declarations are complete and correct instead.")
+        raise ReturnError(
+            "You have current interests on the register, so you cannot make a nil return. "
+            "Confirm that your declarations are complete and correct instead."
+        )
     template = NIL_STATEMENT if kind == ReturnKind.nil.value else ANNUAL_STATEMENT
-    record = DeclarationReturn(person_id=person_id, kind=kind, as_of=as_of,
-                               statement=template.format(as_of=as_of.strftime("%-d %B %Y")))
+    record = DeclarationReturn(
+        person_id=person_id, kind=kind, as_of=as_of, statement=template.format(as_of=as_of.strftime("%-d %B %Y"))
+    )
     session.add(record)
     session.flush()
-    audit.record(session, f"return.{kind}", actor_id=actor_id, object_type="person", object_id=person_id,
-                 detail={"as_of": as_of.isoformat()})
+    audit.record(
+        session,
+        f"return.{kind}",
+        actor_id=actor_id,
+        object_type="person",
+        object_id=person_id,
+        detail={"as_of": as_of.isoformat()},
+    )
     return record
 
 
 def latest_return(session: Session, person_id: int) -> Optional[DeclarationReturn]:
-    return session.exec(select(DeclarationReturn).where(DeclarationReturn.person_id == person_id)
-                        .order_by(DeclarationReturn.as_of.desc(), DeclarationReturn.id.desc())).first()
+    return session.exec(
+        select(DeclarationReturn)
+        .where(DeclarationReturn.person_id == person_id)
+        .order_by(DeclarationReturn.as_of.desc(), DeclarationReturn.id.desc())
+    ).first()

@@ -6,6 +6,7 @@ MFA. A code is accepted once (the time step is remembered, so a code seen over s
 replayed) and one step either side of now, for clocks a little out. Recovery codes are shown once and only their
 argon2id hashes kept. No Flask here.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -30,14 +31,21 @@ ISSUER = "Conflicts of interest register"
 
 def needs_second_factor(session: Session, person_id: int) -> bool:
     """Governance leads, chairs and vice-chairs (of an open committee, on a current membership)."""
-    governance = session.exec(select(func.count()).select_from(RoleGrant).where(
-        RoleGrant.person_id == person_id, RoleGrant.role == Role.governance.value)).one() > 0
+    governance = (
+        session.exec(
+            select(func.count())
+            .select_from(RoleGrant)
+            .where(RoleGrant.person_id == person_id, RoleGrant.role == Role.governance.value)
+        ).one()
+        > 0
+    )
     return governance or bool(chaired_committees(session, person_id))
 
 
 def confirmed_factor(session: Session, person_id: int) -> Optional[SecondFactor]:
-    return session.exec(select(SecondFactor).where(SecondFactor.person_id == person_id,
-                                                   SecondFactor.confirmed_at.is_not(None))).first()
+    return session.exec(
+        select(SecondFactor).where(SecondFactor.person_id == person_id, SecondFactor.confirmed_at.is_not(None))
+    ).first()
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,7 @@ class Enrolment:
     @property
     def grouped(self) -> str:
         """The secret in groups of four, easier to type."""
-        return " ".join(self.secret[i:i + 4] for i in range(0, len(self.secret), 4))
+        return " ".join(self.secret[i : i + 4] for i in range(0, len(self.secret), 4))
 
 
 def start_enrolment(session: Session, person: Person) -> Enrolment:
@@ -64,14 +72,16 @@ def start_enrolment(session: Session, person: Person) -> Enrolment:
 
 
 def pending_enrolment(session: Session, person: Person) -> Optional[Enrolment]:
-    factor = session.exec(select(SecondFactor).where(SecondFactor.person_id == person.id,
-                                                     SecondFactor.confirmed_at.is_(None))).first()
+    factor = session.exec(
+        select(SecondFactor).where(SecondFactor.person_id == person.id, SecondFactor.confirmed_at.is_(None))
+    ).first()
     return enrolment_of(factor, person) if factor else None
 
 
 def enrolment_of(factor: SecondFactor, person: Person) -> Enrolment:
     uri = pyotp.TOTP(factor.secret, interval=CODE_STEP_SECONDS).provisioning_uri(
-        name=person.email or str(person.id), issuer_name=ISSUER)
+        name=person.email or str(person.id), issuer_name=ISSUER
+    )
     return Enrolment(factor.secret, uri)
 
 
@@ -91,8 +101,9 @@ def _matching_step(secret: str, code: str, last_used_step: int, now: Optional[fl
 def confirm_enrolment(session: Session, person: Person, code: str, now: Optional[float] = None) -> Optional[list[str]]:
     """The first code from the app confirms it; returns the recovery codes to show once, or None if the code is
     wrong."""
-    factor = session.exec(select(SecondFactor).where(SecondFactor.person_id == person.id,
-                                                     SecondFactor.confirmed_at.is_(None))).first()
+    factor = session.exec(
+        select(SecondFactor).where(SecondFactor.person_id == person.id, SecondFactor.confirmed_at.is_(None))
+    ).first()
     if factor is None:
         return None
     step = _matching_step(factor.secret, code, factor.last_used_step, now)
@@ -102,8 +113,14 @@ def confirm_enrolment(session: Session, person: Person, code: str, now: Optional
     factor.last_used_step = step
     session.add(factor)
     codes = _new_recovery_codes(session, person.id)
-    audit.record(session, "account.second-factor-set-up", actor_id=person.id, object_type="person",
-                 object_id=person.id, detail={"recovery_codes": len(codes)})
+    audit.record(
+        session,
+        "account.second-factor-set-up",
+        actor_id=person.id,
+        object_type="person",
+        object_id=person.id,
+        detail={"recovery_codes": len(codes)},
+    )
     session.flush()
     return codes
 
@@ -131,21 +148,31 @@ def verify(session: Session, person: Person, code: str, now: Optional[float] = N
     typed = "".join(ch for ch in code.lower() if ch.isalnum())
     if len(typed) != 10:
         return None
-    for recovery in session.exec(select(RecoveryCode).where(RecoveryCode.person_id == person.id,
-                                                            RecoveryCode.used_at.is_(None))):
+    for recovery in session.exec(
+        select(RecoveryCode).where(RecoveryCode.person_id == person.id, RecoveryCode.used_at.is_(None))
+    ):
         if _verify(recovery.code_hash, typed):
             recovery.used_at = utcnow()
             session.add(recovery)
             left = unused_recovery_codes(session, person.id) - 1
-            audit.record(session, "account.recovery-code-used", actor_id=person.id, object_type="person",
-                         object_id=person.id, detail={"recovery_codes_left": left})
+            audit.record(
+                session,
+                "account.recovery-code-used",
+                actor_id=person.id,
+                object_type="person",
+                object_id=person.id,
+                detail={"recovery_codes_left": left},
+            )
             return "recovery-code"
     return None
 
 
 def unused_recovery_codes(session: Session, person_id: int) -> int:
-    return session.exec(select(func.count()).select_from(RecoveryCode).where(
-        RecoveryCode.person_id == person_id, RecoveryCode.used_at.is_(None))).one()
+    return session.exec(
+        select(func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.person_id == person_id, RecoveryCode.used_at.is_(None))
+    ).one()
 
 
 def reset(session: Session, person_id: int, actor_id: Optional[int]) -> Person:
@@ -159,8 +186,13 @@ def reset(session: Session, person_id: int, actor_id: Optional[int]) -> Person:
         raise AccountError(f"{person.full_name} has no authenticator app set up")
     codes = session.exec(delete(RecoveryCode).where(RecoveryCode.person_id == person_id)).rowcount or 0
     ended = end_sessions(session, person_id)
-    audit.record(session, "account.second-factor-reset", actor_id=actor_id, object_type="person", object_id=person_id,
-                 detail={"recovery_codes_removed": codes, "sessions_ended": ended})
+    audit.record(
+        session,
+        "account.second-factor-reset",
+        actor_id=actor_id,
+        object_type="person",
+        object_id=person_id,
+        detail={"recovery_codes_removed": codes, "sessions_ended": ended},
+    )
     session.flush()
     return person
-

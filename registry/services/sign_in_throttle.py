@@ -16,6 +16,7 @@ Failures are counted in one row a key (SignInThrottle), not a row an attempt, so
 account cannot grow the database: rows are forgotten a day after their last failure. A governance lead clears a
 person's throttles (`clear`). No Flask here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -83,7 +84,7 @@ def backoff(failures: int, policy: ThrottlePolicy) -> timedelta:
     if failures < policy.failures_before_backoff:
         return timedelta(0)
     doublings = min(failures - policy.failures_before_backoff, 20)
-    return min(policy.first_wait * (2 ** doublings), policy.longest_wait)
+    return min(policy.first_wait * (2**doublings), policy.longest_wait)
 
 
 def familiar(session: Session, email_key: str, ip: str, policy: ThrottlePolicy, now: Optional[datetime] = None) -> bool:
@@ -91,9 +92,19 @@ def familiar(session: Session, email_key: str, ip: str, policy: ThrottlePolicy, 
     if not ip:
         return False
     now = now or utcnow()
-    return session.exec(select(func.count()).select_from(SignInAttempt).where(
-        SignInAttempt.email_key == email_key, SignInAttempt.ip == ip[:64], SignInAttempt.succeeded == True,  # noqa: E712
-        SignInAttempt.at >= now - policy.familiar_for)).one() > 0
+    return (
+        session.exec(
+            select(func.count())
+            .select_from(SignInAttempt)
+            .where(
+                SignInAttempt.email_key == email_key,
+                SignInAttempt.ip == ip[:64],
+                SignInAttempt.succeeded == True,  # noqa: E712
+                SignInAttempt.at >= now - policy.familiar_for,
+            )
+        ).one()
+        > 0
+    )
 
 
 def _row(session: Session, key: str, lock: bool = False) -> Optional[SignInThrottle]:
@@ -117,16 +128,18 @@ def _backoff_wait(session: Session, key: str, policy: ThrottlePolicy, now: datet
     return Wait(int((until - now).total_seconds()) + 1, reason) if until > now else None
 
 
-def check(session: Session, email_key: str, ip: str, policy: ThrottlePolicy,
-          now: Optional[datetime] = None) -> Optional[Wait]:
+def check(
+    session: Session, email_key: str, ip: str, policy: ThrottlePolicy, now: Optional[datetime] = None
+) -> Optional[Wait]:
     """Must this password attempt wait? Asked before the password is checked; a refused attempt counts nothing."""
     now = now or utcnow()
     wait = _backoff_wait(session, pair_key(email_key, ip), policy, now, "pair")
     if wait or familiar(session, email_key, ip, policy, now):
         return wait
-    for key, limit, span, reason in ((address_key(ip), policy.max_failures_per_ip, policy.window, "address"),
-                                     (account_key(email_key), policy.max_failures_per_account, policy.account_window,
-                                      "account")):
+    for key, limit, span, reason in (
+        (address_key(ip), policy.max_failures_per_ip, policy.window, "address"),
+        (account_key(email_key), policy.max_failures_per_account, policy.account_window, "account"),
+    ):
         if not ip and reason == "address":
             continue
         row = _row(session, key)
@@ -136,7 +149,9 @@ def check(session: Session, email_key: str, ip: str, policy: ThrottlePolicy,
     return None
 
 
-def check_code(session: Session, person_id: int, policy: ThrottlePolicy, now: Optional[datetime] = None) -> Optional[Wait]:
+def check_code(
+    session: Session, person_id: int, policy: ThrottlePolicy, now: Optional[datetime] = None
+) -> Optional[Wait]:
     """Must this second-factor code wait?"""
     return _backoff_wait(session, code_key(person_id), policy, now or utcnow(), "code")
 
@@ -148,8 +163,11 @@ def _count(session: Session, key: str, person_id: Optional[int], span: timedelta
         if row is None:
             try:
                 with session.begin_nested():  # another worker may insert the same key at the same moment
-                    session.add(SignInThrottle(key=key, person_id=person_id, failures=1, window_started_at=now,
-                                               last_failure_at=now))
+                    session.add(
+                        SignInThrottle(
+                            key=key, person_id=person_id, failures=1, window_started_at=now, last_failure_at=now
+                        )
+                    )
                 return 1
             except IntegrityError:
                 continue  # it did: count on its row
@@ -172,8 +190,14 @@ class Counted:
     address_limit_reached: bool  # this failure took the address to its limit (audit it once, not every attempt)
 
 
-def record_failure(session: Session, email_key: str, ip: str, person_id: Optional[int], policy: ThrottlePolicy,
-                   now: Optional[datetime] = None) -> Counted:
+def record_failure(
+    session: Session,
+    email_key: str,
+    ip: str,
+    person_id: Optional[int],
+    policy: ThrottlePolicy,
+    now: Optional[datetime] = None,
+) -> Counted:
     """Count a wrong password for `email_key` from `ip` (person_id: the account's, when there is one)."""
     now = now or utcnow()
     _forget_old(session, policy, now)
@@ -186,7 +210,9 @@ def record_failure(session: Session, email_key: str, ip: str, person_id: Optiona
     return Counted(pair, reached)
 
 
-def record_code_failure(session: Session, person_id: int, policy: ThrottlePolicy, now: Optional[datetime] = None) -> int:
+def record_code_failure(
+    session: Session, person_id: int, policy: ThrottlePolicy, now: Optional[datetime] = None
+) -> int:
     now = now or utcnow()
     _forget_old(session, policy, now)
     return _count(session, code_key(person_id), person_id, policy.forget_after, now)
@@ -206,19 +232,26 @@ def clear(session: Session, person_id: int, email_key: Optional[str]) -> int:
     """A governance lead lifts every throttle on a person's account; returns how many were lifted."""
     condition = SignInThrottle.person_id == person_id
     if email_key:
-        condition = condition | SignInThrottle.key.like(f"pair:{email_key}:%") | (
-            SignInThrottle.key == account_key(email_key))
+        condition = (
+            condition | SignInThrottle.key.like(f"pair:{email_key}:%") | (SignInThrottle.key == account_key(email_key))
+        )
     return session.exec(delete(SignInThrottle).where(condition)).rowcount or 0
 
 
-def active(session: Session, person_id: int, email_key: Optional[str], policy: ThrottlePolicy = ThrottlePolicy(),
-           now: Optional[datetime] = None) -> int:
+def active(
+    session: Session,
+    person_id: int,
+    email_key: Optional[str],
+    policy: ThrottlePolicy = ThrottlePolicy(),
+    now: Optional[datetime] = None,
+) -> int:
     """How many throttles hold the person's account now (for the person page)."""
     now = now or utcnow()
     condition = SignInThrottle.person_id == person_id
     if email_key:
-        condition = condition | SignInThrottle.key.like(f"pair:{email_key}:%") | (
-            SignInThrottle.key == account_key(email_key))
+        condition = (
+            condition | SignInThrottle.key.like(f"pair:{email_key}:%") | (SignInThrottle.key == account_key(email_key))
+        )
     held = 0
     for row in session.exec(select(SignInThrottle).where(condition)):
         if row.key.startswith("account:"):

@@ -1,4 +1,5 @@
 """Is each person's declaration up to date, overdue, or was something declared late?"""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,24 +40,41 @@ class PersonStatus:
         return bool(self.late_interests)
 
 
-def statuses(session: Session, today: Optional[date] = None, person_ids: Optional[Iterable[int]] = None,
-             policy: TimelinessPolicy = TimelinessPolicy()) -> dict[int, PersonStatus]:
+def statuses(
+    session: Session,
+    today: Optional[date] = None,
+    person_ids: Optional[Iterable[int]] = None,
+    policy: TimelinessPolicy = TimelinessPolicy(),
+) -> dict[int, PersonStatus]:
     today = today or date.today()
     people_q = select(Person).where(Person.active == True)  # noqa: E712
     if person_ids is not None:
         people_q = people_q.where(Person.id.in_(list(person_ids)))
     people = session.exec(people_q).all()
     ids = [p.id for p in people]
-    last_return = dict(session.exec(select(DeclarationReturn.person_id, func.max(DeclarationReturn.as_of))
-                                    .where(DeclarationReturn.person_id.in_(ids))
-                                    .group_by(DeclarationReturn.person_id)).all())
-    appointed = dict(session.exec(select(Membership.person_id, func.min(Membership.date_from))
-                                  .where(Membership.person_id.in_(ids)).group_by(Membership.person_id)).all())
+    last_return = dict(
+        session.exec(
+            select(DeclarationReturn.person_id, func.max(DeclarationReturn.as_of))
+            .where(DeclarationReturn.person_id.in_(ids))
+            .group_by(DeclarationReturn.person_id)
+        ).all()
+    )
+    appointed = dict(
+        session.exec(
+            select(Membership.person_id, func.min(Membership.date_from))
+            .where(Membership.person_id.in_(ids))
+            .group_by(Membership.person_id)
+        ).all()
+    )
     late: dict[int, list[int]] = {}
     since = today - timedelta(days=policy.late_lookback_days)
-    recent = session.exec(select(Interest.id, Interest.person_id, Interest.declared_at, Interest.date_from)
-                          .where(Interest.person_id.in_(ids), Interest.date_from.is_not(None),
-                                 Interest.declared_at >= datetime.combine(since, time.min, tzinfo=timezone.utc)))
+    recent = session.exec(
+        select(Interest.id, Interest.person_id, Interest.declared_at, Interest.date_from).where(
+            Interest.person_id.in_(ids),
+            Interest.date_from.is_not(None),
+            Interest.declared_at >= datetime.combine(since, time.min, tzinfo=timezone.utc),
+        )
+    )
     for interest_id, person_id, declared_at, date_from in recent:  # columns, not entities: registers are large
         if (declared_at.date() - date_from).days > policy.declare_within_days:
             late.setdefault(person_id, []).append(interest_id)
@@ -75,23 +93,31 @@ def statuses(session: Session, today: Optional[date] = None, person_ids: Optiona
             state = LATE
         else:
             state = UP_TO_DATE
-        out[person.id] = PersonStatus(person.id, person.full_name, person.email, state, last, due_by,
-                                      sorted(late.get(person.id, [])))
+        out[person.id] = PersonStatus(
+            person.id, person.full_name, person.email, state, last, due_by, sorted(late.get(person.id, []))
+        )
     return out
 
 
-def by_committee(session: Session, today: Optional[date] = None,
-                 policy: TimelinessPolicy = TimelinessPolicy()) -> list[tuple[Committee, list[PersonStatus]]]:
+def by_committee(
+    session: Session, today: Optional[date] = None, policy: TimelinessPolicy = TimelinessPolicy()
+) -> list[tuple[Committee, list[PersonStatus]]]:
     """Each committee with its current members' statuses, worst first."""
     today = today or date.today()
     all_status = statuses(session, today, policy=policy)
     order = {OVERDUE: 0, LATE: 1, UP_TO_DATE: 2}
     out = []
     for committee in session.exec(select(Committee).order_by(Committee.name)):
-        member_ids = set(session.exec(select(Membership.person_id).where(
-            Membership.committee_id == committee.id,
-            (Membership.date_to.is_(None)) | (Membership.date_to >= today))))
-        rows = sorted((all_status[i] for i in member_ids if i in all_status),
-                      key=lambda s: (order[s.state], s.full_name))
+        member_ids = set(
+            session.exec(
+                select(Membership.person_id).where(
+                    Membership.committee_id == committee.id,
+                    (Membership.date_to.is_(None)) | (Membership.date_to >= today),
+                )
+            )
+        )
+        rows = sorted(
+            (all_status[i] for i in member_ids if i in all_status), key=lambda s: (order[s.state], s.full_name)
+        )
         out.append((committee, rows))
     return out

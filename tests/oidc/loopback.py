@@ -1,5 +1,6 @@
 """Starts the real OpenID provider (tests/oidc/provider.mjs, oidc-provider from npm) on loopback, and signs in at it
 the way a person would (its login and consent forms), for tests/test_sso.py and tests/test_browser_sign_in.py."""
+
 from __future__ import annotations
 
 import json
@@ -43,7 +44,7 @@ class LoopbackProvider:
     redirect_uris: list[str] = field(default_factory=list)
 
     def tamper_with_next_id_token(self, how: str) -> None:
-        """"audience" (issued to the other client), "expired" or "nonce", re-signed with the provider's key."""
+        """ "audience" (issued to the other client), "expired" or "nonce", re-signed with the provider's key."""
         requests.post(f"{self.issuer}/__test__/tamper", json={"next": how}, timeout=5).raise_for_status()
 
     def stop(self) -> None:
@@ -58,14 +59,22 @@ def start(redirect_uris: list[str], claims_in_id_token: bool = True) -> Loopback
     config = {
         "clients": [
             {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": redirect_uris},
-            {"client_id": OTHER_CLIENT_ID, "client_secret": "another-secret-0123456789abcdefgh",
-             "redirect_uris": ["http://127.0.0.1:9/another/callback"]},
+            {
+                "client_id": OTHER_CLIENT_ID,
+                "client_secret": "another-secret-0123456789abcdefgh",
+                "redirect_uris": ["http://127.0.0.1:9/another/callback"],
+            },
         ],
         "accounts": ACCOUNTS,
         "claimsInIdToken": claims_in_id_token,
     }
-    process = subprocess.Popen(["node", str(SCRIPT), json.dumps(config)], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        ["node", str(SCRIPT), json.dumps(config)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     line = process.stdout.readline()
     if not line:
         process.kill()
@@ -75,8 +84,10 @@ def start(redirect_uris: list[str], claims_in_id_token: bool = True) -> Loopback
 
 def _form(html: str, base: str) -> tuple[str, dict]:
     action = unescape(re.search(r'<form[^>]*action="([^"]+)"', html).group(1))
-    fields = {unescape(name): unescape(value) for name, value in
-              re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html)}
+    fields = {
+        unescape(name): unescape(value)
+        for name, value in re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html)
+    }
     return urljoin(base, action), fields
 
 
@@ -96,8 +107,9 @@ def sign_in_at_provider(authorize_url: str, login: str) -> str:
             raise AssertionError(f"unexpected page at the provider: {response.status_code} {html[:300]}")
         response = browser.post(action, data=fields, allow_redirects=False, timeout=10)
         while response.status_code in (302, 303) and "/sign-in/sso/callback" not in response.headers["Location"]:
-            response = browser.get(urljoin(response.url, response.headers["Location"]), allow_redirects=False,
-                                   timeout=10)
+            response = browser.get(
+                urljoin(response.url, response.headers["Location"]), allow_redirects=False, timeout=10
+            )
         if response.status_code in (302, 303):
             return response.headers["Location"]
     raise AssertionError("the provider never sent the browser back")

@@ -47,14 +47,19 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     count = len(pages)
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(count)) + b"] /Count %d >>" % count,
+        b"<< /Type /Pages /Kids ["
+        + b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(count))
+        + b"] /Count %d >>" % count,
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
     for i, lines in enumerate(pages):
-        content = b"BT /F1 11 Tf 14 TL 72 760 Td " + b" ".join(b"(" + _pdf_string(ln) + b") Tj T*" for ln in lines) + b" ET"
+        content = (
+            b"BT /F1 11 Tf 14 TL 72 760 Td " + b" ".join(b"(" + _pdf_string(ln) + b") Tj T*" for ln in lines) + b" ET"
+        )
         objects.append(
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
-            b"/Contents %d 0 R >>" % (5 + 2 * i))
+            b"/Contents %d 0 R >>" % (5 + 2 * i)
+        )
         objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
@@ -87,7 +92,8 @@ def add_multilevel_numbering(document, formats=(("decimal", "%1."), ("decimal", 
     numbering = document.part.numbering_part.element
     levels = "".join(
         f'<w:lvl w:ilvl="{n}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/></w:lvl>'
-        for n, (fmt, text) in enumerate(formats))
+        for n, (fmt, text) in enumerate(formats)
+    )
     abstract = parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">{levels}</w:abstractNum>')
     num = parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>')
     first_num = numbering.find(qn("w:num"))
@@ -102,8 +108,7 @@ def add_multilevel_numbering(document, formats=(("decimal", "%1."), ("decimal", 
 def numbered(document, text: str, num_id: str, level: int = 0):
     paragraph = document.add_paragraph(text)
     ppr = paragraph._p.get_or_add_pPr()
-    ppr.append(parse_xml(
-        f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+    ppr.append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
     return paragraph
 
 
@@ -179,7 +184,8 @@ def test_realistic_text_agenda():
     assert items[3].title == "Riverside Surgery (Y01234): APMS contract award"
     assert items[3].description == (
         "The committee is asked to award the APMS contract for 3 years from 1 April 2024. "
-        "Paper C, lead: Head of Primary Care")
+        "Paper C, lead: Head of Primary Care"
+    )
     # Neither the section heading nor the page footer is glued onto an item.
     assert "Part 2" not in items[3].description
     assert items[-1] == ParsedItem("7", "Any other business")
@@ -198,9 +204,11 @@ def test_number_alone_takes_the_next_line_as_title():
 
 
 def test_unnumbered_agenda_gets_sequential_ids():
-    text = ("Primary Care Commissioning Committee\nAgenda\nDate: 12 March 2024\n\n"
-            "Welcome\nRiverside Surgery merger\n  with Oak Tree Surgery from 1 April\n"
-            "and closure of the branch\nPremises grants\n")
+    text = (
+        "Primary Care Commissioning Committee\nAgenda\nDate: 12 March 2024\n\n"
+        "Welcome\nRiverside Surgery merger\n  with Oak Tree Surgery from 1 April\n"
+        "and closure of the branch\nPremises grants\n"
+    )
     items = parse_agenda_text(text)
     assert items == [
         ParsedItem("1", "Welcome"),
@@ -221,14 +229,17 @@ def test_dates_and_lowercase_continuations_are_not_items():
     assert items[0].description == "12 March 2024"
 
 
-@pytest.mark.parametrize("line, item_id", [
-    ("2 Declarations of interest", "2"),
-    ("3 Marches Surgery merger", "3"),
-    ("4 May Lane Surgery: branch closure", "4"),
-    ("12 December 2024", None),
-    ("12 Dec", None),
-    ("1st March, Room 4", None),
-])
+@pytest.mark.parametrize(
+    "line, item_id",
+    [
+        ("2 Declarations of interest", "2"),
+        ("3 Marches Surgery merger", "3"),
+        ("4 May Lane Surgery: branch closure", "4"),
+        ("12 December 2024", None),
+        ("12 Dec", None),
+        ("1st March, Room 4", None),
+    ],
+)
 def test_month_words_and_dates(line, item_id):
     items = parse_agenda_text("1 Welcome\n" + line + "\n5 Any other business")
     assert (item_id in ids(items)) if item_id else ids(items) == ["1", "5"]
@@ -265,12 +276,16 @@ def test_numbered_lines_round_trip(titles):
 def test_txt_file_utf8_with_bom():
     data = "\ufeff1. Welcome\n2. Riverside Surgery \u2013 branch closure\n".encode("utf-8")
     assert read_agenda_document("agenda.txt", data) == [
-        ParsedItem("1", "Welcome"), ParsedItem("2", "Riverside Surgery", "branch closure")]
+        ParsedItem("1", "Welcome"),
+        ParsedItem("2", "Riverside Surgery", "branch closure"),
+    ]
 
 
 def test_txt_file_in_windows_1252():
     data = "1. Premises grant \u00a35,000 \u2013 Hillside Surgery\n".encode("cp1252")
-    assert read_agenda_document("agenda.TXT", data) == [ParsedItem("1", "Premises grant \u00a35,000", "Hillside Surgery")]
+    assert read_agenda_document("agenda.TXT", data) == [
+        ParsedItem("1", "Premises grant \u00a35,000", "Hillside Surgery")
+    ]
 
 
 def test_txt_file_in_utf16():
@@ -279,10 +294,12 @@ def test_txt_file_in_utf16():
 
 
 def test_csv_contract_columns():
-    data = (b"item_id,title,description,meeting_date,owner\n"
-            b"1,Welcome,,2024-03-12,Chair\n"
-            b'4.2,"Riverside Surgery, Anytown",APMS contract award,2024-03-12,\n'
-            b",,,,\n")
+    data = (
+        b"item_id,title,description,meeting_date,owner\n"
+        b"1,Welcome,,2024-03-12,Chair\n"
+        b'4.2,"Riverside Surgery, Anytown",APMS contract award,2024-03-12,\n'
+        b",,,,\n"
+    )
     assert read_agenda_document("agenda.csv", data) == [
         ParsedItem("1", "Welcome", ""),
         ParsedItem("4.2", "Riverside Surgery, Anytown", "APMS contract award"),
@@ -291,7 +308,9 @@ def test_csv_contract_columns():
 
 def test_csv_from_excel_headers_and_cp1252():
     data = "Item No,Subject,Details\r\n1,Premises \u2013 Hillside,Grant of \u00a35k\r\n".encode("cp1252")
-    assert read_agenda_document("Agenda.CSV", data) == [ParsedItem("1", "Premises \u2013 Hillside", "Grant of \u00a35k")]
+    assert read_agenda_document("Agenda.CSV", data) == [
+        ParsedItem("1", "Premises \u2013 Hillside", "Grant of \u00a35k")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -311,7 +330,7 @@ def test_csv_problems_are_explained(data, message):
 
 
 def test_csv_with_enormous_field_is_refused():
-    data = b"item_id,title\n1,\"" + b"x" * 200_000 + b"\"\n"
+    data = b'item_id,title\n1,"' + b"x" * 200_000 + b'"\n'
     with pytest.raises(DocumentError, match="could not be read"):
         read_agenda_document("agenda.csv", data)
 
@@ -333,8 +352,11 @@ def test_docx_typed_numbering_with_preamble():
     assert read_agenda_document("agenda.docx", save(document)) == [
         ParsedItem("1", "Welcome and apologies"),
         ParsedItem("2", "Declarations of interest"),
-        ParsedItem("3", "Riverside Surgery",
-                   "APMS contract award Award to Riverside Medical Practice (Y01234) Lead: Head of Primary Care"),
+        ParsedItem(
+            "3",
+            "Riverside Surgery",
+            "APMS contract award Award to Riverside Medical Practice (Y01234) Lead: Head of Primary Care",
+        ),
     ]
 
 
@@ -352,8 +374,12 @@ def test_docx_word_list_numbering_multilevel():
     numbered(document, "Any other business", num)
     items = read_agenda_document("agenda.docx", save(document))
     assert [(i.item_id, i.title) for i in items] == [
-        ("1", "Welcome"), ("2", "Contracts"), ("2.1", "Riverside Surgery APMS award"),
-        ("2.2", "Hillside Surgery branch closure"), ("4", "Any other business")]
+        ("1", "Welcome"),
+        ("2", "Contracts"),
+        ("2.1", "Riverside Surgery APMS award"),
+        ("2.2", "Hillside Surgery branch closure"),
+        ("4", "Any other business"),
+    ]
     assert items[3].description == "Supporting paper: consultation report"
 
 
@@ -374,21 +400,26 @@ def test_docx_builtin_list_number_style_and_bullets():
     document.add_paragraph("Riverside Surgery merger", style="List Number")
     document.add_paragraph("Oak Tree Surgery consultation", style="List Bullet")
     items = read_agenda_document("a.docx", save(document))
-    assert items == [ParsedItem("1", "Welcome"), ParsedItem("2", "Riverside Surgery merger",
-                                                             "Oak Tree Surgery consultation")]
+    assert items == [
+        ParsedItem("1", "Welcome"),
+        ParsedItem("2", "Riverside Surgery merger", "Oak Tree Surgery consultation"),
+    ]
 
 
 def test_docx_agenda_table_with_header():
     document = docx.Document()
     document.add_paragraph("Agenda \u2013 Primary Care Commissioning Committee")
-    table = fill_table(document, [
-        ["Time", "Item No.", "Title", "Purpose", "Lead"],
-        ["10:00", "1", "Welcome", "", "Chair"],
-        ["10:05", "2.", "Riverside Surgery\nAPMS contract award", "Decision", "Head of PC"],
-        ["", "", "Late paper: patient survey", "", ""],
-        ["", "Part 2", "", "", ""],
-        ["10:30", "Item 3", "Any other business", "", ""],
-    ])
+    table = fill_table(
+        document,
+        [
+            ["Time", "Item No.", "Title", "Purpose", "Lead"],
+            ["10:00", "1", "Welcome", "", "Chair"],
+            ["10:05", "2.", "Riverside Surgery\nAPMS contract award", "Decision", "Head of PC"],
+            ["", "", "Late paper: patient survey", "", ""],
+            ["", "Part 2", "", "", ""],
+            ["10:30", "Item 3", "Any other business", "", ""],
+        ],
+    )
     heading = table.rows[4].cells[0].merge(table.rows[4].cells[4])
     heading.text = "Items for information"
     items = read_agenda_document("agenda.docx", save(document))
@@ -405,7 +436,11 @@ def test_docx_table_without_header_and_item_column_holding_both():
     fill_table(document, [["Item", "Lead"], ["3. Finance report", "CFO"], ["4. Risks", "CFO"]])
     items = read_agenda_document("agenda.docx", save(document))
     assert [(i.item_id, i.title) for i in items] == [
-        ("1", "Welcome"), ("2", "Hillside Surgery branch closure"), ("3", "Finance report"), ("4", "Risks")]
+        ("1", "Welcome"),
+        ("2", "Hillside Surgery branch closure"),
+        ("3", "Finance report"),
+        ("4", "Risks"),
+    ]
 
 
 def test_docx_duplicate_numbers_are_refused():
@@ -426,8 +461,9 @@ def test_docx_without_items():
 def test_docx_that_is_really_a_text_file():
     with pytest.raises(DocumentError) as err:
         read_agenda_document("agenda.docx", b"1. Welcome\n2. Minutes\n")
-    assert str(err.value) == ("The file 'agenda.docx' is named .docx but is not a Word document: "
-                              "it is a plain text file.")
+    assert str(err.value) == (
+        "The file 'agenda.docx' is named .docx but is not a Word document: it is a plain text file."
+    )
 
 
 def test_docx_that_is_a_zip_of_something_else():
@@ -494,11 +530,24 @@ def test_password_protected_office_file_is_explained():
 
 
 def test_pdf_agenda():
-    data = make_pdf([
-        ["Primary Care Commissioning Committee", "Agenda", "1. Welcome and apologies",
-         "2. Riverside Surgery \u2013 APMS contract award", "The committee is asked to approve", "1"],
-        ["Primary Care Commissioning Committee", "3. Hillside Surgery branch closure", "4. Any other business", "2"],
-    ])
+    data = make_pdf(
+        [
+            [
+                "Primary Care Commissioning Committee",
+                "Agenda",
+                "1. Welcome and apologies",
+                "2. Riverside Surgery \u2013 APMS contract award",
+                "The committee is asked to approve",
+                "1",
+            ],
+            [
+                "Primary Care Commissioning Committee",
+                "3. Hillside Surgery branch closure",
+                "4. Any other business",
+                "2",
+            ],
+        ]
+    )
     items = read_agenda_document("agenda.pdf", data)
     assert items == [
         ParsedItem("1", "Welcome and apologies"),
@@ -511,7 +560,9 @@ def test_pdf_agenda():
 def test_pdf_table_layout_with_numbers_on_their_own_lines():
     data = make_pdf([["Item", "Title", "1", "Welcome", "2", "Oak Tree Surgery merger"]])
     assert [(i.item_id, i.title) for i in read_agenda_document("a.pdf", data)] == [
-        ("1", "Welcome"), ("2", "Oak Tree Surgery merger")]
+        ("1", "Welcome"),
+        ("2", "Oak Tree Surgery merger"),
+    ]
 
 
 def test_pdf_with_owner_password_only_is_read():
@@ -548,8 +599,10 @@ def test_pdf_without_text_suggests_the_original():
 def test_non_pdf_named_pdf_is_refused():
     with pytest.raises(DocumentError) as err:
         read_agenda_document("agenda.pdf", save(docx.Document()))
-    assert str(err.value) == ("The file 'agenda.pdf' is named .pdf but is not a PDF document: "
-                              "it is a zip archive (such as a Word or Excel file).")
+    assert str(err.value) == (
+        "The file 'agenda.pdf' is named .pdf but is not a PDF document: "
+        "it is a zip archive (such as a Word or Excel file)."
+    )
 
 
 # --- general refusals ----------------------------------------------------------------------
@@ -606,7 +659,7 @@ def test_mangled_docx_and_pdf_never_escape_as_other_errors(data):
     source = data.draw(st.sampled_from([save(document), make_pdf([["1. Welcome", "2. Minutes"]])]))
     position = data.draw(st.integers(0, len(source) - 1))
     junk = data.draw(st.binary(min_size=1, max_size=16))
-    mangled = source[:position] + junk + source[position + len(junk):]
+    mangled = source[:position] + junk + source[position + len(junk) :]
     filename = "a.pdf" if source.startswith(b"%PDF") else "a.docx"
     try:
         read_agenda_document(filename, mangled)
@@ -645,5 +698,7 @@ def test_docx_typed_numbers_in_descriptions_do_not_clash_with_word_numbering():
     document.add_paragraph("Riverside Surgery merger", style="List Number")
     document.add_paragraph("1. Patients keep their registration")
     items = read_agenda_document("a.docx", save(document))
-    assert items == [ParsedItem("1", "Welcome"),
-                     ParsedItem("2", "Riverside Surgery merger", "1. Patients keep their registration")]
+    assert items == [
+        ParsedItem("1", "Welcome"),
+        ParsedItem("2", "Riverside Surgery merger", "1. Patients keep their registration"),
+    ]

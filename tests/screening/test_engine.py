@@ -9,10 +9,10 @@ D = date(2025, 5, 1)
 
 
 def I(member, itype, desc, date_from=date(2015, 1, 1), date_to=None):
-    return Interest(member, 'Dr ' + member, 'GP Member', itype, desc, date_from, date_to)
+    return Interest(member, "Dr " + member, "GP Member", itype, desc, date_from, date_to)
 
 
-def A(item_id, title, desc=''):
+def A(item_id, title, desc=""):
     return AgendaItem(item_id, title, desc, D)
 
 
@@ -21,124 +21,193 @@ def flags_of(interests, items, directory):
 
 
 def test_import_is_pure():
-    code = ('import sys, screening; bad=[m for m in sys.modules if m.split(".")[0] in '
-            '("flask","sqlalchemy","sqlmodel","registry","coi")]; print(bad); sys.exit(1 if bad else 0)')
-    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    code = (
+        'import sys, screening; bad=[m for m in sys.modules if m.split(".")[0] in '
+        '("flask","sqlalchemy","sqlmodel","registry","coi")]; print(bad); sys.exit(1 if bad else 0)'
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_exact_name_excludes_partner(directory):
-    f = flags_of([I('M1', 'financial', 'GP partner, Bodey Medical Centre')],
-                 [A('1', 'Contract variation: Bodey Medical Centre')], directory)
-    assert f == {('1', 'M1'): 'exclude'}
+    f = flags_of(
+        [I("M1", "financial", "GP partner, Bodey Medical Centre")],
+        [A("1", "Contract variation: Bodey Medical Centre")],
+        directory,
+    )
+    assert f == {("1", "M1"): "exclude"}
 
 
 def test_variant_and_typo(directory):
-    f = flags_of([I('M1', 'financial', 'Salaried GP – Ladybarn Grp Pract.'),
-                  I('M2', 'financial', 'Partner, Borchardt Med Ctr')],
-                 [A('1', 'Remedial notice – Ladybran Group Practice'),
-                  A('2', 'Rent review: The Borchardt Medical Centre')], directory)
-    assert f == {('1', 'M1'): 'exclude', ('2', 'M2'): 'exclude'}
+    f = flags_of(
+        [I("M1", "financial", "Salaried GP – Ladybarn Grp Pract."), I("M2", "financial", "Partner, Borchardt Med Ctr")],
+        [A("1", "Remedial notice – Ladybran Group Practice"), A("2", "Rent review: The Borchardt Medical Centre")],
+        directory,
+    )
+    assert f == {("1", "M1"): "exclude", ("2", "M2"): "exclude"}
 
 
 def test_ods_code_only(directory):
-    f = flags_of([I('M1', 'financial', 'Partner at practice code p84012')],
-                 [A('1', 'Northenden Group Practice: branch closure')], directory)
-    assert f == {('1', 'M1'): 'exclude'}
+    f = flags_of(
+        [I("M1", "financial", "Partner at practice code p84012")],
+        [A("1", "Northenden Group Practice: branch closure")],
+        directory,
+    )
+    assert f == {("1", "M1"): "exclude"}
 
 
 def test_site_building(directory):
-    f = flags_of([I('M1', 'financial', 'Salaried GP, Vallance Medical')],
-                 [A('1', 'The Vallance Centre – head lease renewal')], directory)
-    assert f == {('1', 'M1'): 'exclude'}
+    f = flags_of(
+        [I("M1", "financial", "Salaried GP, Vallance Medical")],
+        [A("1", "The Vallance Centre – head lease renewal")],
+        directory,
+    )
+    assert f == {("1", "M1"): "exclude"}
 
 
 def test_pcn_item_no_vote_via_map_and_role(directory):
-    f = flags_of([I('M1', 'financial', 'Partner – Parkside Surgery, Longsight'),
-                  I('M2', 'financial', 'Clinical Director, Ardwick and Longsight PCN'),
-                  I('M3', 'non-financial personal', 'Registered patient at Ailsa Craig Medical Centre')],
-                 [A('1', 'Ardwick & Longsight Primary Care Network: ARRS workforce plan')], directory)
-    assert f == {('1', 'M1'): 'no-vote', ('1', 'M2'): 'no-vote'}
+    f = flags_of(
+        [
+            I("M1", "financial", "Partner – Parkside Surgery, Longsight"),
+            I("M2", "financial", "Clinical Director, Ardwick and Longsight PCN"),
+            I("M3", "non-financial personal", "Registered patient at Ailsa Craig Medical Centre"),
+        ],
+        [A("1", "Ardwick & Longsight Primary Care Network: ARRS workforce plan")],
+        directory,
+    )
+    assert f == {("1", "M1"): "no-vote", ("1", "M2"): "no-vote"}
 
 
 def test_pcn_role_does_not_conflict_on_single_practice(directory):
-    f = flags_of([I('M2', 'financial', 'Clinical Director, Ardwick and Longsight PCN')],
-                 [A('1', 'Breach notice: Ailsa Craig Medical Centre')], directory)
+    f = flags_of(
+        [I("M2", "financial", "Clinical Director, Ardwick and Longsight PCN")],
+        [A("1", "Breach notice: Ailsa Craig Medical Centre")],
+        directory,
+    )
     assert f == {}
 
 
 def test_areawide_no_vote_and_exclusions(directory):
-    f = flags_of([I('M1', 'financial', 'Partner, Northenden Group Practice'),
-                  I('M2', 'indirect', 'My wife is a salaried GP at Bodey Medical Centre'),
-                  I('M3', 'indirect', 'Husband is practice manager at Ladybarn Group Practice'),
-                  I('M4', 'non-financial personal', 'Patient – Parkside Surgery, Longsight'),
-                  I('M5', 'financial', 'Partner, Parkside Surgery, Burnley')],
-                 [A('1', 'Local enhanced service 2025-26 – Manchester', 'Offered to all GP practices in Manchester.')],
-                 directory)
-    assert f == {('1', 'M1'): 'no-vote', ('1', 'M2'): 'no-vote'}
+    f = flags_of(
+        [
+            I("M1", "financial", "Partner, Northenden Group Practice"),
+            I("M2", "indirect", "My wife is a salaried GP at Bodey Medical Centre"),
+            I("M3", "indirect", "Husband is practice manager at Ladybarn Group Practice"),
+            I("M4", "non-financial personal", "Patient – Parkside Surgery, Longsight"),
+            I("M5", "financial", "Partner, Parkside Surgery, Burnley"),
+        ],
+        [A("1", "Local enhanced service 2025-26 – Manchester", "Offered to all GP practices in Manchester.")],
+        directory,
+    )
+    assert f == {("1", "M1"): "no-vote", ("1", "M2"): "no-vote"}
 
 
 def test_indirect_and_patient(directory):
-    f = flags_of([I('M1', 'indirect', 'Daughter – partner, Bodey Medical Centre'),
-                  I('M2', 'non-financial personal', 'Registered with Bodey Medical Centre (patient)')],
-                 [A('1', 'Bodey Medical Centre: premises grant')], directory)
-    assert f == {('1', 'M1'): 'exclude', ('1', 'M2'): 'declare'}
+    f = flags_of(
+        [
+            I("M1", "indirect", "Daughter – partner, Bodey Medical Centre"),
+            I("M2", "non-financial personal", "Registered with Bodey Medical Centre (patient)"),
+        ],
+        [A("1", "Bodey Medical Centre: premises grant")],
+        directory,
+    )
+    assert f == {("1", "M1"): "exclude", ("1", "M2"): "declare"}
 
 
 def test_company_suffix_and_initialism(directory):
-    f = flags_of([I('M1', 'financial', 'Director & shareholder – Manchester Primary Care Partnership Ltd'),
-                  I('M2', 'indirect', 'Husband is a director of MPCP Ltd'),
-                  I('M3', 'non-financial professional', 'Unpaid adviser to Manchester Primary Care Partnership'),
-                  I('M4', 'financial', 'Director – Manchester Primary Care Services Limited')],
-                 [A('1', 'Extended access: award to Manchester Primary Care Partnership Limited')], directory)
-    assert f == {('1', 'M1'): 'exclude', ('1', 'M2'): 'exclude', ('1', 'M3'): 'declare'}
+    f = flags_of(
+        [
+            I("M1", "financial", "Director & shareholder – Manchester Primary Care Partnership Ltd"),
+            I("M2", "indirect", "Husband is a director of MPCP Ltd"),
+            I("M3", "non-financial professional", "Unpaid adviser to Manchester Primary Care Partnership"),
+            I("M4", "financial", "Director – Manchester Primary Care Services Limited"),
+        ],
+        [A("1", "Extended access: award to Manchester Primary Care Partnership Limited")],
+        directory,
+    )
+    assert f == {("1", "M1"): "exclude", ("1", "M2"): "exclude", ("1", "M3"): "declare"}
 
 
 def test_nearmiss_generic_expired_nil_samename(directory):
-    interests = [I('M1', 'financial', 'Partner, Ladybarn Group Practice'),
-                 I('M2', 'financial', 'Former partner, Bodey Medical Centre', date(2005, 1, 1), date(2020, 3, 31)),
-                 I('M3', '', 'Nil return', None, None),
-                 I('M4', 'financial', 'Partner, Parkside Surgery (P84644)')]
-    items = [A('1', 'Breach notice: Bodey Medical Centre'),                       # expired (M2), near-miss? no
-             A('2', 'Medical practice cyber security returns'),                   # generic
-             A('3', 'Learning from elsewhere: Parkside Surgery, Burnley (P81047)'),  # same name elsewhere
-             A('4', 'Ladybarn Lane premises: Bodey Medical Centre')]              # shares a word with M1's practice
+    interests = [
+        I("M1", "financial", "Partner, Ladybarn Group Practice"),
+        I("M2", "financial", "Former partner, Bodey Medical Centre", date(2005, 1, 1), date(2020, 3, 31)),
+        I("M3", "", "Nil return", None, None),
+        I("M4", "financial", "Partner, Parkside Surgery (P84644)"),
+    ]
+    items = [
+        A("1", "Breach notice: Bodey Medical Centre"),  # expired (M2), near-miss? no
+        A("2", "Medical practice cyber security returns"),  # generic
+        A("3", "Learning from elsewhere: Parkside Surgery, Burnley (P81047)"),  # same name elsewhere
+        A("4", "Ladybarn Lane premises: Bodey Medical Centre"),
+    ]  # shares a word with M1's practice
     assert flags_of(interests, items, directory) == {}
 
 
 def test_determinism_and_sorting(directory):
-    interests = [I('M2', 'financial', 'Partner, Bodey Medical Centre'), I('M1', 'financial', 'Partner – P84035'),
-                 I('M10', 'financial', 'Partner, Bodey Medical Centre')]
+    interests = [
+        I("M2", "financial", "Partner, Bodey Medical Centre"),
+        I("M1", "financial", "Partner – P84035"),
+        I("M10", "financial", "Partner, Bodey Medical Centre"),
+    ]
     for k, it in enumerate(interests, 1):
         it.interest_id = str(k)
-    items = [A('10', 'Bodey Medical Centre: lease'), A('2', 'Bodey Medical Centre: rent')]
+    items = [A("10", "Bodey Medical Centre: lease"), A("2", "Bodey Medical Centre: rent")]
     a = [f.to_dict() for f in screen(interests, items, directory, D)]
     b = [f.to_dict() for f in screen(list(reversed(interests)), list(reversed(items)), directory, D)]
     assert a == b
-    assert [(f['item_id'], f['member_id']) for f in a] == [('2', 'M1'), ('2', 'M2'), ('2', 'M10'), ('10', 'M1'),
-                                                           ('10', 'M2'), ('10', 'M10')]
-    assert all(f['evidence'] for f in a)
+    assert [(f["item_id"], f["member_id"]) for f in a] == [
+        ("2", "M1"),
+        ("2", "M2"),
+        ("2", "M10"),
+        ("10", "M1"),
+        ("10", "M2"),
+        ("10", "M10"),
+    ]
+    assert all(f["evidence"] for f in a)
 
 
 def test_evidence_names_the_path(directory):
-    fl = screen([I('M1', 'financial', 'Partner – Ladybarn Group Practice – P84017')],
-                [A('1', 'Contract sanction: Ladybran Group Practice')], directory, D)
+    fl = screen(
+        [I("M1", "financial", "Partner – Ladybarn Group Practice – P84017")],
+        [A("1", "Contract sanction: Ladybran Group Practice")],
+        directory,
+        D,
+    )
     # one plain sentence for the chair, then how it was found (also on its own as ``path``)
-    assert fl[0].evidence[0] == 'Dr M1 is a partner at Ladybarn Group Practice (P84017), which item 1 names.'
-    assert 'LADYBARN GROUP PRACTICE (P84017)' in fl[0].path[0] and 'typo' in fl[0].path[0]
-    assert fl[0].evidence[1:] == fl[0].path and fl[0].to_dict()['path'] == fl[0].path
+    assert fl[0].evidence[0] == "Dr M1 is a partner at Ladybarn Group Practice (P84017), which item 1 names."
+    assert "LADYBARN GROUP PRACTICE (P84017)" in fl[0].path[0] and "typo" in fl[0].path[0]
+    assert fl[0].evidence[1:] == fl[0].path and fl[0].to_dict()["path"] == fl[0].path
 
 
 def test_oracle_equals_pruned_on_generated_sample(directory):
     import random
+
     rnd = random.Random(7)
-    names = [p.name.title() for p in __import__('tests.screening.conftest', fromlist=['PRACTICES']).PRACTICES]
-    roles = ['Partner, {}', 'Salaried GP at {}', 'Registered patient at {}', 'Wife is a partner at {}',
-             'Director – {} Health Ltd', 'Clinical Director, Ardwick and Longsight PCN']
-    interests = [I(f'M{i % 15}', rnd.choice(['financial', 'indirect', 'non-financial personal']),
-                   rnd.choice(roles).format(rnd.choice(names))) for i in range(60)]
-    titles = ['Contract variation: {}', 'Breach notice – {}', 'Award to {} Health Limited',
-              'Ardwick and Longsight PCN: plan', 'Enhanced services – all practices in Manchester']
+    names = [p.name.title() for p in __import__("tests.screening.conftest", fromlist=["PRACTICES"]).PRACTICES]
+    roles = [
+        "Partner, {}",
+        "Salaried GP at {}",
+        "Registered patient at {}",
+        "Wife is a partner at {}",
+        "Director – {} Health Ltd",
+        "Clinical Director, Ardwick and Longsight PCN",
+    ]
+    interests = [
+        I(
+            f"M{i % 15}",
+            rnd.choice(["financial", "indirect", "non-financial personal"]),
+            rnd.choice(roles).format(rnd.choice(names)),
+        )
+        for i in range(60)
+    ]
+    titles = [
+        "Contract variation: {}",
+        "Breach notice – {}",
+        "Award to {} Health Limited",
+        "Ardwick and Longsight PCN: plan",
+        "Enhanced services – all practices in Manchester",
+    ]
     items = [A(str(i), rnd.choice(titles).format(rnd.choice(names))) for i in range(25)]
     e = Engine(directory)
     pruned = [f.to_dict() for f in e.screen(interests, items, D)]

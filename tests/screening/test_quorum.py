@@ -150,8 +150,7 @@ def test_nhs_england_losing_its_vote_makes_the_item_inquorate():
     assert not result.quorate
     assert result.losing_vote == (LostVote("NHS England", ("nhse-director", "nhse-finance", "nhse-nurse")),)
     assert result.reason == (
-        "NHS England has no unconflicted voting representative "
-        "(conflicted: nhse-director, nhse-finance, nhse-nurse)."
+        "NHS England has no unconflicted voting representative (conflicted: nhse-director, nhse-finance, nhse-nurse)."
     )
 
 
@@ -178,8 +177,7 @@ def test_several_failures_are_all_reported():
     conflicted = _delegation("NHS England") | {m for org in CCGS[:4] for m in _delegation(org.name)}
     result = _forecast({"3": conflicted})["3"]
     assert result.failures == (
-        "NHS England has no unconflicted voting representative "
-        "(conflicted: nhse-director, nhse-finance, nhse-nurse)",
+        "NHS England has no unconflicted voting representative (conflicted: nhse-director, nhse-finance, nhse-nurse)",
         "2 of 6 CCGs keep a vote; a majority needs 4",
     )
 

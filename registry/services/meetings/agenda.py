@@ -1,4 +1,5 @@
 """Agenda items: added from a pasted or uploaded agenda, edited, and guessed decision or information."""
+
 from __future__ import annotations
 
 from typing import Iterable, Optional
@@ -12,36 +13,65 @@ from registry.services.meetings.common import MeetingError
 
 
 def items_of(session: Session, meeting_id: int) -> list[MeetingItem]:
-    return list(session.exec(select(MeetingItem).where(MeetingItem.meeting_id == meeting_id)
-                             .order_by(MeetingItem.position, MeetingItem.id)))
+    return list(
+        session.exec(
+            select(MeetingItem)
+            .where(MeetingItem.meeting_id == meeting_id)
+            .order_by(MeetingItem.position, MeetingItem.id)
+        )
+    )
 
 
 # --- Agenda items ------------------------------------------------------------------------------------
 
+
 def add_items(session: Session, meeting: Meeting, parsed: Iterable, actor_id: Optional[int]) -> list[MeetingItem]:
     """Add items (anything with item_id, title, description) after the existing ones."""
-    start = session.exec(select(func.coalesce(func.max(MeetingItem.position), 0))
-                         .where(MeetingItem.meeting_id == meeting.id)).one()
+    start = session.exec(
+        select(func.coalesce(func.max(MeetingItem.position), 0)).where(MeetingItem.meeting_id == meeting.id)
+    ).one()
     added = []
     for n, p in enumerate(parsed, start=1):
         title = (p.title or "").strip()[:500]
         if not title:
             continue
-        item = MeetingItem(meeting_id=meeting.id, item_ref=(p.item_id or str(start + n))[:20], title=title,
-                           description=(p.description or "").strip()[:8000], kind=_guess_kind(title, p.description),
-                           contract_decision=_guess_contract(title, p.description), position=start + n)
+        item = MeetingItem(
+            meeting_id=meeting.id,
+            item_ref=(p.item_id or str(start + n))[:20],
+            title=title,
+            description=(p.description or "").strip()[:8000],
+            kind=_guess_kind(title, p.description),
+            contract_decision=_guess_contract(title, p.description),
+            position=start + n,
+        )
         session.add(item)
         added.append(item)
     if not added:
         raise MeetingError("No agenda items were found")
     session.flush()
-    audit.record(session, "meeting.items-added", actor_id=actor_id, object_type="meeting", object_id=meeting.id,
-                 detail={"count": len(added)})
+    audit.record(
+        session,
+        "meeting.items-added",
+        actor_id=actor_id,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail={"count": len(added)},
+    )
     return added
 
 
-INFORMATION_WORDS = ("for noting", "for information", "noting:", "update", "report", "minutes", "apologies",
-                     "any other business", "declarations of interest", "register of interests")
+INFORMATION_WORDS = (
+    "for noting",
+    "for information",
+    "noting:",
+    "update",
+    "report",
+    "minutes",
+    "apologies",
+    "any other business",
+    "declarations of interest",
+    "register of interests",
+)
 CONTRACT_WORDS = ("contract", "procurement", "apms", "pms ", "gms ", "direct award", "award", "tender", "novation")
 
 

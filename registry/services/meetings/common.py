@@ -1,4 +1,5 @@
 """What every part of a meeting shares: the chair's actions in words, and the error a rule raises."""
+
 from __future__ import annotations
 
 from registry.models import ManagementAction

@@ -1,5 +1,6 @@
 """The chair's decisions on each flag, and after the meeting what happened (a possible breach when a member neither
 declared nor was managed as agreed)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from registry.services.meetings.attendance import people_screened
 from registry.services.meetings.common import ACTION_WORDS, ACTIONS, OUTCOMES, MeetingError
 
 # --- The chair's decisions ----------------------------------------------------------------------------
+
 
 @dataclass
 class Conflict:
@@ -62,11 +64,16 @@ class Conflict:
 
 def conflicts(session: Session, meeting: Meeting) -> list[Conflict]:
     items = {i.id: i for i in items_of(session, meeting.id)}
-    flags = {(f.item_id, f.person_id): f for f in
-             session.exec(select(ScreeningFlag).where(ScreeningFlag.meeting_id == meeting.id))}
-    decisions = {(d.item_id, d.person_id): d for d in
-                 session.exec(select(ChairDecision).where(ChairDecision.meeting_id == meeting.id,
-                                                          ChairDecision.superseded == False))}  # noqa: E712
+    flags = {
+        (f.item_id, f.person_id): f
+        for f in session.exec(select(ScreeningFlag).where(ScreeningFlag.meeting_id == meeting.id))
+    }
+    decisions = {
+        (d.item_id, d.person_id): d
+        for d in session.exec(
+            select(ChairDecision).where(ChairDecision.meeting_id == meeting.id, ChairDecision.superseded == False)
+        )
+    }  # noqa: E712
     keys = {k for k, f in flags.items() if f.status == FlagStatus.current} | set(decisions)
     people = {p.id: p for p in session.exec(select(Person).where(Person.id.in_([k[1] for k in keys])))}
     out = [Conflict(items[k[0]], people[k[1]], flags.get(k), decisions.get(k)) for k in keys if k[0] in items]
@@ -74,8 +81,16 @@ def conflicts(session: Session, meeting: Meeting) -> list[Conflict]:
     return out
 
 
-def decide(session: Session, meeting: Meeting, item_id: int, person_id: int, *, action: str, reason: str,
-           actor_id: Optional[int]) -> ChairDecision:
+def decide(
+    session: Session,
+    meeting: Meeting,
+    item_id: int,
+    person_id: int,
+    *,
+    action: str,
+    reason: str,
+    actor_id: Optional[int],
+) -> ChairDecision:
     """Accept, change or dismiss a proposal, or add a conflict the engine missed. Earlier decisions are kept."""
     item = session.get(MeetingItem, item_id)
     if item is None or item.meeting_id != meeting.id:
@@ -85,10 +100,12 @@ def decide(session: Session, meeting: Meeting, item_id: int, person_id: int, *, 
     if action not in ACTIONS + (ManagementAction.none.value,):
         raise MeetingError("Choose how the conflict is managed")
     if actor_id is not None and actor_id == person_id:
-        raise MeetingError("You cannot decide a conflict about yourself. The vice-chair, or a governance lead, "
-                           "decides it.")
-    flag = session.exec(select(ScreeningFlag).where(ScreeningFlag.item_id == item_id,
-                                                    ScreeningFlag.person_id == person_id)).first()
+        raise MeetingError(
+            "You cannot decide a conflict about yourself. The vice-chair, or a governance lead, decides it."
+        )
+    flag = session.exec(
+        select(ScreeningFlag).where(ScreeningFlag.item_id == item_id, ScreeningFlag.person_id == person_id)
+    ).first()
     live_flag = flag if flag is not None and flag.status == FlagStatus.current else None
     if live_flag is None:
         source = DecisionSource.added if action != ManagementAction.none else DecisionSource.dismissed
@@ -99,25 +116,44 @@ def decide(session: Session, meeting: Meeting, item_id: int, person_id: int, *, 
     reason = (reason or "").strip()
     if source != DecisionSource.accepted and not reason:
         raise MeetingError("Give a reason for changing, dismissing or adding a conflict")
-    for earlier in session.exec(select(ChairDecision).where(ChairDecision.item_id == item_id,
-                                                            ChairDecision.person_id == person_id,
-                                                            ChairDecision.superseded == False)):  # noqa: E712
+    for earlier in session.exec(
+        select(ChairDecision).where(
+            ChairDecision.item_id == item_id, ChairDecision.person_id == person_id, ChairDecision.superseded == False
+        )
+    ):  # noqa: E712
         earlier.superseded = True
         session.add(earlier)
-    decision = ChairDecision(meeting_id=meeting.id, item_id=item_id, person_id=person_id, action=action,
-                             source=source.value, reason=reason, flag_fingerprint=live_flag.fingerprint if live_flag else "",
-                             decided_by_id=actor_id)
+    decision = ChairDecision(
+        meeting_id=meeting.id,
+        item_id=item_id,
+        person_id=person_id,
+        action=action,
+        source=source.value,
+        reason=reason,
+        flag_fingerprint=live_flag.fingerprint if live_flag else "",
+        decided_by_id=actor_id,
+    )
     session.add(decision)
     session.flush()
-    audit.record(session, "meeting.decision", actor_id=actor_id, object_type="meeting", object_id=meeting.id,
-                 detail={"item": item_id, "person": person_id, "action": action, "source": source.value})
+    audit.record(
+        session,
+        "meeting.decision",
+        actor_id=actor_id,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail={"item": item_id, "person": person_id, "action": action, "source": source.value},
+    )
     return decision
 
 
 def decision_history(session: Session, item_id: int, person_id: int) -> list[ChairDecision]:
-    return list(session.exec(select(ChairDecision).where(ChairDecision.item_id == item_id,
-                                                         ChairDecision.person_id == person_id)
-                             .order_by(ChairDecision.decided_at, ChairDecision.id)))
+    return list(
+        session.exec(
+            select(ChairDecision)
+            .where(ChairDecision.item_id == item_id, ChairDecision.person_id == person_id)
+            .order_by(ChairDecision.decided_at, ChairDecision.id)
+        )
+    )
 
 
 # --- After the meeting ----------------------------------------------------------------------------------
@@ -129,8 +165,16 @@ EXPECTED_OUTCOMES = {
 }
 
 
-def record_outcome(session: Session, meeting: Meeting, item_id: int, person_id: int, *, declared: bool,
-                   what_happened: str, actor_id: Optional[int]) -> MeetingOutcome:
+def record_outcome(
+    session: Session,
+    meeting: Meeting,
+    item_id: int,
+    person_id: int,
+    *,
+    declared: bool,
+    what_happened: str,
+    actor_id: Optional[int],
+) -> MeetingOutcome:
     """Record what happened; a flagged member who neither declared nor was managed raises a possible breach."""
     if meeting.meeting_date > date.today():
         raise MeetingError("What happened at a meeting can be recorded on or after the day of the meeting")
@@ -139,11 +183,18 @@ def record_outcome(session: Session, meeting: Meeting, item_id: int, person_id: 
     conflict = next((c for c in conflicts(session, meeting) if c.item.id == item_id and c.person.id == person_id), None)
     if conflict is None:
         raise MeetingError("There is no conflict recorded for that member and item")
-    outcome = session.exec(select(MeetingOutcome).where(MeetingOutcome.item_id == item_id,
-                                                        MeetingOutcome.person_id == person_id)).first()
+    outcome = session.exec(
+        select(MeetingOutcome).where(MeetingOutcome.item_id == item_id, MeetingOutcome.person_id == person_id)
+    ).first()
     if outcome is None:
-        outcome = MeetingOutcome(meeting_id=meeting.id, item_id=item_id, person_id=person_id, declared=declared,
-                                 what_happened=what_happened, recorded_by_id=actor_id)
+        outcome = MeetingOutcome(
+            meeting_id=meeting.id,
+            item_id=item_id,
+            person_id=person_id,
+            declared=declared,
+            what_happened=what_happened,
+            recorded_by_id=actor_id,
+        )
     else:
         outcome.declared, outcome.what_happened, outcome.recorded_by_id = declared, what_happened, actor_id
         outcome.recorded_at = utcnow()
@@ -157,24 +208,42 @@ def record_outcome(session: Session, meeting: Meeting, item_id: int, person_id: 
         if not managed:
             problems.append(f"{what_happened} although the agreed action was to {ACTION_WORDS[action]}")
         breach = Breach(
-            occurred_on=meeting.meeting_date, status="possible", recorded_by_id=actor_id,
-            what_happened=(f"{conflict.person.full_name} {' and '.join(problems)} at {meeting.title} "
-                           f"({meeting.meeting_date.isoformat()}), item {conflict.item.item_ref}: {conflict.item.title}."),
+            occurred_on=meeting.meeting_date,
+            status="possible",
+            recorded_by_id=actor_id,
+            what_happened=(
+                f"{conflict.person.full_name} {' and '.join(problems)} at {meeting.title} "
+                f"({meeting.meeting_date.isoformat()}), item {conflict.item.item_ref}: {conflict.item.title}."
+            ),
             action_taken="",
             public_summary="",
         )
         session.add(breach)
         session.flush()
         outcome.breach_id = breach.id
-        audit.record(session, "breach.possible", actor_id=actor_id, object_type="breach", object_id=breach.id,
-                     detail={"meeting": meeting.id, "item": item_id, "person": person_id})
+        audit.record(
+            session,
+            "breach.possible",
+            actor_id=actor_id,
+            object_type="breach",
+            object_id=breach.id,
+            detail={"meeting": meeting.id, "item": item_id, "person": person_id},
+        )
     session.add(outcome)
     session.flush()
-    audit.record(session, "meeting.outcome", actor_id=actor_id, object_type="meeting", object_id=meeting.id,
-                 detail={"item": item_id, "person": person_id, "declared": declared, "what_happened": what_happened})
+    audit.record(
+        session,
+        "meeting.outcome",
+        actor_id=actor_id,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail={"item": item_id, "person": person_id, "declared": declared, "what_happened": what_happened},
+    )
     return outcome
 
 
 def outcomes_of(session: Session, meeting: Meeting) -> dict[tuple[int, int], MeetingOutcome]:
-    return {(o.item_id, o.person_id): o for o in
-            session.exec(select(MeetingOutcome).where(MeetingOutcome.meeting_id == meeting.id))}
+    return {
+        (o.item_id, o.person_id): o
+        for o in session.exec(select(MeetingOutcome).where(MeetingOutcome.meeting_id == meeting.id))
+    }

@@ -1,4 +1,5 @@
 """What a meeting produces: the minutes (attendance and declarations) and the procurement record of each contract decision."""
+
 from __future__ import annotations
 
 import csv
@@ -86,16 +87,31 @@ def minutes_lines(session: Session, meeting: Meeting) -> list[MinuteLine]:
             continue
         outcome = outcomes.get((c.item.id, c.person.id))
         if outcome is not None:
-            managed = {"left the room": "left the meeting for the item", "did not vote": "did not vote",
-                       "took part": "took part", "absent": "was absent for the item"}[outcome.what_happened]
-            managed = ("declared the interest and " if outcome.declared else "did not declare the interest and ") + managed
+            managed = {
+                "left the room": "left the meeting for the item",
+                "did not vote": "did not vote",
+                "took part": "took part",
+                "absent": "was absent for the item",
+            }[outcome.what_happened]
+            managed = (
+                "declared the interest and " if outcome.declared else "did not declare the interest and "
+            ) + managed
         elif c.decision is not None:
             managed = DECIDED_WORDS[c.action] + (f" (reason: {c.decision.reason})" if c.decision.reason else "")
         else:
             managed = f"Proposed by the screen: {PROPOSED_WORDS[c.action]}. Awaiting the chair's decision."
         decider = session.get(Person, c.decision.decided_by_id) if c.decision and c.decision.decided_by_id else None
-        out.append(MinuteLine(c.item.item_ref, c.item.title, c.person.full_name, interest_text(session, c), managed,
-                              decider.full_name if decider else "", decided=c.decision is not None))
+        out.append(
+            MinuteLine(
+                c.item.item_ref,
+                c.item.title,
+                c.person.full_name,
+                interest_text(session, c),
+                managed,
+                decider.full_name if decider else "",
+                decided=c.decision is not None,
+            )
+        )
     return out
 
 
@@ -122,11 +138,15 @@ class Minutes:
     @property
     def status(self) -> str:
         if self.approved is not None:
-            return (f"Approved (version {self.approved.version}) by {self.approver} on "
-                    f"{self.approved.approved_at.strftime('%-d %B %Y')}")
+            return (
+                f"Approved (version {self.approved.version}) by {self.approver} on "
+                f"{self.approved.approved_at.strftime('%-d %B %Y')}"
+            )
         if self.latest_approval is not None:
-            return (f"DRAFT version {self.latest_approval.version + 1}: changed since version "
-                    f"{self.latest_approval.version} was approved")
+            return (
+                f"DRAFT version {self.latest_approval.version + 1}: changed since version "
+                f"{self.latest_approval.version} was approved"
+            )
         return "DRAFT: not yet approved by the chair"
 
     @property
@@ -139,10 +159,14 @@ class Minutes:
 
 
 def _fingerprint(minutes: Minutes) -> str:
-    body = json.dumps([minutes.attendance.present, minutes.attendance.apologies,
-                       [(i.item_ref, i.title, i.quorum) for i in minutes.items],
-                       [(line.item_ref, line.member, line.interest, line.managed, line.decided_by)
-                        for line in minutes.lines]])
+    body = json.dumps(
+        [
+            minutes.attendance.present,
+            minutes.attendance.apologies,
+            [(i.item_ref, i.title, i.quorum) for i in minutes.items],
+            [(line.item_ref, line.member, line.interest, line.managed, line.decided_by) for line in minutes.lines],
+        ]
+    )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -163,10 +187,20 @@ def minutes_of(session: Session, meeting: Meeting) -> Minutes:
             for lost in forecast.lost_votes.get(item.id, []):
                 words += f" {lost}."
         items.append(ItemRecord(item.item_ref, item.title, words))
-    approvals = list(session.exec(select(MinutesApproval).where(MinutesApproval.meeting_id == meeting.id)
-                                  .order_by(MinutesApproval.version)))
-    minutes = Minutes(session.get(Committee, meeting.committee_id).name, meeting, attendance_record(session, meeting),
-                      items, minutes_lines(session, meeting), None, approvals[-1] if approvals else None)
+    approvals = list(
+        session.exec(
+            select(MinutesApproval).where(MinutesApproval.meeting_id == meeting.id).order_by(MinutesApproval.version)
+        )
+    )
+    minutes = Minutes(
+        session.get(Committee, meeting.committee_id).name,
+        meeting,
+        attendance_record(session, meeting),
+        items,
+        minutes_lines(session, meeting),
+        None,
+        approvals[-1] if approvals else None,
+    )
     if approvals and approvals[-1].fingerprint == _fingerprint(minutes):
         minutes.approved = approvals[-1]
         approver = session.get(Person, approvals[-1].approved_by_id) if approvals[-1].approved_by_id else None
@@ -174,8 +208,9 @@ def minutes_of(session: Session, meeting: Meeting) -> Minutes:
     return minutes
 
 
-def approve_minutes(session: Session, meeting: Meeting, actor_id: Optional[int], today: Optional[date] = None
-                    ) -> MinutesApproval:
+def approve_minutes(
+    session: Session, meeting: Meeting, actor_id: Optional[int], today: Optional[date] = None
+) -> MinutesApproval:
     """The chair approves the minutes as they now read. Not before the meeting, nor with flags undecided."""
     if meeting.meeting_date > (today or date.today()):
         raise MeetingError("Minutes are approved after the meeting")
@@ -185,12 +220,19 @@ def approve_minutes(session: Session, meeting: Meeting, actor_id: Optional[int],
     if minutes.approved is not None:
         raise MeetingError("These minutes are already approved as they stand")
     version = (minutes.latest_approval.version if minutes.latest_approval else 0) + 1
-    approval = MinutesApproval(meeting_id=meeting.id, version=version, fingerprint=_fingerprint(minutes),
-                               approved_by_id=actor_id)
+    approval = MinutesApproval(
+        meeting_id=meeting.id, version=version, fingerprint=_fingerprint(minutes), approved_by_id=actor_id
+    )
     session.add(approval)
     session.flush()
-    audit.record(session, "meeting.minutes-approved", actor_id=actor_id, object_type="meeting", object_id=meeting.id,
-                 detail={"version": version, "fingerprint": approval.fingerprint})
+    audit.record(
+        session,
+        "meeting.minutes-approved",
+        actor_id=actor_id,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail={"version": version, "fingerprint": approval.fingerprint},
+    )
     return approval
 
 
@@ -204,9 +246,20 @@ def minutes_csv(minutes: Minutes) -> bytes:
     writer.writerow(MINUTES_COLUMNS)
     status = "Approved" if not minutes.is_draft else "Draft"
     for line in minutes.lines:
-        writer.writerow([neutralise(v) for v in (line.item_ref, line.item_title, line.member, line.interest,
-                                                 line.managed, line.decided_by,
-                                                 status if line.decided else "Proposal awaiting the chair")])
+        writer.writerow(
+            [
+                neutralise(v)
+                for v in (
+                    line.item_ref,
+                    line.item_title,
+                    line.member,
+                    line.interest,
+                    line.managed,
+                    line.decided_by,
+                    status if line.decided else "Proposal awaiting the chair",
+                )
+            ]
+        )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -227,12 +280,19 @@ def minutes_docx(minutes: Minutes) -> bytes:
         section = document.sections[0]
         section.header.paragraphs[0].text = "DRAFT"
     document.add_heading("Declarations of interest", level=1)
-    document.add_paragraph(xml_safe(f"{minutes.committee}: {meeting.title}, {meeting.meeting_date.strftime('%-d %B %Y')}."))
+    document.add_paragraph(
+        xml_safe(f"{minutes.committee}: {meeting.title}, {meeting.meeting_date.strftime('%-d %B %Y')}.")
+    )
     if not minutes.is_draft:
         document.add_paragraph(xml_safe(minutes.status + "."))
     document.add_heading("Attendance", level=2)
-    document.add_paragraph(xml_safe(("Present: " if minutes.attendance.confirmed else "Expected: ") +
-                                    (", ".join(minutes.attendance.present) or "none recorded") + "."))
+    document.add_paragraph(
+        xml_safe(
+            ("Present: " if minutes.attendance.confirmed else "Expected: ")
+            + (", ".join(minutes.attendance.present) or "none recorded")
+            + "."
+        )
+    )
     document.add_paragraph(xml_safe("Apologies: " + (", ".join(minutes.attendance.apologies) or "none") + "."))
     document.add_heading("Declarations", level=2)
     if not minutes.lines:
@@ -261,7 +321,14 @@ def minutes_docx(minutes: Minutes) -> bytes:
     return buffer.getvalue()
 
 
-PROCUREMENT_COLUMNS = ["Meeting date", "Item", "Decision", "Decision-makers", "Conflicts declared", "How they were managed"]
+PROCUREMENT_COLUMNS = [
+    "Meeting date",
+    "Item",
+    "Decision",
+    "Decision-makers",
+    "Conflicts declared",
+    "How they were managed",
+]
 
 
 def procurement_rows(session: Session, meeting: Meeting) -> list[list[str]]:
@@ -275,11 +342,22 @@ def procurement_rows(session: Session, meeting: Meeting) -> list[list[str]]:
         mine = [c for c in found if c.item.id == item.id and c.action != "none"]
         excluded = {c.person.id for c in mine if c.removes_vote}
         deciders = [p.full_name for m, p in members if m.voting and p.id not in excluded]
-        rows.append([meeting.meeting_date.isoformat(), item.item_ref, item.title, "; ".join(deciders),
-                     "; ".join(f"{c.person.full_name}: {interest_text(session, c)}" for c in mine) or "None",
-                     "; ".join(f"{c.person.full_name}: {DECIDED_WORDS[c.action].lower()}" if c.decision is not None
-                               else f"{c.person.full_name}: proposed to {PROPOSED_WORDS[c.action]} (awaiting the chair)"
-                               for c in mine) or "Not applicable"])
+        rows.append(
+            [
+                meeting.meeting_date.isoformat(),
+                item.item_ref,
+                item.title,
+                "; ".join(deciders),
+                "; ".join(f"{c.person.full_name}: {interest_text(session, c)}" for c in mine) or "None",
+                "; ".join(
+                    f"{c.person.full_name}: {DECIDED_WORDS[c.action].lower()}"
+                    if c.decision is not None
+                    else f"{c.person.full_name}: proposed to {PROPOSED_WORDS[c.action]} (awaiting the chair)"
+                    for c in mine
+                )
+                or "Not applicable",
+            ]
+        )
     return rows
 
 

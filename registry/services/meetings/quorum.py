@@ -1,4 +1,5 @@
 """The quorum forecast: who is expected (apologies and deputies counted) and who is conflicted, item by item."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from screening.quorum import VotingOrganisation as QuorumOrganisation
 
 # --- Quorum ---------------------------------------------------------------------------------------------
 
+
 @dataclass
 class QuorumForecast:
     by_item: dict[int, ItemQuorum]
@@ -30,9 +32,11 @@ class QuorumForecast:
 def quorum(session: Session, meeting: Meeting, found: Optional[list[Conflict]] = None) -> QuorumForecast:
     """Forecast each decision item's quorum from who is expected (apologies and deputies counted) and conflicts."""
     committee = session.get(Committee, meeting.committee_id)
-    voting = session.exec(select(VotingOrganisation, Organisation)
-                          .join(Organisation, Organisation.id == VotingOrganisation.organisation_id)
-                          .where(VotingOrganisation.committee_id == committee.id)).all()
+    voting = session.exec(
+        select(VotingOrganisation, Organisation)
+        .join(Organisation, Organisation.id == VotingOrganisation.organisation_id)
+        .where(VotingOrganisation.committee_id == committee.id)
+    ).all()
     if not voting or not committee.quorum_rule.strip():
         return QuorumForecast({}, "The committee has no voting organisations or quorum rule set up")
     organisations = [QuorumOrganisation(org.name, v.voting_group) for v, org in voting]
@@ -43,14 +47,17 @@ def quorum(session: Session, meeting: Meeting, found: Optional[list[Conflict]] =
         present = seat.present_person
         if present is None:
             if carries_vote:
-                absent.append(f"{seat.member.full_name} ({org_names[seat.membership.organisation_id]}) "
-                              "has sent apologies")
+                absent.append(
+                    f"{seat.member.full_name} ({org_names[seat.membership.organisation_id]}) has sent apologies"
+                )
             continue
         names[present.id] = present.full_name
         org_of[present.id] = org_names.get(seat.membership.organisation_id, "")
         members.append(VotingMember(str(present.id), org_of[present.id], carries_vote))
     found = conflicts(session, meeting) if found is None else found
-    conflicted: dict[str, set[str]] = {str(i.id): set() for i in items_of(session, meeting.id) if i.kind == ItemKind.decision}
+    conflicted: dict[str, set[str]] = {
+        str(i.id): set() for i in items_of(session, meeting.id) if i.kind == ItemKind.decision
+    }
     why: dict[tuple[str, int], str] = {}
     for c in found:
         if c.removes_vote and str(c.item.id) in conflicted:

@@ -1,5 +1,6 @@
 """The pre-meeting screen: the directory index, what members have declared, screening an agenda, and re-screening
 upcoming meetings when a declaration changes (drift)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +42,9 @@ _directory_lock = threading.Lock()
 
 
 def _directory_key(session: Session) -> tuple:
-    count, latest = session.exec(select(func.count(), func.max(Organisation.updated_at))
-                                 .select_from(Organisation)).one()
+    count, latest = session.exec(
+        select(func.count(), func.max(Organisation.updated_at)).select_from(Organisation)
+    ).one()
     return count, str(latest)
 
 
@@ -54,30 +56,68 @@ def directory_engine(session: Session) -> Engine:
         if cached and cached[0] == key:
             return cached[1]
     # Plain rows, not ORM objects: hydrating 16,000 organisations as objects costs more than indexing them.
-    rows = session.exec(select(
-        Organisation.id, Organisation.ods_code, Organisation.name, Organisation.kind, Organisation.region,
-        Organisation.icb, Organisation.address_line1, Organisation.address_line2, Organisation.address_line3,
-        Organisation.address_line4, Organisation.address_line5, Organisation.postcode, Organisation.open_date,
-        Organisation.close_date, Organisation.status, Organisation.prescribing_setting, Organisation.pcn_id,
-        Organisation.commissioner_id)).all()
+    rows = session.exec(
+        select(
+            Organisation.id,
+            Organisation.ods_code,
+            Organisation.name,
+            Organisation.kind,
+            Organisation.region,
+            Organisation.icb,
+            Organisation.address_line1,
+            Organisation.address_line2,
+            Organisation.address_line3,
+            Organisation.address_line4,
+            Organisation.address_line5,
+            Organisation.postcode,
+            Organisation.open_date,
+            Organisation.close_date,
+            Organisation.status,
+            Organisation.prescribing_setting,
+            Organisation.pcn_id,
+            Organisation.commissioner_id,
+        )
+    ).all()
     by_id = {r.id: r for r in rows}
     practices, pcn_rows = [], []
     for o in rows:
         if not o.ods_code or o.kind in ("pcn", "commissioner", "company") or not o.prescribing_setting:
             continue
         commissioner = by_id.get(o.commissioner_id)
-        lines = tuple(line for line in (o.address_line1, o.address_line2, o.address_line3, o.address_line4,
-                                        o.address_line5) if line)
-        practices.append(PracticeRecord(
-            code=o.ods_code, name=o.name, region=o.region, icb=o.icb, address_lines=lines, postcode=o.postcode,
-            open_date=o.open_date, close_date=o.close_date, status=o.status, subtype="",
-            commissioner=commissioner.ods_code if commissioner else "", prescribing_setting=o.prescribing_setting))
+        lines = tuple(
+            line
+            for line in (o.address_line1, o.address_line2, o.address_line3, o.address_line4, o.address_line5)
+            if line
+        )
+        practices.append(
+            PracticeRecord(
+                code=o.ods_code,
+                name=o.name,
+                region=o.region,
+                icb=o.icb,
+                address_lines=lines,
+                postcode=o.postcode,
+                open_date=o.open_date,
+                close_date=o.close_date,
+                status=o.status,
+                subtype="",
+                commissioner=commissioner.ods_code if commissioner else "",
+                prescribing_setting=o.prescribing_setting,
+            )
+        )
         pcn = by_id.get(o.pcn_id)
         if pcn is not None:
-            pcn_rows.append(PcnMapRow(practice_code=o.ods_code, practice_name=o.name, practice_postcode=o.postcode,
-                                      pcn_code=pcn.ods_code or "", pcn_name=pcn.name,
-                                      commissioner_code=commissioner.ods_code if commissioner else "",
-                                      commissioner_name=commissioner.name if commissioner else ""))
+            pcn_rows.append(
+                PcnMapRow(
+                    practice_code=o.ods_code,
+                    practice_name=o.name,
+                    practice_postcode=o.postcode,
+                    pcn_code=pcn.ods_code or "",
+                    pcn_name=pcn.name,
+                    commissioner_code=commissioner.ods_code if commissioner else "",
+                    commissioner_name=commissioner.name if commissioner else "",
+                )
+            )
     engine = Engine(Directory.from_records(practices, pcn_rows))
     with _directory_lock:
         _directory_cache["engine"] = (key, engine)
@@ -93,7 +133,6 @@ def committee_area(session: Session, committee_id: int) -> list[str]:
     return parse_area_codes(committee.area_codes) or parse_area_codes(setting(session, ORGANISATION_AREA))
 
 
-
 def _holder(interest: Interest) -> Optional[str]:
     if interest.interest_type != "indirect":
         return "self"
@@ -103,18 +142,30 @@ def _holder(interest: Interest) -> Optional[str]:
 
 # The register's "role or nature" choices in the engine's vocabulary; anything else is read from the text.
 ENGINE_ROLES = {
-    "partner": "partner", "senior partner": "partner", "salaried GP": "salaried", "owner": "shareholder",
-    "director": "director", "shareholder": "shareholder", "employee": "employee",
-    "practice manager": "practice_manager", "clinical director": "pcn_role", "PCN role": "pcn_role",
-    "trustee": "trustee", "governor": "trustee", "adviser": "adviser", "patient": "patient",
+    "partner": "partner",
+    "senior partner": "partner",
+    "salaried GP": "salaried",
+    "owner": "shareholder",
+    "director": "director",
+    "shareholder": "shareholder",
+    "employee": "employee",
+    "practice manager": "practice_manager",
+    "clinical director": "pcn_role",
+    "PCN role": "pcn_role",
+    "trustee": "trustee",
+    "governor": "trustee",
+    "adviser": "adviser",
+    "patient": "patient",
 }
 
 
 def engine_interests(session: Session, people: Iterable[Person], on: date) -> list[EngineInterest]:
     by_id = {p.id: p for p in people}
-    rows = session.exec(select(Interest, Organisation).outerjoin(Organisation, Organisation.id == Interest.organisation_id)
-                        .where(Interest.person_id.in_(list(by_id)),
-                               or_(Interest.date_to.is_(None), Interest.date_to >= on)))
+    rows = session.exec(
+        select(Interest, Organisation)
+        .outerjoin(Organisation, Organisation.id == Interest.organisation_id)
+        .where(Interest.person_id.in_(list(by_id)), or_(Interest.date_to.is_(None), Interest.date_to >= on))
+    )
     out = []
     for interest, org in rows:
         person = by_id[interest.person_id]
@@ -122,17 +173,27 @@ def engine_interests(session: Session, people: Iterable[Person], on: date) -> li
         named = org.name if org else interest.organisation_text
         if named and named.lower() not in description.lower():
             description = f"{description} – {named}"  # the engine reads the organisation from the text too
-        out.append(EngineInterest(
-            member_id=str(person.id), name=person.full_name, position=person.position,
-            interest_type=interest.interest_type, description=description, date_from=interest.date_from,
-            date_to=interest.date_to, interest_id=str(interest.id),
-            organisation_code=org.ods_code if org else None, role=ENGINE_ROLES.get(interest.role),
-            holder=_holder(interest), relationship=interest.relationship or None))
+        out.append(
+            EngineInterest(
+                member_id=str(person.id),
+                name=person.full_name,
+                position=person.position,
+                interest_type=interest.interest_type,
+                description=description,
+                date_from=interest.date_from,
+                date_to=interest.date_to,
+                interest_id=str(interest.id),
+                organisation_code=org.ods_code if org else None,
+                role=ENGINE_ROLES.get(interest.role),
+                holder=_holder(interest),
+                relationship=interest.relationship or None,
+            )
+        )
     return out
 
 
-
 # --- Screening --------------------------------------------------------------------------------------
+
 
 @dataclass
 class ScreenSummary:
@@ -159,10 +220,14 @@ def screen_meeting(session: Session, meeting: Meeting, actor_id: Optional[int] =
     flags = engine.screen(
         engine_interests(session, people, meeting.meeting_date),
         [EngineItem(str(i.id), i.title, i.description, meeting.meeting_date) for i in items],
-        meeting.meeting_date, area=committee_area(session, meeting.committee_id) or None)
+        meeting.meeting_date,
+        area=committee_area(session, meeting.committee_id) or None,
+    )
     version = {i.id: i.version for i in items}
-    existing = {(f.item_id, f.person_id): f for f in
-                session.exec(select(ScreeningFlag).where(ScreeningFlag.meeting_id == meeting.id))}
+    existing = {
+        (f.item_id, f.person_id): f
+        for f in session.exec(select(ScreeningFlag).where(ScreeningFlag.meeting_id == meeting.id))
+    }
     summary, seen, now = ScreenSummary(), set(), utcnow()
     for flag in flags:
         key = (int(flag.item_id), int(flag.member_id))
@@ -171,15 +236,28 @@ def screen_meeting(session: Session, meeting: Meeting, actor_id: Optional[int] =
         fingerprint = _fingerprint(flag.action, evidence, flag.interests, version[key[0]])
         row = existing.get(key)
         if row is None:
-            row = ScreeningFlag(meeting_id=meeting.id, item_id=key[0], person_id=key[1], action=flag.action,
-                                score=flag.score, evidence=evidence, interest_ids=[int(i) for i in flag.interests],
-                                fingerprint=fingerprint, first_seen_at=now, changed_at=now)
+            row = ScreeningFlag(
+                meeting_id=meeting.id,
+                item_id=key[0],
+                person_id=key[1],
+                action=flag.action,
+                score=flag.score,
+                evidence=evidence,
+                interest_ids=[int(i) for i in flag.interests],
+                fingerprint=fingerprint,
+                first_seen_at=now,
+                changed_at=now,
+            )
             session.add(row)
             summary.new.append(row)
         elif row.fingerprint != fingerprint or row.status != FlagStatus.current:
             row.action, row.score, row.evidence = flag.action, flag.score, evidence
             row.interest_ids, row.fingerprint, row.status, row.changed_at = (
-                [int(i) for i in flag.interests], fingerprint, FlagStatus.current.value, now)
+                [int(i) for i in flag.interests],
+                fingerprint,
+                FlagStatus.current.value,
+                now,
+            )
             session.add(row)
             summary.changed.append(row)
         else:
@@ -192,13 +270,24 @@ def screen_meeting(session: Session, meeting: Meeting, actor_id: Optional[int] =
     meeting.screened_at = now
     session.add(meeting)
     session.flush()
-    audit.record(session, "meeting.screened", actor_id=actor_id, object_type="meeting", object_id=meeting.id,
-                 detail={"flags": len(flags), "new": len(summary.new), "changed": len(summary.changed),
-                         "gone": len(summary.gone)})
+    audit.record(
+        session,
+        "meeting.screened",
+        actor_id=actor_id,
+        object_type="meeting",
+        object_id=meeting.id,
+        detail={
+            "flags": len(flags),
+            "new": len(summary.new),
+            "changed": len(summary.changed),
+            "gone": len(summary.gone),
+        },
+    )
     return summary
 
 
 # --- Drift: new declarations re-screen upcoming meetings ----------------------------------------------
+
 
 @dataclass
 class DriftAlert:
@@ -211,10 +300,13 @@ def rescreen_for_person(session: Session, person_id: int, today: Optional[date] 
     """Re-screen the upcoming, already-screened meetings of the person's committees; note new flags for the chair."""
     today = today or date.today()
     sits_on = select(Membership.committee_id).where(
-        Membership.person_id == person_id, or_(Membership.date_to.is_(None), Membership.date_to >= today))
-    upcoming = session.exec(select(Meeting).where(Meeting.committee_id.in_(sits_on), Meeting.meeting_date >= today,
-                                                  Meeting.screened_at.is_not(None))
-                            .order_by(Meeting.meeting_date, Meeting.id)).all()  # one query: usually there are none
+        Membership.person_id == person_id, or_(Membership.date_to.is_(None), Membership.date_to >= today)
+    )
+    upcoming = session.exec(
+        select(Meeting)
+        .where(Meeting.committee_id.in_(sits_on), Meeting.meeting_date >= today, Meeting.screened_at.is_not(None))
+        .order_by(Meeting.meeting_date, Meeting.id)
+    ).all()  # one query: usually there are none
     if not upcoming:
         return []
     person = session.get(Person, person_id)
@@ -225,8 +317,10 @@ def rescreen_for_person(session: Session, person_id: int, today: Optional[date] 
         if not mine:
             continue
         refs = ", ".join(session.get(MeetingItem, f.item_id).item_ref for f in mine)
-        message = (f"{person.full_name} changed their declarations; the screen now flags them on item(s) {refs}. "
-                   "Review the flags before the meeting.")
+        message = (
+            f"{person.full_name} changed their declarations; the screen now flags them on item(s) {refs}. "
+            "Review the flags before the meeting."
+        )
         session.add(MeetingNotice(meeting_id=meeting.id, message=message))
         alerts.append(DriftAlert(meeting, mine, message))
     session.flush()
