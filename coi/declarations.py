@@ -386,12 +386,12 @@ def rescreen_after_change(person_id: int) -> None:
                     Membership.committee_role.in_(CHAIRING_ROLES),
                     Membership.committee_id == alert.meeting.committee_id,
                     Person.email.is_not(None),
-                    Person.active == True,
+                    Person.active.is_(True),
                 )
             )
             .unique()
             .all()
-        )  # noqa: E712
+        )
         alerts_by_chair.extend((chair, alert) for chair in chairs)
     try:
         send_new_conflict_alerts(alerts_by_chair)

@@ -82,14 +82,15 @@ def build(app, tmp_path, quorum_rule="NHSE and majority of CCG"):
             )
         )
         people["chair"] = chair.id
-        code = lambda c: s.exec(select(Organisation).where(Organisation.ods_code == c)).one().id  # noqa: E731
-        declare = lambda key, **kw: interests.declare_interest(
-            s,
-            people[key],
-            actor_id=people[key],  # noqa: E731
-            date_from=date(2018, 1, 1),
-            **kw,
-        )
+
+        def code(ods_code):
+            return s.exec(select(Organisation).where(Organisation.ods_code == ods_code)).one().id
+
+        def declare(key, **fields):
+            return interests.declare_interest(
+                s, people[key], actor_id=people[key], date_from=date(2018, 1, 1), **fields
+            )
+
         declare(
             "croydon_gp",
             interest_type="financial",

@@ -26,15 +26,18 @@ def _seed(app):
             s, email="staff@example.nhs.uk", full_name="Sam Staff", password=None, decision_maker=False
         )
         lay = create_person(s, email="lay@example.nhs.uk", full_name="Lay Member", password=None)
-        add = lambda p, d, **kw: interests.declare_interest(
-            s,
-            p.id,
-            actor_id=p.id,
-            interest_type="financial",  # noqa: E731
-            description=d,
-            date_from=date(2019, 1, 1),
-            **kw,
-        )
+
+        def add(person, description, **fields):
+            return interests.declare_interest(
+                s,
+                person.id,
+                actor_id=person.id,
+                interest_type="financial",
+                description=description,
+                date_from=date(2019, 1, 1),
+                **fields,
+            )
+
         add(gp, "Partner, Canbury Medical Centre")
         add(gp, "Ended five months ago", date_to=today - timedelta(days=150))
         add(gp, "Ended eight months ago", date_to=today - timedelta(days=240))

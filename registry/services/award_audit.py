@@ -356,7 +356,7 @@ def link_meetings(session: Session, report: AuditReport) -> None:
         .join(Meeting, Meeting.id == MeetingItem.meeting_id)
         .where(
             or_(
-                MeetingItem.contract_decision == True,  # noqa: E712
+                MeetingItem.contract_decision.is_(True),
                 MeetingItem.title.contains("ocds-"),
                 MeetingItem.description.contains("ocds-"),
             )
@@ -387,8 +387,8 @@ def link_meetings(session: Session, report: AuditReport) -> None:
                 .where(
                     ChairDecision.item_id == item.id,
                     ChairDecision.person_id == person_id,
-                    ChairDecision.superseded == False,
-                )  # noqa: E712
+                    ChairDecision.superseded.is_(False),
+                )
                 .order_by(ChairDecision.decided_at.desc())
             ).first()
             conflict.meeting = {

@@ -174,9 +174,9 @@ def decision_makers(session: Session) -> list[Person]:
         session.exec(
             select(Person)
             .where(
-                Person.active == True,  # noqa: E712
-                (Person.decision_maker == True) | Person.id.in_(on_committees),
-            )  # noqa: E712
+                Person.active.is_(True),
+                (Person.decision_maker.is_(True)) | Person.id.in_(on_committees),
+            )
             .order_by(Person.id)
         )
     )

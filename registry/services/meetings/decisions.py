@@ -71,9 +71,9 @@ def conflicts(session: Session, meeting: Meeting) -> list[Conflict]:
     decisions = {
         (d.item_id, d.person_id): d
         for d in session.exec(
-            select(ChairDecision).where(ChairDecision.meeting_id == meeting.id, ChairDecision.superseded == False)
+            select(ChairDecision).where(ChairDecision.meeting_id == meeting.id, ChairDecision.superseded.is_(False))
         )
-    }  # noqa: E712
+    }
     keys = {k for k, f in flags.items() if f.status == FlagStatus.current} | set(decisions)
     people = {p.id: p for p in session.exec(select(Person).where(Person.id.in_([k[1] for k in keys])))}
     out = [Conflict(items[k[0]], people[k[1]], flags.get(k), decisions.get(k)) for k in keys if k[0] in items]
@@ -118,9 +118,9 @@ def decide(
         raise MeetingError("Give a reason for changing, dismissing or adding a conflict")
     for earlier in session.exec(
         select(ChairDecision).where(
-            ChairDecision.item_id == item_id, ChairDecision.person_id == person_id, ChairDecision.superseded == False
+            ChairDecision.item_id == item_id, ChairDecision.person_id == person_id, ChairDecision.superseded.is_(False)
         )
-    ):  # noqa: E712
+    ):
         earlier.superseded = True
         session.add(earlier)
     decision = ChairDecision(
