@@ -114,7 +114,9 @@ def create_app(test_config: Optional[Mapping[str, Any]] = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask documents this wrapping
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
     app.url_map.converters["int"] = DatabaseIntConverter  # ids beyond a database integer are a 404, not a 500
 

@@ -21,6 +21,7 @@ import re
 import sys
 import threading
 from collections import OrderedDict
+from typing import Any
 
 from flask import Flask
 from jinja2 import (
@@ -146,7 +147,7 @@ def _refuse_strict_undefined(value) -> None:
 def init_app(app: Flask) -> None:
     cache: OrderedDict = OrderedDict()
     lock = threading.Lock()
-    renderers = {}
+    renderers: dict[str, Any] = {}
 
     enabled = bool(app.config.get("COMPONENT_CACHE", True))
 

@@ -376,7 +376,7 @@ def rescreen_after_change(person_id: int) -> None:
     s.commit()
     if not alerts or not current_app.config.get("SMTP_HOST"):
         return
-    alerts_by_chair = []
+    alerts_by_chair: list[tuple] = []
     for alert in alerts:
         chairs = (
             s.exec(

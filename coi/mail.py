@@ -29,6 +29,7 @@ def send_all(config: Mapping, messages: Iterable[EmailMessage]) -> int:
     port = int(config.get("SMTP_PORT") or 25)
     timeout = int(config.get("SMTP_TIMEOUT") or 30)
     try:
+        smtp: smtplib.SMTP
         if config.get("SMTP_SSL"):
             smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
         else:

@@ -33,7 +33,7 @@ def _redact_expired_once_a_day() -> None:
     """An entry's public period ends with the passing of time, not with a request: the first public read of each
     day (per worker) redacts, with an audit event each, whatever has expired since."""
     s = db()
-    database, today = str(s.get_bind().url), date.today()
+    database, today = str(s.get_bind().engine.url), date.today()
     if _swept.get(database) == today:
         return
     if publication.needs_expiry_redactions(s, today):
