@@ -28,7 +28,7 @@ from coi.auth import role_required
 from coi.database import db, engine
 from coi.forms import DateParts
 from coi.idempotency import commit_once
-from registry.db import end_reading, reading_transactions, session_scope
+from registry.db import begin_writing, end_reading, reading_transactions, session_scope
 from registry.models import AuditRunStatus, AwardAuditRun, Person, PersonBirthMonth, PossibleUndeclaredInterest
 from registry.outside.awards import AwardFileError, read_award_files
 from registry.outside.companies_house import (
@@ -185,11 +185,22 @@ def awards():
                         current_app._get_current_object(), run.id, folder, form.date_from.data, form.date_to.data
                     )
                 return redirect(location)
+    _end_stalled_runs()
     runs = s.exec(select(AwardAuditRun).order_by(AwardAuditRun.id.desc()).limit(50)).all()
     return render_template("outside/awards.jinja", form=form, failure=failure, runs=runs)
 
 
+def _end_stalled_runs() -> None:
+    """A run whose worker died (a restart, a killed process) is ended as failed when someone next looks."""
+    s = db()
+    if award_audit.stalled_runs(s):  # a read on every look; a write only when there is something to end
+        begin_writing(s)
+        award_audit.end_stalled_runs(s)
+        s.commit()
+
+
 def _run(run_id: int) -> AwardAuditRun:
+    _end_stalled_runs()
     run = db().get(AwardAuditRun, run_id)
     if run is None:
         abort(404)

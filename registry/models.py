@@ -505,6 +505,9 @@ class AwardAuditRun(SQLModel, table=True):
     error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # why a failed run failed
     started_at: Optional[datetime] = None
     finished_at: Optional[datetime] = None
+    # the last sign of life from the thread doing the work: a run whose worker died (a restart, a killed
+    # process) stops showing progress, and is then ended as failed rather than left "running" for ever
+    heartbeat_at: Optional[datetime] = None
 
 
 class AwardAuditResult(SQLModel, table=True):

@@ -523,3 +523,49 @@ def test_the_governance_page_runs_the_audit_in_the_background_and_keeps_the_resu
     july = next(r for r in rows if r[1].value == "JUL")
     assert july[2].is_date and july[4].value == 250.75 and july[9].value == "Dr Mid Year"
     assert client.get("/governance/outside/awards").get_data(as_text=True).count("Run ") >= 1
+
+
+def test_a_run_whose_worker_died_ends_as_failed_and_says_to_start_again(app, client, make_user, monkeypatch, tmp_path):
+    """A restart or a killed worker leaves no thread to finish the run: once it has shown no sign of life for
+    STALLED_AFTER, the page says it stopped instead of polling for ever; a live run is left alone."""
+    from datetime import timedelta
+
+    import coi.outside
+    from registry.models import utcnow
+    from tests.conftest import csrf_from, sign_in
+
+    monkeypatch.setattr(coi.outside, "start_in_background", lambda *args: None)  # the worker dies before it runs
+    email, password, _ = make_user("governance")
+    sign_in(client, email, password)
+    page = client.get("/governance/outside/awards").get_data(as_text=True)
+    awards_csv = tmp_path / "awards.csv"
+    awards_csv.write_text("award_id,date,supplier,value,title,buyer\nA1,2025-01-10,Somebody Ltd,100,T,B\n")
+
+    def start(key):
+        response = client.post(
+            "/governance/outside/awards",
+            data={
+                "csrf_token": csrf_from(page),
+                "idempotency_key": key * 24,
+                "award_files": [(open(awards_csv, "rb"), "awards.csv")],
+            },
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 302
+        return response.headers["Location"]
+
+    dead = start("d")
+    assert client.get(dead + "/status").get_json()["status"] == "queued"  # not yet taken for dead
+    later = utcnow() + award_audit.STALLED_AFTER + timedelta(minutes=1)
+    monkeypatch.setattr(award_audit, "utcnow", lambda: later)
+    alive = start("a")  # started at the later time: its heartbeat is fresh
+    status = client.get(dead + "/status").get_json()
+    assert status["status"] == "failed" and "Start it again" in status["error"]
+    assert client.get(alive + "/status").get_json()["status"] == "queued"
+    assert "Start it again with the same files" in client.get(dead).get_data(as_text=True)
+    with app.app_context(), session_scope(db_engine()) as s:
+        from sqlmodel import select
+
+        from registry.models import AuditEvent
+
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "award-audit.failed")).all()

@@ -23,7 +23,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Callable, Iterable, Optional
 
@@ -413,11 +413,23 @@ def audit_database(
 
 # --- runs kept in the database (the governance page) ------------------------------------------------------------
 
+# How long a run may go without a heartbeat before it is taken for dead. The longest stretch without one is the
+# first pass (every award against every interest, dates set aside) plus loading the national directory: under a
+# minute for a year of one region's awards (benchmarks/award_audit_bench.py), so fifteen minutes is far beyond a
+# slow machine and short enough that nobody waits long on a run that will never end.
+STALLED_AFTER = timedelta(minutes=15)
+STALLED_MESSAGE = (
+    "The audit stopped without finishing: the server was restarted or the work was interrupted. "
+    "Start it again with the same files."
+)
+
 
 def start_run(
     session: Session, actor_id: Optional[int], files: list[str], date_from: Optional[date], date_to: Optional[date]
 ) -> AwardAuditRun:
-    run = AwardAuditRun(created_by_id=actor_id, files=list(files), date_from=date_from, date_to=date_to)
+    run = AwardAuditRun(
+        created_by_id=actor_id, files=list(files), date_from=date_from, date_to=date_to, heartbeat_at=utcnow()
+    )
     session.add(run)
     session.flush()
     audit.record(
@@ -433,13 +445,36 @@ def start_run(
 
 def mark_running(session: Session, run: AwardAuditRun, awards_read: int, releases_skipped: int) -> None:
     run.status, run.started_at = AuditRunStatus.running.value, utcnow()
+    run.heartbeat_at = run.started_at
     run.awards_read, run.releases_skipped = awards_read, releases_skipped
     session.add(run)
 
 
 def record_progress(session: Session, run: AwardAuditRun, percent: int) -> None:
     run.progress = max(0, min(100, percent))
+    run.heartbeat_at = utcnow()
     session.add(run)
+
+
+def stalled_runs(session: Session) -> list[AwardAuditRun]:
+    """Queued or running runs with no heartbeat for STALLED_AFTER: their worker is gone."""
+    cutoff = utcnow() - STALLED_AFTER
+    return list(
+        session.exec(
+            select(AwardAuditRun).where(
+                AwardAuditRun.status.in_([AuditRunStatus.queued.value, AuditRunStatus.running.value]),
+                or_(AwardAuditRun.heartbeat_at.is_(None), AwardAuditRun.heartbeat_at < cutoff),
+            )
+        ).all()
+    )
+
+
+def end_stalled_runs(session: Session) -> list[int]:
+    """End as failed (audited) every run whose worker is gone; returns their ids."""
+    stalled = stalled_runs(session)
+    for run in stalled:
+        fail_run(session, run, STALLED_MESSAGE)
+    return [run.id for run in stalled]
 
 
 def store_results(session: Session, run: AwardAuditRun, report: AuditReport) -> None:
