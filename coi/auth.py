@@ -23,7 +23,7 @@ import segno
 from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 
-from coi.database import db
+from coi.database import db, secret_box
 from registry.db import begin_writing
 from registry.models import Person
 from registry.services import accounts, audit, second_factor, sign_in_throttle
@@ -263,7 +263,11 @@ def code():
             form.code.errors.append(wait.message)
             status = 429
         else:
-            used = second_factor.verify(s, person, form.code.data)
+            try:
+                used = second_factor.verify(s, person, form.code.data, secret_box())
+            except accounts.AccountError as error:  # the secret was sealed under another key: only a reset helps
+                form.code.errors.append(str(error))
+                return render_template("auth/code.jinja", form=form), 409
             if used:
                 sign_in_throttle.record_code_success(s, person.id)
                 return complete_sign_in(person, f"password+{used}", session.get("mfa_next") or url_for("main.home"))
@@ -301,7 +305,7 @@ def set_up_code():
             form.code.errors.append(wait.message)
             status = 429
         else:
-            codes = second_factor.confirm_enrolment(s, person, form.code.data)
+            codes = second_factor.confirm_enrolment(s, person, form.code.data, secret_box())
             if codes is None:
                 sign_in_throttle.record_code_failure(s, person.id, throttle)
                 s.commit()
@@ -315,10 +319,10 @@ def set_up_code():
             complete_sign_in(person, "password+code", next_url)
             # Shown once, on this page (never cached): only their hashes are kept.
             return render_template("auth/recovery_codes.jinja", codes=codes, next_url=next_url)
-    enrolment = second_factor.pending_enrolment(s, person)
+    enrolment = second_factor.pending_enrolment(s, person, secret_box())
     if enrolment is None:
         begin_writing(s)
-        enrolment = second_factor.start_enrolment(s, person)
+        enrolment = second_factor.start_enrolment(s, person, secret_box())
         s.commit()
     # segno draws the data (the otpauth URI) as squares in a path; the only text in the SVG is our fixed title.
     svg = segno.make(enrolment.uri, error="m").svg_inline(

@@ -8,12 +8,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from registry.db import end_reading, make_engine, reading_transactions
-from registry.services import audit
+from registry.services import audit, second_factor
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # requests that read; the few that record something call begin_writing
 
 _ENGINE_KEY = "coi.engine"
 _WROTE = "coi.wrote"
+_BOX_KEY = "coi.second_factor_box"
 
 
 def init_app(app: Flask) -> None:
@@ -35,6 +36,19 @@ def audit_keys(app: Flask) -> audit.AuditKeys:
     return audit.AuditKeys(
         key=key.encode(), anchor_file=anchor_file, anchor_every=max(1, int(app.config["AUDIT_ANCHOR_EVERY"]))
     )
+
+
+def secret_box() -> second_factor.SecretBox:
+    """Seals authenticator secrets with a key kept outside the database, like the secret key."""
+    from pathlib import Path
+
+    from coi import _secret_key
+
+    app = current_app
+    if _BOX_KEY not in app.extensions:
+        key = app.config.get("SECOND_FACTOR_KEY") or _secret_key(Path(app.instance_path), "second_factor_key")
+        app.extensions[_BOX_KEY] = second_factor.SecretBox(key)
+    return app.extensions[_BOX_KEY]
 
 
 def engine() -> Engine:

@@ -127,6 +127,12 @@ SETTINGS: tuple[Setting, ...] = (
         "set of parameters and reused (coi/components.py); false renders every call afresh",
         bool,
     ),
+    Setting(
+        "SECOND_FACTOR_KEY",
+        None,
+        "seals each authenticator app's secret in the database, so a copy of the database alone cannot make "
+        "codes; generated into instance/second_factor_key when unset; every server must share it",
+    ),
     # The audit log (registry.services.audit)
     Setting(
         "AUDIT_KEY",

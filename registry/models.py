@@ -580,7 +580,7 @@ class SecondFactor(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", unique=True, index=True)
-    secret: str = Field(max_length=64)  # base32, as shown to the person to type into their app
+    secret: str = Field(max_length=255)  # sealed (second_factor.SecretBox); legacy rows: base32 as shown
     created_at: datetime = Field(default_factory=utcnow)
     confirmed_at: Optional[datetime] = None
     last_used_step: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))  # no replays

@@ -104,11 +104,12 @@ def test_a_code_is_asked_for_at_every_password_sign_in_and_cannot_be_replayed(mf
     # The code just used to set up the app is refused (its step is spent); the next step's code is taken.
     replay = _post(client, "/sign-in/code", USED[secret])
     assert "The security code is not correct" in replay.get_data(as_text=True) and not _signed_in(client)
-    response = _post(client, "/sign-in/code", totp.at(time.time() + 30))
+    next_code = totp.at(time.time() + 30)  # computed once: a step boundary between two reads gives another code
+    response = _post(client, "/sign-in/code", next_code)
     assert response.status_code == 302 and response.headers["Location"] == "/" and _signed_in(client)
     again = mfa_app.test_client()
     sign_in(again, "lead@example.nhs.uk")
-    assert "not correct" in _post(again, "/sign-in/code", totp.at(time.time() + 30)).get_data(as_text=True)
+    assert "not correct" in _post(again, "/sign-in/code", next_code).get_data(as_text=True)
     with mfa_app.app_context(), Session(engine()) as s:
         methods = [e.detail["method"] for e in s.exec(select(AuditEvent).where(AuditEvent.action == "sign-in"))]
     assert methods == ["password+code", "password+code"]
@@ -212,3 +213,35 @@ def test_a_governance_lead_resets_a_lost_factor_from_the_persons_page(mfa_app):
     # The chair sets up an app again at the next password sign-in.
     assert sign_in(mfa_app.test_client(), "chair@example.nhs.uk").headers["Location"] == "/sign-in/set-up-code"
     assert "Reset security codes" not in lead.get(f"/governance/people/{chair}").get_data(as_text=True)
+
+
+def test_the_apps_secret_is_stored_sealed_with_a_key_outside_the_database(mfa_app):
+    """A copy of the database alone cannot make codes: the secret is sealed with instance/second_factor_key. A
+    secret stored before sealing (an upgraded database) still works and is sealed at its next use; under another
+    key the person is told to have the app reset, not shown an error page."""
+    from sqlalchemy import update
+
+    _person(mfa_app, "lead@example.nhs.uk", roles=("governance",))
+    secret, _ = _enrol(mfa_app.test_client(), "lead@example.nhs.uk")
+    with mfa_app.app_context(), Session(engine()) as s:
+        stored = s.exec(select(SecondFactor)).one().secret
+    assert stored.startswith("sealed1:") and secret not in stored
+    totp = pyotp.TOTP(secret)
+
+    # an upgraded database: the secret as the previous version stored it
+    with mfa_app.app_context(), session_scope(engine()) as s:
+        s.exec(update(SecondFactor).values(secret=secret))
+    client = mfa_app.test_client()
+    sign_in(client, "lead@example.nhs.uk")
+    assert _post(client, "/sign-in/code", totp.at(time.time() + 30)).status_code == 302 and _signed_in(client)
+    with mfa_app.app_context(), Session(engine()) as s:
+        resealed = s.exec(select(SecondFactor)).one().secret
+    assert resealed.startswith("sealed1:") and secret not in resealed
+
+    # the same database under another instance's key
+    other = make_app(mfa_app.config["DATABASE_URL"], migrate=False, MFA_REQUIRED=True, SECOND_FACTOR_KEY="another")
+    stranger = other.test_client()
+    sign_in(stranger, "lead@example.nhs.uk")
+    refused = _post(stranger, "/sign-in/code", totp.at(time.time() + 60))
+    assert refused.status_code == 409 and "ask a governance lead to reset it" in refused.get_data(as_text=True)
+    assert not _signed_in(stranger)

@@ -4,17 +4,22 @@ Who needs it: governance leads, and anyone who chairs or vice-chairs a committee
 (they can change the public register and meeting records). Single sign-on relies on the identity provider's own
 MFA. A code is accepted once (the time step is remembered, so a code seen over someone's shoulder cannot be
 replayed) and one step either side of now, for clocks a little out. Recovery codes are shown once and only their
-argon2id hashes kept. No Flask here.
+argon2id hashes kept. The app's secret is stored sealed (:class:`SecretBox`) with a key kept outside the database,
+so a copy of the database or a backup alone cannot make codes. No Flask here.
 """
 
 from __future__ import annotations
 
+import base64
 import hmac
 import time
 from dataclasses import dataclass
 from typing import Optional
 
 import pyotp
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete
 from sqlmodel import Session, func, select
 
@@ -27,6 +32,36 @@ RECOVERY_CODES = 10  # shown once when the app is set up
 CODE_STEP_SECONDS = 30  # RFC 6238's default, what every authenticator app uses
 ACCEPTED_STEPS = 1  # either side of now: a phone clock 30 seconds out still works
 ISSUER = "Conflicts of interest register"
+
+
+class SecretBox:
+    """Seals authenticator secrets for the database with a key that is not in it (Fernet: AES-CBC with an
+    HMAC-SHA256 tag, from the instance's second-factor key through HKDF). Secrets stored before sealing existed
+    are read as they are and sealed at their next use."""
+
+    PREFIX = "sealed1:"
+
+    def __init__(self, key: str):
+        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"coi second factor secrets").derive(
+            key.encode()
+        )
+        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+
+    def seal(self, secret: str) -> str:
+        return self.PREFIX + self._fernet.encrypt(secret.encode()).decode()
+
+    def open(self, stored: str) -> str:
+        if not stored.startswith(self.PREFIX):
+            return stored  # stored before sealing: sealed when next used
+        try:
+            return self._fernet.decrypt(stored[len(self.PREFIX) :].encode()).decode()
+        except InvalidToken:
+            raise AccountError(
+                "This authenticator app was set up under another second-factor key: ask a governance lead to reset it"
+            ) from None
+
+    def is_sealed(self, stored: str) -> bool:
+        return stored.startswith(self.PREFIX)
 
 
 def needs_second_factor(session: Session, person_id: int) -> bool:
@@ -59,30 +94,31 @@ class Enrolment:
         return " ".join(self.secret[i : i + 4] for i in range(0, len(self.secret), 4))
 
 
-def start_enrolment(session: Session, person: Person) -> Enrolment:
+def start_enrolment(session: Session, person: Person, box: SecretBox) -> Enrolment:
     """A new unconfirmed secret for the person (replacing one not yet confirmed); refused when one is confirmed."""
     if confirmed_factor(session, person.id) is not None:
         raise ValueError("an authenticator app is already set up for this person")
     factor = session.exec(select(SecondFactor).where(SecondFactor.person_id == person.id)).first()
     if factor is None:
-        factor = SecondFactor(person_id=person.id, secret=pyotp.random_base32())
+        factor = SecondFactor(person_id=person.id, secret=box.seal(pyotp.random_base32()))
     session.add(factor)
     session.flush()
-    return enrolment_of(factor, person)
+    return enrolment_of(factor, person, box)
 
 
-def pending_enrolment(session: Session, person: Person) -> Optional[Enrolment]:
+def pending_enrolment(session: Session, person: Person, box: SecretBox) -> Optional[Enrolment]:
     factor = session.exec(
         select(SecondFactor).where(SecondFactor.person_id == person.id, SecondFactor.confirmed_at.is_(None))
     ).first()
-    return enrolment_of(factor, person) if factor else None
+    return enrolment_of(factor, person, box) if factor else None
 
 
-def enrolment_of(factor: SecondFactor, person: Person) -> Enrolment:
-    uri = pyotp.TOTP(factor.secret, interval=CODE_STEP_SECONDS).provisioning_uri(
+def enrolment_of(factor: SecondFactor, person: Person, box: SecretBox) -> Enrolment:
+    secret = box.open(factor.secret)
+    uri = pyotp.TOTP(secret, interval=CODE_STEP_SECONDS).provisioning_uri(
         name=person.email or str(person.id), issuer_name=ISSUER
     )
-    return Enrolment(factor.secret, uri)
+    return Enrolment(secret, uri)
 
 
 def _matching_step(secret: str, code: str, last_used_step: int, now: Optional[float] = None) -> Optional[int]:
@@ -98,7 +134,9 @@ def _matching_step(secret: str, code: str, last_used_step: int, now: Optional[fl
     return None
 
 
-def confirm_enrolment(session: Session, person: Person, code: str, now: Optional[float] = None) -> Optional[list[str]]:
+def confirm_enrolment(
+    session: Session, person: Person, code: str, box: SecretBox, now: Optional[float] = None
+) -> Optional[list[str]]:
     """The first code from the app confirms it; returns the recovery codes to show once, or None if the code is
     wrong."""
     factor = session.exec(
@@ -106,7 +144,7 @@ def confirm_enrolment(session: Session, person: Person, code: str, now: Optional
     ).first()
     if factor is None:
         return None
-    step = _matching_step(factor.secret, code, factor.last_used_step, now)
+    step = _matching_step(box.open(factor.secret), code, factor.last_used_step, now)
     if step is None:
         return None
     factor.confirmed_at = utcnow()
@@ -135,14 +173,17 @@ def _new_recovery_codes(session: Session, person_id: int) -> list[str]:
     return codes
 
 
-def verify(session: Session, person: Person, code: str, now: Optional[float] = None) -> Optional[str]:
+def verify(session: Session, person: Person, code: str, box: SecretBox, now: Optional[float] = None) -> Optional[str]:
     """Check a code from the app, or a recovery code (used up). Returns "code" or "recovery-code", or None."""
     factor = confirmed_factor(session, person.id)
     if factor is None:
         return None
-    step = _matching_step(factor.secret, code, factor.last_used_step, now)
+    secret = box.open(factor.secret)
+    step = _matching_step(secret, code, factor.last_used_step, now)
     if step is not None:
         factor.last_used_step = step
+        if not box.is_sealed(factor.secret):
+            factor.secret = box.seal(secret)
         session.add(factor)
         return "code"
     typed = "".join(ch for ch in code.lower() if ch.isalnum())
