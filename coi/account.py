@@ -3,6 +3,7 @@ lead's account actions on a person (invite, unlock, deactivate, reactivate)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -186,9 +187,32 @@ def _send_reset_if_allowed(email: str) -> None:
     lifetime = timedelta(minutes=config["PASSWORD_RESET_MINUTES"])
     token = account_links.issue_link(s, person.id, purpose, actor_id=None, lifetime=lifetime)
     s.commit()
-    result = notifications.send_password_reset(person, token, lifetime)
-    if not result.sent:
-        current_app.logger.warning("password reset for person %s not emailed: %s", person.id, result.problem)
+    # Sent after the answer, not before it: the mail server's time would otherwise tell anyone timing the page
+    # which addresses have an account.
+    threading.Thread(
+        target=_email_reset_link,
+        args=(
+            current_app._get_current_object(),
+            person.id,
+            token,
+            lifetime,
+            notifications.set_password_link(token),
+            notifications.organisation_name_for_email(),
+        ),
+        name=RESET_MAIL_THREAD,
+        daemon=True,
+    ).start()
+
+
+RESET_MAIL_THREAD = "password-reset-mail"
+
+
+def _email_reset_link(app, person_id: int, token: str, lifetime: timedelta, link: str, organisation: str) -> None:
+    with app.app_context():
+        person = db().get(Person, person_id)
+        result = notifications.send_password_reset(person, token, lifetime, link, organisation)
+        if not result.sent:
+            app.logger.warning("password reset for person %s not emailed: %s", person_id, result.problem)
 
 
 # --- the governance lead's actions on a person's account --------------------------------------------------------

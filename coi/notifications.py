@@ -37,7 +37,7 @@ def _hours(lifetime: timedelta) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def _organisation() -> str:
+def organisation_name_for_email() -> str:
     """The organisation's name as the header shows it (a governance lead may have set it), for the subject line."""
     from coi import navigation
 
@@ -77,7 +77,7 @@ def _send(to: str, subject: str, body: str, link: str) -> Sent:
 
 def send_invitation(person: Person, token: str, lifetime: timedelta, invited_by: str) -> Sent:
     link = set_password_link(token)
-    register = _register(_organisation())
+    register = _register(organisation_name_for_email())
     body = (
         f"Dear {person.full_name},\n\n"
         f"{invited_by} has invited you to {register}, where you declare "
@@ -89,9 +89,12 @@ def send_invitation(person: Person, token: str, lifetime: timedelta, invited_by:
     return _send(person.email, f"Set your password for {register}", body, link)
 
 
-def send_password_reset(person: Person, token: str, lifetime: timedelta) -> Sent:
-    link = set_password_link(token)
-    register = _register(_organisation())
+def send_password_reset(
+    person: Person, token: str, lifetime: timedelta, link: str | None = None, organisation: str | None = None
+) -> Sent:
+    """From a request, or from a thread given the link and organisation name the request worked out."""
+    link = link or set_password_link(token)
+    register = _register(organisation_name_for_email() if organisation is None else organisation)
     body = (
         f"Dear {person.full_name},\n\n"
         f"Someone asked to reset the password of your account on {register}.\n\n"
@@ -125,7 +128,7 @@ def send_reminders(reminders) -> int:
 def send_sign_in_alert(person: Person, failures: int, ip: str) -> Sent:
     """Tell a member that someone keeps failing to sign in as them: the account is not locked, so they need do
     nothing unless it was not them."""
-    register = _register(_organisation())
+    register = _register(organisation_name_for_email())
     link = url_for("account.reset", _external=True)
     body = (
         f"Dear {person.full_name},\n\n"

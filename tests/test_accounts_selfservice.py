@@ -264,11 +264,28 @@ def test_a_weak_or_mismatched_password_is_explained_beside_the_field_and_the_lin
 # --- password reset --------------------------------------------------------------------------------------------
 
 
-def _ask_reset(client, address: str):
+def _ask_reset(client, address: str, delivered: bool = True):
+    """Ask for a reset; with `delivered`, return once any email it sent has reached the mail server (the link is
+    emailed after the answer, from a thread)."""
     page = client.get("/account/reset").get_data(as_text=True)
-    return client.post(
+    response = client.post(
         "/account/reset", data={"idempotency_key": new_key(), "csrf_token": csrf_from(page), "email": address}
     )
+    if delivered:
+        _wait_for_reset_mail()
+    return response
+
+
+def _wait_for_reset_mail(seconds: float = 30) -> None:
+    import threading
+    import time
+
+    from coi.account import RESET_MAIL_THREAD
+
+    deadline = time.monotonic() + seconds
+    while any(t.name == RESET_MAIL_THREAD for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the reset email was still being sent"
+        time.sleep(0.02)
 
 
 def test_reset_answers_identically_for_known_and_unknown_emails(app, make_user, smtp_inbox):
@@ -290,6 +307,44 @@ def test_reset_answers_identically_for_known_and_unknown_emails(app, make_user, 
     (stored,) = _tokens(app, person)
     assert stored.purpose == "password-reset"
     assert timedelta(minutes=59) < stored.expires_at - stored.created_at <= timedelta(minutes=60)
+
+
+def test_the_answer_does_not_wait_for_the_mail_server(app, make_user):
+    """How long the mail server takes must not show which addresses have an account: the answer comes while the
+    server is still holding the email (sent in the request, it would come only after the server let it go)."""
+    import socket
+    import threading
+
+    from aiosmtpd.controller import Controller
+
+    release, received = threading.Event(), []
+
+    class SlowInbox:
+        async def handle_DATA(self, server, session, envelope):
+            import asyncio
+
+            await asyncio.get_running_loop().run_in_executor(None, release.wait, 30)
+            received.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(SlowInbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        # the client waits longer than the server holds, so a request that sent the email itself would answer
+        # only after the email had arrived
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TIMEOUT=60)
+        address, _, _ = make_user("member")
+        answer = _ask_reset(app.test_client(), address, delivered=False)
+        assert answer.status_code == 200 and received == []  # answered while the server holds the email
+        release.set()
+        _wait_for_reset_mail()
+        assert [m.rcpt_tos for m in received] == [[address]]
+    finally:
+        release.set()
+        controller.stop()
 
 
 def test_reset_is_the_same_answer_for_a_deactivated_account_and_sends_nothing(app, make_user, smtp_inbox):
@@ -606,6 +661,7 @@ def test_reset_journey_in_a_browser(app, page, make_user, smtp_inbox):
     p.get_by_role("heading", name="Check your email").wait_for()
     page.check_accessibility()
 
+    _wait_for_reset_mail()
     assert len(messages) == 1
     _, body = _read(messages[0])
     link = _link_in(body)
