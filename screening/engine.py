@@ -68,11 +68,256 @@ def _how(h):
     return h[0] if isinstance(h, tuple) else h
 
 
+@dataclass(frozen=True)
+class Link:
+    """One reason a member's interest reaches an agenda item: the action it calls for, how sure it is, the matching
+    path (what was read, how it was found, the rule) and one plain sentence for the chair."""
+
+    action: str
+    score: float
+    path: str
+    sentence: str
+
+
+def _by_address(how: str) -> bool:
+    """Was the practice found by where it is (its building, street or postcode) rather than by its name or code?"""
+    return how.split(" variant")[0] in ADDRESS_KINDS
+
+
+def _partner_or_salaried(ri: ResolvedInterest):
+    """Whose partner or salaried interest this is ('self', or the relative), or None when it is neither: only those
+    roles reach a practice's PCN or area (practice managers and patients do not)."""
+    rd = ri.reading
+    if rd.role not in PCN_ROLES_OK or not is_financial(ri.interest, rd):
+        return None
+    return "self" if rd.holder == "self" else (rd.relationship or rd.holder)
+
+
+def _practice_link(directory: Directory, ri: ResolvedInterest, code: str, item: ResolvedItem) -> Link | None:
+    """What the practice and site rules share: the declaration and the item resolve to the same practice."""
+    rd = ri.reading
+    if rd.role == "pcn_role":
+        return None
+    ihow, iwritten, ictx = item.practices[code]
+    dhow, dwritten, dctx = ri.practices[code]
+    if rd.role == "patient":
+        action, rule = "declare", "registered patient of the practice the item decides on"
+    elif is_financial(ri.interest, rd):
+        who = "own" if rd.holder == "self" else f"{rd.relationship or rd.holder}'s"
+        action, rule = (
+            "exclude",
+            f"{who} financial interest ({rd.role.replace('_', ' ')}) in the practice the item decides on",
+        )
+    else:
+        action, rule = "declare", "non-financial interest in the practice the item decides on"
+    path = (
+        f'Declared "{ri.interest.description}" → {directory.label(code)} by {dhow}'
+        f'{" (" + dctx + ")" if dctx else ""}; item names "{iwritten}" → {code} by {ihow}'
+        f"{' (' + ictx + ')' if ictx else ''}; rule: {rule}"
+    )
+    sentence = (
+        f"{E.is_role(ri.interest, rd)} {E.label(directory, code)}{E.item_names(item.item.item_id, ihow, iwritten)}."
+    )
+    score = 1.0 if ("typo" not in ihow and "typo" not in dhow) else 0.85
+    return Link(action, score, path, sentence)
+
+
+@dataclass(frozen=True)
+class PracticeRule:
+    """The declaration and the item name the same GP practice, by its name (or a variant of it) or its ODS code.
+
+    Evidence: the practice's record in epraccur (its name and code); a financial interest (partner, salaried GP,
+    practice manager, shareholder) excludes, a registered patient or an unpaid role declares."""
+
+    directory: Directory
+
+    def link(self, ri: ResolvedInterest, item: ResolvedItem, code: str) -> Link | None:
+        if _by_address(item.practices[code][0]) or _by_address(ri.practices[code][0]):
+            return None  # the site rule
+        return _practice_link(self.directory, ri, code, item)
+
+
+@dataclass(frozen=True)
+class SiteRule:
+    """The declaration or the item names a GP practice by where it is: its building, its street or its postcode.
+
+    Evidence: the practice's address lines and postcode in epraccur (a building on the first lines, a street on any
+    line); the action is the practice rule's."""
+
+    directory: Directory
+
+    def link(self, ri: ResolvedInterest, item: ResolvedItem, code: str) -> Link | None:
+        if not (_by_address(item.practices[code][0]) or _by_address(ri.practices[code][0])):
+            return None  # the practice rule
+        return _practice_link(self.directory, ri, code, item)
+
+
+@dataclass(frozen=True)
+class PcnThroughPracticeRule:
+    """The item is about a primary care network and the member (or a close relative) is a partner or salaried GP at
+    one of its member practices: no vote.
+
+    Evidence: the PCN map (pcn_map.csv), which lists each PCN's member practices."""
+
+    directory: Directory
+
+    def link(self, ri: ResolvedInterest, item: ResolvedItem, practice_code: str, pcn_code: str) -> Link | None:
+        rd = ri.reading
+        who = _partner_or_salaried(ri)
+        if who is None:
+            return None
+        d = self.directory
+        path = (
+            f'Declared "{ri.interest.description}" → {d.label(practice_code)}, a member practice of '
+            f"{d.label(pcn_code)} per the PCN map; item is about {d.label(pcn_code)} "
+            f'("{item.pcns[pcn_code][1]}"); rule: {rd.role} ({who}) at a member practice of the PCN → no vote'
+        )
+        sentence = (
+            f"{E.is_role(ri.interest, rd)} {E.label(d, practice_code)}, a member practice of "
+            f"{E.label(d, pcn_code)}, which item {item.item.item_id} is about."
+        )
+        return Link("no-vote", 0.9, path, sentence)
+
+
+@dataclass(frozen=True)
+class PcnRoleRule:
+    """The member declares a role in the primary care network itself (clinical director, a PCN post) and the item is
+    about that PCN: no vote.
+
+    Evidence: the PCN's name or code in the PCN map, written in the declaration and in the item."""
+
+    directory: Directory
+
+    def link(self, ri: ResolvedInterest, item: ResolvedItem, pcn_code: str) -> Link | None:
+        rd = ri.reading
+        if rd.role in ("patient", "practice_manager") or pcn_code not in ri.pcns:
+            return None
+        d = self.directory
+        path = (
+            f'Declared "{ri.interest.description}" → {d.label(pcn_code)} by {ri.pcns[pcn_code][0]}; item is about '
+            f'{d.label(pcn_code)} ("{item.pcns[pcn_code][1]}"); rule: declared role in the PCN → no vote'
+        )
+        sentence = f"{E.is_role(ri.interest, rd)} {E.label(d, pcn_code)}, which item {item.item.item_id} is about."
+        return Link("no-vote", 0.9, path, sentence)
+
+
+@dataclass(frozen=True)
+class AreaRule:
+    """The item is an area-wide scheme (a local enhanced service, an incentive scheme, "all practices in X") and the
+    member (or a close relative) is a partner or salaried GP at a practice of that area: no vote.
+
+    Evidence: the practice's commissioner and ICB in epraccur, the former CCG in the PCN map and the places on its
+    address; an item that names no area means the committee's own area."""
+
+    directory: Directory
+
+    def link(self, ri: ResolvedInterest, item: ResolvedItem, practice_code: str, area_code: str) -> Link | None:
+        rd = ri.reading
+        who = _partner_or_salaried(ri)
+        if who is None:
+            return None
+        d = self.directory
+        how = item.areas.get(area_code, ("",))[0]
+        where = d.area_label(area_code) + (" (the committee's own area)" if how == "committee area" else "")
+        path = (
+            f'Declared "{ri.interest.description}" → {d.label(practice_code)}, '
+            f"{'in ' + d.area_label(area_code) if area_code.startswith(d.PLACE) else 'area ' + area_code}; "
+            f"item is an area-wide scheme for {where}; rule: {rd.role} ({who}) at a practice in the area → no vote"
+        )
+        sentence = (
+            f"{E.is_role(ri.interest, rd)} {E.label(d, practice_code)}, one of the practices of {where} that "
+            f"the area-wide scheme in item {item.item.item_id} covers."
+        )
+        return Link("no-vote", 0.8, path, sentence)
+
+
+@dataclass(frozen=True)
+class CompanyRule:
+    """The declaration and the item name the same organisation that is not a practice (a company, federation,
+    charity or trust), compared by its written name (legal suffix, acronym, spacing and word order aside).
+
+    Evidence: the two written names and how they match; no directory row is needed."""
+
+    directory: Directory
+
+    def link(self, ri: ResolvedInterest, item: ResolvedItem, declared: OrgName, named: OrgName) -> Link | None:
+        how = names_match(declared, named)
+        if not how:
+            return None
+        rd = ri.reading
+        if rd.role == "patient":
+            action, rule = "declare", "patient/service user of the organisation"
+        elif is_financial(ri.interest, rd):
+            who = "own" if rd.holder == "self" else f"{rd.relationship or rd.holder}'s"
+            action, rule = (
+                "exclude",
+                f"{who} financial interest ({rd.role.replace('_', ' ')}) in the organisation the item decides on",
+            )
+        else:
+            action, rule = "declare", "non-financial interest (unpaid role) in the organisation the item decides on"
+        path = (
+            f'Declared "{ri.interest.description}" names "{declared.written}"; item names "{named.written}" '
+            f"({how}); rule: {rule}"
+        )
+        sentence = (
+            f"{E.is_role(ri.interest, rd)} {declared.written}, which item {item.item.item_id} names"
+            f"{'' if how == 'same name' else ' as ' + chr(34) + named.written + chr(34)}."
+        )
+        return Link(action, (0.95 if how == "same name" else 0.85), path, sentence)
+
+
+@dataclass(frozen=True)
+class PossiblePracticeRule:
+    """A name that fits several practices of the committee's area with nothing in the text to tell them apart (in the
+    item, or in the declaration), and the member's practice is one of them: a flag marked possible, naming every
+    candidate, instead of nothing.
+
+    Evidence: the directory rows of every practice the name fits (at most five, all in the area)."""
+
+    directory: Directory
+
+    def link(self, ri: ResolvedInterest, item: ResolvedItem, code: str, item_side: bool) -> Link | None:
+        rd = ri.reading
+        d = self.directory
+        if rd.role == "patient":
+            action = "declare"
+        elif is_financial(ri.interest, rd):
+            action = "exclude"
+        else:
+            action = "declare"
+        how, written, cands = (item.possible if item_side else ri.possible)[code]
+        others = ", ".join(E.label(d, c) for c in cands)
+        if item_side:
+            sentence = (
+                f'Possible: item {item.item.item_id} names "{written}", which fits {len(cands)} practices of the '
+                f"area ({others}) with nothing to tell them apart; {E.is_role(ri.interest, rd)} "
+                f"{E.label(d, code)}, one of them."
+            )
+        else:
+            sentence = (
+                f'Possible: {E.who(ri.interest, rd)} declared "{written}", which fits {len(cands)} practices of '
+                f"the area ({others}); item {item.item.item_id} names {E.label(d, code)}, one of them."
+            )
+        path = (
+            f'Declared "{ri.interest.description}"; item "{item.item.title}"; "{written}" fits {others} ({how}); '
+            f"rule: a name that fits several practices of the area is flagged as possible"
+        )
+        return Link(action, 0.5, path, sentence)
+
+
 class Engine:
     """Index a directory once; screen many meetings against it."""
 
     def __init__(self, directory: Directory | None = None):
         self.directory = directory if directory is not None else Directory()
+        # the link rules: both the pruned path and the all-pairs oracle ask these same objects
+        self.practice = PracticeRule(self.directory)
+        self.site = SiteRule(self.directory)
+        self.pcn_through_practice = PcnThroughPracticeRule(self.directory)
+        self.pcn_role = PcnRoleRule(self.directory)
+        self.area = AreaRule(self.directory)
+        self.company = CompanyRule(self.directory)
+        self.possible_practice = PossiblePracticeRule(self.directory)
 
     # ------------------------------------------------------------------ resolution
     def _mentions(self, text, want_areas=False):
@@ -283,114 +528,6 @@ class Engine:
             ritems.append(rit)
         return rints, ritems
 
-    # ------------------------------------------------------------------ linking rules
-    def _link_practice(self, ri: ResolvedInterest, code: str, item: ResolvedItem):
-        rd = ri.reading
-        if rd.role == "pcn_role":
-            return None
-        ihow, iwritten, ictx = item.practices[code]
-        dhow, dwritten, dctx = ri.practices[code]
-        if rd.role == "patient":
-            action, rule = "declare", "registered patient of the practice the item decides on"
-        elif is_financial(ri.interest, rd):
-            who = "own" if rd.holder == "self" else f"{rd.relationship or rd.holder}'s"
-            action, rule = (
-                "exclude",
-                f"{who} financial interest ({rd.role.replace('_', ' ')}) in the practice the item decides on",
-            )
-        else:
-            action, rule = "declare", "non-financial interest in the practice the item decides on"
-        ev = (
-            f'Declared "{ri.interest.description}" → {self.directory.label(code)} by {dhow}'
-            f'{" (" + dctx + ")" if dctx else ""}; item names "{iwritten}" → {code} by {ihow}'
-            f"{' (' + ictx + ')' if ictx else ''}; rule: {rule}"
-        )
-        plain = (
-            f"{E.is_role(ri.interest, rd)} {E.label(self.directory, code)}"
-            f"{E.item_names(item.item.item_id, ihow, iwritten)}."
-        )
-        score = 1.0 if ("typo" not in ihow and "typo" not in dhow) else 0.85
-        return action, score, ev, plain
-
-    @staticmethod
-    def _partner_or_salaried(ri):
-        """Whose partner or salaried interest this is ('self', or the relative), or None when it is neither:
-        only those roles reach a practice's PCN or area (practice managers and patients do not)."""
-        rd = ri.reading
-        if rd.role not in PCN_ROLES_OK or not is_financial(ri.interest, rd):
-            return None
-        return "self" if rd.holder == "self" else (rd.relationship or rd.holder)
-
-    def _link_pcn_via_practice(self, ri, practice_code, pcn_code, item):
-        rd = ri.reading
-        who = self._partner_or_salaried(ri)
-        if who is None:
-            return None
-        d = self.directory
-        ev = (
-            f'Declared "{ri.interest.description}" → {d.label(practice_code)}, a member practice of '
-            f"{d.label(pcn_code)} per the PCN map; item is about {d.label(pcn_code)} "
-            f'("{item.pcns[pcn_code][1]}"); rule: {rd.role} ({who}) at a member practice of the PCN → no vote'
-        )
-        plain = (
-            f"{E.is_role(ri.interest, rd)} {E.label(d, practice_code)}, a member practice of "
-            f"{E.label(d, pcn_code)}, which item {item.item.item_id} is about."
-        )
-        return "no-vote", 0.9, ev, plain
-
-    def _link_pcn_role(self, ri, pcn_code, item):
-        rd = ri.reading
-        if rd.role in ("patient", "practice_manager"):
-            return None
-        d = self.directory
-        ev = (
-            f'Declared "{ri.interest.description}" → {d.label(pcn_code)} by {ri.pcns[pcn_code][0]}; item is about '
-            f'{d.label(pcn_code)} ("{item.pcns[pcn_code][1]}"); rule: declared role in the PCN → no vote'
-        )
-        plain = f"{E.is_role(ri.interest, rd)} {E.label(d, pcn_code)}, which item {item.item.item_id} is about."
-        return "no-vote", 0.9, ev, plain
-
-    def _link_area(self, ri, practice_code, area_code, item):
-        rd = ri.reading
-        who = self._partner_or_salaried(ri)
-        if who is None:
-            return None
-        d = self.directory
-        how = item.areas.get(area_code, ("",))[0]
-        where = d.area_label(area_code) + (" (the committee's own area)" if how == "committee area" else "")
-        ev = (
-            f'Declared "{ri.interest.description}" → {d.label(practice_code)}, '
-            f"{'in ' + d.area_label(area_code) if area_code.startswith(d.PLACE) else 'area ' + area_code}; "
-            f"item is an area-wide scheme for {where}; rule: {rd.role} ({who}) at a practice in the area → no vote"
-        )
-        plain = (
-            f"{E.is_role(ri.interest, rd)} {E.label(d, practice_code)}, one of the practices of {where} that "
-            f"the area-wide scheme in item {item.item.item_id} covers."
-        )
-        return "no-vote", 0.8, ev, plain
-
-    def _link_company(self, ri, dorg: OrgName, iorg: OrgName, how: str, item_id: str = ""):
-        rd = ri.reading
-        if rd.role == "patient":
-            action, rule = "declare", "patient/service user of the organisation"
-        elif is_financial(ri.interest, rd):
-            who = "own" if rd.holder == "self" else f"{rd.relationship or rd.holder}'s"
-            action, rule = (
-                "exclude",
-                f"{who} financial interest ({rd.role.replace('_', ' ')}) in the organisation the item decides on",
-            )
-        else:
-            action, rule = "declare", "non-financial interest (unpaid role) in the organisation the item decides on"
-        ev = (
-            f'Declared "{ri.interest.description}" names "{dorg.written}"; item names "{iorg.written}" '
-            f"({how}); rule: {rule}"
-        )
-        plain = (
-            f"{E.is_role(ri.interest, rd)} {dorg.written}, which item {item_id} names"
-            f"{'' if how == 'same name' else ' as ' + chr(34) + iorg.written + chr(34)}."
-        )
-        return action, (0.95 if how == "same name" else 0.85), ev, plain
-
     # ------------------------------------------------------------------ screening
     def screen(
         self,
@@ -423,27 +560,28 @@ class Engine:
             meeting_date = min(ds) if ds else None
         rints, ritems = self.prepare(interests, items, meeting_date, area=area)
         live = [ri for ri in rints if not ri.reading.nil and is_current(ri.interest, meeting_date)]
-        found = defaultdict(list)  # (item_id, member_id) -> [(action, score, ev, iid)]
+        found = defaultdict(list)  # (item_id, member_id) -> [(Link, interest id)]
         if all_pairs:
             for item in ritems:
                 for ri in live:
-                    for res in self._pair(ri, item):
-                        found[(item.item.item_id, ri.interest.member_id)].append(res + (ri.iid,))
+                    for link in self._pair(ri, item):
+                        found[(item.item.item_id, ri.interest.member_id)].append((link, ri.iid))
         else:
             self._pruned(live, ritems, found)
         flags = self._flags(found)
         if possible:
             maybe = defaultdict(list)
+            rule = self.possible_practice
             if all_pairs:
                 for item in ritems:
                     for ri in live:
                         for code in sorted(set(item.possible) & set(ri.practices)):
                             maybe[(item.item.item_id, ri.interest.member_id)].append(
-                                self._link_possible(ri, code, item, True) + (ri.iid,)
+                                (rule.link(ri, item, code, True), ri.iid)
                             )
                         for code in sorted(set(ri.possible) & set(item.practices)):
                             maybe[(item.item.item_id, ri.interest.member_id)].append(
-                                self._link_possible(ri, code, item, False) + (ri.iid,)
+                                (rule.link(ri, item, code, False), ri.iid)
                             )
             else:
                 by_practice, by_possible = defaultdict(list), defaultdict(list)
@@ -456,12 +594,12 @@ class Engine:
                     for code in sorted(item.possible):
                         for ri in by_practice.get(code, ()):
                             maybe[(item.item.item_id, ri.interest.member_id)].append(
-                                self._link_possible(ri, code, item, True) + (ri.iid,)
+                                (rule.link(ri, item, code, True), ri.iid)
                             )
                     for code in sorted(item.practices):
                         for ri in by_possible.get(code, ()):
                             maybe[(item.item.item_id, ri.interest.member_id)].append(
-                                self._link_possible(ri, code, item, False) + (ri.iid,)
+                                (rule.link(ri, item, code, False), ri.iid)
                             )
             sure = {(f.item_id, f.member_id) for f in flags}
             extra = self._flags({k: v for k, v in maybe.items() if k not in sure})
@@ -470,87 +608,57 @@ class Engine:
             flags = sorted(flags + extra, key=lambda f: (_natural(f.item_id), _natural(f.member_id)))
         return flags
 
-    def _link_possible(self, ri: ResolvedInterest, code: str, item: ResolvedItem, item_side: bool):
-        """A member's practice is one of several that a name fits (in the item, or in the declaration)."""
-        rd = ri.reading
-        d = self.directory
-        if rd.role == "patient":
-            action = "declare"
-        elif is_financial(ri.interest, rd):
-            action = "exclude"
-        else:
-            action = "declare"
-        how, written, cands = (item.possible if item_side else ri.possible)[code]
-        others = ", ".join(E.label(d, c) for c in cands)
-        if item_side:
-            plain = (
-                f'Possible: item {item.item.item_id} names "{written}", which fits {len(cands)} practices of the '
-                f"area ({others}) with nothing to tell them apart; {E.is_role(ri.interest, rd)} "
-                f"{E.label(d, code)}, one of them."
-            )
-        else:
-            plain = (
-                f'Possible: {E.who(ri.interest, rd)} declared "{written}", which fits {len(cands)} practices of '
-                f"the area ({others}); item {item.item.item_id} names {E.label(d, code)}, one of them."
-            )
-        ev = (
-            f'Declared "{ri.interest.description}"; item "{item.item.title}"; "{written}" fits {others} ({how}); '
-            f"rule: a name that fits several practices of the area is flagged as possible"
-        )
-        return action, 0.5, ev, plain
+    def _practice_or_site(self, ri: ResolvedInterest, item: ResolvedItem, code: str) -> Link | None:
+        return self.practice.link(ri, item, code) or self.site.link(ri, item, code)
 
-    def _pair(self, ri: ResolvedInterest, item: ResolvedItem):
-        """Every link between one interest and one item (used by the all-pairs oracle)."""
+    def _pair(self, ri: ResolvedInterest, item: ResolvedItem) -> list[Link]:
+        """Every link between one interest and one item (the all-pairs oracle): each rule asked about every pair."""
         d = self.directory
         out = []
         for code in item.practices:
             if code in ri.practices:
-                r = self._link_practice(ri, code, item)
-                if r:
-                    out.append(r)
+                link = self._practice_or_site(ri, item, code)
+                if link:
+                    out.append(link)
         for pcn in item.pcns:
             members = d.pcns.get(pcn, {}).get("members", set())
             for code in ri.practices:
                 if code in members:
-                    r = self._link_pcn_via_practice(ri, code, pcn, item)
-                    if r:
-                        out.append(r)
+                    link = self.pcn_through_practice.link(ri, item, code, pcn)
+                    if link:
+                        out.append(link)
             if pcn in ri.pcns:
-                r = self._link_pcn_role(ri, pcn, item)
-                if r:
-                    out.append(r)
+                link = self.pcn_role.link(ri, item, pcn)
+                if link:
+                    out.append(link)
         for area in item.areas:
             for code in ri.practices:
                 if area in d.practice_area(code):
-                    r = self._link_area(ri, code, area, item)
-                    if r:
-                        out.append(r)
+                    link = self.area.link(ri, item, code, area)
+                    if link:
+                        out.append(link)
         seen = set()
         for iorg in item.orgs:
             for dorg in ri.orgs:
                 if (dorg.group, iorg.group) in seen:
                     continue
-                how = names_match(dorg, iorg)
-                if how:
+                link = self.company.link(ri, item, dorg, iorg)
+                if link:
                     seen.add((dorg.group, iorg.group))
-                    r = self._link_company(ri, dorg, iorg, how, item.item.item_id)
-                    if r:
-                        out.append(r)
+                    out.append(link)
         return out
 
     def _pruned(self, live, ritems, found):
+        """The same rules, asked only about the pairs the indexes (practice, PCN, area, company-name keys) bring
+        together."""
         d = self.directory
         by_practice = defaultdict(list)
-        by_pcn_member = defaultdict(list)
         by_pcn = defaultdict(list)
         by_area = defaultdict(list)
         companies = CompanyIndex()
         for ri in live:
             for code in ri.practices:
                 by_practice[code].append(ri)
-                p = d.practices.get(code)
-                if p and p.pcn:
-                    by_pcn_member[p.pcn].append((ri, code))
                 for a in d.practice_area(code):
                     by_area[a].append((ri, code))
             for pcn in ri.pcns:
@@ -561,36 +669,34 @@ class Engine:
             key_item = item.item.item_id
             for code in item.practices:
                 for ri in by_practice.get(code, ()):
-                    r = self._link_practice(ri, code, item)
-                    if r:
-                        found[(key_item, ri.interest.member_id)].append(r + (ri.iid,))
+                    link = self._practice_or_site(ri, item, code)
+                    if link:
+                        found[(key_item, ri.interest.member_id)].append((link, ri.iid))
             for pcn in item.pcns:
                 members = d.pcns.get(pcn, {}).get("members", set())
                 for code in members:
                     for ri in by_practice.get(code, ()):
-                        r = self._link_pcn_via_practice(ri, code, pcn, item)
-                        if r:
-                            found[(key_item, ri.interest.member_id)].append(r + (ri.iid,))
+                        link = self.pcn_through_practice.link(ri, item, code, pcn)
+                        if link:
+                            found[(key_item, ri.interest.member_id)].append((link, ri.iid))
                 for ri in by_pcn.get(pcn, ()):
-                    r = self._link_pcn_role(ri, pcn, item)
-                    if r:
-                        found[(key_item, ri.interest.member_id)].append(r + (ri.iid,))
+                    link = self.pcn_role.link(ri, item, pcn)
+                    if link:
+                        found[(key_item, ri.interest.member_id)].append((link, ri.iid))
             for area in item.areas:
                 for ri, code in by_area.get(area, ()):
-                    r = self._link_area(ri, code, area, item)
-                    if r:
-                        found[(key_item, ri.interest.member_id)].append(r + (ri.iid,))
+                    link = self.area.link(ri, item, code, area)
+                    if link:
+                        found[(key_item, ri.interest.member_id)].append((link, ri.iid))
             seen = set()
             for iorg in item.orgs:
                 for ri, dorg in companies.candidates(iorg):
                     if (ri.idx, dorg.group, iorg.group) in seen:
                         continue
-                    how = names_match(dorg, iorg)
-                    if how:
+                    link = self.company.link(ri, item, dorg, iorg)
+                    if link:
                         seen.add((ri.idx, dorg.group, iorg.group))
-                        r = self._link_company(ri, dorg, iorg, how, item.item.item_id)
-                        if r:
-                            found[(key_item, ri.interest.member_id)].append(r + (ri.iid,))
+                        found[(key_item, ri.interest.member_id)].append((link, ri.iid))
 
     @staticmethod
     def _flags(found) -> list[Flag]:
@@ -598,21 +704,23 @@ class Engine:
         decides the action), ``path`` every link's matching path."""
         flags = []
         for (item_id, member_id), links in found.items():
-            best = max(SEVERITY[lk[0]] for lk in links)
+            best = max(SEVERITY[link.action] for link, _ in links)
             action = next(a for a, s in SEVERITY.items() if s == best)
             path = []
             ids = []
-            ordered = sorted(links, key=lambda x: (-SEVERITY[x[0]], -x[1], x[2]))
-            for a, s, e, plain, iid in ordered:
-                if e not in path:
-                    path.append(e)
+            ordered = sorted(links, key=lambda x: (-SEVERITY[x[0].action], -x[0].score, x[0].path))
+            for link, iid in ordered:
+                if link.path not in path:
+                    path.append(link.path)
                 if iid not in ids:
                     ids.append(iid)
-            score = max(lk[1] for lk in links if lk[0] == action)
+            score = max(link.score for link, _ in links if link.action == action)
             # evidence: the plain sentence first, then the path (until every caller shows ``path`` on its own,
             # behind a "How this was found" detail)
             flags.append(
-                Flag(item_id, member_id, sorted(ids, key=_natural), action, score, [ordered[0][3]] + path, path)
+                Flag(
+                    item_id, member_id, sorted(ids, key=_natural), action, score, [ordered[0][0].sentence] + path, path
+                )
             )
         flags.sort(key=lambda f: (_natural(f.item_id), _natural(f.member_id)))
         return flags

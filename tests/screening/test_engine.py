@@ -214,3 +214,98 @@ def test_oracle_equals_pruned_on_generated_sample(directory):
     oracle = [f.to_dict() for f in e.screen(interests, items, D, all_pairs=True)]
     assert pruned == oracle
     assert len(pruned) > 10
+
+
+def _resolved(directory, interest, item, area=None):
+    e = Engine(directory)
+    rints, ritems = e.prepare([interest], [item], D, area=area)
+    return e, rints[0], ritems[0]
+
+
+def test_practice_rule_and_site_rule_are_named_parts_with_their_evidence(directory):
+    from screening.engine import Link, PracticeRule, SiteRule
+
+    by_name = _resolved(
+        directory, I("M1", "financial", "Salaried GP, Vallance Medical"), A("1", "Vallance Medical: rent")
+    )
+    e, ri, item = by_name
+    link = e.practice.link(ri, item, "P84005")
+    assert isinstance(e.practice, PracticeRule) and isinstance(link, Link)
+    assert link.action == "exclude" and "VALLANCE MEDICAL (P84005)" in link.path
+    assert link.sentence == "Dr M1 is a salaried GP at Vallance Medical (P84005), which item 1 names."
+    assert e.site.link(ri, item, "P84005") is None  # named, not found by its building
+    e, ri, item = _resolved(
+        directory,
+        I("M1", "financial", "Salaried GP, Ailsa Craig Medical Centre"),
+        A("1", "Dickenson Road surgery: lease"),
+    )
+    link = e.site.link(ri, item, "P84009")
+    assert isinstance(e.site, SiteRule) and link.action == "exclude" and "by street" in link.path
+    assert link.sentence == (
+        "Dr M1 is a salaried GP at Ailsa Craig Medical Centre (P84009), which item 1 names by its street "
+        '("Dickenson Road surgery").'
+    )
+    assert e.practice.link(ri, item, "P84009") is None
+    assert SiteRule.__doc__ and "address" in SiteRule.__doc__
+
+
+def test_pcn_and_area_rules_answer_with_a_link(directory):
+    e, ri, item = _resolved(
+        directory,
+        I("M1", "financial", "Partner – Parkside Surgery, Longsight"),
+        A("1", "Ardwick & Longsight Primary Care Network: ARRS workforce plan"),
+    )
+    (pcn,) = item.pcns
+    (code,) = ri.practices
+    link = e.pcn_through_practice.link(ri, item, code, pcn)
+    assert link.action == "no-vote" and "per the PCN map" in link.path and "a member practice of" in link.sentence
+    assert e.pcn_role.link(ri, item, pcn) is None  # no role in the PCN itself
+    e, ri, item = _resolved(
+        directory,
+        I("M2", "financial", "Clinical Director, Ardwick and Longsight PCN"),
+        A("1", "Ardwick & Longsight Primary Care Network: ARRS workforce plan"),
+    )
+    link = e.pcn_role.link(ri, item, pcn)
+    assert link.action == "no-vote" and link.sentence.startswith("Dr M2 is clinical director of")
+    e, ri, item = _resolved(
+        directory,
+        I("M1", "financial", "Partner, Northenden Group Practice"),
+        A("1", "Local enhanced service 2025-26 – Manchester", "Offered to all GP practices in Manchester."),
+    )
+    (area,) = [a for a in item.areas if a in directory.practice_area("P84012")]
+    link = e.area.link(ri, item, "P84012", area)
+    assert link.action == "no-vote" and "area-wide scheme" in link.sentence
+
+
+def test_company_rule_links_written_names(directory):
+    e, ri, item = _resolved(
+        directory,
+        I("M2", "indirect", "Husband is a director of MPCP Ltd"),
+        A("1", "Extended access: award to Manchester Primary Care Partnership Limited"),
+    )
+    links = [e.company.link(ri, item, d, o) for d in ri.orgs for o in item.orgs]
+    link = next(lk for lk in links if lk)
+    assert link.action == "exclude" and "MPCP" in link.path and link.sentence.startswith("Dr M2's husband is")
+
+
+def test_both_paths_ask_the_same_rule_objects(directory):
+    """A rule object swapped on the engine changes the pruned path and the oracle alike."""
+    from screening.engine import Link
+
+    class Asked:
+        def __init__(self, rule):
+            self.rule, self.calls = rule, 0
+
+        def link(self, *args):
+            self.calls += 1
+            found = self.rule.link(*args)
+            return found and Link(found.action, found.score, found.path, "Asked: " + found.sentence)
+
+    interests = [I("M1", "financial", "Partner, Bodey Medical Centre"), I("M2", "financial", "Director – MPCP Ltd")]
+    items = [A("1", "Bodey Medical Centre: rent"), A("2", "Award to Manchester Primary Care Partnership Limited")]
+    for all_pairs in (False, True):
+        e = Engine(directory)
+        e.practice, e.company = Asked(e.practice), Asked(e.company)
+        flags = e.screen(interests, items, D, all_pairs=all_pairs)
+        assert e.practice.calls and e.company.calls
+        assert [f.evidence[0][:7] for f in flags] == ["Asked: ", "Asked: "]
