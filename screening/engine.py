@@ -463,33 +463,53 @@ class Engine:
         return {k for k, v in cnt.items() if v >= max(1, 0.3 * top)}
 
     def prepare(self, interests: list[Interest], items: list[AgendaItem], meeting_date: date | None, area=None):
+        """Read every declaration and item once. Registers and agendas repeat their wording (the same declaration
+        in many members' rows, the same kind of item every month), and what a text names depends on nothing but
+        the text within one screen, so each distinct text is read once (a quarter to a third of a large batch)."""
         d = self.directory
         own_area = d.area_keys(area) if area else set()
         # the committee's own practices: where a name written without what makes it certain must be unique
         self._own = set().union(*(d.area_practices(a) for a in own_area)) if own_area else set()
+        readings_of: dict = {}
+        mentions_of: dict = {}
         decl_m: list = []
+        decl_keys: list = []
         item_m: list = []
         readings = []
         for i, it in enumerate(interests):
-            rd = read_declaration(it)
+            key = (it.interest_type, it.description, it.role, it.holder, it.relationship)
+            rd = readings_of.get(key)
+            if rd is None:
+                rd = readings_of[key] = read_declaration(it)
             readings.append(rd)
             if rd.nil:
                 decl_m.append([])
+                decl_keys.append(None)
                 continue
-            ms = self._mentions(it.description or "")
-            if it.organisation_code:
-                code = it.organisation_code.strip().upper()
+            code = (it.organisation_code or "").strip().upper()
+            key = (it.description or "", code)
+            ms = mentions_of.get(key)
+            if ms is None:
+                ms = self._mentions(it.description or "")
                 if code in d.practices:
                     ms.append(Mention("practice", {code: "ODS code"}, code))
                 elif code in d.pcns:
                     ms.append(Mention("pcn", {code: "PCN code"}, code))
+                mentions_of[key] = ms
             decl_m.append(ms)
+            decl_keys.append(key)
         areawide = []
+        texts = []
+        item_mentions_of: dict = {}
         for agenda_item in items:
             text = (agenda_item.title or "") + " | " + (agenda_item.description or "")
+            texts.append(text)
             aw = _is_areawide(text)
             areawide.append(aw)
-            item_m.append(self._mentions(text, want_areas=aw))
+            ms = item_mentions_of.get((text, aw))
+            if ms is None:
+                ms = item_mentions_of[(text, aw)] = self._mentions(text, want_areas=aw)
+            item_m.append(ms)
         home = self._home(item_m + decl_m)
         if own_area:
             # the committee's own area is where its names are most likely to be
@@ -499,32 +519,46 @@ class Engine:
                 for c in d.area_practices(a)
                 if c in d.practices and d.practices[c].rec.icb
             }
+        resolved_of: dict = {}
+        orgs_of: dict = {}
+
+        def resolved(key, mentions, is_decl):
+            """(practices, pcns, areas, possible) of one distinct text, copied: callers change their own."""
+            found = resolved_of.get((key, is_decl))
+            if found is None:
+                possible: dict = {}
+                practices, pcns, areas = self._resolve_mentions(mentions, home, meeting_date, is_decl, possible)
+                for c in practices:
+                    possible.pop(c, None)
+                found = resolved_of[(key, is_decl)] = (practices, pcns, areas, possible)
+            return tuple(dict(part) for part in found)
+
+        def organisations(text):
+            found = orgs_of.get(text)
+            if found is None:
+                # a place written in a text ("X Surgery (Isle of Wight)") is where, not whom
+                found = orgs_of[text] = [o for o in extract_org_names(text) if not self._is_place(o)]
+            return list(found)
+
         rints = []
         for i, it in enumerate(interests):
             rd = readings[i]
             ri = ResolvedInterest(i, it, rd)
             if not rd.nil:
-                ri.practices, ri.pcns, _ = self._resolve_mentions(decl_m[i], home, meeting_date, True, ri.possible)
-                for c in ri.practices:
-                    ri.possible.pop(c, None)
-                # a place written in a declaration ("X Surgery (Isle of Wight)") is where, not whom
-                ri.orgs = [o for o in extract_org_names(it.description or "") if not self._is_place(o)]
+                ri.practices, ri.pcns, _, ri.possible = resolved(decl_keys[i], decl_m[i], True)
+                ri.orgs = organisations(it.description or "")
                 ri.mentions = decl_m[i]
             rints.append(ri)
         ritems = []
         for k, agenda_item in enumerate(items):
-            text = (agenda_item.title or "") + " | " + (agenda_item.description or "")
+            text = texts[k]
             rit = ResolvedItem(agenda_item, areawide=areawide[k])
-            rit.practices, rit.pcns, rit.areas = self._resolve_mentions(
-                item_m[k], home, meeting_date, False, rit.possible
-            )
-            for c in rit.practices:
-                rit.possible.pop(c, None)
+            rit.practices, rit.pcns, rit.areas, rit.possible = resolved((text, areawide[k]), item_m[k], False)
             if rit.areawide and own_area and not (rit.areas or rit.practices or rit.pcns):
                 # an area-wide item that names no area ("all practices", "all PCNs in the ICB") is about the
                 # committee's own area
                 rit.areas = {a: ("committee area", "the committee's own area", "") for a in sorted(own_area)}
-            rit.orgs = [o for o in extract_org_names(text) if not self._is_place(o)]
+            rit.orgs = organisations(text)
             ritems.append(rit)
         return rints, ritems
 
