@@ -7,8 +7,12 @@ tests compare against.
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import re
+import threading
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,6 +35,42 @@ AREAWIDE_RE = re.compile(
 AREAWIDE_ABBR = re.compile(r"\b(LES|LCS|LIS|DES)\b")
 PCN_ROLES_OK = {"partner", "salaried"}
 ADDRESS_KINDS = {"site", "street", "postcode"}  # a practice found by where it is rather than by its name
+
+
+# A batch with this many distinct texts is read on several cores when the engine is given workers (the command
+# line's batches); a meeting's few hundred texts never are: starting the readers would cost more than it saves
+PARALLEL_FROM = 2000
+_reading_engine: "Engine | None" = None  # the engine a forked reader inherits (set only while readers run)
+
+
+_collector_lock = threading.Lock()
+_collector_pauses = [0, False]  # screens under way that paused it; whether it was on before the first
+
+
+@contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector held off while a screen (or a directory index) is built. Both make
+    millions of small objects that live until the end, so each collector pass walks them and the whole directory
+    and frees nothing: about a fifth of a large batch's time. Nested and concurrent pauses count, and the collector
+    comes back as it was when the last one ends."""
+    with _collector_lock:
+        if _collector_pauses[0] == 0:
+            _collector_pauses[1] = gc.isenabled()
+            gc.disable()
+        _collector_pauses[0] += 1
+    try:
+        yield
+    finally:
+        with _collector_lock:
+            _collector_pauses[0] -= 1
+            if _collector_pauses[0] == 0 and _collector_pauses[1]:
+                gc.enable()
+
+
+def _read_in_child(jobs):
+    engine = _reading_engine
+    assert engine is not None
+    return [engine._read_text(text, want_areas) for text, want_areas in jobs]
 
 
 def _is_areawide(text: str) -> bool:
@@ -236,7 +276,8 @@ class CompanyRule:
     """The declaration and the item name the same organisation that is not a practice (a company, federation,
     charity or trust), compared by its written name (legal suffix, acronym, spacing and word order aside).
 
-    Evidence: the two written names and how they match; no directory row is needed."""
+    Evidence: the two written names and how they match; no directory row is needed. It answers None only when the
+    two names do not match, whoever wrote them (the pruned path relies on this to ask once per written name)."""
 
     directory: Directory
 
@@ -308,8 +349,11 @@ class PossiblePracticeRule:
 class Engine:
     """Index a directory once; screen many meetings against it."""
 
-    def __init__(self, directory: Directory | None = None):
+    def __init__(self, directory: Directory | None = None, workers: int = 1):
+        """``workers`` above 1 reads a large batch's texts in that many processes (forked, so on POSIX only); the
+        flags are the same either way."""
         self.directory = directory if directory is not None else Directory()
+        self.workers = max(1, int(workers or 1))
         # the link rules: both the pruned path and the all-pairs oracle ask these same objects
         self.practice = PracticeRule(self.directory)
         self.site = SiteRule(self.directory)
@@ -322,6 +366,31 @@ class Engine:
     # ------------------------------------------------------------------ resolution
     def _mentions(self, text, want_areas=False):
         return find_mentions(text, self.directory, want_areas=want_areas)
+
+    def _read_text(self, text: str, want_areas: bool) -> tuple[list, list]:
+        """What one text names: its mentions of practices, PCNs (and areas), and its organisation names (a place
+        written in a text, "X Surgery (Isle of Wight)", is where, not whom)."""
+        orgs = [o for o in extract_org_names(text) if not self._is_place(o)]
+        return self._mentions(text, want_areas=want_areas), orgs
+
+    def _read_all(self, jobs: list) -> dict:
+        """Each distinct (text, want_areas) read once: {job: (mentions, organisation names)}, split over the
+        workers when the batch is large enough to pay for starting them."""
+        global _reading_engine
+        jobs = list(dict.fromkeys(jobs))
+        if self.workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+            return {job: self._read_text(*job) for job in jobs}
+        chunks = [jobs[k :: self.workers] for k in range(self.workers)]
+        _reading_engine = self
+        try:
+            with multiprocessing.get_context("fork").Pool(self.workers - 1) as pool:
+                pending = pool.map_async(_read_in_child, chunks[1:])
+                results = {job: self._read_text(*job) for job in chunks[0]}
+                for chunk, answers in zip(chunks[1:], pending.get()):
+                    results.update(zip(chunk, answers))
+        finally:
+            _reading_engine = None
+        return results
 
     def _resolve_mentions(
         self, mentions: list[Mention], home: set, day: date | None, is_decl: bool, possible: dict | None = None
@@ -471,17 +540,21 @@ class Engine:
         # the committee's own practices: where a name written without what makes it certain must be unique
         self._own = set().union(*(d.area_practices(a) for a in own_area)) if own_area else set()
         readings_of: dict = {}
+        readings = []
+        for it in interests:
+            wording = (it.interest_type, it.description, it.role, it.holder, it.relationship)
+            rd = readings_of.get(wording)
+            if rd is None:
+                rd = readings_of[wording] = read_declaration(it)
+            readings.append(rd)
+        texts = [(agenda_item.title or "") + " | " + (agenda_item.description or "") for agenda_item in items]
+        areawide = [_is_areawide(text) for text in texts]
+        jobs = [(it.description or "", False) for it, rd in zip(interests, readings) if not rd.nil]
+        read = self._read_all(jobs + list(zip(texts, areawide)))
         mentions_of: dict = {}
         decl_m: list = []
         decl_keys: list = []
-        item_m: list = []
-        readings = []
-        for i, it in enumerate(interests):
-            key = (it.interest_type, it.description, it.role, it.holder, it.relationship)
-            rd = readings_of.get(key)
-            if rd is None:
-                rd = readings_of[key] = read_declaration(it)
-            readings.append(rd)
+        for it, rd in zip(interests, readings):
             if rd.nil:
                 decl_m.append([])
                 decl_keys.append(None)
@@ -490,7 +563,7 @@ class Engine:
             key = (it.description or "", code)
             ms = mentions_of.get(key)
             if ms is None:
-                ms = self._mentions(it.description or "")
+                ms = list(read[(it.description or "", False)][0])
                 if code in d.practices:
                     ms.append(Mention("practice", {code: "ODS code"}, code))
                 elif code in d.pcns:
@@ -498,18 +571,7 @@ class Engine:
                 mentions_of[key] = ms
             decl_m.append(ms)
             decl_keys.append(key)
-        areawide = []
-        texts = []
-        item_mentions_of: dict = {}
-        for agenda_item in items:
-            text = (agenda_item.title or "") + " | " + (agenda_item.description or "")
-            texts.append(text)
-            aw = _is_areawide(text)
-            areawide.append(aw)
-            ms = item_mentions_of.get((text, aw))
-            if ms is None:
-                ms = item_mentions_of[(text, aw)] = self._mentions(text, want_areas=aw)
-            item_m.append(ms)
+        item_m = [read[job][0] for job in zip(texts, areawide)]
         home = self._home(item_m + decl_m)
         if own_area:
             # the committee's own area is where its names are most likely to be
@@ -520,7 +582,6 @@ class Engine:
                 if c in d.practices and d.practices[c].rec.icb
             }
         resolved_of: dict = {}
-        orgs_of: dict = {}
 
         def resolved(key, mentions, is_decl):
             """(practices, pcns, areas, possible) of one distinct text, copied: callers change their own."""
@@ -533,20 +594,13 @@ class Engine:
                 found = resolved_of[(key, is_decl)] = (practices, pcns, areas, possible)
             return tuple(dict(part) for part in found)
 
-        def organisations(text):
-            found = orgs_of.get(text)
-            if found is None:
-                # a place written in a text ("X Surgery (Isle of Wight)") is where, not whom
-                found = orgs_of[text] = [o for o in extract_org_names(text) if not self._is_place(o)]
-            return list(found)
-
         rints = []
         for i, it in enumerate(interests):
             rd = readings[i]
             ri = ResolvedInterest(i, it, rd)
             if not rd.nil:
                 ri.practices, ri.pcns, _, ri.possible = resolved(decl_keys[i], decl_m[i], True)
-                ri.orgs = organisations(it.description or "")
+                ri.orgs = list(read[(it.description or "", False)][1])
                 ri.mentions = decl_m[i]
             rints.append(ri)
         ritems = []
@@ -558,7 +612,7 @@ class Engine:
                 # an area-wide item that names no area ("all practices", "all PCNs in the ICB") is about the
                 # committee's own area
                 rit.areas = {a: ("committee area", "the committee's own area", "") for a in sorted(own_area)}
-            rit.orgs = organisations(text)
+            rit.orgs = list(read[(text, areawide[k])][1])
             ritems.append(rit)
         return rints, ritems
 
@@ -587,8 +641,10 @@ class Engine:
         practices of the area with nothing in the text to tell them apart, and a member's interest is in one of
         them; the evidence names the candidates. They are never returned unless asked for.
         """
-        interests = list(interests)
-        items = list(items)
+        with collector_paused():
+            return self._screen(list(interests), list(items), meeting_date, all_pairs, area, possible)
+
+    def _screen(self, interests, items, meeting_date, all_pairs, area, possible) -> list[Flag]:
         if meeting_date is None:
             ds = [it.meeting_date for it in items if it.meeting_date]
             meeting_date = min(ds) if ds else None
@@ -690,6 +746,7 @@ class Engine:
         by_pcn = defaultdict(list)
         by_area = defaultdict(list)
         companies = CompanyIndex()
+        holders: dict = {}  # id(written name) -> (the name, the interests that wrote it)
         for ri in live:
             for code in ri.practices:
                 by_practice[code].append(ri)
@@ -698,7 +755,10 @@ class Engine:
             for pcn in ri.pcns:
                 by_pcn[pcn].append(ri)
             for o in ri.orgs:
-                companies.add(ri, o)
+                holders.setdefault(id(o), (o, []))[1].append(ri)
+        # one entry per written name: interests with the same wording share their names (see prepare)
+        for o, ris in holders.values():
+            companies.add(ris, o)
         for item in ritems:
             key_item = item.item.item_id
             for code in item.practices:
@@ -724,11 +784,13 @@ class Engine:
                         found[(key_item, ri.interest.member_id)].append((link, ri.iid))
             seen = set()
             for iorg in item.orgs:
-                for ri, dorg in companies.candidates(iorg):
-                    if (ri.idx, dorg.group, iorg.group) in seen:
-                        continue
-                    link = self.company.link(ri, item, dorg, iorg)
-                    if link:
+                for ris, dorg in companies.candidates(iorg):
+                    for ri in ris:
+                        if (ri.idx, dorg.group, iorg.group) in seen:
+                            continue
+                        link = self.company.link(ri, item, dorg, iorg)
+                        if not link:
+                            break  # the names do not match: the same for every interest that wrote this one
                         seen.add((ri.idx, dorg.group, iorg.group))
                         found[(key_item, ri.interest.member_id)].append((link, ri.iid))
 
@@ -738,6 +800,12 @@ class Engine:
         decides the action), ``path`` every link's matching path."""
         flags = []
         for (item_id, member_id), links in found.items():
+            if len(links) == 1:  # most pairs: one link decides it
+                link, iid = links[0]
+                flags.append(
+                    Flag(item_id, member_id, [iid], link.action, link.score, [link.sentence, link.path], [link.path])
+                )
+                continue
             best = max(SEVERITY[link.action] for link, _ in links)
             action = next(a for a, s in SEVERITY.items() if s == best)
             path = []

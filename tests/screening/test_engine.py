@@ -309,3 +309,55 @@ def test_both_paths_ask_the_same_rule_objects(directory):
         flags = e.screen(interests, items, D, all_pairs=all_pairs)
         assert e.practice.calls and e.company.calls
         assert [f.evidence[0][:7] for f in flags] == ["Asked: ", "Asked: "]
+
+
+def test_a_batch_read_on_two_workers_gives_the_same_flags(directory, monkeypatch):
+    import screening.engine as engine_module
+
+    interests = [
+        I("M1", "financial", "Partner, Bodey Medical Centre"),
+        I("M2", "indirect", "Husband is a director of MPCP Ltd"),
+        I("M3", "financial", "Clinical Director, Ardwick and Longsight PCN"),
+        I("M4", "financial", "Partner, Northenden Group Practice"),
+    ]
+    items = [
+        A("1", "Bodey Medical Centre: rent"),
+        A("2", "Award to Manchester Primary Care Partnership Limited"),
+        A("3", "Ardwick & Longsight Primary Care Network: ARRS workforce plan"),
+        A("4", "Local enhanced service 2025-26 – Manchester", "Offered to all GP practices in Manchester."),
+    ]
+    alone = [f.to_dict() for f in Engine(directory).screen(interests, items, D)]
+    monkeypatch.setattr(engine_module, "PARALLEL_FROM", 1)  # this small batch is split as a large one would be
+    together = [f.to_dict() for f in Engine(directory, workers=2).screen(interests, items, D)]
+    assert together == alone and len(alone) >= 4
+
+
+def test_the_collector_is_paused_during_a_screen_and_comes_back(directory):
+    import gc
+
+    from screening.engine import collector_paused
+
+    seen = []
+
+    class Watch:
+        def link(self, *args):
+            seen.append(gc.isenabled())
+            return None
+
+    e = Engine(directory)
+    e.practice = Watch()
+    assert gc.isenabled()
+    e.screen([I("M1", "financial", "Partner, Bodey Medical Centre")], [A("1", "Bodey Medical Centre: rent")], D)
+    assert seen == [False] and gc.isenabled()
+    with collector_paused():
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # the outer pause still holds it
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # left off as it was
+    finally:
+        gc.enable()
