@@ -1,4 +1,5 @@
-"""Reading the screening contract's CSV files (register.csv, agenda.csv) with errors that name file/row/column."""
+"""Reading the screening contract's CSV files (register.csv, agenda.csv) with errors that name file/row/column.
+Text is UTF-8 (with or without a byte-order mark), UTF-16 with its mark, or Windows-1252 (Excel's "CSV")."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import re
 from datetime import date
 
+from .documents.decoding import UndecodableText, decode_text
 from .model import INTEREST_TYPES, AgendaItem, Interest
 from .orgfiles import InputFileError
 
@@ -22,10 +24,9 @@ def _read(path, required):
     with open(path, "rb") as f:
         raw = f.read()
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise InputFileError(path, f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start})", row=line)
+        text = decode_text(raw)  # the web app's uploads go through the same decoder
+    except UndecodableText as e:
+        raise InputFileError(path, str(e), row=e.line)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)

@@ -51,6 +51,7 @@ from registry.models import (
 )
 from registry.services import audit, directory, interests, returns
 from registry.services.publication import xml_safe
+from screening.documents.decoding import UndecodableText, decode_text
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a register of a few thousand rows is well under 1 MB
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # an XLSX is a zip: refuse a "zip bomb" before opening it
@@ -617,14 +618,11 @@ def _read_csv(data: bytes, mappings: Mapping[str, str]) -> list[tuple[int, list]
             "The file is not a CSV file (it contains binary data). Upload a CSV or Excel (.xlsx) file."
         )
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise RegisterImportError(
-                'The file\'s text is not in a recognised encoding. Save it as "CSV UTF-8" and upload it again.'
-            ) from None
+        text = decode_text(data)  # the command line's register and agenda files go through the same decoder
+    except UndecodableText:
+        raise RegisterImportError(
+            'The file\'s text is not in a recognised encoding. Save it as "CSV UTF-8" and upload it again.'
+        ) from None
     # The delimiter that makes a heading row appear; failing that, the commonest (a title row above the headings
     # may have none, and descriptions may be full of commas).
     sample = "\n".join(text.split("\n", HEADER_SEARCH_ROWS)[:HEADER_SEARCH_ROWS])

@@ -88,8 +88,47 @@ def test_agenda_errors(tmp_path):
         read_agenda_csv(write(tmp_path, "agenda.csv", AGENDA.replace("2025-05-01\n2,", "2025-13-45\n2,")))
     assert str(e.value) == 'agenda.csv, row 2, column "meeting_date": not a date (expected YYYY-MM-DD)'
     with pytest.raises(InputFileError) as e:
-        read_agenda_csv(write(tmp_path, "agenda2.csv", AGENDA.encode("utf-8") + b"3,Caf\xe9,,2025-05-01\n"))
-    assert e.value.row == 4 and "UTF-8" in str(e.value)
+        # 0x81 is neither UTF-8 nor Windows-1252 (a byte that encoding leaves unused)
+        read_agenda_csv(write(tmp_path, "agenda2.csv", AGENDA.encode("utf-8") + b"3,Caf\x81,,2025-05-01\n"))
+    assert e.value.row == 4 and "not valid UTF-8 or Windows-1252 (byte 0x81" in str(e.value)
+
+
+def test_a_windows_1252_register_and_agenda_are_read_by_the_command_line(files, tmp_path):
+    """Excel on Windows saves "CSV" in Windows-1252: £, é and the en dash are single bytes."""
+    _, _, org = files
+    reg = write(
+        tmp_path,
+        "register1252.csv",
+        REG.replace("Dr A", "Dr Aimée") + "M3,C,GP,financial,Fees £500 – talks,,,\n",
+        "cp1252",
+    )
+    ag = write(tmp_path, "agenda1252.csv", AGENDA.replace("premises grant", "premises grant £5000 – décor"), "cp1252")
+    interests = read_register_csv(reg)
+    assert interests[0].name == "Dr Aimée" and interests[2].description == "Fees £500 – talks"
+    assert read_agenda_csv(ag)[1].title == "Bodey Medical Centre: premises grant £5000 – décor"
+    out, err = io.StringIO(), io.StringIO()
+    assert run_screen(reg, ag, org, fmt="json", out=out, err=err) == 0, err.getvalue()
+    assert [(f["item_id"], f["member_id"]) for f in json.loads(out.getvalue())["flags"]] == [("2", "M1")]
+
+
+def test_the_command_line_and_the_web_upload_decode_alike(tmp_path):
+    """One decoder: the agenda a secretary uploads and the file given to `coi screen` read the same."""
+    from screening.documents import read_agenda_document
+
+    text = (
+        'item_id,title,description,meeting_date\n1,"Premises grant £5,000 – Hillside Surgery",Café lease,2025-05-01\n'
+    )
+    for encoding, data in (
+        ("cp1252", text.encode("cp1252")),
+        ("utf-8", text.encode("utf-8")),
+        ("utf-8 with its mark", b"\xef\xbb\xbf" + text.encode("utf-8")),
+    ):
+        by_command = read_agenda_csv(write(tmp_path, "agenda.csv", data))
+        by_upload = read_agenda_document("agenda.csv", data)
+        assert [(i.item_id, i.title, i.description) for i in by_command] == [
+            (i.item_id, i.title, i.description) for i in by_upload
+        ], encoding
+        assert by_command[0].title == "Premises grant £5,000 – Hillside Surgery", encoding
 
 
 def test_cli_json(files):

@@ -89,6 +89,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Iterator
 
+from .decoding import UndecodableText, decode_text
+
 __all__ = [
     "DocumentError",
     "ParsedItem",
@@ -262,24 +264,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def _decode_text(name: str, data: bytes) -> str:
-    text: str | None = None
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            text = data[3:].decode("utf-8")
-        except UnicodeDecodeError:
-            text = None
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            text = None
-    else:
-        for encoding in ("utf-8", "cp1252"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
+    try:
+        text: str | None = decode_text(data)
+    except UndecodableText:
+        text = None
     if text is None or _CONTROL.search(text):
         raise DocumentError(
             f"The file '{name}' is not a readable text file. Save it as plain text (UTF-8) or CSV and upload it again."
