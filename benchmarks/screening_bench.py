@@ -1,9 +1,12 @@
 """Screening engine speed, with the ratio to a naive baseline (RapidFuzz partial_ratio over every pair).
 
     python benchmarks/screening_bench.py [--orgs ../shared/data/organisations] [--items 5000 --interests 20000]
+        [--sample]   (leaves out the growth series)
 
 Synthetic agendas/registers are generated (seeded) from real directory names. The naive baseline is measured on a
-sample of pairs and extrapolated to the full product (stated in the output).
+sample of pairs in the same run and extrapolated to the full product (stated in the output): on a busy machine both
+move together, so the ratio is the figure to compare between runs. The directory is loaded and the batch screened
+as `coi screen` does (collector held off while indexing, the batch read on the cores the process may use).
 """
 
 import argparse
@@ -20,6 +23,7 @@ from rapidfuzz import fuzz  # noqa: E402
 from rapidfuzz.utils import default_process  # noqa: E402
 
 from screening import AgendaItem, Directory, Engine, Interest  # noqa: E402
+from screening.engine import available_cores, collector_paused  # noqa: E402
 from screening.orgfiles import read_epraccur, read_pcn_map  # noqa: E402
 
 D = date(2025, 6, 1)
@@ -107,31 +111,41 @@ def main(argv=None):
     ap.add_argument("--orgs", default=os.path.join(os.path.dirname(HERE), "..", "shared", "data", "organisations"))
     ap.add_argument("--items", type=int, default=5000)
     ap.add_argument("--interests", type=int, default=20000)
+    ap.add_argument("--sample", action="store_true", help="leave out the growth series (d)")
     a = ap.parse_args(argv)
 
     recs, _ = read_epraccur(os.path.join(a.orgs, "epraccur.csv"))
     rows, _ = read_pcn_map(os.path.join(a.orgs, "pcn_map.csv"))
-    directory, t_index = timed(Directory.from_records, recs, rows)
-    _, t_files = timed(Directory.from_files, a.orgs)
+    with collector_paused():
+        _, t_index = timed(Directory.from_records, recs, rows)
+    with collector_paused():  # as `coi screen` loads it
+        directory, t_files = timed(Directory.from_files, a.orgs)
     print(
         f"(a) national directory: {len(recs)} rows; index {t_index:.2f} s (target < 2 s); "
         f"read+index from files {t_files:.2f} s"
     )
-    eng = Engine(directory)
+    workers = available_cores()
+    eng = Engine(directory, workers=workers)
 
     items, interests = gen(directory, 20, 100, seed=3)
-    eng.screen(interests, items, D)
-    runs = []
-    for _ in range(5):
-        _, t = timed(eng.screen, interests, items, D)
-        runs.append(t)
+    cold = []
+    for _ in range(5):  # a fresh engine each time: every text read anew
+        _, t = timed(Engine(directory).screen, interests, items, D)
+        cold.append(t)
+    meeting = Engine(directory)
+    meeting.screen(interests, items, D)
+    warm = []
+    for seed in range(10, 15):  # the committee's next meetings: the same register, a new agenda each time
+        agenda, _ = gen(directory, 20, 0, seed=seed)
+        _, t = timed(meeting.screen, interests, agenda, D)
+        warm.append(t)
     per_pair = naive_rate(items, interests, sample=2000)
     naive = per_pair * len(items) * len(interests)
-    best = min(runs)
     print(
-        f"(b) 20 items x 100 interests after indexing: {best * 1000:.1f} ms (best of 5; target < 50 ms); "
-        f"naive all-pairs partial_ratio {naive * 1000:.1f} ms (measured) -> ratio {naive / best:.2f}x "
-        "(the naive baseline does no directory linking at all)"
+        f"(b) 20 items x 100 interests after indexing: {min(cold) * 1000:.1f} ms reading every text "
+        f"(best of 5), {min(warm) * 1000:.1f} ms for a new agenda against a register already read (best of 5; "
+        f"target < 50 ms); naive all-pairs partial_ratio {naive * 1000:.1f} ms (measured) -> ratio "
+        f"{naive / min(cold):.2f}x / {naive / min(warm):.2f}x (the naive baseline does no directory linking at all)"
     )
 
     items, interests = gen(directory, a.items, a.interests, seed=4)
@@ -139,9 +153,14 @@ def main(argv=None):
     per_pair = naive_rate(items, interests)
     naive = per_pair * len(items) * len(interests)
     print(
-        f"(c) {a.items} items x {a.interests} interests: {t_big:.2f} s, {len(flags)} flags (target < 20 s); "
+        f"(c) {a.items} items x {a.interests} interests: {t_big:.2f} s, {len(flags)} flags ({workers} worker(s)); "
         f"naive partial_ratio over {len(items) * len(interests):,} pairs ≈ {naive:.0f} s "
         f"(extrapolated from 200,000 sampled pairs at {per_pair * 1e6:.2f} µs/pair) -> ratio {naive / t_big:.0f}x"
+    )
+    print(
+        f"    with loading: read+index the national directory {t_files:.2f} s + screen {t_big:.2f} s = "
+        f"{t_files + t_big:.2f} s (target <= 10 s); against the naive baseline measured in this run "
+        f"{naive / (t_files + t_big):.0f}x"
     )
     # loss-free pruning on a sample: the oracle scores every pair
     si, sn = items[:300], interests[:1200]
@@ -152,6 +171,9 @@ def main(argv=None):
         f"{pruned == oracle}"
     )
 
+    if a.sample:
+        print("(d) growth: left out (--sample)")
+        return
     print("(d) growth (seconds):")
     base_i, base_n = a.items // 4, a.interests // 4
     for k in (1, 2, 4):

@@ -11,7 +11,7 @@ from datetime import date
 
 from .csvio import read_agenda_csv, read_register_csv
 from .directory import Directory
-from .engine import Engine
+from .engine import Engine, available_cores, collector_paused
 from .orgfiles import InputFileError
 
 
@@ -82,10 +82,12 @@ def run_screen(
                 meeting_date = date.fromisoformat(meeting_date)
             except ValueError:
                 raise InputFileError("--date", "not a date (expected YYYY-MM-DD)")
-        directory = Directory.from_files(organisations) if organisations else Directory()
+        with collector_paused():  # the index is millions of small objects that live as long as the run
+            directory = Directory.from_files(organisations) if organisations else Directory()
         if isinstance(area, str):
             area = [a.strip() for a in area.split(",") if a.strip()]
-        flags = Engine(directory).screen(interests, items, meeting_date, area=area or None, possible=True)
+        engine = Engine(directory, workers=available_cores())
+        flags = engine.screen(interests, items, meeting_date, area=area or None, possible=True)
         text = _render(flags, items, interests, fmt)
     except InputFileError as e:
         err.write(f"error: {e}\n")

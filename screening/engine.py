@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 import re
 import threading
 from collections import Counter, defaultdict
@@ -40,6 +41,7 @@ ADDRESS_KINDS = {"site", "street", "postcode"}  # a practice found by where it i
 # A batch with this many distinct texts is read on several cores when the engine is given workers (the command
 # line's batches); a meeting's few hundred texts never are: starting the readers would cost more than it saves
 PARALLEL_FROM = 2000
+TEXTS_KEPT = 20_000  # texts an engine remembers between screens (a few kilobytes each)
 _reading_engine: "Engine | None" = None  # the engine a forked reader inherits (set only while readers run)
 
 
@@ -65,6 +67,15 @@ def collector_paused():
             _collector_pauses[0] -= 1
             if _collector_pauses[0] == 0 and _collector_pauses[1]:
                 gc.enable()
+
+
+def available_cores(most: int = 4) -> int:
+    """The cores this process may run on (at most ``most``): how many workers a command-line batch uses."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(most, cores))
 
 
 def _read_in_child(jobs):
@@ -354,6 +365,7 @@ class Engine:
         flags are the same either way."""
         self.directory = directory if directory is not None else Directory()
         self.workers = max(1, int(workers or 1))
+        self._texts: dict = {}  # (text, want_areas) -> what it names, kept across screens (see _read_all)
         # the link rules: both the pruned path and the all-pairs oracle ask these same objects
         self.practice = PracticeRule(self.directory)
         self.site = SiteRule(self.directory)
@@ -374,10 +386,29 @@ class Engine:
         return self._mentions(text, want_areas=want_areas), orgs
 
     def _read_all(self, jobs: list) -> dict:
-        """Each distinct (text, want_areas) read once: {job: (mentions, organisation names)}, split over the
-        workers when the batch is large enough to pay for starting them."""
+        """Each distinct (text, want_areas) read once: {job: (mentions, organisation names)}. Texts read by an
+        earlier screen on this engine are not read again (a committee's register is the same from meeting to
+        meeting, and every declaration change re-screens the upcoming meetings); the rest are split over the
+        workers when there are enough of them to pay for starting the workers."""
+        known = self._texts
+        results = {}
+        unread = []
+        for job in dict.fromkeys(jobs):
+            found = known.get(job)
+            if found is None:
+                unread.append(job)
+            else:
+                results[job] = found
+        fresh = self._read_unread(unread)
+        if len(fresh) <= TEXTS_KEPT:
+            if len(known) + len(fresh) > TEXTS_KEPT:
+                known.clear()  # simpler than least-recently-used, and rare: a worker's texts are a few thousand
+            known.update(fresh)
+        results.update(fresh)
+        return results
+
+    def _read_unread(self, jobs: list) -> dict:
         global _reading_engine
-        jobs = list(dict.fromkeys(jobs))
         if self.workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
             return {job: self._read_text(*job) for job in jobs}
         chunks = [jobs[k :: self.workers] for k in range(self.workers)]

@@ -361,3 +361,21 @@ def test_the_collector_is_paused_during_a_screen_and_comes_back(directory):
         assert not gc.isenabled()  # left off as it was
     finally:
         gc.enable()
+
+
+def test_texts_read_by_an_earlier_screen_are_not_read_again(directory, monkeypatch):
+    e = Engine(directory)
+    read = []
+    original = e._mentions
+    monkeypatch.setattr(e, "_mentions", lambda text, want_areas=False: read.append(text) or original(text, want_areas))
+    interests = [
+        I("M1", "financial", "Partner, Bodey Medical Centre"),
+        I("M2", "financial", "Partner, Bodey Medical Centre"),
+    ]
+    first = [f.to_dict() for f in e.screen(interests, [A("1", "Bodey Medical Centre: rent")], D)]
+    assert read == ["Partner, Bodey Medical Centre", "Bodey Medical Centre: rent | "]  # the same wording read once
+    read.clear()
+    again = [
+        f.to_dict() for f in e.screen(interests, [A("1", "Bodey Medical Centre: rent"), A("2", "Vallance Medical")], D)
+    ]
+    assert read == ["Vallance Medical | "] and again[: len(first)] == first
