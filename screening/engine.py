@@ -114,6 +114,11 @@ class ResolvedItem:
     areawide: bool = False
     possible: dict = field(default_factory=dict)
 
+    @property
+    def reference(self) -> str:
+        """The item as people know it ("4.2"): what the evidence's sentence names."""
+        return self.item.reference or self.item.item_id
+
 
 def _how(h):
     return h[0] if isinstance(h, tuple) else h
@@ -166,9 +171,7 @@ def _practice_link(directory: Directory, ri: ResolvedInterest, code: str, item: 
         f'{" (" + dctx + ")" if dctx else ""}; item names "{iwritten}" → {code} by {ihow}'
         f"{' (' + ictx + ')' if ictx else ''}; rule: {rule}"
     )
-    sentence = (
-        f"{E.is_role(ri.interest, rd)} {E.label(directory, code)}{E.item_names(item.item.item_id, ihow, iwritten)}."
-    )
+    sentence = f"{E.is_role(ri.interest, rd)} {E.label(directory, code)}{E.item_names(item.reference, ihow, iwritten)}."
     score = 1.0 if ("typo" not in ihow and "typo" not in dhow) else 0.85
     return Link(action, score, path, sentence)
 
@@ -225,7 +228,7 @@ class PcnThroughPracticeRule:
         )
         sentence = (
             f"{E.is_role(ri.interest, rd)} {E.label(d, practice_code)}, a member practice of "
-            f"{E.label(d, pcn_code)}, which item {item.item.item_id} is about."
+            f"{E.label(d, pcn_code)}, which item {item.reference} is about."
         )
         return Link("no-vote", 0.9, path, sentence)
 
@@ -248,7 +251,7 @@ class PcnRoleRule:
             f'Declared "{ri.interest.description}" → {d.label(pcn_code)} by {ri.pcns[pcn_code][0]}; item is about '
             f'{d.label(pcn_code)} ("{item.pcns[pcn_code][1]}"); rule: declared role in the PCN → no vote'
         )
-        sentence = f"{E.is_role(ri.interest, rd)} {E.label(d, pcn_code)}, which item {item.item.item_id} is about."
+        sentence = f"{E.is_role(ri.interest, rd)} {E.label(d, pcn_code)}, which item {item.reference} is about."
         return Link("no-vote", 0.9, path, sentence)
 
 
@@ -277,7 +280,7 @@ class AreaRule:
         )
         sentence = (
             f"{E.is_role(ri.interest, rd)} {E.label(d, practice_code)}, one of the practices of {where} that "
-            f"the area-wide scheme in item {item.item.item_id} covers."
+            f"the area-wide scheme in item {item.reference} covers."
         )
         return Link("no-vote", 0.8, path, sentence)
 
@@ -312,7 +315,7 @@ class CompanyRule:
             f"({how}); rule: {rule}"
         )
         sentence = (
-            f"{E.is_role(ri.interest, rd)} {declared.written}, which item {item.item.item_id} names"
+            f"{E.is_role(ri.interest, rd)} {declared.written}, which item {item.reference} names"
             f"{'' if how == 'same name' else ' as ' + chr(34) + named.written + chr(34)}."
         )
         return Link(action, (0.95 if how == "same name" else 0.85), path, sentence)
@@ -341,14 +344,14 @@ class PossiblePracticeRule:
         others = ", ".join(E.label(d, c) for c in cands)
         if item_side:
             sentence = (
-                f'Possible: item {item.item.item_id} names "{written}", which fits {len(cands)} practices of the '
+                f'Possible: item {item.reference} names "{written}", which fits {len(cands)} practices of the '
                 f"area ({others}) with nothing to tell them apart; {E.is_role(ri.interest, rd)} "
                 f"{E.label(d, code)}, one of them."
             )
         else:
             sentence = (
                 f'Possible: {E.who(ri.interest, rd)} declared "{written}", which fits {len(cands)} practices of '
-                f"the area ({others}); item {item.item.item_id} names {E.label(d, code)}, one of them."
+                f"the area ({others}); item {item.reference} names {E.label(d, code)}, one of them."
             )
         path = (
             f'Declared "{ri.interest.description}"; item "{item.item.title}"; "{written}" fits {others} ({how}); '

@@ -32,6 +32,7 @@ class AgendaItem:
     title: str
     description: str = ""
     meeting_date: date | None = None
+    reference: str | None = None  # as printed on the agenda ("4.2") when item_id is a key of the caller's own
 
 
 @dataclass

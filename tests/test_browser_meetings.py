@@ -47,7 +47,17 @@ def test_chair_screens_a_word_agenda_and_writes_the_minutes(app, tmp_path, page)
     page.goto(f"/meetings/{m}/screen")
     p.get_by_role("link", name="Dr Kingston Two, item 2.2").click()
     page.check_accessibility()
-    assert "Salaried GP, Churchill Medical Centre" in p.content()  # the evidence
+    # one plain sentence in the open, naming the item as the agenda prints it; the matching path behind a detail
+    sentence = p.locator("p.coi-evidence").inner_text()
+    assert sentence.startswith("Dr Kingston Two is a salaried GP at Churchill Medical Centre (") and sentence.endswith(
+        "which item 2.2 names."
+    )
+    detail = p.locator("details", has_text="How this was found")
+    path = detail.locator("li").first
+    assert not path.is_visible() and "rule:" not in sentence
+    detail.get_by_text("How this was found").click()
+    assert path.is_visible() and 'Declared "Salaried GP, Churchill Medical Centre"' in path.inner_text()
+    page.check_accessibility()
     p.get_by_label("Declare the interest and take part").check()
     p.get_by_role("button", name="Record decision").click()
     page.check_accessibility()

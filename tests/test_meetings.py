@@ -299,3 +299,29 @@ def test_screen_is_fast_enough(app, chair, world):
         started = time.process_time()  # this process's CPU time: other processes on the cores do not count
         meetings.screen_meeting(s, meeting)
         assert time.process_time() - started < 1.0
+
+
+def test_the_conflict_page_gives_one_sentence_and_the_path_behind_how_this_was_found(app, chair, world):
+    import re
+
+    from markupsafe import escape
+
+    items, _ = _screened(app, chair, world)
+    person = world["people"]["croydon_gp"]
+    with app.app_context(), session_scope(engine()) as s:
+        flag = s.exec(select(ScreeningFlag).where(ScreeningFlag.person_id == person)).one()
+        sentence, path = flag.evidence[0], flag.evidence[1:]
+    # the item as printed on the agenda (2.1), not the database's key for it
+    assert (
+        sentence
+        == "Dr Croydon GP is a partner at St James Medical Centre (H83012), which item 2.1 names by its ODS code."
+    )
+    assert path and not any(line in sentence or sentence in line for line in path)
+    page = chair.get(f"/meetings/{world['meeting']}/conflicts/{items['2.1']}/{person}").get_data(as_text=True)
+    found = re.search(r"<details[^>]*>(.*?)</details>", page, re.S)
+    assert found, "the matching path sits in a details component"
+    inside, outside = found.group(1), page[: found.start()] + page[found.end() :]
+    assert "How this was found" in inside
+    assert all(str(escape(line)) in inside for line in path)
+    assert page.count(sentence) == 1 and sentence in outside  # the sentence once, in the open
+    assert not any(str(escape(line)) in outside for line in path)  # the path only behind the detail

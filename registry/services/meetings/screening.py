@@ -219,7 +219,7 @@ def screen_meeting(session: Session, meeting: Meeting, actor_id: Optional[int] =
     engine = directory_engine(session)
     flags = engine.screen(
         engine_interests(session, people, meeting.meeting_date),
-        [EngineItem(str(i.id), i.title, i.description, meeting.meeting_date) for i in items],
+        [EngineItem(str(i.id), i.title, i.description, meeting.meeting_date, reference=i.item_ref) for i in items],
         meeting.meeting_date,
         area=committee_area(session, meeting.committee_id) or None,
     )
