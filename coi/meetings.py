@@ -28,6 +28,27 @@ from registry.services import meetings
 from screening.documents import DocumentError, parse_agenda_text, read_agenda_document
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+
+def build_screening_index(app) -> bool:
+    """Index the organisation directory now, in this worker, so the first chair's screen does not wait for it
+    (the national directory takes seconds). A database not yet created or migrated is left alone: the first screen
+    indexes it then. Returns whether the index was built."""
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlmodel import Session
+
+    from coi.database import engine
+    from screening.engine import collector_paused
+
+    try:
+        with app.app_context(), Session(engine()) as session, collector_paused():
+            meetings.directory_engine(session)
+    except SQLAlchemyError as error:
+        app.logger.warning("The screening index was not built at start-up (%s); the first screen builds it.", error)
+        return False
+    return True
+
+
 CHAIRS = ("chair", "governance")
 
 

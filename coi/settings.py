@@ -133,6 +133,14 @@ SETTINGS: tuple[Setting, ...] = (
         "seals each authenticator app's secret in the database, so a copy of the database alone cannot make "
         "codes; generated into instance/second_factor_key when unset; every server must share it",
     ),
+    # Screening
+    Setting(
+        "SCREENING_INDEX_AT_START",
+        True,
+        "each web worker (coi.wsgi) indexes the organisation directory as it starts, so the first chair's screen "
+        "does not wait for it; false indexes it on the first screen instead",
+        bool,
+    ),
     # The audit log (registry.services.audit)
     Setting(
         "AUDIT_KEY",

@@ -325,3 +325,54 @@ def test_the_conflict_page_gives_one_sentence_and_the_path_behind_how_this_was_f
     assert all(str(escape(line)) in inside for line in path)
     assert page.count(sentence) == 1 and sentence in outside  # the sentence once, in the open
     assert not any(str(escape(line)) in outside for line in path)  # the path only behind the detail
+
+
+def test_a_web_worker_indexes_the_directory_as_it_starts(app, world, monkeypatch):
+    """coi.wsgi builds the screening index before the first request, so the first chair's screen does not wait."""
+    from coi.meetings import build_screening_index
+    from registry.services.meetings import screening as web_screening
+
+    web_screening._directory_cache.clear()
+    try:
+        assert build_screening_index(app) and "engine" in web_screening._directory_cache
+
+        def no_second_index(*args, **kwargs):
+            raise AssertionError("the first screen indexed the directory again")
+
+        monkeypatch.setattr(web_screening.Directory, "from_records", no_second_index)
+        chair = app.test_client()
+        assert sign_in(chair, "chair@example.nhs.uk").status_code == 302
+        _, flags = _screened(app, chair, world)
+        assert len(flags) == 4
+    finally:
+        web_screening._directory_cache.clear()
+
+
+def test_the_wsgi_entry_point_builds_the_index_unless_the_setting_is_off(app, world, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    with app.app_context():
+        url = str(engine().url)
+    probe = (
+        "import coi.wsgi; from registry.services.meetings import screening; "
+        "print('indexed' if 'engine' in screening._directory_cache else 'not indexed')"
+    )
+    for setting, expected in (("1", "indexed"), ("0", "not indexed")):
+        env = dict(
+            os.environ,
+            COI_DATABASE_URL=url,
+            COI_INSTANCE_PATH=str(tmp_path / "instance"),
+            COI_SCREENING_INDEX_AT_START=setting,
+        )
+        done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+        assert done.stdout.strip().splitlines()[-1:] == [expected], done.stderr[-2000:]
+
+
+def test_a_database_not_yet_created_leaves_the_index_to_the_first_screen(tmp_path):
+    from coi import create_app
+    from coi.meetings import build_screening_index
+
+    bare = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}", "SECRET_KEY": "x"})
+    assert build_screening_index(bare) is False

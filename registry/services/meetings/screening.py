@@ -33,6 +33,7 @@ from registry.services.meetings.common import SPOUSE_WORDS
 from screening import AgendaItem as EngineItem
 from screening import Directory, Engine
 from screening import Interest as EngineInterest
+from screening.engine import collector_paused
 from screening.orgfiles import PcnMapRow, PracticeRecord
 
 # --- The organisation directory, from the database ------------------------------------------------
@@ -118,7 +119,8 @@ def directory_engine(session: Session) -> Engine:
                     commissioner_name=commissioner.name if commissioner else "",
                 )
             )
-    engine = Engine(Directory.from_records(practices, pcn_rows))
+    with collector_paused():  # the index is millions of small objects that live as long as the worker
+        engine = Engine(Directory.from_records(practices, pcn_rows))
     with _directory_lock:
         _directory_cache["engine"] = (key, engine)
     return engine
