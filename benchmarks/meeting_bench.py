@@ -26,9 +26,10 @@ from sqlmodel import select  # noqa: E402
 
 from registry.db import make_engine, session_scope  # noqa: E402
 from registry.migrate import upgrade  # noqa: E402
-from registry.models import Committee, Meeting, Membership, Organisation  # noqa: E402
+from registry.models import Committee, Meeting, Membership, Organisation, Person  # noqa: E402
 from registry.services import accounts, interests, meetings  # noqa: E402
 from registry.services.directory import import_directory  # noqa: E402
+from screening.engine import Engine  # noqa: E402
 
 accounts.configure_hasher(time_cost=1, memory_cost=1024)  # accounts are set-up here, not what is measured
 
@@ -97,8 +98,25 @@ def main() -> None:
 
     with session_scope(engine) as s:
         started = time.perf_counter()
-        meetings.directory_engine(s)
+        screening_engine = meetings.directory_engine(s)
         index_seconds = time.perf_counter() - started
+        # what a web worker does next at start-up (coi.meetings.build_screening_index): read today's declarations
+        started = time.perf_counter()
+        people = s.exec(select(Person)).all()
+        screening_engine.prepare(meetings.engine_interests(s, people, today), [], today)
+        declarations_seconds = time.perf_counter() - started
+    # the engine's own share of each screen (reading the agenda and the declarations, linking, evidence)
+    engine_timings = []
+    screen = Engine.screen
+
+    def timed_screen(self, *a, **k):
+        started = time.perf_counter()
+        try:
+            return screen(self, *a, **k)
+        finally:
+            engine_timings.append(time.perf_counter() - started)
+
+    Engine.screen = timed_screen
     timings = []
     for _ in range(args.repeats):
         with session_scope(engine) as s:
@@ -108,15 +126,22 @@ def main() -> None:
             found = meetings.conflicts(s, meeting)
             meetings.quorum(s, meeting, found)
             timings.append(time.perf_counter() - started)
+    Engine.screen = screen
     started = time.perf_counter()
     naive = sum(1 for t in texts for title in titles if fuzz.partial_ratio(t, title, processor=default_process) >= 90)
     baseline = time.perf_counter() - started
     best, median = min(timings), statistics.median(timings)
     print(f"Directory rows: {len(practices)} practices in the committee's area; national file loaded.")
     print(f"Index the directory from the database (once per directory change): {index_seconds:.2f} s")
+    print(f"Read today's declarations (a web worker does both at start-up): {declarations_seconds * 1000:.0f} ms")
     print(
         f"Screen 30 items x 25 members (100 interests), with decisions and quorum: best {best * 1000:.0f} ms, "
         f"median {median * 1000:.0f} ms over {args.repeats} runs (target < 1000 ms)"
+    )
+    print(
+        f"  of which the screening engine: first screen {engine_timings[0] * 1000:.0f} ms (reads the agenda), "
+        f"re-screens (texts already read) best {min(engine_timings[1:] or engine_timings) * 1000:.0f} ms "
+        "(target < 50 ms after indexing)"
     )
     print(
         f"Naive baseline (partial_ratio over all {len(texts) * len(titles)} pairs, {naive} hits): "

@@ -32,7 +32,8 @@ bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 def build_screening_index(app) -> bool:
     """Index the organisation directory now, in this worker, so the first chair's screen does not wait for it
-    (the national directory takes seconds). A database not yet created or migrated is left alone: the first screen
+    (the national directory takes seconds), and read the declarations in force today, which are most of what a
+    screen reads (the agenda is the rest). A database not yet created or migrated is left alone: the first screen
     indexes it then. Returns whether the index was built."""
     from sqlalchemy.exc import SQLAlchemyError
     from sqlmodel import Session
@@ -42,7 +43,10 @@ def build_screening_index(app) -> bool:
 
     try:
         with app.app_context(), Session(engine()) as session, collector_paused():
-            meetings.directory_engine(session)
+            screening_engine = meetings.directory_engine(session)
+            today = date.today()
+            people = session.exec(select(Person)).all()
+            screening_engine.prepare(meetings.engine_interests(session, people, today), [], today)
     except SQLAlchemyError as error:
         app.logger.warning("The screening index was not built at start-up (%s); the first screen builds it.", error)
         return False

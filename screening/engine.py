@@ -1,8 +1,11 @@
 """Entity linking between declarations and agenda items through the organisation directory.
 
-Candidates come from inverted indexes (practice code, PCN code, commissioner area, company-name keys), so the
-cost grows with what matches; :func:`screen_all_pairs` scores every (item, interest) pair and is the oracle the
-tests compare against.
+Each link rule is one named object with its evidence (:class:`PracticeRule`, :class:`SiteRule`,
+:class:`PcnThroughPracticeRule`, :class:`PcnRoleRule`, :class:`AreaRule`, :class:`CompanyRule`,
+:class:`PossiblePracticeRule`) answering a :class:`Link` or None. The pruned path asks them only about the pairs
+that inverted indexes (practice code, PCN code, area, company-name keys) bring together, so the cost grows with
+what matches; :func:`screen_all_pairs` asks them about every (item, interest) pair and is the oracle the tests
+compare against.
 """
 
 from __future__ import annotations

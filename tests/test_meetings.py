@@ -335,6 +335,8 @@ def test_a_web_worker_indexes_the_directory_as_it_starts(app, world, monkeypatch
     web_screening._directory_cache.clear()
     try:
         assert build_screening_index(app) and "engine" in web_screening._directory_cache
+        read = web_screening._directory_cache["engine"][1]._texts
+        assert ("Partner, St James Medical Centre", False) in read  # today's declarations are read already
 
         def no_second_index(*args, **kwargs):
             raise AssertionError("the first screen indexed the directory again")
