@@ -73,12 +73,18 @@ def collector_paused():
 
 
 def available_cores(most: int = 4) -> int:
-    """The cores this process may run on (at most ``most``): how many workers a command-line batch uses."""
+    """How many workers a command-line batch uses: the cores this process may run on (at most ``most``) that other
+    work is not already using, by the last minute's load average. On a shared machine whose cores are busy a second
+    worker only adds the cost of handing its results back, so it reads alone."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
-    return max(1, min(most, cores))
+    try:
+        others = max(0.0, os.getloadavg()[0] - 1)  # this process is one of the load
+    except (AttributeError, OSError):
+        others = 0.0
+    return max(1, min(most, round(cores - others)))
 
 
 def _read_in_child(jobs):
