@@ -59,8 +59,10 @@ def _render(flags, items, interests, fmt):
             "declare": "DECLARE – declare and take part",
         }[f.action]
         lines.append(f"  {names.get(f.member_id, '')} ({f.member_id}): {label}")
-        for e in f.evidence:
-            lines.append(f"    - {e}")
+        # the plain sentence, then the matching path (what the web app keeps behind "How this was found")
+        lines.append(f"    {f.evidence[0]}")
+        for step in f.path:
+            lines.append(f"      how this was found: {step}")
     if maybe:
         lines.append("")
         lines.append(f"{len(maybe)} possible conflict(s): names that fit several practices of the area.")

@@ -145,6 +145,12 @@ def test_cli_text_and_csv(files):
     out = io.StringIO()
     assert run_screen(reg, ag, org, fmt="text", out=out) == 0
     assert "Item 2: Bodey Medical Centre: premises grant" in out.getvalue() and "EXCLUDE" in out.getvalue()
+    # one sentence for the reader, the matching path under it, not repeated
+    lines = out.getvalue().splitlines()
+    sentence = "    Dr A is a partner at Bodey Medical Centre (P84035), which item 2 names."
+    assert lines.count(sentence) == 1
+    path = [line for line in lines if line.startswith("      how this was found: ")]
+    assert len(path) == 1 and "rule:" in path[0] and lines.index(path[0]) == lines.index(sentence) + 1
     out = io.StringIO()
     assert run_screen(reg, ag, org, fmt="csv", out=out) == 0
     assert out.getvalue().splitlines()[1].startswith("2,M1,exclude,")
