@@ -413,3 +413,45 @@ class Directory:
         if a:
             return f"{a['name']} ({code})"
         return code
+
+    # Lookups for the engine's link rules
+    def is_practice(self, code: str) -> bool:
+        return code in self.practices
+
+    def is_pcn(self, code: str) -> bool:
+        return code in self.pcns
+
+    def practice_name(self, code: str) -> str | None:
+        p = self.practices.get(code)
+        return p.name if p else None
+
+    def pcn_name(self, code: str) -> str | None:
+        pcn = self.pcns.get(code)
+        return pcn["name"] if pcn else None
+
+    def practice_icb(self, code: str) -> str | None:
+        """The practice's ICB code ('' when epraccur gives none); None for a code that is not a practice."""
+        p = self.practices.get(code)
+        return p.rec.icb if p else None
+
+    def practice_open_on(self, code: str, day) -> bool:
+        p = self.practices.get(code)
+        return p is not None and p.rec.is_open_on(day)
+
+    def pcn_members(self, pcn_code: str) -> set:
+        """The practice codes the PCN map lists for the PCN (empty for an unknown code)."""
+        pcn = self.pcns.get(pcn_code)
+        return pcn["members"] if pcn else set()
+
+    def practices_at_place(self, place: str) -> set:
+        """The practices with this town or locality (canonical words, "isle of wight") on an address line."""
+        return self.by_town.get(place, set())
+
+    def is_place_name(self, words: tuple) -> bool:
+        """Do these canonical words name a town or locality, or a commissioner area ("Isle of Wight", "Croydon")?"""
+        if " ".join(words) in self.town_vocab:
+            return True
+        key = "".join(t for t in words if t not in ("and", "the", "of"))
+        return any(
+            self.aliases[a].kind == "area" and self.aliases[a].joined == key for a in self.token_index.get(key, ())
+        )

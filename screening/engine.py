@@ -458,15 +458,11 @@ class Engine:
                 # committee's own area (its practices when the area is given, else the ICBs the meeting is about),
                 # and not for a place of that area ("Hexham premises review")
                 own = getattr(self, "_own", None)
-                local = (lambda c: c in own) if own else (lambda c: d.practices[c].rec.icb in home)
+                local = (lambda c: c in own) if own else (lambda c: d.practice_icb(c) in home)
                 key = m.written.split()[0].lower() if len(m.written.split()) == 1 else ""
-                if key and any(local(c) for c in d.by_town.get(key, ()) if c in d.practices):
+                if key and any(local(c) for c in d.practices_at_place(key) if d.is_practice(c)):
                     continue
-                cands = {
-                    c: h
-                    for c, h in cands.items()
-                    if c in d.practices and local(c) and d.practices[c].rec.is_open_on(day)
-                }
+                cands = {c: h for c, h in cands.items() if d.is_practice(c) and local(c) and d.practice_open_on(c, day)}
                 if len(cands) != 1:
                     self._note_possible(possible, cands, m, home)
                     continue
@@ -494,20 +490,16 @@ class Engine:
         return practices, pcns, areas
 
     def _is_place(self, o) -> bool:
-        d = self.directory
-        key = "".join(t for t in o.tokens if t not in ("and", "the", "of"))
-        if " ".join(o.tokens) in d.town_vocab:
-            return True
-        return any(d.aliases[a].kind == "area" and d.aliases[a].joined == key for a in d.token_index.get(key, ()))
+        return self.directory.is_place_name(tuple(o.tokens))
 
     def _pcn_icbs(self, pcn_code):
         d = self.directory
-        return {d.practices[c].rec.icb for c in d.pcns.get(pcn_code, {}).get("members", ()) if c in d.practices}
+        return {d.practice_icb(c) for c in d.pcn_members(pcn_code) if d.is_practice(c)}
 
     def _note_possible(self, possible: dict, cands: dict, m: Mention, home: set):
         """Several open practices of the committee's area (at most five) that the name fits equally."""
         d = self.directory
-        codes = sorted(c for c in cands if c in d.practices and d.practices[c].rec.icb in home)
+        codes = sorted(c for c in cands if d.is_practice(c) and d.practice_icb(c) in home)
         if home and 2 <= len(codes) <= 5 and len(codes) == len(cands):
             for c in codes:
                 possible.setdefault(c, (_how(cands[c]), m.written, tuple(codes)))
@@ -523,11 +515,11 @@ class Engine:
         d = self.directory
         out = cands
         if home:
-            loc = {c: h for c, h in out.items() if c in d.practices and d.practices[c].rec.icb in home}
+            loc = {c: h for c, h in out.items() if d.is_practice(c) and d.practice_icb(c) in home}
             if loc:
                 out = loc
         if day is not None and len(out) > 1:
-            op = {c: h for c, h in out.items() if c in d.practices and d.practices[c].rec.is_open_on(day)}
+            op = {c: h for c, h in out.items() if d.practice_open_on(c, day)}
             if op:
                 out = op
         if len(out) > 1 and type_agree:
@@ -567,8 +559,8 @@ class Engine:
             for m in ms:
                 if m.kind == "practice" and len(m.cands) == 1 and not m.bare:
                     c = next(iter(m.cands))
-                    if c in d.practices:
-                        cnt[d.practices[c].rec.icb] += 1
+                    if d.is_practice(c):
+                        cnt[d.practice_icb(c)] += 1
         if not cnt:
             return set()
         top = max(cnt.values())
@@ -607,9 +599,9 @@ class Engine:
             ms = mentions_of.get(key)
             if ms is None:
                 ms = list(read[(it.description or "", False)][0])
-                if code in d.practices:
+                if d.is_practice(code):
                     ms.append(Mention("practice", {code: "ODS code"}, code))
-                elif code in d.pcns:
+                elif d.is_pcn(code):
                     ms.append(Mention("pcn", {code: "PCN code"}, code))
                 mentions_of[key] = ms
             decl_m.append(ms)
@@ -619,10 +611,10 @@ class Engine:
         if own_area:
             # the committee's own area is where its names are most likely to be
             home = home | {
-                d.practices[c].rec.icb
+                d.practice_icb(c)
                 for a in own_area
                 for c in d.area_practices(a)
-                if c in d.practices and d.practices[c].rec.icb
+                if d.is_practice(c) and d.practice_icb(c)
             }
         resolved_of: dict = {}
 
@@ -754,7 +746,7 @@ class Engine:
                 if link:
                     out.append(link)
         for pcn in item.pcns:
-            members = d.pcns.get(pcn, {}).get("members", set())
+            members = d.pcn_members(pcn)
             for code in ri.practices:
                 if code in members:
                     link = self.pcn_through_practice.link(ri, item, code, pcn)
@@ -810,7 +802,7 @@ class Engine:
                     if link:
                         found[(key_item, ri.interest.member_id)].append((link, ri.iid))
             for pcn in item.pcns:
-                members = d.pcns.get(pcn, {}).get("members", set())
+                members = d.pcn_members(pcn)
                 for code in members:
                     for ri in by_practice.get(code, ()):
                         link = self.pcn_through_practice.link(ri, item, code, pcn)

@@ -46,12 +46,12 @@ def nice(name: str) -> str:
 
 
 def label(directory, code: str) -> str:
-    p = directory.practices.get(code)
-    if p:
-        return f"{nice(p.name)} ({code})"
-    pcn = directory.pcns.get(code)
-    if pcn:
-        return f"{nice(pcn['name'])} ({code})"
+    """A practice or PCN as people read its name, with its code: "Eversley Medical Centre (H83020)"."""
+    name = directory.practice_name(code)
+    if name is None:
+        name = directory.pcn_name(code)
+    if name is not None:
+        return f"{nice(name)} ({code})"
     return directory.label(code)
 
 

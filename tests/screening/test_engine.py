@@ -379,3 +379,15 @@ def test_texts_read_by_an_earlier_screen_are_not_read_again(directory, monkeypat
         f.to_dict() for f in e.screen(interests, [A("1", "Bodey Medical Centre: rent"), A("2", "Vallance Medical")], D)
     ]
     assert read == ["Vallance Medical | "] and again[: len(first)] == first
+
+
+def test_the_directory_answers_the_engines_lookups(directory):
+    assert directory.is_practice("P84005") and not directory.is_practice("U07506")
+    assert directory.is_pcn("U07506") and not directory.is_pcn("P84005")
+    assert directory.practice_name("P84005") == "VALLANCE MEDICAL" and directory.practice_name("U07506") is None
+    assert directory.pcn_name("U07506") == "ARDWICK AND LONGSIGHT PCN" and directory.pcn_name("P84005") is None
+    assert directory.practice_icb("P81047") == "QE1" and directory.practice_icb("NOPE") is None
+    assert directory.practice_open_on("P84005", D) and not directory.practice_open_on("NOPE", D)
+    assert {"P84005", "P84009"} <= directory.pcn_members("U07506") and directory.pcn_members("NOPE") == set()
+    assert "P81047" in directory.practices_at_place("burnley") and directory.practices_at_place("nowhere") == set()
+    assert directory.is_place_name(("burnley",)) and not directory.is_place_name(("vallance",))
