@@ -50,6 +50,9 @@ def build_screening_index(app) -> bool:
     except SQLAlchemyError as error:
         app.logger.warning("The screening index was not built at start-up (%s); the first screen builds it.", error)
         return False
+    finally:
+        with app.app_context():
+            engine().dispose()  # workers forked from this process (gunicorn --preload) open their own connections
     return True
 
 
