@@ -39,6 +39,7 @@ AREAWIDE_RE = re.compile(
 AREAWIDE_ABBR = re.compile(r"\b(LES|LCS|LIS|DES)\b")
 PCN_ROLES_OK = {"partner", "salaried"}
 ADDRESS_KINDS = {"site", "street", "postcode"}  # a practice found by where it is rather than by its name
+FOUND_BY_ADDRESS = ("building", "street", "postcode")  # how such a practice was found (a mention's "how")
 
 
 # A batch with this many distinct texts is read on several cores when the engine is given workers (the command
@@ -146,7 +147,7 @@ class Link:
 
 def _by_address(how: str) -> bool:
     """Was the practice found by where it is (its building, street or postcode) rather than by its name or code?"""
-    return how.split(" variant")[0] in ADDRESS_KINDS
+    return how.split(" variant")[0] in FOUND_BY_ADDRESS
 
 
 def _partner_or_salaried(ri: ResolvedInterest):

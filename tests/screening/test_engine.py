@@ -391,3 +391,27 @@ def test_the_directory_answers_the_engines_lookups(directory):
     assert {"P84005", "P84009"} <= directory.pcn_members("U07506") and directory.pcn_members("NOPE") == set()
     assert "P81047" in directory.practices_at_place("burnley") and directory.practices_at_place("nowhere") == set()
     assert directory.is_place_name(("burnley",)) and not directory.is_place_name(("vallance",))
+
+
+def test_the_site_rule_links_a_practice_named_by_its_building():
+    from screening import Directory
+    from tests.screening.conftest import PCN, PRACTICES, _p
+
+    # a real epraccur row (NHS Digital, OGL): the practice is at a health centre with a name of its own
+    clayton = _p(
+        "P84032",
+        "DRS HANIF & BANNURU",
+        "QOP",
+        ["CLAYTON HEALTH CENTRE", "89 NORTH ROAD, CLAYTON", "MANCHESTER", "LANCASHIRE"],
+        "M11 4EJ",
+        "14L",
+    )
+    d = Directory.from_records(PRACTICES + [clayton], PCN)
+    e, ri, item = _resolved(
+        d, I("M1", "financial", "GP partner – practice code P84032"), A("1", "Clayton Health Centre: lease renewal")
+    )
+    assert item.practices["P84032"][0] == "building"
+    link = e.site.link(ri, item, "P84032")
+    assert link.action == "exclude" and "by building" in link.path
+    assert link.sentence.endswith('which item 1 names by its building ("Clayton health centre").')
+    assert e.practice.link(ri, item, "P84032") is None
