@@ -378,3 +378,25 @@ def test_a_database_not_yet_created_leaves_the_index_to_the_first_screen(tmp_pat
 
     bare = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}", "SECRET_KEY": "x"})
     assert build_screening_index(bare) is False
+
+
+def test_a_windows_1252_agenda_csv_is_read_by_the_web_upload(app, chair, world):
+    """The same decoder as `coi screen` (screening.documents.decoding): Excel's "CSV" on Windows is Windows-1252."""
+    data = "Item No,Subject\r\n4.1,Canbury Medical Centre \u2013 premises grant \u00a35k\r\n".encode("cp1252")
+    assert b"\x96" in data and b"\xa3" in data  # the en dash and the pound sign as single bytes
+    m = world["meeting"]
+    token = csrf_from(chair.get(f"/meetings/{m}/agenda").get_data(as_text=True))
+    sent = chair.post(
+        f"/meetings/{m}/agenda",
+        data={
+            "idempotency_key": new_key(),
+            "csrf_token": token,
+            "text": "",
+            "document": (io.BytesIO(data), "agenda.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 302
+    with app.app_context(), session_scope(engine()) as s:
+        titles = [(i.item_ref, i.title) for i in s.exec(select(MeetingItem).order_by(MeetingItem.position))]
+    assert titles == [("4.1", "Canbury Medical Centre \u2013 premises grant \u00a35k")]
