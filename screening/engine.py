@@ -11,8 +11,10 @@ compare against.
 from __future__ import annotations
 
 import gc
+import io
 import multiprocessing
 import os
+import pickle
 import re
 import threading
 from collections import Counter, defaultdict
@@ -24,7 +26,7 @@ from typing import Iterable
 
 from .companies import CompanyIndex, OrgName, extract_org_names, names_match
 from .declarations import Reading, is_current, is_financial, read_declaration
-from .directory import Directory
+from .directory import Alias, Directory
 from .mentions import Mention, find_mentions
 from . import evidence as E
 from .model import SEVERITY, AgendaItem, Flag, Interest
@@ -88,10 +90,30 @@ def available_cores(most: int = 4) -> int:
     return max(1, min(most, round(cores - others)))
 
 
-def _read_in_child(jobs):
+class _AnswerPickler(pickle.Pickler):
+    """A reader's answers name the directory's aliases by number: the parent has the same directory, so the
+    aliases are neither copied out nor copied back (they were most of what crossed between the processes)."""
+
+    def persistent_id(self, obj):
+        return obj.id if type(obj) is Alias else None
+
+
+class _AnswerUnpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, directory: Directory):
+        super().__init__(io.BytesIO(data))
+        self.directory = directory
+
+    def persistent_load(self, pid):
+        return self.directory.aliases[pid]
+
+
+def _read_in_child(jobs) -> bytes:
     engine = _reading_engine
     assert engine is not None
-    return [engine._read_text(text, want_areas) for text, want_areas in jobs]
+    answers = [engine._read_text(text, want_areas) for text, want_areas in jobs]
+    out = io.BytesIO()
+    _AnswerPickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(answers)
+    return out.getvalue()
 
 
 def _is_areawide(text: str) -> bool:
@@ -431,7 +453,7 @@ class Engine:
                 pending = pool.map_async(_read_in_child, chunks[1:])
                 results = {job: self._read_text(*job) for job in chunks[0]}
                 for chunk, answers in zip(chunks[1:], pending.get()):
-                    results.update(zip(chunk, answers))
+                    results.update(zip(chunk, _AnswerUnpickler(answers, self.directory).load()))
         finally:
             _reading_engine = None
         return results
