@@ -415,3 +415,18 @@ def test_the_site_rule_links_a_practice_named_by_its_building():
     assert link.action == "exclude" and "by building" in link.path
     assert link.sentence.endswith('which item 1 names by its building ("Clayton health centre").')
     assert e.practice.link(ri, item, "P84032") is None
+
+
+def test_a_batch_uses_a_second_worker_only_when_a_core_is_idle(monkeypatch):
+    import os
+
+    from screening.engine import available_cores
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.0, 1.0, 1.0))  # this process alone
+    assert available_cores() == 2
+    monkeypatch.setattr(os, "getloadavg", lambda: (4.5, 4.0, 4.0))  # the cores busy with other work
+    assert available_cores() == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    assert available_cores() == 4  # at most four
