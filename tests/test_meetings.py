@@ -400,3 +400,57 @@ def test_a_windows_1252_agenda_csv_is_read_by_the_web_upload(app, chair, world):
     with app.app_context(), session_scope(engine()) as s:
         titles = [(i.item_ref, i.title) for i in s.exec(select(MeetingItem).order_by(MeetingItem.position))]
     assert titles == [("4.1", "Canbury Medical Centre \u2013 premises grant \u00a35k")]
+
+
+def test_a_newer_engines_wording_is_not_a_new_conflict(app, chair, world, monkeypatch):
+    """The chair's decision answers the action and the interests that link; an engine that words the same link
+    differently (a new release) changes the evidence shown, not the decision. Flags stored by a release whose
+    fingerprint included the wording are recognised, so upgrading does not ask every decision again."""
+    from registry.services.meetings import screening as meeting_screening
+
+    items, _ = _screened(app, chair, world)
+    m, p = world["meeting"], world["people"]
+    _post(chair, f"/meetings/{m}/conflicts/{items['2.1']}/{p['croydon_gp']}", {"action": "exclude", "reason": ""})
+
+    real_engine = meeting_screening.directory_engine
+
+    class Reworded:
+        def __init__(self, engine):
+            self.engine = engine
+
+        def screen(self, *args, **kwargs):
+            flags = self.engine.screen(*args, **kwargs)
+            for flag in flags:
+                flag.evidence = ["Newly worded: " + flag.evidence[0], *flag.evidence[1:]]
+            return flags
+
+    monkeypatch.setattr(meeting_screening, "directory_engine", lambda session: Reworded(real_engine(session)))
+    _post(chair, f"/meetings/{m}/screen", {}, page=f"/meetings/{m}")
+    page = chair.get(f"/meetings/{m}").get_data(as_text=True)
+    assert "changed since your decision" not in page
+    with app.app_context(), session_scope(engine()) as s:
+        flag = s.exec(
+            select(ScreeningFlag).where(
+                ScreeningFlag.item_id == items["2.1"], ScreeningFlag.person_id == p["croydon_gp"]
+            )
+        ).one()
+        assert flag.evidence[0].startswith("Newly worded: ") and flag.status == "current"
+        # as an older release stored it: the fingerprint with the wording, answered by the chair's decision
+        item_version = s.get(MeetingItem, items["2.1"]).version
+        old = meeting_screening._worded_fingerprint(flag.action, flag.evidence, flag.interest_ids, item_version)
+        decision = s.exec(select(ChairDecision).where(ChairDecision.item_id == items["2.1"])).one()
+        flag.fingerprint = decision.flag_fingerprint = old
+        s.add(flag)
+        s.add(decision)
+    monkeypatch.setattr(meeting_screening, "directory_engine", real_engine)
+    _post(chair, f"/meetings/{m}/screen", {}, page=f"/meetings/{m}")
+    assert "changed since your decision" not in chair.get(f"/meetings/{m}").get_data(as_text=True)
+    with app.app_context(), session_scope(engine()) as s:
+        decision = s.exec(select(ChairDecision).where(ChairDecision.item_id == items["2.1"])).one()
+        flag = s.exec(
+            select(ScreeningFlag).where(
+                ScreeningFlag.item_id == items["2.1"], ScreeningFlag.person_id == p["croydon_gp"]
+            )
+        ).one()
+        assert decision.flag_fingerprint == flag.fingerprint != old and not decision.superseded
+        assert not flag.evidence[0].startswith("Newly worded: ")

@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import Session, or_, select
 
 from registry.models import (
+    ChairDecision,
     Committee,
     FlagStatus,
     Interest,
@@ -205,9 +206,41 @@ class ScreenSummary:
     unchanged: int = 0
 
 
-def _fingerprint(action: str, evidence, interest_ids, item_version: int) -> str:
+def _fingerprint(action: str, interest_ids, item_version: int) -> str:
+    """What a chair's decision answers: the proposed action, the interests that link, and the item as it then read.
+    Not the evidence's wording: a newer engine that words the same link better has found no new conflict."""
+    body = json.dumps(["v2", action, sorted(map(str, interest_ids)), item_version])
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _worded_fingerprint(action: str, evidence, interest_ids, item_version: int) -> str:
+    """How releases before the "v2" fingerprint made it (the wording included): recognised so that upgrading
+    does not mark every decided flag as changed."""
     body = json.dumps([action, list(evidence), sorted(map(str, interest_ids)), item_version])
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _same_proposal_in_the_old_fingerprint(row: ScreeningFlag, flag, item_version: int) -> bool:
+    return (
+        row.status == FlagStatus.current
+        and row.fingerprint == _worded_fingerprint(row.action, row.evidence, row.interest_ids, item_version)
+        and row.action == flag.action
+        and sorted(map(str, row.interest_ids)) == sorted(map(str, flag.interests))
+    )
+
+
+def _refingerprint(session: Session, row: ScreeningFlag, fingerprint: str) -> None:
+    """The same proposal under the new fingerprint: the decisions that answered it still answer it."""
+    for decision in session.exec(
+        select(ChairDecision).where(
+            ChairDecision.item_id == row.item_id,
+            ChairDecision.person_id == row.person_id,
+            ChairDecision.flag_fingerprint == row.fingerprint,
+        )
+    ):
+        decision.flag_fingerprint = fingerprint
+        session.add(decision)
+    row.fingerprint = fingerprint
 
 
 def screen_meeting(session: Session, meeting: Meeting, actor_id: Optional[int] = None) -> ScreenSummary:
@@ -235,8 +268,14 @@ def screen_meeting(session: Session, meeting: Meeting, actor_id: Optional[int] =
         key = (int(flag.item_id), int(flag.member_id))
         seen.add(key)
         evidence = flag.evidence if isinstance(flag.evidence, list) else [flag.evidence]
-        fingerprint = _fingerprint(flag.action, evidence, flag.interests, version[key[0]])
+        fingerprint = _fingerprint(flag.action, flag.interests, version[key[0]])
         row = existing.get(key)
+        if (
+            row is not None
+            and row.fingerprint != fingerprint
+            and _same_proposal_in_the_old_fingerprint(row, flag, version[key[0]])
+        ):
+            _refingerprint(session, row, fingerprint)
         if row is None:
             row = ScreeningFlag(
                 meeting_id=meeting.id,
@@ -263,6 +302,9 @@ def screen_meeting(session: Session, meeting: Meeting, actor_id: Optional[int] =
             session.add(row)
             summary.changed.append(row)
         else:
+            if row.evidence != evidence:  # the same proposal, worded as this engine words it
+                row.evidence, row.score = evidence, flag.score
+                session.add(row)
             summary.unchanged += 1
     for key, row in existing.items():
         if key not in seen and row.status == FlagStatus.current:
