@@ -85,6 +85,18 @@ def name_core(text: str, drop_initials: bool = True) -> tuple[tuple, tuple]:
     return tuple(distinctive or core), full
 
 
+def whole_key(words) -> tuple:
+    """A name's words as compared whole: "the" left out (written or not), "Primary Care Network" as "pcn"."""
+    out: list = []
+    for w in words:
+        if w == "the":
+            continue
+        out.append(w)
+        if out[-3:] == ["primary", "care", "network"]:
+            out[-3:] = ["pcn"]
+    return tuple(out)
+
+
 def resolve_folder(path):
     """A folder path; a small text file holding a relative path (a git symlink checked out without symlink
     support) is followed."""
@@ -113,6 +125,9 @@ class Directory:
         self.fuzzy_index: dict[str, set] = defaultdict(set)  # delete-1 key -> tokens
         self.by_postcode: dict[str, set] = defaultdict(set)
         self.partial_index: dict[str, set] = defaultdict(set)  # a word of a longer name -> name alias ids
+        # first word -> {every word of an official name (whole_key): alias id}: names found written in full even
+        # when made of stop or type words ("Your Family Practice", "Dr Vm Patel", "Health Alliance PCN")
+        self.whole_index: dict[str, dict] = defaultdict(dict)
         self.name_numbers: set = set()  # numbers written inside practice names
         self.by_commissioner: dict[str, set] = defaultdict(set)
         self.by_map_commissioner: dict[str, set] = defaultdict(set)
@@ -291,6 +306,7 @@ class Directory:
                 self._add_alias("pcn", core + icore, (code,), name)
                 if len(icore) >= 2 or (icore and len(icore[0]) >= 3):
                     self._add_alias("pcn", icore, (code,), name)
+        self._build_whole_names()
         for code, area in self.areas.items():
             n = re.sub(
                 r"\b(nhs|ccg|clinical commissioning group|sub icb location|icb)\b", " ", area["name"], flags=re.I
@@ -301,6 +317,26 @@ class Directory:
                 self.aliases.append(a)
                 self.token_index[a.joined].add(a.id)
                 area["label"] = re.sub(r"\s+", " ", n).strip(" ,")
+
+    def _build_whole_names(self):
+        """Each official practice and PCN name as a whole word sequence (practices sharing a name share one)."""
+        groups: dict = defaultdict(set)
+        labels: dict = {}
+        for code, p in self.practices.items():
+            key = whole_key(_words(_BRACKET.sub(" ", p.name)))
+            groups[("name", key)].add(code)
+            labels[("name", key)] = p.name
+        for code, pcn in self.pcns.items():
+            key = whole_key(_words(_BRACKET.sub(" ", pcn["name"])))
+            if key and key[-1] in ("pcn", "network"):
+                groups[("pcn", key)].add(code)
+                labels[("pcn", key)] = pcn["name"]
+        for (kind, key), codes in sorted(groups.items()):
+            if len(key) < 2:
+                continue  # one word is left to the rules for names (places, common words)
+            a = Alias(len(self.aliases), kind, key, "".join(key), tuple(sorted(codes)), labels[(kind, key)], key)
+            self.aliases.append(a)
+            self.whole_index[key[0]][key] = a.id
 
     # ------------------------------------------------------------------ queries
     def lookup_joined(self, key: str) -> dict:
@@ -323,6 +359,10 @@ class Directory:
             self._lookup_cache.clear()
         self._lookup_cache[key] = out
         return out
+
+    def whole_names_from(self, word: str) -> dict:
+        """Official names (whole_key: alias id) whose first word is ``word``."""
+        return self.whole_index.get(word, {})
 
     # ------------------------------------------------------------------ areas
     # An area is a commissioner (sub-ICB / former CCG) code, an ICB code ('icb:QHM') or a place ('place:croydon':

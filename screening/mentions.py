@@ -14,6 +14,7 @@ from .normalise import (
     POSTCODE_RE,
     STOP,
     TRANSPARENT,
+    WEAK as WEAK_WORDS,
     close,
     norm_postcode,
     tokenize,
@@ -185,6 +186,9 @@ def _runs(toks, name_numbers=frozenset()):
         if any(t.raw[:1].isupper() for t in r) and not all(t.raw[:1].isupper() for t in r):
             while r and r[0].raw[:1].islower():
                 r = r[1:]
+            # ... and lower-case topic words after a capitalised name ("Roxbourne boundary change")
+            while r and r[-1].raw[:1].islower() and r[-1].text not in ("and", "dr"):
+                r = r[:-1]
         while r and r[-1].text == "and":
             r = r[:-1]
         if not r:
@@ -281,6 +285,109 @@ def _repair_type_typos(toks, d: Directory):
             t.generic = c in GENERIC
             t.stop = c in STOP and c not in GENERIC
     return toks
+
+
+SMALL_WORDS = frozenset({"the", "and", "of", "in", "on", "at", "upon", "by", "for", "le"})
+
+
+def _distinctive_words(key) -> list:
+    """The words of a name that identify it: not type words, stop words, "the"/"and"/"dr" or single letters."""
+    return [w for w in key if w not in GENERIC and w not in STOP and w not in TRANSPARENT and len(w) > 1]
+
+
+def _whole_names(toks, d: Directory, mentions: list) -> list:
+    """Official names written word for word, whatever their words are: stop words ("Your Family Practice",
+    "Homeless Action in Barnet"), initials ("Dr Vm Patel", "Dr Ui Haque N"), punctuation inside the name ("Health
+    and Wellbeing Centre, Earls Court", "At Medics - the Loxford Practice") or type words only ("Health Alliance
+    PCN"). The name must be written as a whole phrase (not the tail of a longer name), and it is added only where
+    the rules for names found nothing for it; what they found inside its words is then part of it."""
+    # the words as compared (whole_key): "the" left out, "Primary Care Network" as one word
+    seq: list = []  # (word, first token index, last token index)
+    for t in toks:
+        if t.text == "the":
+            continue
+        seq.append([t.text, t.pos, t.pos])
+        if [w for w, _, _ in seq[-3:]] == ["primary", "care", "network"]:
+            seq[-3:] = [["pcn", seq[-3][1], t.pos]]
+    words = [w for w, _, _ in seq]
+    capitals = any(t.raw[:1].isupper() for t in toks) and all(t.raw == t.raw.upper() for t in toks)
+    lower_text = all(t.raw == t.raw.lower() for t in toks)
+    out = []
+    for i, (w, s, _) in enumerate(seq):
+        for key, aid in d.whole_names_from(w).items():
+            j = i + len(key)
+            if tuple(words[i:j]) != key:
+                continue
+            e = seq[j - 1][2]
+            a = d.aliases[aid]
+            first, after = toks[s], (toks[e + 1] if e + 1 < len(toks) else None)
+            before = toks[s - 1] if s else None
+            while before is not None and before.text == "the" and not first.boundary_before:
+                first, before = before, (toks[before.pos - 1] if before.pos else None)
+            # a whole phrase: a break, a function word or a lower-case word on either side of a capitalised name
+            upper = first.raw[:1].isupper()
+            if not (
+                before is None
+                or first.boundary_before
+                or first.soft_before
+                or before.stop
+                or (upper and before.raw[:1].islower() and not capitals)
+            ):
+                continue
+            if not (after is None or after.boundary_before or after.stop or (after.raw[:1].islower() and not capitals)):
+                if not (a.kind == "pcn" or after.text in GENERIC and after.text not in FEDERATION_WORDS | LEGAL_WORDS):
+                    continue
+                if after.text in GENERIC:
+                    continue  # "X Surgery Group": a longer name
+            if a.kind == "name" and after is not None and after.text in PCN_WORDS | FEDERATION_WORDS | LEGAL_WORDS:
+                continue  # "X PCN", "X Federation", "X Ltd": not the practice X
+            distinct = _distinctive_words(key)
+            # written as a name (capitals), or in a text written all in lower case; a name of type words only
+            # ("health services centre") must have its capitals
+            as_name = all(
+                t.raw[:1].isupper() or t.raw[:1].isdigit() or t.text in SMALL_WORDS or t.text in PCN_WORDS
+                for t in toks[s : e + 1]
+            )
+            if not as_name and not (lower_text and distinct):
+                continue
+            if any(m.exact_kind and m.start < s <= m.end for m in mentions):
+                continue  # the tail of a longer name found by the rules for names ("St Bartholomews & Hollow Way
+                # Med Centre" is not "Hollow Way Medical Centre")
+            if a.kind == "name" and any(
+                m.kind == "practice" and m.start >= s and m.end <= e and set(m.cands) & set(a.targets) for m in mentions
+            ):
+                continue  # the rules for names found it already
+            if a.kind == "pcn" and any(
+                m.kind == "pcn" and m.start >= s and m.end <= e and set(m.cands) & set(a.targets) for m in mentions
+            ):
+                continue
+            # a name with no word of its own, or a person's name alone ("Dr Singh M"), stands only for one practice
+            # of the committee's own area
+            bare = a.kind == "name" and (
+                not [x for x in distinct if len(x) >= 3 and x not in WEAK_WORDS]
+                or (not _types(key) and len([x for x in distinct if len(x) >= 3]) < 2)
+            )
+            how = "PCN name" if a.kind == "pcn" else "name"
+            written = " ".join(t.raw for t in toks[first.pos : e + 1])
+            out.append(
+                Mention(
+                    "pcn" if a.kind == "pcn" else "practice",
+                    {c: (how, a) for c in a.targets},
+                    written,
+                    first.pos,
+                    e,
+                    0,
+                    {a.kind},
+                    type_agree=set(a.targets),
+                    bare=bare,
+                )
+            )
+    # a name inside a longer name written in full is part of it ("At Medics - the Loxford Practice")
+    return [
+        m
+        for m in out
+        if not any(o.start <= m.start and m.end <= o.end and o.end - o.start > m.end - m.start for o in out)
+    ]
 
 
 def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Mention]:
@@ -424,6 +531,11 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
         for is_pcn, recs in by_kind.items():
             mind = min(r[0] for r in recs)
             recs = [r for r in recs if r[0] == mind]
+            if is_pcn:
+                # a PCN's own name before the place in another PCN's brackets ("Wythenshawe PCN" is that PCN, not
+                # "Northenden & Brooklands (Wythenshawe) PCN")
+                own = {(r[2], r[3]) for r in recs if r[1].full}
+                recs = [r for r in recs if r[1].full or (r[2], r[3]) not in own]
             # a name inside a longer matched name is part of it ("Haringey North East PCN" is not "North East PCN")
             recs = [
                 r for r in recs if not any(o[2] <= r[2] and r[3] <= o[3] and (o[2], o[3]) != (r[2], r[3]) for o in recs)
@@ -509,6 +621,12 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
             continue
         wf = tuple(t.text for t in run if t.text != "and") + tuple(w for w in tail if w not in ("the", "and", "dr"))
         mentions.extend(match_run(run, tail, wf))
+    whole = _whole_names(toks, d, mentions)
+    if whole:
+        spans = [(m.start, m.end) for m in whole]
+        mentions = [
+            m for m in mentions if not (m.exact_kind and any(s <= m.start and m.end <= e for s, e in spans))
+        ] + whole
     # ---- text in brackets right after a practice name is that name's context (address, town, postcode), not
     # another practice ("Heron Practice (Green Lanes, London)"), unless it holds an ODS code
     if "(" in (text or ""):

@@ -1,0 +1,122 @@
+"""Names written in ways the rules for distinctive words cannot see (issue 12, recall): official names written word
+for word whatever their words are, and PCN names against the places in other PCNs' brackets.
+
+Practices and PCNs are read from NHS Digital's national files in ../shared/data/organisations (epraccur and the
+January 2022 PCN map, OGL); the wording is ours.
+"""
+
+import os
+from datetime import date
+
+import pytest
+
+from screening import AgendaItem, Directory, Interest
+from screening.engine import Engine
+
+ORGS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "organisations")
+D = date(2025, 6, 1)
+
+pytestmark = pytest.mark.skipif(
+    not os.path.isfile(os.path.join(ORGS, "epraccur.csv")), reason="national organisation files not present"
+)
+
+
+@pytest.fixture(scope="module")
+def nat():
+    return Directory.from_files(ORGS)
+
+
+def I(mid, text, itype="financial"):
+    return Interest(mid, "Member " + mid, "GP member", itype, text, date(2015, 1, 1), None, interest_id=mid)
+
+
+def A(iid, title, desc=""):
+    return AgendaItem(iid, title, desc, D)
+
+
+def flags(d, interests, items, **kw):
+    out = Engine(d).screen(interests, items, D, **kw)
+    oracle = Engine(d).screen(interests, items, D, all_pairs=True, **kw)
+    assert [f.to_dict() for f in out] == [f.to_dict() for f in oracle]  # pruning loses nothing
+    return {(f.item_id, f.member_id): f.action for f in out}
+
+
+# ------------------------------------------------------------------ official names written word for word
+@pytest.mark.parametrize(
+    "code, area, written",
+    [
+        ("H83608", "36L", "Branch closure – Your Family Practice"),  # a stop word and type words only
+        ("F82033", "A3A8R", "Boundary change – Dr Vm Patel"),  # a person's name with initials
+        ("F82033", "A3A8R", "Dr Vm Patel: remedial notice"),
+        ("Y02987", "A3A8R", "Contract variation (At Medics - the Loxford Practice)"),  # a dash inside the name
+        ("E83666", "93C", "REMEDIAL NOTICE - HOMELESS ACTION IN BARNET"),  # a function word, in capitals
+        ("Y03441", "W2U3Z", "Premises grant – Health and Wellbeing Centre, Earls Court"),  # a comma inside the name
+    ],
+)
+def test_official_name_written_in_full(nat, code, area, written):
+    assert nat.practices[code].rec.commissioner == area
+    other = sorted(c for c in nat.by_commissioner[area] if c != code)[0]
+    decls = [I("M1", f"GP partner – practice code {code}"), I("M2", f"GP partner – practice code {other}")]
+    assert flags(nat, decls, [A("1", written)], area={area}) == {("1", "M1"): "exclude"}
+
+
+def test_full_name_of_type_words_only_needs_its_capitals_and_its_area(nat):
+    # W94004 HEALTH SERVICES CENTRE: type words only; written as a name it is the one practice of that name in the
+    # committee's area, and written in lower case inside a sentence it names nothing
+    area = nat.practices["W94004"].rec.commissioner
+    decls = [I("M1", "GP partner – practice code W94004")]
+    assert flags(nat, decls, [A("1", "Remedial notice – Health Services Centre")], area={area}) == {
+        ("1", "M1"): "exclude"
+    }
+    assert flags(nat, decls, [A("2", "Review of community health services centre funding")], area={area}) == {}
+
+
+def test_practice_name_inside_a_longer_name_is_not_that_practice(nat):
+    # Y02974 is named AT MEDICS; "At Medics - the Loxford Practice" (Y02987) is another practice
+    decls = [I("M1", "GP partner – practice code Y02974")]
+    assert "Y02974" in nat.practices and nat.practices["Y02974"].name.upper() == "AT MEDICS"
+    area = nat.practices["Y02974"].rec.commissioner
+    assert flags(nat, decls, [A("1", "Boundary change – At Medics - the Loxford Practice")], area={area}) == {}
+
+
+# ------------------------------------------------------------------ PCN names
+@pytest.mark.parametrize(
+    "pcn, written",
+    [
+        ("U60450", "ARRS workforce funding – Health Alliance PCN"),  # type words only
+        ("U60450", "ARRS WORKFORCE FUNDING - HEALTH ALLIANCE PCN"),
+        ("U60450", "PCN DES: Health Alliance pcn – ARRS workforce plan"),
+        ("U60450", "Enhanced access plan (Health Alliance Primary Care Network)"),
+    ],
+)
+def test_pcn_name_of_type_words_written_in_full(nat, pcn, written):
+    member = sorted(nat.pcns[pcn]["members"])[0]
+    area = nat.practices[member].rec.commissioner
+    decls = [I("M1", f"GP partner – practice code {member}")]
+    assert flags(nat, decls, [A("1", written)], area={area}) == {("1", "M1"): "no-vote"}
+
+
+def test_pcn_named_is_not_the_pcn_with_that_place_in_brackets(nat):
+    # U94373 WYTHENSHAWE PCN (P84014) and U58188 NORTHENDEN & BROOKLANDS (WYTHENSHAWE) PCN (P84012), both 14L
+    assert nat.practices["P84014"].pcn == "U94373" and nat.practices["P84012"].pcn == "U58188"
+    decls = [I("M1", "GP partner – practice code P84014"), I("M2", "GP partner – practice code P84012")]
+    items = [A("1", "ARRS workforce funding – Wythenshawe PCN")]
+    assert flags(nat, decls, items, area={"14L"}) == {("1", "M1"): "no-vote"}
+    # the bracketed place still names its PCN where no PCN has it as its own name
+    items = [A("2", "ARRS workforce funding – Northenden & Brooklands PCN")]
+    assert flags(nat, decls, items, area={"14L"}) == {("2", "M2"): "no-vote"}
+
+
+def test_name_at_the_end_of_a_longer_name_is_part_of_it(nat):
+    # K84013 ST BARTHOLOMEWS & HOLLOW WAY MED CENTRE holds the whole name of K84048 HOLLOW WAY MEDICAL CENTRE
+    from screening.mentions import find_mentions
+
+    ms = find_mentions("Sessional GP employed by THE ST BARTHOLOMEWS & HOLLOW WAY MED CENTRE", nat)
+    assert {c for m in ms for c in m.cands} == {"K84013"}
+
+
+# ------------------------------------------------------------------ 6. a practice named without its type word
+def test_title_subject_followed_by_lower_case_topic_words(nat):
+    # E84022 ROXBOURNE MEDICAL CENTRE (W2U3Z): its one distinctive word opens the title, topic words follow
+    decls = [I("M1", "GP partner – practice code E84022"), I("M2", "GP partner – practice code E84031")]
+    assert flags(nat, decls, [A("1", "Roxbourne boundary change")], area={"W2U3Z"}) == {("1", "M1"): "exclude"}
