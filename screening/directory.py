@@ -125,9 +125,9 @@ class Directory:
         self.fuzzy_index: dict[str, set] = defaultdict(set)  # delete-1 key -> tokens
         self.by_postcode: dict[str, set] = defaultdict(set)
         self.partial_index: dict[str, set] = defaultdict(set)  # a word of a longer name -> name alias ids
-        # first word -> {every word of an official name (whole_key): alias id}: names found written in full even
-        # when made of stop or type words ("Your Family Practice", "Dr Vm Patel", "Health Alliance PCN")
-        self.whole_index: dict[str, dict] = defaultdict(dict)
+        # first two words -> {every word of an official name (whole_key): alias id}: names found written in full
+        # even when made of stop or type words ("Your Family Practice", "Dr Vm Patel", "Health Alliance PCN")
+        self.whole_index: dict[tuple, dict] = defaultdict(dict)
         self.name_numbers: set = set()  # numbers written inside practice names
         self.by_commissioner: dict[str, set] = defaultdict(set)
         self.by_map_commissioner: dict[str, set] = defaultdict(set)
@@ -207,7 +207,8 @@ class Directory:
 
     def _build(self):
         by_building = defaultdict(set)
-        by_street = {}
+        by_street: dict = {}
+        loose_street: dict = {}
         building_label = {}
         for code, p in self.practices.items():
             r = p.rec
@@ -259,6 +260,13 @@ class Directory:
                         if any(w not in WEAK and w not in GENERIC for w in sw) and score != core:
                             ent = by_street.setdefault((score, r.commissioner), (set(), street))
                             ent[0].add(code)
+                    elif len(sw) >= 2 and sw[-1] in STREET_END_NUMBERED and not any(ch.isdigit() for ch in street):
+                        # "BALCOMBES HILL", "ELM GROVE, MENGHAM": a street or a locality; kept below only where it
+                        # is one building of the area
+                        score = tuple(sw)
+                        if any(w not in WEAK and w not in GENERIC for w in sw) and score != core:
+                            ent = loose_street.setdefault((score, r.commissioner), (set(), street))
+                            ent[0].add(code)
             for ln in lines[1:]:
                 lw = _words(ln)
                 p.address_keys.update(lw)
@@ -293,6 +301,12 @@ class Directory:
         for key, codes in by_building.items():
             core, _ = key
             self._add_alias("site", core, codes, building_label[key])
+        for (core, comm), (codes, label) in loose_street.items():
+            if (core, comm) in by_street:
+                continue
+            there = codes | (self.by_town.get(" ".join(core), set()) & self.by_commissioner.get(comm, set()))
+            if len({self.practices[c].rec.postcode for c in there}) == 1:
+                by_street[(core, comm)] = (codes, label)  # one building: "the Balcombes Hill surgery" is it
         for (core, _), (codes, label) in by_street.items():
             self._add_alias("street", core, codes, label)
         for code, pcn in self.pcns.items():
@@ -336,7 +350,7 @@ class Directory:
                 continue  # one word is left to the rules for names (places, common words)
             a = Alias(len(self.aliases), kind, key, "".join(key), tuple(sorted(codes)), labels[(kind, key)], key)
             self.aliases.append(a)
-            self.whole_index[key[0]][key] = a.id
+            self.whole_index[key[:2]][key] = a.id
 
     # ------------------------------------------------------------------ queries
     def lookup_joined(self, key: str) -> dict:
@@ -360,9 +374,9 @@ class Directory:
         self._lookup_cache[key] = out
         return out
 
-    def whole_names_from(self, word: str) -> dict:
-        """Official names (whole_key: alias id) whose first word is ``word``."""
-        return self.whole_index.get(word, {})
+    def whole_names_from(self, first: str, second: str) -> dict:
+        """Official names (whole_key: alias id) whose first two words are ``first`` ``second``."""
+        return self.whole_index.get((first, second), {})
 
     # ------------------------------------------------------------------ areas
     # An area is a commissioner (sub-ICB / former CCG) code, an ICB code ('icb:QHM') or a place ('place:croydon':
@@ -414,6 +428,12 @@ class Directory:
         if s:
             return s
         return self.by_map_commissioner.get(area_code, set())
+
+    def dormant(self, code: str) -> bool:
+        """Is the practice dormant or closed with no date (epraccur status D, or C without a close date)? Such a
+        practice is not the one meant when an operating practice fits the same words."""
+        p = self.practices.get(code)
+        return p is not None and (p.rec.status == "D" or (p.rec.status == "C" and p.rec.close_date is None))
 
     def practice_area(self, code: str) -> set:
         """Every area key the practice is in: its commissioner (and the map's former CCG when that is no current

@@ -186,9 +186,12 @@ def _runs(toks, name_numbers=frozenset()):
         if any(t.raw[:1].isupper() for t in r) and not all(t.raw[:1].isupper() for t in r):
             while r and r[0].raw[:1].islower():
                 r = r[1:]
-            # ... and lower-case topic words after a capitalised name ("Roxbourne boundary change")
-            while r and r[-1].raw[:1].islower() and r[-1].text not in ("and", "dr"):
-                r = r[:-1]
+            # ... and lower-case topic words after a capitalised name ("Roxbourne boundary change"), unless a type
+            # word follows them ("St.chad's Surgery" is one name)
+            nxt = r[-1].pos + 1 if r else 0
+            if not (nxt < len(toks) and toks[nxt].generic):
+                while r and r[-1].raw[:1].islower() and r[-1].text not in ("and", "dr"):
+                    r = r[:-1]
         while r and r[-1].text == "and":
             r = r[:-1]
         if not r:
@@ -295,6 +298,22 @@ def _distinctive_words(key) -> list:
     return [w for w in key if w not in GENERIC and w not in STOP and w not in TRANSPARENT and len(w) > 1]
 
 
+_STRENGTH = {"name": 0, "pcn": 0, "site": 1, "street": 2}
+
+
+def _one_building(cands: dict, d: Directory) -> None:
+    """Practices found by where they are that share a postcode share a building: naming the building (or its
+    street) names every practice in it, each as strongly as the best of them."""
+    by_postcode: dict = {}
+    for code, (how, a) in cands.items():
+        if a.kind in ("site", "street") and code in d.practices and d.practices[code].rec.postcode:
+            by_postcode.setdefault(d.practices[code].rec.postcode, []).append(code)
+    for codes in by_postcode.values():
+        best = min((cands[c] for c in codes), key=lambda h: (_STRENGTH[h[1].kind], "variant" in h[0]))
+        for c in codes:
+            cands[c] = best
+
+
 def _whole_names(toks, d: Directory, mentions: list) -> list:
     """Official names written word for word, whatever their words are: stop words ("Your Family Practice",
     "Homeless Action in Barnet"), initials ("Dr Vm Patel", "Dr Ui Haque N"), punctuation inside the name ("Health
@@ -313,8 +332,8 @@ def _whole_names(toks, d: Directory, mentions: list) -> list:
     capitals = any(t.raw[:1].isupper() for t in toks) and all(t.raw == t.raw.upper() for t in toks)
     lower_text = all(t.raw == t.raw.lower() for t in toks)
     out = []
-    for i, (w, s, _) in enumerate(seq):
-        for key, aid in d.whole_names_from(w).items():
+    for i, (w, s, _) in enumerate(seq[:-1]):
+        for key, aid in d.whole_names_from(w, seq[i + 1][0]).items():
             j = i + len(key)
             if tuple(words[i:j]) != key:
                 continue
@@ -507,16 +526,21 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                     best.setdefault((a.kind == "pcn", w[0].pos, w[-1].pos), []).append((dd, a, bare))
         if has_type:
             # a word left out of a longer name ("Elm Medical Centre" for "ELM GROVE MEDICAL CENTRE"): the words
-            # written, in order, with the practice's own type words, and nothing closer found for them
+            # written, in order, with the practice's own type words, and nothing closer found for them but the
+            # exact name of practices elsewhere (which the committee's area then tells apart)
             for seg in segs:
-                if any(s0 <= seg[0].pos and seg[-1].pos <= e0 for (_, s0, e0) in best) or not (
-                    seg[-1] is words[-1] or has_and
-                ):
+                covered = [
+                    r for (_, s0, e0), recs in best.items() if s0 <= seg[0].pos and seg[-1].pos <= e0 for r in recs
+                ]
+                exact = [a for dd, a, _ in covered if not dd]
+                if (covered and not exact) or any(a.kind == "street" for a in exact):
+                    continue  # a typo of a name, or a street, is closer
+                if not (seg[-1] is words[-1] or has_and):
                     continue
                 ws = [t.text for t in seg]
                 keyed = [w for w in ws if w in d.partial_index]
-                if not keyed or _known_place("".join(ws), d):
-                    continue
+                if not keyed or (not exact and _known_place("".join(ws), d)):
+                    continue  # a place's name with a type word is the place's practice, unless it is a name
                 ids = set.intersection(*(d.partial_index[w] for w in keyed))
                 for aid in sorted(ids):
                     a = d.aliases[aid]
@@ -557,8 +581,8 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                 agree = set()
                 wtypes = {w for w in written_full if w in GENERIC}
                 for dd, a, s, e, bare in recs:
-                    if {w for w in a.full if w in GENERIC and w not in ("the", "and", "dr")} == wtypes:
-                        agree.update(a.targets)
+                    if not bare and {w for w in a.full if w in GENERIC and w not in ("the", "and", "dr")} == wtypes:
+                        agree.update(a.targets)  # (a name with words left out agrees with nothing written)
                     for code in a.targets:
                         how = {"name": "name", "site": "building", "street": "street", "pcn": "PCN name"}[a.kind]
                         if dd:
@@ -567,8 +591,16 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                             pass  # buildings and streets are written many ways: the words are what count
                         elif tuple(w for w in a.full if w not in ("the", "and", "dr")) != written_full:
                             how = how + " variant"
-                        cands.setdefault(code, (how, a))
+                        had = cands.get(code)
+                        if had is None or _STRENGTH[a.kind] < _STRENGTH[had[1].kind]:
+                            cands[code] = (
+                                how,
+                                a,
+                            )  # a stronger match is kept over a weaker one (name, building, street)
                     kinds.add(a.kind)
+                _one_building(cands, d)
+                if any(d.dormant(c) for c in cands) and not all(d.dormant(c) for c in cands):
+                    cands = {c: h for c, h in cands.items() if not d.dormant(c)}
                 s = min(r[2] for r in recs)
                 e = max(r[3] for r in recs)
                 written = " ".join(t.raw for t in toks[s : e + 1] if True) + (

@@ -120,3 +120,46 @@ def test_title_subject_followed_by_lower_case_topic_words(nat):
     # E84022 ROXBOURNE MEDICAL CENTRE (W2U3Z): its one distinctive word opens the title, topic words follow
     decls = [I("M1", "GP partner – practice code E84022"), I("M2", "GP partner – practice code E84031")]
     assert flags(nat, decls, [A("1", "Roxbourne boundary change")], area={"W2U3Z"}) == {("1", "M1"): "exclude"}
+
+
+# ------------------------------------------------------------------ 8. one building housing several practices
+def test_building_names_every_practice_in_it(nat):
+    # B82027 THE SPA SURGERY, B82016 EAST PARADE SURGERY and B82091 PARK PARADE SURGERY (42D, HG1 5AR) share the
+    # MOWBRAY SQUARE MEDICAL CENTRE; B82027 also has MOWBRAY SQUARE as a street line
+    decls = [I(f"M{k}", f"GP partner – practice code {c}") for k, c in enumerate(["B82027", "B82016", "B82091"])]
+    got = flags(nat, decls, [A("1", "Extended access funding at Mowbray Square Med Centre")], area={"42D"})
+    assert got == {("1", "M0"): "exclude", ("1", "M1"): "exclude", ("1", "M2"): "exclude"}
+
+
+# ------------------------------------------------------------------ 14. a dormant practice is not the one meant
+def test_dormant_practice_yields_to_the_operating_one_at_its_address(nat):
+    # Y02442 ST THOMAS ROAD SURGERY is dormant (status D); C81072 LISTER HOUSE SURGERY operates at 207 ST THOMAS
+    # ROAD (15M), the same building
+    assert nat.practices["Y02442"].rec.status == "D" and nat.practices["C81072"].rec.status == "A"
+    decls = [I("M1", "GP partner – practice code C81072")]
+    got = flags(nat, decls, [A("1", "Car park lease at the St Thomas Road surgery")], area={"15M"})
+    assert got == {("1", "M1"): "exclude"}
+
+
+# ------------------------------------------------------------------ 11. a street line without a house number
+def test_street_line_without_a_number_that_is_one_building(nat):
+    # G82224 OLD PARSONAGE SURGERY, BALCOMBES HILL, GOUDHURST (91Q): the only building on that line in its area
+    decls = [I("M1", "GP partner – practice code G82224")]
+    got = flags(nat, decls, [A("1", "Car park lease at the Balcombes Hill surgery")], area={"91Q"})
+    assert got == {("1", "M1"): "exclude"}
+
+
+# ------------------------------------------------------------------ 5. a word left out, exact names elsewhere
+def test_word_left_out_when_the_exact_name_is_a_practice_elsewhere(nat):
+    # E84684 THE TUDOR HOUSE MEDICAL CENTRE (W2U3Z); TUDOR MEDICAL CENTRE practices exist in other ICBs only
+    decls = [I("M1", "GP partner – practice code E84684")]
+    got = flags(nat, decls, [A("1", "Boundary change: The Tudor Medical Centre")], area={"W2U3Z"})
+    assert got == {("1", "M1"): "exclude"}
+
+
+def test_word_left_out_does_not_outweigh_a_building_named_exactly(nat):
+    # RAVENSTHORPE HEALTH CTR houses B85650 DR MAHMOOD & PARTNERS; B85009 is named "NORTH ROAD SUITE,RAVENSTHORPE
+    # HEALTH CTR", in the same building: the building's name reaches the practices housed there
+    decls = [I("M1", "Partner, practice code B85650")]
+    got = flags(nat, decls, [A("1", "Contract variation at Ravensthorpe Health Ctr")], area={"X2C4Y"})
+    assert got == {("1", "M1"): "exclude"}
