@@ -15,7 +15,8 @@ by place, by former CCG and by "the ICB"; declarations by role, holder, abbrevia
 A rule that fits only particular names cannot move these figures.
 
 Ground truth comes from the directory rows and the shape, never from the engine.  Subjects whose rendering is
-ambiguous inside their own area (another practice there would be written the same way) are left out and counted.
+ambiguous inside their own area (another practice there has the same name, or for two names joined the same name
+before the same type words) are left out and counted.
 """
 
 from __future__ import annotations
@@ -117,6 +118,18 @@ def abbreviate(name, k):
     return None
 
 
+def _name_key(s):
+    return tuple(w for w in words(s) if w != "THE")
+
+
+STREET_SHORT = {"ST": "STREET", "RD": "ROAD", "AVE": "AVENUE", "LN": "LANE", "SQ": "SQUARE"}
+
+
+def _street_key(s):
+    """A street's words with its usual shortenings spelt out ("High St" is "HIGH STREET")."""
+    return tuple(STREET_SHORT.get(w, w) for w in words(s))
+
+
 # ---------------------------------------------------------------------------------------------------- the data
 class Subjects:
     def __init__(self, orgdir):
@@ -182,6 +195,7 @@ class Subjects:
             lines = [x.strip() for x in r[4:9] if x.strip()]
             for ln in lines:
                 for part in ln.split(","):
+                    part = re.sub(r"\(.*?(\)|$)", " ", part).strip()  # "EAST ROAD(OFF NORTH ROAD)": a note, not said
                     part = re.sub(r"^[\d\-/ ]+[A-Z]?\s+", "", part.strip())
                     ws = words(part)
                     if (
@@ -226,6 +240,20 @@ class Subjects:
     def name(self, c):
         return self.active[c][1]
 
+    def written_alike(self, c):
+        """Another active practice of the area has the same name as written ("THE" aside): no text tells them
+        apart, so the subject is left out (the engine may at most call it possible)."""
+        key = _name_key(self.active[c][1])
+        return any(q != c and _name_key(self.active[q][1]) == key for q in self.by_area[self.area_of[c]])
+
+    def bare_alike(self, c):
+        """Another practice of the area has the same name before the same type words ("OLD SCHOOL SURGERY" and
+        "THE OLD SCHOOL SURGERY (DR X)"): "the Old School and Elm surgeries" cannot tell them apart."""
+        key = (_name_key(self.bare.get(c, "")), self.tail.get(c))
+        return any(
+            q != c and (_name_key(self.bare.get(q, "")), self.tail.get(q)) == key for q in self.by_area[self.area_of[c]]
+        )
+
     def usable_building(self, c):
         """The building line as people would name it: not a floor or an entrance, not a street, and not the name
         of another practice of the area (then the text could mean either)."""
@@ -249,9 +277,9 @@ class Subjects:
         s = self.street.get(c)
         if not s:
             return None
-        key = tuple(words(s))
+        key = _street_key(s)
         if any(
-            tuple(words(self.street.get(q, ""))) == key and self.active[q][9] != self.active[c][9]
+            _street_key(self.street.get(q, "")) == key and self.active[q][9] != self.active[c][9]
             for q in self.by_area[self.area_of[c]]
             if q != c
         ):
@@ -321,6 +349,8 @@ def item_shapes():
         bare = re.sub(r"^THE\s+", "", nm[: m.start()].strip())
         if not bare or not distinctive(bare) or bare in S.line_count or any(len(w) < 4 for w in distinctive(bare)):
             return None  # a bare name that is a place or a short word is not a practice on its own
+        if any(q != c and _name_key(S.bare.get(q, "")) == _name_key(bare) for q in S.by_area[S.area_of[c]]):
+            return None  # another practice of the area has that name before its type words
         return f"{title(bare)} {rnd.choice(['boundary change', 'list closure', 'premises grant'])}"
 
     def dropped_word(S, c, rnd):
@@ -338,7 +368,7 @@ def item_shapes():
     def joined(sep):
         def f(S, c, rnd):
             tail = S.tail.get(c)
-            if tail not in PLURAL or not S.bare.get(c):
+            if tail not in PLURAL or not S.bare.get(c) or S.bare_alike(c):
                 return None
             other = [
                 q
@@ -526,6 +556,9 @@ def build(S, subjects, rnd, only=None):
         M = mt(area)
         if not S.dist[c]:
             skipped["name has no distinctive word"] += 1
+            continue
+        if S.written_alike(c):
+            skipped["another practice of the area has the same name"] += 1
             continue
         q = S.control(c, rnd)
         if q is None:
