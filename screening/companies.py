@@ -38,15 +38,41 @@ INSTITUTION = frozenset(
 NOT_NAME = INSTITUTION | frozenset(
     "ods gp gps apms gms pms qof cqc arrs pcn nhs les lcs lis des dspt caip iif ecg uk isa england ppg psr".split()
 )
-PRACTICE_TYPE = frozenset({"surgery", "practice", "pcn", "network", "centre", "clinic", "surgeries", "practices"})
+PRACTICE_TYPE = frozenset(
+    {
+        "surgery",
+        "practice",
+        "pcn",
+        "network",
+        "centre",
+        "clinic",
+        "surgeries",
+        "practices",
+    }
+)
+# words that make a name a charity or a voluntary organisation even with a practice's type word in it ("Dartford
+# Carers Centre", "Citizens Advice", "Hospice"), or with no legal suffix at all
+VOLUNTARY = frozenset(
+    "carers carer advice hospice charity society association foundation mind samaritans volunteers "
+    "voluntary befrienders wellbeing".split()
+)
+SCHEME_WORDS = frozenset(
+    {"scheme", "schemes", "specification", "pathway", "programme", "framework", "les", "lcs", "lis", "des"}
+)
 JOIN = frozenset({"and", "the", "of", "for", "in", "on"})
 
 _PRE = [
-    (re.compile(r"\bp\.\s?c\.\s?n\b\.?|\bpcn\b", re.I), " PCN "),  # a PCN is not a company ("X P.C.N.", "X pcn")
+    (
+        re.compile(r"\bp\.\s?c\.\s?n\b\.?|\bpcn\b", re.I),
+        " PCN ",
+    ),  # a PCN is not a company ("X P.C.N.", "X pcn")
     (re.compile(r"[\u2013\u2014]"), " | "),
     (re.compile(r"\b[Cc]\.\s?[Ii]\.\s?[Cc]\.?"), " CIC "),
     (re.compile(r"\b(t\s*/\s*a|trading as)\b", re.I), " |TA| "),
-    (re.compile(r"\b(formerly|previously known as|known as|also known as|aka)\b", re.I), " |TA| "),
+    (
+        re.compile(r"\b(formerly|previously known as|known as|also known as|aka)\b", re.I),
+        " |TA| ",
+    ),
     (
         re.compile(r"\b([A-Za-z])\s?&\s?([A-Za-z]{1,3})\b"),
         lambda m: m.group(1) + m.group(2) if " " not in m.group(0) else m.group(0),
@@ -58,6 +84,7 @@ _PRE = [
 _SEG = re.compile(r'(\|TA\||\(|\)|\[|\]|[,;:|/"]|\s-\s|\.\s)')
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _HASDIGIT = re.compile(r"\d")
+_RUN_TOGETHER = re.compile(r"(?<=[a-z])[A-Z0-9]")
 _CODELIKE = re.compile(r"[A-Za-z]{1,2}\d[A-Za-z0-9]{0,4}|\d[A-Za-z]{2}|\d+")
 
 
@@ -122,17 +149,36 @@ def extract_org_names(text: str) -> list[OrgName]:
     parts = _SEG.split(s)
     out: list[OrgName] = []
     group = 0
+    found_last = False  # the segment before held a name
     prev_group = None
     link_next = False
+    bracket = False
     for part in parts:
         if part in ("|TA|", "("):
             link_next = True
+            bracket = part == "(" and bool(out) and found_last
             continue
         if part is None or _SEG.fullmatch(part or ""):
             if part not in ("(", ")"):
                 link_next = False if part != "|TA|" else link_next
             continue
         words = [w for w in _WORD.findall(part)]
+        if bracket and len(words) == 1 and words[0][:1].isupper() and words[0].lower() not in NOT_NAME:
+            # "Citizens Advice (Medway)": one capitalised word in brackets after a name is part of it
+            named = next(o for o in reversed(out) if not o.acronym)
+            if not _CODELIKE.fullmatch(words[0]) and not (words[0].isupper() and not named.written.isupper()):
+                w = _canon(words[0])
+                out.append(
+                    OrgName(
+                        named.written + " " + words[0],
+                        named.tokens + (w,),
+                        named.legal,
+                        "",
+                        False,
+                        named.group,
+                    )
+                )
+        bracket = False
         # split the segment at declaration / role vocabulary
         runs: list = []
         cur: list = []
@@ -145,6 +191,9 @@ def extract_org_names(text: str) -> list[OrgName]:
                 cur = []
                 continue
             lower_break = not all_lower and w[0].islower() and lw not in JOIN and lw not in LEGAL_WORDS
+            if lw in SCHEME_WORDS and cur:
+                cur = []  # "Care Home Scheme", "Phlebotomy Service LES": a scheme's name, not a provider
+                continue
             if lower_break or (lw in STOP and lw not in JOIN and lw not in GENERIC):
                 if cur:
                     runs.append(cur)
@@ -185,17 +234,20 @@ def extract_org_names(text: str) -> list[OrgName]:
                 len(low) == 1 and low[0] in NOT_NAME
             ):
                 continue
-            if not legal and not link_next and any(w in PRACTICE_TYPE for w in low):
+            if not legal and not link_next and any(w in PRACTICE_TYPE for w in low) and not VOLUNTARY & set(low):
                 continue
             caps = any(w[0].isupper() for w in run)
             dist = [w for w in low if w not in GENERIC and w not in JOIN]
             single_caps = len(run) == 1 and run[0].isupper() and len(run[0]) >= 3
+            # a name run together, its words marked by capitals or digits ("MedHub4U"): a name, not a word
+            joined = len(run) == 1 and len(run[0]) >= 5 and bool(_RUN_TOGETHER.search(run[0][1:]))
             if all_lower and not legal:
                 continue
             usable = (
                 legal
                 or (caps and len(dist) >= 1 and len(low) >= 2)
                 or single_caps
+                or joined
                 or (link_next and caps and len(low) >= 2)
             )
             if not usable:
@@ -211,6 +263,7 @@ def extract_org_names(text: str) -> list[OrgName]:
                     out.append(OrgName(" ".join(run) + " (initials)", (ac,), legal, ac, False, g))
             prev_group = g
             found_here = True
+        found_last = found_here
     multi = {o.group for o in out if not o.acronym and not o.raw_caps and len(o.tokens) >= 2}
     for o in out:
         if o.raw_caps and o.group in multi:
@@ -236,6 +289,17 @@ def _tok_eq(a: str, b: str) -> bool:
     return close(a, b) is not None
 
 
+def _joined_as_written(o: OrgName) -> str:
+    """The name's words as written (no abbreviation spelt out), run together, legal suffix left out."""
+    ws = [w.lower() for w in _WORD.findall(o.written) if w.lower() not in LEGAL_WORDS and w.lower() not in JOIN]
+    return "".join(ws)
+
+
+def _plain(tokens) -> list:
+    """Tokens with plurals of generic words made singular ("GPs" is "GP")."""
+    return [t[:-1] if t.endswith("s") and t[:-1] in GENERIC else t for t in tokens]
+
+
 def names_match(a: OrgName, b: OrgName) -> str | None:
     """How two written organisation names refer to the same body, or None."""
     if a.acronym and b.acronym:
@@ -248,6 +312,11 @@ def names_match(a: OrgName, b: OrgName) -> str | None:
         return None
     if len(ta) != len(tb) and "".join(ta) == "".join(tb) and len("".join(ta)) >= 4:
         return "name variant (spacing)"
+    ra, rb = _joined_as_written(a), _joined_as_written(b)
+    if ra == rb and len(ra) >= 6 and len(ta) != len(tb):
+        return "name variant (spacing)"  # "Med Hub 4 U" and "MedHub4U"
+    if len(ta) >= 2 and sorted(_plain(ta)) == sorted(_plain(tb)) and ta != tb and [t for t in ta if t not in GENERIC]:
+        return "name variant (word order)"  # "Sevenoaks Federation of GPs", "Sevenoaks GP Federation"
     if len(ta) == len(tb) and len(ta) >= 3 and sum(x == y for x, y in zip(ta, tb)) == len(ta) - 1:
         x, y = next((x, y) for x, y in zip(ta, tb) if x != y)
         if (
@@ -288,6 +357,8 @@ def names_match(a: OrgName, b: OrgName) -> str | None:
 def index_keys(org: OrgName) -> set:
     toks = [t for t in org.tokens if t not in JOIN]
     keys = {"".join(toks)}
+    if not org.acronym:
+        keys.add(_joined_as_written(org))  # "MedHub4U" is found from "Med Hub 4 U"
     for t in toks:
         if t not in GENERIC:
             keys.add(t)

@@ -40,6 +40,11 @@ FEDERATION_WORDS = frozenset(
     }
 )
 LEGAL_WORDS = frozenset({"ltd", "limited", "llp", "plc"})
+# words after a name that make it the name of a scheme or a service specification, not of a provider ("Minor
+# Surgery Scheme", "Care Home LES", "Homeless Health Pathway")
+SCHEME_WORDS = frozenset(
+    {"scheme", "schemes", "specification", "pathway", "programme", "framework", "les", "lcs", "lis", "des"}
+)
 PRACTICE_TYPE_WORDS = frozenset({"surgery", "practice", "centre", "clinic", "partnership", "partners", "doctors"})
 PRACTICE_ALIASES = ("name", "site", "street")
 INNER_FUNCTION_WORDS = frozenset({"on", "upon", "in", "by", "under", "le", "sur", "super"})
@@ -358,8 +363,12 @@ def _whole_names(toks, d: Directory, mentions: list) -> list:
                     continue
                 if after.text in GENERIC:
                     continue  # "X Surgery Group": a longer name
-            if a.kind == "name" and after is not None and after.text in PCN_WORDS | FEDERATION_WORDS | LEGAL_WORDS:
-                continue  # "X PCN", "X Federation", "X Ltd": not the practice X
+            if after is not None and (
+                after.text in SCHEME_WORDS
+                or a.kind == "name"
+                and after.text in PCN_WORDS | FEDERATION_WORDS | LEGAL_WORDS
+            ):
+                continue  # "X PCN", "X Federation", "X Ltd": not the practice X; "X Scheme": a scheme
             distinct = _distinctive_words(key)
             # written as a name (capitals), or in a text written all in lower case; a name of type words only
             # ("health services centre") must have its capitals
@@ -429,6 +438,9 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
         out = []
         is_pcn_ctx = any(w in PCN_WORDS for w in tail)
         org_words = _org_words(toks, run, tail)
+        after = run[-1].pos + 1 + len(tail)
+        if after < len(toks) and toks[after].text in SCHEME_WORDS and not toks[after].boundary_before:
+            return out  # "Minor Surgery Scheme", "Care Home LES": a scheme's name, not a provider
         is_trust_ctx = "trust" in tail or "foundation" in tail
         has_type = any(w in TYPE_WORDS for w in tail)
         nxt = run[-1].pos + 1
@@ -445,8 +457,18 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
         seg_spans = {(seg[0].pos, seg[-1].pos) for seg in segs}
         wtypes = _types(written_full)
         best = {}
+        # where 'and' splits the run: words on both sides belong to one name only from the run's first word or to
+        # its last ("the Wonford Green and St Levan surgeries" holds no "Green St")
+        splits = [
+            k
+            for k in range(1, n)
+            if words[k].pos > words[k - 1].pos + 1
+            and any(t.text == "and" for t in toks[words[k - 1].pos + 1 : words[k].pos])
+        ]
         for i in range(n):
             for j in range(i + 1, min(n, i + 5) + 1):
+                if 0 < i and j < n and any(i < k < j for k in splits):
+                    continue
                 w = words[i:j]
                 key = "".join(t.text for t in w)
                 for aid in d.lookup_joined(key):
@@ -546,6 +568,7 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                     a = d.aliases[aid]
                     if len(a.core) > len(ws) and _subsequence(ws, a.core) and _types(a.full) == wtypes:
                         best.setdefault((False, seg[0].pos, seg[-1].pos), []).append((0, a, True))
+
         if not best:
             return out
         # merge hits on this run into one mention per kind; keep only the closest matches
@@ -680,7 +703,8 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
     for m in named:
         if m.kind == "practice":
             nxt = min([o.start for o in named if o.start > m.end] + [len(toks)])
-            _apply_context(m, toks, codes_in_text, postcodes, d, nxt)
+            prv = max([o.end + 1 for o in named if o.end < m.start] + [0])
+            _apply_context(m, toks, codes_in_text, postcodes, d, nxt, prv)
     # the same name written twice in one text means one practice: context that ruled it out anywhere applies
     dropped = {frozenset(m.orig) for m in named if not m.cands and m.orig}
     for m in named:
@@ -755,7 +779,7 @@ def _places(toks, d: Directory, mentions, area_spans, wpos) -> list:
     return out
 
 
-def _apply_context(m: Mention, toks, codes_in_text, postcodes, d: Directory, nxt: int):
+def _apply_context(m: Mention, toks, codes_in_text, postcodes, d: Directory, nxt: int, prv: int = 0):
     cands = m.cands
     # an ODS code in the same text that belongs to one of the candidates decides
     hit = [c for c in cands if c in codes_in_text]
@@ -778,7 +802,7 @@ def _apply_context(m: Mention, toks, codes_in_text, postcodes, d: Directory, nxt
             return
     if _postcode_after(m, window, d):
         return
-    before = toks[max(0, m.start - 3) : m.start]
+    before = toks[max(prv, m.start - 3) : m.start]  # (another name written before is not this one's place)
     # towns written next to the name
     towns = []
     for seq in (window, before):

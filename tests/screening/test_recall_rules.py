@@ -163,3 +163,62 @@ def test_word_left_out_does_not_outweigh_a_building_named_exactly(nat):
     decls = [I("M1", "Partner, practice code B85650")]
     got = flags(nat, decls, [A("1", "Contract variation at Ravensthorpe Health Ctr")], area={"X2C4Y"})
     assert got == {("1", "M1"): "exclude"}
+
+
+# ------------------------------------------------------------------ 7. two practices joined by 'and'
+def test_each_of_two_joined_names_keeps_its_own_words_and_place(nat):
+    # E85045 TWICKENHAM PARK MEDICAL CENTRE and E85658 HOLLY ROAD MEDICAL CENTRE (W2U3Z): "Twickenham" before
+    # "Holly Road" is the other practice's name, not where Holly Road is (H84007 is on a Holly Road in Twickenham)
+    decls = [I("M1", "GP partner – practice code E85658"), I("M2", "GP partner – practice code E85045")]
+    items = [A("1", "Proposed merger of the Twickenham Park and Holly Road medical centres")]
+    assert flags(nat, decls, items, area={"W2U3Z"}) == {("1", "M1"): "exclude", ("1", "M2"): "exclude"}
+    # L83655 WONFORD GREEN SURGERY and L83646 ST. LEVAN SURGERY (15N): no "Green St" across the 'and'
+    decls = [I("M1", "GP partner – practice code L83655"), I("M2", "GP partner – practice code L83646")]
+    items = [A("2", "Proposed merger of the Wonford Green and St. Levan surgeries")]
+    assert flags(nat, decls, items, area={"15N"}) == {("2", "M1"): "exclude", ("2", "M2"): "exclude"}
+
+
+# ------------------------------------------------------------------ companies and charities (causes 1, 3, 10)
+@pytest.mark.parametrize(
+    "declared, item",
+    [
+        ("Director, Med Hub 4 U Ltd", "Phlebotomy contract award to MedHub4U"),  # short words run together
+        ("Director of MedHub4U Ltd", "Phlebotomy contract: Med Hub 4 U Ltd"),
+        ("Trustee of Dartford Carers Centre", "Carers support grant to Dartford Carers Centre"),  # no suffix
+        ("Trustee, Citizens Advice (Medway)", "Social prescribing grant: Citizens Advice Medway"),  # a bracket
+        ("Board member, Sevenoaks Federation of GPs", "Extended access contract: Sevenoaks GP Federation"),
+        ("Shareholder in Sevenoaks GP Federation", "Award to the Sevenoaks Federation of GPs"),  # reordered
+    ],
+)
+def test_organisation_names_written_differently(nat, declared, item):
+    # (a trustee's role is declared; a director's or a shareholder's is an exclusion)
+    action = "declare" if declared.startswith("Trustee") else "exclude"
+    assert flags(nat, [I("M1", declared)], [A("1", item)]) == {("1", "M1"): action}
+
+
+@pytest.mark.parametrize(
+    "declared, item",
+    [
+        ("Trustee, Citizens Advice (Medway)", "Social prescribing grant: Citizens Advice Bexley"),
+        ("Trustee of Dartford Carers Centre", "Carers support grant to Gravesham Carers Centre"),
+        ("Board member, Sevenoaks GP Federation", "Extended access contract: Dartford GP Federation"),
+        ("Director, Med Hub 4 U Ltd", "Phlebotomy contract award to MedHub2U"),
+    ],
+)
+def test_organisations_of_other_places_or_words_are_not_matched(nat, declared, item):
+    assert flags(nat, [I("M1", declared)], [A("1", item)]) == {}
+
+
+# ------------------------------------------------------------------ 14. a scheme's name is not a provider
+def test_scheme_name_is_not_a_practice_or_a_company(nat):
+    # M85033 THE MANOR PRACTICE ("Manor", one slip from "Minor") and Y00054 THE HOMELESS HEALTHCARE TEAM are practices; the
+    # items are about schemes of those names
+    area = nat.practices["M85033"].rec.commissioner
+    decls = [I("M1", "GP partner – practice code M85033"), I("M2", "Director, Care Home Support Ltd")]
+    items = [A("1", "Minor Surgery Scheme 2026/27"), A("2", "Care Home Scheme: enhanced support")]
+    assert flags(nat, decls, items, area={area}) == {}
+    area = nat.practices["Y00054"].rec.commissioner
+    decls = [I("M1", "GP partner – practice code Y00054")]
+    assert flags(nat, decls, [A("3", "Homeless Health Scheme: specification review")], area={area}) == {}
+    # the provider itself is still found
+    assert flags(nat, decls, [A("4", "Contract variation – practice Y00054")], area={area}) == {("4", "M1"): "exclude"}
