@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .directory import Directory
+from .directory import STREET_END, Directory
 from .normalise import (
     CODE_RE,
     GENERIC,
@@ -103,9 +103,15 @@ def _stands_alone(toks, run, tail) -> bool:
     first = run[0]
     if not first.raw[:1].isupper() or tail:
         return False
-    before_ok = first.boundary_before or first.pos == 0 or toks[first.pos - 1].stop or toks[first.pos - 1].text == "the"
+    before_ok = (
+        first.boundary_before
+        or first.pos == 0
+        or toks[first.pos - 1].stop
+        or toks[first.pos - 1].text in ("the", "of")  # "Director of Treflan"
+    )
     j = run[-1].pos + 1
-    after_ok = j >= len(toks) or toks[j].boundary_before
+    # a break, the end, or a function word opening what follows ("Salaried GP at Treflan on Lower Cardiff Road")
+    after_ok = j >= len(toks) or toks[j].boundary_before or (toks[j].stop and toks[j].raw.islower())
     return before_ok and after_ok
 
 
@@ -129,6 +135,18 @@ def _subject_alone(toks, run, tail) -> bool:
         return False
     j = run[-1].pos + 1
     return j >= len(toks) or toks[j].boundary_before or toks[j].raw[:1].islower()
+
+
+def _street_follows(toks, i) -> bool:
+    """Do the capitalised words from token i make a street ("on Lower Cardiff Road")? Then the small word before
+    them opens where a practice is, and is not inside a name."""
+    for k in range(i, min(len(toks), i + 5)):
+        t = toks[k]
+        if (k > i and t.boundary_before) or not t.raw[:1].isupper():
+            return False
+        if t.text in STREET_END and k > i:
+            return True
+    return False
 
 
 def _leads_to_pcn(toks, i):
@@ -175,6 +193,7 @@ def _runs(toks, name_numbers=frozenset()):
             and t.pos + 1 < len(toks)
             and toks[t.pos + 1].raw[:1].isupper()
             and not toks[t.pos + 1].boundary_before
+            and not _street_follows(toks, t.pos + 1)
         ):
             continue  # "Bradford on Avon", "Stratford upon Avon": a small word inside a capitalised name
         if t.generic or t.stop or (_NUMERIC.fullmatch(t.text) and t.text not in name_numbers):

@@ -222,3 +222,18 @@ def test_scheme_name_is_not_a_practice_or_a_company(nat):
     assert flags(nat, decls, [A("3", "Homeless Health Scheme: specification review")], area={area}) == {}
     # the provider itself is still found
     assert flags(nat, decls, [A("4", "Contract variation – practice Y00054")], area={area}) == {("4", "M1"): "exclude"}
+
+
+# ------------------------------------------------------------------ one-word names in a declaration
+@pytest.mark.parametrize(
+    "code, declared",
+    [
+        ("W94011", "Director of Treflan"),  # TREFLAN: its whole official name, after "of"
+        ("W94011", "Salaried GP at Treflan on Lower Cardiff Road"),  # a street phrase after it
+        ("B87020", "Salaried GP at Chapelthorpe on Standbridge Lane"),
+    ],
+)
+def test_one_word_practice_name_with_a_phrase_around_it(nat, code, declared):
+    area = nat.practices[code].rec.commissioner
+    item = A("1", f"Contract variation – practice {code}")
+    assert flags(nat, [I("M1", declared)], [item], area={area}) == {("1", "M1"): "exclude"}
