@@ -470,6 +470,7 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
             and any(t.text in ("all", "every", "each") for t in toks[max(0, run[0].pos - 2) : run[0].pos])
         )
         has_and = any(t.text == "and" for t in run)
+        plural_written = nxt < len(toks) and toks[nxt].raw.lower() in PLURAL_TYPE_WORDS
         words = [t for t in run if t.text != "and"]
         n = len(words)
         segs = _segments(run)
@@ -580,8 +581,8 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                     continue
                 ws = [t.text for t in seg]
                 keyed = [w for w in ws if w in d.partial_index]
-                if not keyed or (not exact and _known_place("".join(ws), d)):
-                    continue  # a place's name with a type word is the place's practice, unless it is a name
+                if not keyed or (plural_written and not has_and):
+                    continue  # "all Ealing practices" are a place's practices
                 ids = set.intersection(*(d.partial_index[w] for w in keyed))
                 for aid in sorted(ids):
                     a = d.aliases[aid]

@@ -237,3 +237,11 @@ def test_one_word_practice_name_with_a_phrase_around_it(nat, code, declared):
     area = nat.practices[code].rec.commissioner
     item = A("1", f"Contract variation – practice {code}")
     assert flags(nat, [I("M1", declared)], [item], area={area}) == {("1", "M1"): "exclude"}
+
+
+def test_word_left_out_after_a_place_name(nat):
+    # E85657 EALING PARK HEALTH CENTRE (W2U3Z): "Ealing" is a place, but with the practice's own type words and
+    # no practice or building of that exact name, the words in order name the one practice of the area they fit
+    decls = [I("M1", "GP partner – practice code E85657")]
+    got = flags(nat, decls, [A("1", "Contract variation: Ealing Health Centre")], area={"W2U3Z"})
+    assert got == {("1", "M1"): "exclude"}
