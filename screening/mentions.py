@@ -325,7 +325,7 @@ def _distinctive_words(key) -> list:
 _STRENGTH = {"name": 0, "pcn": 0, "site": 1, "street": 2}
 
 
-def _one_building(cands: dict, d: Directory) -> None:
+def _one_building(cands: dict, d: Directory, agree: set) -> None:
     """Practices found by where they are that share a postcode share a building: naming the building (or its
     street) names every practice in it, each as strongly as the best of them."""
     by_postcode: dict = {}
@@ -336,6 +336,19 @@ def _one_building(cands: dict, d: Directory) -> None:
         best = min((cands[c] for c in codes), key=lambda h: (_STRENGTH[h[1].kind], "variant" in h[0]))
         for c in codes:
             cands[c] = best
+
+    # a practice named after the building it shares with others ("WHITWICK HEALTH CENTRE" in Whitwick Health
+    # Centre): the words name the building, and so every practice in it
+    def postcode(c):
+        return d.practices[c].rec.postcode if c in d.practices else None
+
+    sites = {postcode(c): h for c, h in cands.items() if h[1].kind == "site" and postcode(c)}
+    for code, (how, a) in list(cands.items()):
+        if a.kind == "name" and "variant" not in how and postcode(code) in sites:
+            cands[code] = sites[postcode(code)]
+    # the type words written agree with the building as much as with any practice in it
+    for pc in {postcode(c) for c in agree} & ({postcode(c) for c in cands if cands[c][1].kind == "site"}):
+        agree.update(c for c in cands if postcode(c) == pc)
 
 
 def _whole_names(toks, d: Directory, mentions: list) -> list:
@@ -554,10 +567,18 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                         # written as a title's subject without its type word ("Riverbank boundary change"), which
                         # then names a practice only if exactly one of the committee's area has that name
                         if not (
-                            a.kind == "name"
+                            (
+                                a.kind == "name"
+                                and _subject_alone(toks, run, tail)
+                                # a building's one-word name standing alone after "at" / "in" ("the practice in
+                                # Corbrook"), one building of the committee's area
+                                or a.kind == "site"
+                                and _stands_alone(toks, run, tail)
+                                and run[0].pos > 0
+                                and toks[run[0].pos - 1].text in ("at", "in", "the")
+                            )
                             and dd == 0
                             and n == 1
-                            and _subject_alone(toks, run, tail)
                             and not _known_place(key, d)
                             and len(key) >= 4
                         ):
@@ -641,7 +662,7 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                                 a,
                             )  # a stronger match is kept over a weaker one (name, building, street)
                     kinds.add(a.kind)
-                _one_building(cands, d)
+                _one_building(cands, d, agree)
                 if any(d.dormant(c) for c in cands) and not all(d.dormant(c) for c in cands):
                     cands = {c: h for c, h in cands.items() if not d.dormant(c)}
                 s = min(r[2] for r in recs)

@@ -245,3 +245,21 @@ def test_word_left_out_after_a_place_name(nat):
     decls = [I("M1", "GP partner – practice code E85657")]
     got = flags(nat, decls, [A("1", "Contract variation: Ealing Health Centre")], area={"W2U3Z"})
     assert got == {("1", "M1"): "exclude"}
+
+
+def test_practice_named_after_the_building_it_shares(nat):
+    # C82120 WHITWICK HEALTH CENTRE and C82052 DR AM LEWIS' PRACTICE are both in Whitwick Health Centre (04V,
+    # one postcode): the words name the building, and so both practices in it
+    assert nat.practices["C82120"].rec.postcode == nat.practices["C82052"].rec.postcode
+    decls = [I("M1", "GP partner – practice code C82120"), I("M2", "GP partner – practice code C82052")]
+    got = flags(nat, decls, [A("1", "Remedial notice at Whitwick Health Centre")], area={"04V"})
+    assert got == {("1", "M1"): "exclude", ("1", "M2"): "exclude"}
+
+
+@pytest.mark.parametrize("written", ["Contract variation at Corbrook", "GP partner at the practice in Corbrook"])
+def test_building_of_one_word_after_at_or_in(nat, written):
+    # N82050 GATEACRE MEDICAL CENTRE is in CORBROOK (99A), the one building of that name in its area
+    decls = [I("M1", "GP partner – practice code N82050")]
+    assert flags(nat, decls, [A("1", written)], area={"99A"}) == {("1", "M1"): "exclude"}
+    # in a sentence, after other words, it is not the building
+    assert flags(nat, decls, [A("2", "Review of Corbrook ward staffing")], area={"99A"}) == {}
