@@ -344,7 +344,7 @@ def _one_building(cands: dict, d: Directory, agree: set) -> None:
 
     sites = {postcode(c): h for c, h in cands.items() if h[1].kind == "site" and postcode(c)}
     for code, (how, a) in list(cands.items()):
-        if a.kind == "name" and "variant" not in how and postcode(code) in sites:
+        if a.kind == "name" and "typo" not in how and postcode(code) in sites:
             cands[code] = sites[postcode(code)]
     # the type words written agree with the building as much as with any practice in it
     for pc in {postcode(c) for c in agree} & ({postcode(c) for c in cands if cands[c][1].kind == "site"}):

@@ -263,3 +263,12 @@ def test_building_of_one_word_after_at_or_in(nat, written):
     assert flags(nat, decls, [A("1", written)], area={"99A"}) == {("1", "M1"): "exclude"}
     # in a sentence, after other words, it is not the building
     assert flags(nat, decls, [A("2", "Review of Corbrook ward staffing")], area={"99A"}) == {}
+
+
+def test_joined_names_sharing_a_type_word_reach_the_building_too(nat):
+    # E84069 BELMONT HEALTH CENTRE is in the Belmont Health Centre building with E84004 (W2U3Z, one postcode)
+    assert nat.practices["E84069"].rec.postcode == nat.practices["E84004"].rec.postcode
+    decls = [I("M1", "GP partner – practice code E84069"), I("M2", "GP partner – practice code E84004")]
+    items = [A("1", "Proposed merger of the Belmont and Colville health centres")]
+    got = flags(nat, decls, items, area={"W2U3Z"})
+    assert got == {("1", "M1"): "exclude", ("1", "M2"): "exclude"}
