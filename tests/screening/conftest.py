@@ -145,3 +145,6 @@ PCN = [
 @pytest.fixture(scope="session")
 def directory():
     return Directory.from_records(PRACTICES, PCN)
+
+
+from tests.screening.national import nat  # noqa: E402,F401 - the national directory fixture, for the naming-rule tests

@@ -5,40 +5,11 @@ January 2022 PCN map, OGL) -- the whole directory, as a committee's screen sees 
 declaration the way people write them. The names are real; the wording is ours.
 """
 
-import os
-from datetime import date
-
 import pytest
 
-from screening import AgendaItem, Directory, Interest
 from screening.engine import Engine
 
-ORGS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "organisations")
-D = date(2025, 6, 1)
-
-pytestmark = pytest.mark.skipif(
-    not os.path.isfile(os.path.join(ORGS, "epraccur.csv")), reason="national organisation files not present"
-)
-
-
-@pytest.fixture(scope="module")
-def nat():
-    return Directory.from_files(ORGS)
-
-
-def I(mid, text, itype="financial"):
-    return Interest(mid, "Member " + mid, "GP member", itype, text, date(2015, 1, 1), None, interest_id=mid)
-
-
-def A(iid, title, desc=""):
-    return AgendaItem(iid, title, desc, D)
-
-
-def flags(d, interests, items, **kw):
-    out = Engine(d).screen(interests, items, D, **kw)
-    oracle = Engine(d).screen(interests, items, D, all_pairs=True, **kw)
-    assert [f.to_dict() for f in out] == [f.to_dict() for f in oracle]  # pruning loses nothing
-    return {(f.item_id, f.member_id): f.action for f in out}
+from tests.screening.national import D, A, I, flags, organisations_folder
 
 
 def row(d, code):
@@ -268,7 +239,14 @@ def test_cli_lists_possible_flags_apart(nat, tmp_path):
     out, err = io.StringIO(), io.StringIO()
     assert (
         run_screen(
-            str(tmp_path / "register.csv"), str(tmp_path / "agenda.csv"), ORGS, None, "json", out, err, area="70F"
+            str(tmp_path / "register.csv"),
+            str(tmp_path / "agenda.csv"),
+            organisations_folder(),
+            None,
+            "json",
+            out,
+            err,
+            area="70F",
         )
         == 0
     )

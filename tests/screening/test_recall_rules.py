@@ -5,40 +5,10 @@ Practices and PCNs are read from NHS Digital's national files in ../shared/data/
 January 2022 PCN map, OGL); the wording is ours.
 """
 
-import os
-from datetime import date
-
 import pytest
 
-from screening import AgendaItem, Directory, Interest
-from screening.engine import Engine
 
-ORGS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "organisations")
-D = date(2025, 6, 1)
-
-pytestmark = pytest.mark.skipif(
-    not os.path.isfile(os.path.join(ORGS, "epraccur.csv")), reason="national organisation files not present"
-)
-
-
-@pytest.fixture(scope="module")
-def nat():
-    return Directory.from_files(ORGS)
-
-
-def I(mid, text, itype="financial"):
-    return Interest(mid, "Member " + mid, "GP member", itype, text, date(2015, 1, 1), None, interest_id=mid)
-
-
-def A(iid, title, desc=""):
-    return AgendaItem(iid, title, desc, D)
-
-
-def flags(d, interests, items, **kw):
-    out = Engine(d).screen(interests, items, D, **kw)
-    oracle = Engine(d).screen(interests, items, D, all_pairs=True, **kw)
-    assert [f.to_dict() for f in out] == [f.to_dict() for f in oracle]  # pruning loses nothing
-    return {(f.item_id, f.member_id): f.action for f in out}
+from tests.screening.national import A, I, flags
 
 
 # ------------------------------------------------------------------ official names written word for word
