@@ -14,7 +14,7 @@ import gc
 import io
 import multiprocessing
 import os
-import pickle
+import pickle  # nosec B403 - only the answers of this process's own forked readers are unpickled
 import re
 import threading
 from collections import Counter, defaultdict
@@ -109,7 +109,8 @@ class _AnswerUnpickler(pickle.Unpickler):
 
 def _read_in_child(jobs) -> bytes:
     engine = _reading_engine
-    assert engine is not None
+    if engine is None:  # only a reader forked by Engine._read_unread has one
+        raise RuntimeError("a screening reader started without its engine")
     answers = [engine._read_text(text, want_areas) for text, want_areas in jobs]
     out = io.BytesIO()
     _AnswerPickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(answers)
