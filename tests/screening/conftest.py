@@ -1,28 +1,14 @@
 """A small directory of real Manchester / Burnley / Derbyshire practices (NHS Digital epraccur, OGL), built here so
 the unit tests need nothing from outside the repository. None of these practices is in the dev sets' agendas."""
 
-from datetime import date
-
 import pytest
 
-from screening import Directory, PcnMapRow, PracticeRecord
+from screening import Directory, PcnMapRow
+from tests.screening.records import practice
 
 
 def _p(code, name, icb, lines, postcode, comm):
-    return PracticeRecord(
-        code=code,
-        name=name,
-        region="Y62",
-        icb=icb,
-        address_lines=tuple(lines),
-        postcode=postcode,
-        open_date=date(1974, 4, 1),
-        close_date=None,
-        status="A",
-        subtype="B",
-        commissioner=comm,
-        prescribing_setting="4",
-    )
+    return practice(code, name, "Y62", icb, lines, postcode, comm)
 
 
 PRACTICES = [

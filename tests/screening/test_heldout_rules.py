@@ -8,27 +8,15 @@ from datetime import date
 
 import pytest
 
-from screening import AgendaItem, Directory, Interest, PcnMapRow, PracticeRecord, screen
+from screening import AgendaItem, Directory, Interest, PcnMapRow, screen
 from screening.declarations import read_declaration
+
+from tests.screening.records import practice
 
 D = date(2025, 5, 1)
 
 
-def _p(code, name, region, icb, lines, postcode, comm, setting="4"):
-    return PracticeRecord(
-        code=code,
-        name=name,
-        region=region,
-        icb=icb,
-        address_lines=tuple(lines),
-        postcode=postcode,
-        open_date=date(1974, 4, 1),
-        close_date=None,
-        status="A",
-        subtype="B",
-        commissioner=comm,
-        prescribing_setting=setting,
-    )
+_p = practice
 
 
 PRACTICES = [

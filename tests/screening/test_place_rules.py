@@ -10,27 +10,15 @@ from datetime import date
 
 import pytest
 
-from screening import AgendaItem, Directory, Interest, PcnMapRow, PracticeRecord, screen
+from screening import AgendaItem, Directory, Interest, PcnMapRow, screen
 from screening.mentions import find_mentions
+
+from tests.screening.records import practice
 
 D = date(2025, 5, 1)
 
 
-def _p(code, name, region, icb, lines, postcode, comm):
-    return PracticeRecord(
-        code=code,
-        name=name,
-        region=region,
-        icb=icb,
-        address_lines=tuple(lines),
-        postcode=postcode,
-        open_date=date(1974, 4, 1),
-        close_date=None,
-        status="A",
-        subtype="B",
-        commissioner=comm,
-        prescribing_setting="4",
-    )
+_p = practice
 
 
 PRACTICES = [
