@@ -322,6 +322,9 @@ def _distinctive_words(key) -> list:
     return [w for w in key if w not in GENERIC and w not in STOP and w not in TRANSPARENT and len(w) > 1]
 
 
+# how a name with a word left out is marked (a true value where a match is "bare": it needs the committee's area)
+WORDS_LEFT_OUT = "words left out"
+
 _STRENGTH = {"name": 0, "pcn": 0, "site": 1, "street": 2}
 
 
@@ -349,6 +352,10 @@ def _one_building(cands: dict, d: Directory, agree: set) -> None:
     # the type words written agree with the building as much as with any practice in it
     for pc in {postcode(c) for c in agree} & ({postcode(c) for c in cands if cands[c][1].kind == "site"}):
         agree.update(c for c in cands if postcode(c) == pc)
+
+
+def _how_of(found) -> str:
+    return found[0] if isinstance(found, tuple) else found
 
 
 def _whole_names(toks, d: Directory, mentions: list) -> list:
@@ -414,9 +421,13 @@ def _whole_names(toks, d: Directory, mentions: list) -> list:
                 continue  # the tail of a longer name found by the rules for names ("St Bartholomews & Hollow Way
                 # Med Centre" is not "Hollow Way Medical Centre")
             if a.kind == "name" and any(
-                m.kind == "practice" and m.start >= s and m.end <= e and set(m.cands) & set(a.targets) for m in mentions
+                m.kind == "practice"
+                and m.start >= s
+                and m.end <= e
+                and any(c in m.cands and not _how_of(m.cands[c]).endswith(WORDS_LEFT_OUT + ")") for c in a.targets)
+                for m in mentions
             ):
-                continue  # the rules for names found it already
+                continue  # the rules for names found it already (not only as a shorter name with words left out)
             if a.kind == "pcn" and any(
                 m.kind == "pcn" and m.start >= s and m.end <= e and set(m.cands) & set(a.targets) for m in mentions
             ):
@@ -596,8 +607,12 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                     r for (_, s0, e0), recs in best.items() if s0 <= seg[0].pos and seg[-1].pos <= e0 for r in recs
                 ]
                 exact = [a for dd, a, _ in covered if not dd]
-                if (covered and not exact) or any(a.kind == "street" for a in exact):
-                    continue  # a typo of a name, or a street, is closer
+                if any(a.kind == "street" for a in exact):
+                    continue  # a street is closer
+                # a typo of a name elsewhere is no closer than a word left out ("Bacon Surgery": BEACON SURGERY in
+                # another county, BACON LANE SURGERY in the committee's area): both stand, at the typo's distance,
+                # and the committee's area tells them apart
+                distance = min((dd for dd, _, _ in covered), default=0) if covered and not exact else 0
                 if not (seg[-1] is words[-1] or has_and):
                     continue
                 ws = [t.text for t in seg]
@@ -608,7 +623,7 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                 for aid in sorted(ids):
                     a = d.aliases[aid]
                     if len(a.core) > len(ws) and _subsequence(ws, a.core) and _types(a.full) == wtypes:
-                        best.setdefault((False, seg[0].pos, seg[-1].pos), []).append((0, a, True))
+                        best.setdefault((False, seg[0].pos, seg[-1].pos), []).append((distance, a, WORDS_LEFT_OUT))
 
         if not best:
             return out
@@ -649,7 +664,9 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                         agree.update(a.targets)  # (a name with words left out agrees with nothing written)
                     for code in a.targets:
                         how = {"name": "name", "site": "building", "street": "street", "pcn": "PCN name"}[a.kind]
-                        if dd:
+                        if bare == WORDS_LEFT_OUT:
+                            how = how + " variant (" + WORDS_LEFT_OUT + ")"
+                        elif dd:
                             how = how + " variant (typo)"
                         elif a.kind in ("site", "street") and not bare:
                             pass  # buildings and streets are written many ways: the words are what count

@@ -127,6 +127,14 @@ def test_word_left_out_when_the_exact_name_is_a_practice_elsewhere(nat):
     assert got == {("1", "M1"): "exclude"}
 
 
+def test_word_left_out_stands_beside_a_typo_of_a_name_elsewhere(nat):
+    # F81057 WHITLEY HOUSE SURGERY (06Q); "Whitley Surgery" is also one letter from WHITLEY/WHITLEY BAY names in
+    # other ICBs: a typo elsewhere is no closer than the word left out, and the committee's area tells them apart
+    decls = [I("M1", "GP partner – practice code F81057")]
+    item = A("1", "Contract variation: Whitley Surgery")
+    assert flags(nat, decls, [item], area={"06Q"}) == {("1", "M1"): "exclude"}
+
+
 def test_word_left_out_does_not_outweigh_a_building_named_exactly(nat):
     # RAVENSTHORPE HEALTH CTR houses B85650 DR MAHMOOD & PARTNERS; B85009 is named "NORTH ROAD SUITE,RAVENSTHORPE
     # HEALTH CTR", in the same building: the building's name reaches the practices housed there
