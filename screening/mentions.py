@@ -657,11 +657,17 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
             for recs in groups:
                 cands = {}
                 kinds = set()
-                agree = set()
+                agree: set = set()
+                agree_left_out: set = set()
                 wtypes = {w for w in written_full if w in GENERIC}
                 for dd, a, s, e, bare in recs:
-                    if not bare and {w for w in a.full if w in GENERIC and w not in ("the", "and", "dr")} == wtypes:
-                        agree.update(a.targets)  # (a name with words left out agrees with nothing written)
+                    if (not bare or bare == WORDS_LEFT_OUT) and {
+                        w for w in a.full if w in GENERIC and w not in ("the", "and", "dr")
+                    } == wtypes:
+                        # the type words written are the practice's own ("Chelmer Surgery": CHELMER VILLAGE SURGERY
+                        # over CHELMER MEDICAL PARTNERSHIP); a weak or one-word name agrees with nothing written, and
+                        # a name with words left out only where no name with every word written agrees
+                        (agree_left_out if bare else agree).update(a.targets)
                     for code in a.targets:
                         how = {"name": "name", "site": "building", "street": "street", "pcn": "PCN name"}[a.kind]
                         if bare == WORDS_LEFT_OUT:
@@ -679,6 +685,7 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                                 a,
                             )  # a stronger match is kept over a weaker one (name, building, street)
                     kinds.add(a.kind)
+                agree = agree or agree_left_out
                 _one_building(cands, d, agree)
                 if any(d.dormant(c) for c in cands) and not all(d.dormant(c) for c in cands):
                     cands = {c: h for c, h in cands.items() if not d.dormant(c)}

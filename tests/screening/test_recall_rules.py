@@ -135,6 +135,19 @@ def test_word_left_out_stands_beside_a_typo_of_a_name_elsewhere(nat):
     assert flags(nat, decls, [item], area={"06Q"}) == {("1", "M1"): "exclude"}
 
 
+def test_word_left_out_with_the_type_words_written_over_a_name_with_other_type_words(nat):
+    # 06Q has F81665 CHELMER VILLAGE SURGERY and F81122 CHELMER MEDICAL PARTNERSHIP: "Chelmer Surgery" keeps the
+    # type word written, so it is the village surgery; where an official name with every word written agrees too
+    # ("Riverside medical practices"), that name is meant (A81629 RIVERSIDE MEDICAL PRACTICE, 16C)
+    assert nat.practices["F81122"].rec.commissioner == "06Q"
+    decls = [I("M1", "GP partner – practice code F81665"), I("M2", "GP partner – practice code F81122")]
+    got = flags(nat, decls, [A("1", "Contract variation: Chelmer Surgery")], area={"06Q"})
+    assert got == {("1", "M1"): "exclude"}
+    decls = [I("M1", "GP partner – practice code A81629")]
+    item = A("1", "Proposed merger of the Whinfield and Riverside medical practices")
+    assert flags(nat, decls, [item], area={"16C"}) == {("1", "M1"): "exclude"}
+
+
 def test_word_left_out_does_not_outweigh_a_building_named_exactly(nat):
     # RAVENSTHORPE HEALTH CTR houses B85650 DR MAHMOOD & PARTNERS; B85009 is named "NORTH ROAD SUITE,RAVENSTHORPE
     # HEALTH CTR", in the same building: the building's name reaches the practices housed there
