@@ -374,6 +374,21 @@ class Directory:
         self._lookup_cache[key] = out
         return out
 
+    def alias(self, alias_id: int) -> Alias:
+        return self.aliases[alias_id]
+
+    def has_partial_word(self, word: str) -> bool:
+        """Is ``word`` a word of some longer name (the words-left-out index)?"""
+        return word in self.partial_index
+
+    def aliases_with_word(self, word: str) -> set:
+        """Ids of the names that have ``word`` among their words (for a name written with a word left out)."""
+        return self.partial_index.get(word, set())
+
+    def aliases_with_key(self, joined_key: str) -> set:
+        """Ids of the aliases (names, buildings, streets, PCNs, areas) whose joined words are exactly ``joined_key``."""
+        return self.token_index.get(joined_key, set())
+
     def whole_names_from(self, first: str, second: str) -> dict:
         """Official names (whole_key: alias id) whose first two words are ``first`` ``second``."""
         return self.whole_index.get((first, second), {})

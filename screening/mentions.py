@@ -461,116 +461,196 @@ def _whole_names(toks, d: Directory, mentions: list) -> list:
     ]
 
 
-def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Mention]:
-    toks = _repair_type_typos(tokenize(text), d)
-    mentions: list[Mention] = []
-    # ---- codes
-    codes_in_text = set()
-    for code_match in CODE_RE.finditer(text or ""):
-        c = code_match.group(1).upper()
-        if c in d.practices:
-            codes_in_text.add(c)
-            mentions.append(Mention("practice", {c: "ODS code"}, code_match.group(1)))
-        elif c in d.pcns:
-            codes_in_text.add(c)
-            mentions.append(Mention("pcn", {c: "PCN code"}, code_match.group(1)))
-    postcodes = {norm_postcode(m.group(1), m.group(2)) for m in POSTCODE_RE.finditer(text or "")}
+def find_mentions(text: str, directory: Directory, want_areas: bool = False) -> list[Mention]:
+    """What a text names, read in stages, each a function below: ODS and PCN codes; names (practices, buildings,
+    streets, PCNs) read run by run; official names written whole; what brackets after a name hold; the code,
+    postcode or town context that picks between practices of the same name; postcodes that no name explains; and,
+    for area-wide items only (``want_areas``), areas and places."""
+    tokens = _repair_type_typos(tokenize(text), directory)
+    codes_in_text, mentions = _code_mentions(text, directory)
+    postcodes = {norm_postcode(found.group(1), found.group(2)) for found in POSTCODE_RE.finditer(text or "")}
+    mentions.extend(_NameReader(tokens, directory, postcodes).read())
+    mentions = _with_whole_names(tokens, directory, mentions)
+    if "(" in (text or ""):
+        mentions = _without_bracketed_context(text, tokens, mentions)
+    named = [mention for mention in mentions if mention.exact_kind]
+    mentions = _narrowed_by_context(tokens, directory, codes_in_text, postcodes, named, mentions)
+    if postcodes:
+        # a postcode that no name in the text explains names the practices there ("the practice at NE46 4BU")
+        mentions.extend(_postcode_mentions(text, tokens, directory, named, mentions))
+    if want_areas:
+        mentions.extend(_area_mentions(tokens, directory, mentions))
+    return mentions
 
-    # ---- names
-    def match_run(run, tail, written_full):
-        out = []
-        is_pcn_ctx = any(w in PCN_WORDS for w in tail)
-        org_words = _org_words(toks, run, tail)
+
+def _code_mentions(text: str, directory: Directory) -> tuple[set, list[Mention]]:
+    """Stage 1: ODS codes of practices and PCN codes written in the text."""
+    codes_in_text: set = set()
+    mentions: list[Mention] = []
+    for code_match in CODE_RE.finditer(text or ""):
+        code = code_match.group(1).upper()
+        if directory.is_practice(code):
+            codes_in_text.add(code)
+            mentions.append(Mention("practice", {code: "ODS code"}, code_match.group(1)))
+        elif directory.is_pcn(code):
+            codes_in_text.add(code)
+            mentions.append(Mention("pcn", {code: "PCN code"}, code_match.group(1)))
+    return codes_in_text, mentions
+
+
+class _NameReader:
+    """Stage 2: the names written in a text's runs of distinctive words (practices, buildings, streets, PCNs), each
+    with the type words after it (its tail). One reader per text."""
+
+    def __init__(self, tokens: list, directory: Directory, postcodes: set):
+        self.tokens = tokens
+        self.directory = directory
+        self.postcodes = postcodes
+
+    def read(self) -> list[Mention]:
+        tokens = self.tokens
+        runs = _runs(tokens, self.directory.name_numbers)
+        mentions: list[Mention] = []
+        consumed: set = set()
+        # names with a generic word inside ("Beacon Health Kensington"): two runs joined across the generic words;
+        # a match that spans both replaces what each part would match on its own
+        for index in range(len(runs) - 1):
+            (first_run, first_tail), (second_run, second_tail) = runs[index], runs[index + 1]
+            gap = tokens[first_run[-1].pos + 1 : second_run[0].pos]
+            numbered = all(_NUMERIC.fullmatch(token.text) for token in second_run)  # "Sasse Network 3 PCN"
+            if (
+                not gap
+                or len(gap) != len(first_tail)
+                or second_run[0].boundary_before
+                or any(token.boundary_before or (token.text in PCN_WORDS and not numbered) for token in gap)
+                or index in consumed
+            ):
+                continue
+            written_full = (
+                tuple(token.text for token in first_run if token.text != "and")
+                + tuple(token.text for token in gap if token.text not in ("the", "and", "dr"))
+                + tuple(token.text for token in second_run if token.text != "and")
+                + tuple(word for word in second_tail if word not in ("the", "and", "dr"))
+            )
+            spanning = [
+                mention
+                for mention in self.read_run(first_run + second_run, second_tail, written_full)
+                if mention.start <= first_run[-1].pos and mention.end >= second_run[0].pos
+            ]
+            if spanning:
+                mentions.extend(spanning)
+                consumed |= {index, index + 1}
+        for index, (run, tail) in enumerate(runs):
+            if index in consumed:
+                continue
+            written_full = tuple(token.text for token in run if token.text != "and") + tuple(
+                word for word in tail if word not in ("the", "and", "dr")
+            )
+            mentions.extend(self.read_run(run, tail, written_full))
+        return mentions
+
+    def read_run(self, run: list, tail: list, written_full: tuple) -> list[Mention]:
+        """The names one run holds: every span of up to five words against the directory's names (exact or within
+        a typo), then names with a word left out, merged into one mention per kind (or per side of an 'and')."""
+        tokens = self.tokens
         after = run[-1].pos + 1 + len(tail)
-        if after < len(toks) and toks[after].text in SCHEME_WORDS and not toks[after].boundary_before:
-            return out  # "Minor Surgery Scheme", "Care Home LES": a scheme's name, not a provider
-        is_trust_ctx = "trust" in tail or "foundation" in tail
-        has_type = any(w in TYPE_WORDS for w in tail)
-        nxt = run[-1].pos + 1
-        plural_tail = (
-            nxt < len(toks)
-            and toks[nxt].generic
-            and toks[nxt].raw.lower() in PLURAL_TYPE_WORDS
-            and any(t.text in ("all", "every", "each") for t in toks[max(0, run[0].pos - 2) : run[0].pos])
-        )
-        has_and = any(t.text == "and" for t in run)
-        plural_written = nxt < len(toks) and toks[nxt].raw.lower() in PLURAL_TYPE_WORDS
-        words = [t for t in run if t.text != "and"]
-        n = len(words)
-        segs = _segments(run)
-        seg_spans = {(seg[0].pos, seg[-1].pos) for seg in segs}
-        wtypes = _types(written_full)
-        best = {}
-        # where 'and' splits the run: words on both sides belong to one name only from the run's first word or to
-        # its last ("the Wonford Green and St Levan surgeries" holds no "Green St")
-        splits = [
-            k
-            for k in range(1, n)
-            if words[k].pos > words[k - 1].pos + 1
-            and any(t.text == "and" for t in toks[words[k - 1].pos + 1 : words[k].pos])
-        ]
-        for i in range(n):
-            for j in range(i + 1, min(n, i + 5) + 1):
-                if 0 < i and j < n and any(i < k < j for k in splits):
+        if after < len(tokens) and tokens[after].text in SCHEME_WORDS and not tokens[after].boundary_before:
+            return []  # "Minor Surgery Scheme", "Care Home LES": a scheme's name, not a provider
+        shape = _RunShape(tokens, run, tail, written_full)
+        matches = self._span_matches(shape)
+        if shape.has_type:
+            self._add_words_left_out(shape, matches)
+        if not matches:
+            return []
+        return self._mentions(shape, matches)
+
+    def _span_matches(self, shape: "_RunShape") -> dict:
+        """{(is PCN, first position, last position): [(distance, alias, bare)]} for every span of the run that is a
+        name of the directory, exactly or within a typo, and that the rules below let stand."""
+        directory = self.directory
+        tokens = self.tokens
+        words = shape.words
+        count = len(words)
+        matches: dict = {}
+        for first in range(count):
+            for last in range(first + 1, min(count, first + 5) + 1):
+                if 0 < first and last < count and any(first < split < last for split in shape.splits):
                     continue
-                w = words[i:j]
-                key = "".join(t.text for t in w)
-                for aid in d.lookup_joined(key):
-                    a = d.aliases[aid]
-                    if a.kind == "area":
+                span = words[first:last]
+                key = "".join(token.text for token in span)
+                for alias_id in directory.lookup_joined(key):
+                    alias = directory.alias(alias_id)
+                    if alias.kind == "area":
                         continue
-                    if a.kind == "pcn" and not is_pcn_ctx:
+                    if alias.kind == "pcn" and not shape.is_pcn_context:
                         continue
-                    if a.kind in PRACTICE_ALIASES and (is_pcn_ctx or is_trust_ctx):
+                    if alias.kind in PRACTICE_ALIASES and (shape.is_pcn_context or shape.is_trust_context):
                         continue
-                    if org_words and a.kind in PRACTICE_ALIASES and not org_words & set(a.full):
+                    if shape.org_words and alias.kind in PRACTICE_ALIASES and not shape.org_words & set(alias.full):
                         continue  # "X GP Federation", "X Healthcare Ltd": a company, not practice X
-                    dd = close(key, a.joined)
-                    if dd is None:
+                    distance = close(key, alias.joined)
+                    if distance is None:
                         continue
-                    if dd and [t.text for t in w if _NUMERIC.fullmatch(t.text)] != [
-                        x for x in a.core if _NUMERIC.fullmatch(x)
+                    if distance and [token.text for token in span if _NUMERIC.fullmatch(token.text)] != [
+                        word for word in alias.core if _NUMERIC.fullmatch(word)
                     ]:
                         continue  # numbers are never typos ("Sasse Network 3" is not "Sasse Network 1")
-                    if dd and _known_place(key, d):
+                    if distance and _known_place(key, directory):
                         continue  # "Halton" is a place, not a slip for "Walton"
-                    whole = (w[0].pos, w[-1].pos) in seg_spans
+                    whole = (span[0].pos, span[-1].pos) in shape.segment_spans
                     # "the Elm and Oak surgeries": each name joined by 'and' shares the type word written last
-                    at_end = w[-1] is words[-1] or (whole and has_and and has_type and a.kind != "pcn")
-                    if a.kind == "street" and not (has_type and at_end and whole):
+                    at_end = span[-1] is words[-1] or (
+                        whole and shape.has_and and shape.has_type and alias.kind != "pcn"
+                    )
+                    if alias.kind == "street" and not (shape.has_type and at_end and whole):
                         continue  # a street names a practice only as "the Glebe Road surgery"
-                    if a.kind in PRACTICE_ALIASES and any(
-                        _known_place("".join(t.text for t in words[i2:j2]), d)
-                        for i2 in range(max(0, i - 3), i + 1)
-                        for j2 in range(j, min(n, j + 3) + 1)
-                        if (i2, j2) != (i, j)
+                    if alias.kind in PRACTICE_ALIASES and any(
+                        _known_place("".join(token.text for token in words[wider_first:wider_last]), directory)
+                        for wider_first in range(max(0, first - 3), first + 1)
+                        for wider_last in range(last, min(count, last + 3) + 1)
+                        if (wider_first, wider_last) != (first, last)
                     ):
                         continue  # inside a longer town / area name ("North West London" is not "West London")
                     if (
-                        a.kind in PRACTICE_ALIASES
-                        and _known_place(key, d)
-                        and not (has_type and at_end)
-                        and not (postcodes & _postcodes_of(a, d))
+                        alias.kind in PRACTICE_ALIASES
+                        and _known_place(key, directory)
+                        and not (shape.has_type and at_end)
+                        and not (self.postcodes & _postcodes_of(alias, directory))
                     ):
                         continue  # a name that is a place's name needs its type word (or its postcode) to be
                         # the practice ("North West London" the area, "North West London Medical Centre")
-                    if a.kind in PRACTICE_ALIASES and plural_tail and not has_and and _known_place(key, d):
+                    if (
+                        alias.kind in PRACTICE_ALIASES
+                        and shape.plural_tail
+                        and not shape.has_and
+                        and _known_place(key, directory)
+                    ):
                         continue  # "all Sutton practices": a place's practices, not the practice named after it
                         # (a plural after one name is otherwise a slip: "Culverhay Surgeries")
                     if not whole:
-                        if len(a.core) < 2 or not (dd == 0 or len(a.joined) >= 9):
+                        if len(alias.core) < 2 or not (distance == 0 or len(alias.joined) >= 9):
                             continue
                     bare = False
-                    if a.weak and not (dd == 0 and whole and has_type and at_end and _types(a.full) == wtypes):
+                    if alias.weak and not (
+                        distance == 0
+                        and whole
+                        and shape.has_type
+                        and at_end
+                        and _types(alias.full) == shape.written_types
+                    ):
                         continue  # "Park Surgery": a common word names a practice only with its own type words
-                    if a.weak:
+                    if alias.weak:
                         bare = True
                     if (
-                        a.kind in PRACTICE_ALIASES
-                        and len(a.core) == 1
-                        and not (has_type and at_end)
+                        alias.kind in PRACTICE_ALIASES
+                        and len(alias.core) == 1
+                        and not (shape.has_type and at_end)
                         and not (
-                            a.kind == "name" and dd == 0 and n == 1 and _bare_name(a) and _stands_alone(toks, run, tail)
+                            alias.kind == "name"
+                            and distance == 0
+                            and count == 1
+                            and _bare_name(alias)
+                            and _stands_alone(tokens, shape.run, shape.tail)
                         )
                     ):
                         # a one-word name must be followed by a type word ("Forest Surgery"), unless the practice's
@@ -579,231 +659,305 @@ def find_mentions(text: str, d: Directory, want_areas: bool = False) -> list[Men
                         # then names a practice only if exactly one of the committee's area has that name
                         if not (
                             (
-                                a.kind == "name"
-                                and _subject_alone(toks, run, tail)
+                                alias.kind == "name"
+                                and _subject_alone(tokens, shape.run, shape.tail)
                                 # a building's one-word name standing alone after "at" / "in" ("the practice in
                                 # Corbrook"), one building of the committee's area
-                                or a.kind == "site"
-                                and _stands_alone(toks, run, tail)
-                                and run[0].pos > 0
-                                and toks[run[0].pos - 1].text in ("at", "in", "the")
+                                or alias.kind == "site"
+                                and _stands_alone(tokens, shape.run, shape.tail)
+                                and shape.run[0].pos > 0
+                                and tokens[shape.run[0].pos - 1].text in ("at", "in", "the")
                             )
-                            and dd == 0
-                            and n == 1
-                            and not _known_place(key, d)
+                            and distance == 0
+                            and count == 1
+                            and not _known_place(key, directory)
                             and len(key) >= 4
                         ):
                             continue
                         bare = True
-                    if a.kind == "pcn" and not at_end:
+                    if alias.kind == "pcn" and not at_end:
                         continue
-                    best.setdefault((a.kind == "pcn", w[0].pos, w[-1].pos), []).append((dd, a, bare))
-        if has_type:
-            # a word left out of a longer name ("Elm Medical Centre" for "ELM GROVE MEDICAL CENTRE"): the words
-            # written, in order, with the practice's own type words, and nothing closer found for them but the
-            # exact name of practices elsewhere (which the committee's area then tells apart)
-            for seg in segs:
-                covered = [
-                    r for (_, s0, e0), recs in best.items() if s0 <= seg[0].pos and seg[-1].pos <= e0 for r in recs
-                ]
-                exact = [a for dd, a, _ in covered if not dd]
-                if any(a.kind == "street" for a in exact):
-                    continue  # a street is closer
-                # a typo of a name elsewhere is no closer than a word left out ("Bacon Surgery": BEACON SURGERY in
-                # another county, BACON LANE SURGERY in the committee's area): both stand, at the typo's distance,
-                # and the committee's area tells them apart
-                distance = min((dd for dd, _, _ in covered), default=0) if covered and not exact else 0
-                if not (seg[-1] is words[-1] or has_and):
-                    continue
-                ws = [t.text for t in seg]
-                keyed = [w for w in ws if w in d.partial_index]
-                if not keyed or (plural_written and not has_and):
-                    continue  # "all Ealing practices" are a place's practices
-                ids = set.intersection(*(d.partial_index[w] for w in keyed))
-                for aid in sorted(ids):
-                    a = d.aliases[aid]
-                    if len(a.core) > len(ws) and _subsequence(ws, a.core) and _types(a.full) == wtypes:
-                        best.setdefault((False, seg[0].pos, seg[-1].pos), []).append((distance, a, WORDS_LEFT_OUT))
+                    matches.setdefault((alias.kind == "pcn", span[0].pos, span[-1].pos), []).append(
+                        (distance, alias, bare)
+                    )
+        return matches
 
-        if not best:
-            return out
-        # merge hits on this run into one mention per kind; keep only the closest matches
-        by_kind = {}
-        for (is_pcn, s, e), recs in best.items():
-            by_kind.setdefault(is_pcn, []).extend((dd, a, s, e, bare) for dd, a, bare in recs)
-        for is_pcn, recs in by_kind.items():
-            mind = min(r[0] for r in recs)
-            recs = [r for r in recs if r[0] == mind]
+    def _add_words_left_out(self, shape: "_RunShape", matches: dict) -> None:
+        """A word left out of a longer name ("Elm Medical Centre" for "ELM GROVE MEDICAL CENTRE"): the words written,
+        in order, with the practice's own type words, where nothing closer was found for them but the exact name of
+        practices elsewhere (which the committee's area then tells apart)."""
+        directory = self.directory
+        for segment in shape.segments:
+            covered = [
+                match
+                for (_, start, end), found in matches.items()
+                if start <= segment[0].pos and segment[-1].pos <= end
+                for match in found
+            ]
+            exact = [alias for distance, alias, _ in covered if not distance]
+            if any(alias.kind == "street" for alias in exact):
+                continue  # a street is closer
+            # a typo of a name elsewhere is no closer than a word left out ("Bacon Surgery": BEACON SURGERY in
+            # another county, BACON LANE SURGERY in the committee's area): both stand, at the typo's distance,
+            # and the committee's area tells them apart
+            distance = min((found for found, _, _ in covered), default=0) if covered and not exact else 0
+            if not (segment[-1] is shape.words[-1] or shape.has_and):
+                continue
+            segment_words = [token.text for token in segment]
+            keyed = [word for word in segment_words if directory.has_partial_word(word)]
+            if not keyed or (shape.plural_written and not shape.has_and):
+                continue  # "all Ealing practices" are a place's practices
+            alias_ids = set.intersection(*(directory.aliases_with_word(word) for word in keyed))
+            for alias_id in sorted(alias_ids):
+                alias = directory.alias(alias_id)
+                if (
+                    len(alias.core) > len(segment_words)
+                    and _subsequence(segment_words, alias.core)
+                    and _types(alias.full) == shape.written_types
+                ):
+                    matches.setdefault((False, segment[0].pos, segment[-1].pos), []).append(
+                        (distance, alias, WORDS_LEFT_OUT)
+                    )
+
+    def _mentions(self, shape: "_RunShape", matches: dict) -> list[Mention]:
+        """The run's matches merged into one mention per kind (practice or PCN), keeping the closest; names on
+        either side of an 'and' are separate mentions."""
+        mentions: list[Mention] = []
+        by_kind: dict = {}
+        for (is_pcn, start, end), found in matches.items():
+            by_kind.setdefault(is_pcn, []).extend(
+                (distance, alias, start, end, bare) for distance, alias, bare in found
+            )
+        for is_pcn, found in by_kind.items():
+            closest = min(match[0] for match in found)
+            found = [match for match in found if match[0] == closest]
             if is_pcn:
                 # a PCN's own name before the place in another PCN's brackets ("Wythenshawe PCN" is that PCN, not
                 # "Northenden & Brooklands (Wythenshawe) PCN")
-                own = {(r[2], r[3]) for r in recs if r[1].full}
-                recs = [r for r in recs if r[1].full or (r[2], r[3]) not in own]
+                own = {(match[2], match[3]) for match in found if match[1].full}
+                found = [match for match in found if match[1].full or (match[2], match[3]) not in own]
             # a name inside a longer matched name is part of it ("Haringey North East PCN" is not "North East PCN")
-            recs = [
-                r for r in recs if not any(o[2] <= r[2] and r[3] <= o[3] and (o[2], o[3]) != (r[2], r[3]) for o in recs)
+            found = [
+                match
+                for match in found
+                if not any(
+                    other[2] <= match[2] and match[3] <= other[3] and (other[2], other[3]) != (match[2], match[3])
+                    for other in found
+                )
             ]
-            groups = [recs]
-            if has_and:
+            groups = [found]
+            if shape.has_and:
                 # "the Rothbury and Bellingham practices": names on either side of 'and' are two practices
-                clusters = []
-                for sp in sorted({(r[2], r[3]) for r in recs}):
-                    if clusters and sp[0] <= clusters[-1][1]:
-                        clusters[-1] = (clusters[-1][0], max(clusters[-1][1], sp[1]))
+                clusters: list = []
+                for span in sorted({(match[2], match[3]) for match in found}):
+                    if clusters and span[0] <= clusters[-1][1]:
+                        clusters[-1] = (clusters[-1][0], max(clusters[-1][1], span[1]))
                     else:
-                        clusters.append(sp)
+                        clusters.append(span)
                 if len(clusters) > 1:
-                    groups = [[r for r in recs if c[0] <= r[2] and r[3] <= c[1]] for c in clusters]
-            for recs in groups:
-                cands = {}
-                kinds = set()
-                agree: set = set()
-                agree_left_out: set = set()
-                wtypes = {w for w in written_full if w in GENERIC}
-                for dd, a, s, e, bare in recs:
-                    if (not bare or bare == WORDS_LEFT_OUT) and {
-                        w for w in a.full if w in GENERIC and w not in ("the", "and", "dr")
-                    } == wtypes:
-                        # the type words written are the practice's own ("Chelmer Surgery": CHELMER VILLAGE SURGERY
-                        # over CHELMER MEDICAL PARTNERSHIP); a weak or one-word name agrees with nothing written, and
-                        # a name with words left out only where no name with every word written agrees
-                        (agree_left_out if bare else agree).update(a.targets)
-                    for code in a.targets:
-                        how = {"name": "name", "site": "building", "street": "street", "pcn": "PCN name"}[a.kind]
-                        if bare == WORDS_LEFT_OUT:
-                            how = how + " variant (" + WORDS_LEFT_OUT + ")"
-                        elif dd:
-                            how = how + " variant (typo)"
-                        elif a.kind in ("site", "street") and not bare:
-                            pass  # buildings and streets are written many ways: the words are what count
-                        elif tuple(w for w in a.full if w not in ("the", "and", "dr")) != written_full:
-                            how = how + " variant"
-                        had = cands.get(code)
-                        if had is None or _STRENGTH[a.kind] < _STRENGTH[had[1].kind]:
-                            cands[code] = (
-                                how,
-                                a,
-                            )  # a stronger match is kept over a weaker one (name, building, street)
-                    kinds.add(a.kind)
-                agree = agree or agree_left_out
-                _one_building(cands, d, agree)
-                if any(d.dormant(c) for c in cands) and not all(d.dormant(c) for c in cands):
-                    cands = {c: h for c, h in cands.items() if not d.dormant(c)}
-                s = min(r[2] for r in recs)
-                e = max(r[3] for r in recs)
-                written = " ".join(t.raw for t in toks[s : e + 1] if True) + (
-                    " " + " ".join(x for x in tail) if tail else ""
-                )
-                out.append(
-                    Mention(
-                        "pcn" if is_pcn else "practice",
-                        cands,
-                        written,
-                        s,
-                        e,
-                        mind,
-                        kinds,
-                        type_agree=agree,
-                        bare=all(r[4] for r in recs),
-                    )
-                )
-        return out
+                    groups = [
+                        [match for match in found if cluster[0] <= match[2] and match[3] <= cluster[1]]
+                        for cluster in clusters
+                    ]
+            for group in groups:
+                mentions.append(self._mention(shape, is_pcn, group, closest))
+        return mentions
 
-    runs = _runs(toks, d.name_numbers)
-    consumed = set()
-    # names with a generic word inside ("Beacon Health Kensington"): two runs joined across the generic words;
-    # a match that spans both replaces what each part would match on its own
-    for k in range(len(runs) - 1):
-        (r1, t1), (r2, t2) = runs[k], runs[k + 1]
-        gap = toks[r1[-1].pos + 1 : r2[0].pos]
-        numbered = all(_NUMERIC.fullmatch(t.text) for t in r2)  # "Sasse Network 3 PCN"
-        if (
-            not gap
-            or len(gap) != len(t1)
-            or r2[0].boundary_before
-            or any(t.boundary_before or (t.text in PCN_WORDS and not numbered) for t in gap)
-            or k in consumed
+    def _mention(self, shape: "_RunShape", is_pcn: bool, group: list, closest: int) -> Mention:
+        """One mention from the matches of one name: each candidate with how it was found, the strongest kind of
+        match kept (name, then building, then street)."""
+        directory = self.directory
+        candidates: dict = {}
+        kinds = set()
+        agree: set = set()
+        agree_left_out: set = set()
+        written_types = {word for word in shape.written_full if word in GENERIC}
+        for distance, alias, _, _, bare in group:
+            if (not bare or bare == WORDS_LEFT_OUT) and {
+                word for word in alias.full if word in GENERIC and word not in ("the", "and", "dr")
+            } == written_types:
+                # the type words written are the practice's own ("Chelmer Surgery": CHELMER VILLAGE SURGERY
+                # over CHELMER MEDICAL PARTNERSHIP); a weak or one-word name agrees with nothing written, and
+                # a name with words left out only where no name with every word written agrees
+                (agree_left_out if bare else agree).update(alias.targets)
+            for code in alias.targets:
+                how = {"name": "name", "site": "building", "street": "street", "pcn": "PCN name"}[alias.kind]
+                if bare == WORDS_LEFT_OUT:
+                    how = how + " variant (" + WORDS_LEFT_OUT + ")"
+                elif distance:
+                    how = how + " variant (typo)"
+                elif alias.kind in ("site", "street") and not bare:
+                    pass  # buildings and streets are written many ways: the words are what count
+                elif tuple(word for word in alias.full if word not in ("the", "and", "dr")) != shape.written_full:
+                    how = how + " variant"
+                had = candidates.get(code)
+                if had is None or _STRENGTH[alias.kind] < _STRENGTH[had[1].kind]:
+                    candidates[code] = (how, alias)  # a stronger match is kept over a weaker one
+            kinds.add(alias.kind)
+        agree = agree or agree_left_out
+        _one_building(candidates, directory, agree)
+        if any(directory.dormant(code) for code in candidates) and not all(
+            directory.dormant(code) for code in candidates
+        ):
+            candidates = {code: how for code, how in candidates.items() if not directory.dormant(code)}
+        start = min(match[2] for match in group)
+        end = max(match[3] for match in group)
+        written = " ".join(token.raw for token in self.tokens[start : end + 1]) + (
+            " " + " ".join(shape.tail) if shape.tail else ""
+        )
+        return Mention(
+            "pcn" if is_pcn else "practice",
+            candidates,
+            written,
+            start,
+            end,
+            closest,
+            kinds,
+            type_agree=agree,
+            bare=all(match[4] for match in group),
+        )
+
+
+class _RunShape:
+    """What the rules for names ask of one run: its words without 'and', where 'and' splits it, its type words
+    and the context after it (a PCN, a trust, a company, a plural)."""
+
+    def __init__(self, tokens: list, run: list, tail: list, written_full: tuple):
+        self.run = run
+        self.tail = tail
+        self.written_full = written_full
+        self.is_pcn_context = any(word in PCN_WORDS for word in tail)
+        self.org_words = _org_words(tokens, run, tail)
+        self.is_trust_context = "trust" in tail or "foundation" in tail
+        self.has_type = any(word in TYPE_WORDS for word in tail)
+        following = run[-1].pos + 1
+        self.plural_tail = (
+            following < len(tokens)
+            and tokens[following].generic
+            and tokens[following].raw.lower() in PLURAL_TYPE_WORDS
+            and any(token.text in ("all", "every", "each") for token in tokens[max(0, run[0].pos - 2) : run[0].pos])
+        )
+        self.has_and = any(token.text == "and" for token in run)
+        self.plural_written = following < len(tokens) and tokens[following].raw.lower() in PLURAL_TYPE_WORDS
+        self.words = [token for token in run if token.text != "and"]
+        self.segments = _segments(run)
+        self.segment_spans = {(segment[0].pos, segment[-1].pos) for segment in self.segments}
+        self.written_types = _types(written_full)
+        # where 'and' splits the run: words on both sides belong to one name only from the run's first word or to
+        # its last ("the Wonford Green and St Levan surgeries" holds no "Green St")
+        words = self.words
+        self.splits = [
+            index
+            for index in range(1, len(words))
+            if words[index].pos > words[index - 1].pos + 1
+            and any(token.text == "and" for token in tokens[words[index - 1].pos + 1 : words[index].pos])
+        ]
+
+
+def _with_whole_names(tokens: list, directory: Directory, mentions: list[Mention]) -> list[Mention]:
+    """Stage 3: official names written word for word (see _whole_names) replace what the rules for names found
+    inside them."""
+    whole = _whole_names(tokens, directory, mentions)
+    if not whole:
+        return mentions
+    spans = [(mention.start, mention.end) for mention in whole]
+    return [
+        mention
+        for mention in mentions
+        if not (mention.exact_kind and any(start <= mention.start and mention.end <= end for start, end in spans))
+    ] + whole
+
+
+def _without_bracketed_context(text: str, tokens: list, mentions: list[Mention]) -> list[Mention]:
+    """Stage 4: text in brackets right after a practice name is that name's context (address, town, postcode), not
+    another practice ("Heron Practice (Green Lanes, London)"), unless it holds an ODS code."""
+    for opening, closing, has_code in _brackets(text):
+        if has_code or not any(
+            mention.kind == "practice"
+            and mention.exact_kind
+            and mention.end < opening
+            and all(
+                tokens[position].generic or tokens[position].text in TRANSPARENT
+                for position in range(mention.end + 1, opening)
+            )
+            for mention in mentions
         ):
             continue
-        bridged = r1 + r2
-        wf = (
-            tuple(t.text for t in r1 if t.text != "and")
-            + tuple(t.text for t in gap if t.text not in ("the", "and", "dr"))
-            + tuple(t.text for t in r2 if t.text != "and")
-            + tuple(w for w in t2 if w not in ("the", "and", "dr"))
-        )
-        ms = [m for m in match_run(bridged, t2, wf) if m.start <= r1[-1].pos and m.end >= r2[0].pos]
-        if ms:
-            mentions.extend(ms)
-            consumed |= {k, k + 1}
-    for k, (run, tail) in enumerate(runs):
-        if k in consumed:
-            continue
-        wf = tuple(t.text for t in run if t.text != "and") + tuple(w for w in tail if w not in ("the", "and", "dr"))
-        mentions.extend(match_run(run, tail, wf))
-    whole = _whole_names(toks, d, mentions)
-    if whole:
-        spans = [(m.start, m.end) for m in whole]
         mentions = [
-            m for m in mentions if not (m.exact_kind and any(s <= m.start and m.end <= e for s, e in spans))
-        ] + whole
-    # ---- text in brackets right after a practice name is that name's context (address, town, postcode), not
-    # another practice ("Heron Practice (Green Lanes, London)"), unless it holds an ODS code
-    if "(" in (text or ""):
-        for a, b, has_code in _brackets(text):
-            if has_code or not any(
-                m.kind == "practice"
-                and m.exact_kind
-                and m.end < a
-                and all(toks[k].generic or toks[k].text in TRANSPARENT for k in range(m.end + 1, a))
-                for m in mentions
-            ):
-                continue
-            mentions = [m for m in mentions if not (m.exact_kind and a <= m.start and m.end < b)]
-    # ---- context: codes, postcodes, towns near the mention
-    named = [m for m in mentions if m.exact_kind]
-    for m in named:
-        m.orig = set(m.cands)
-        m.orig_exact = any("variant" not in h[0] for h in m.cands.values() if isinstance(h, tuple))
-    for m in named:
-        if m.kind == "practice":
-            nxt = min([o.start for o in named if o.start > m.end] + [len(toks)])
-            prv = max([o.end + 1 for o in named if o.end < m.start] + [0])
-            _apply_context(m, toks, codes_in_text, postcodes, d, nxt, prv)
-    # the same name written twice in one text means one practice: context that ruled it out anywhere applies
-    dropped = {frozenset(m.orig) for m in named if not m.cands and m.orig}
-    for m in named:
-        if m.cands and frozenset(m.orig) in dropped:
-            m.cands = {}
-    mentions = [m for m in mentions if m.cands]
-    # a word standing alone after a named practice is where it is ("Partner, The Densham Surgery, Stockton")
-    firm = [m.end for m in mentions if m.kind == "practice" and m.exact_kind and not m.bare]
-    mentions = [m for m in mentions if not (m.bare and len(m.written.split()) == 1 and any(e < m.start for e in firm))]
-    # ---- a postcode that no name in the text explains names the practices there ("the practice at NE46 4BU")
-    if postcodes:
-        mentions.extend(_postcode_mentions(text, toks, d, named, mentions))
-    # ---- areas (only looked for when the caller asks: area-wide items)
-    if want_areas:
-        # an area name inside a PCN's name ("Central Liverpool PCN") is the PCN's name, not the area
-        inside = {p for m in mentions if m.kind == "pcn" and m.exact_kind for p in range(m.start, m.end + 1)}
-        words = [t.text for t in toks if t.text not in ("and", "the", "of", "nhs", "ccg")]
-        wpos = [t.pos for t in toks if t.text not in ("and", "the", "of", "nhs", "ccg")]
-        found = []
-        for i in range(len(words)):
-            for k in range(1, 7):
-                if i + k > len(words):
-                    break
-                key = "".join(words[i : i + k])
-                for aid in d.token_index.get(key, ()):
-                    a = d.aliases[aid]
-                    if a.kind == "area" and a.joined == key and not any(wpos[x] in inside for x in range(i, i + k)):
-                        found.append((i, i + k, a))
-        for i, j, a in found:
-            if any((i2 <= i and j <= j2 and (j2 - i2) > (j - i)) for i2, j2, _ in found):
-                continue
-            mentions.append(Mention("area", {a.targets[0]: "area name"}, d.areas[a.targets[0]].get("label", a.label)))
-        mentions.extend(_places(toks, d, mentions, found, wpos))
+            mention
+            for mention in mentions
+            if not (mention.exact_kind and opening <= mention.start and mention.end < closing)
+        ]
     return mentions
+
+
+def _narrowed_by_context(
+    tokens: list, directory: Directory, codes_in_text: set, postcodes: set, named: list, mentions: list[Mention]
+) -> list[Mention]:
+    """Stage 5: codes, postcodes and towns near each named practice pick between practices of the same name; a name
+    that context ruled out anywhere in the text is ruled out everywhere in it."""
+    for mention in named:
+        mention.orig = set(mention.cands)
+        mention.orig_exact = any("variant" not in how[0] for how in mention.cands.values() if isinstance(how, tuple))
+    for mention in named:
+        if mention.kind == "practice":
+            following = min([other.start for other in named if other.start > mention.end] + [len(tokens)])
+            preceding = max([other.end + 1 for other in named if other.end < mention.start] + [0])
+            _apply_context(mention, tokens, codes_in_text, postcodes, directory, following, preceding)
+    # the same name written twice in one text means one practice: context that ruled it out anywhere applies
+    ruled_out = {frozenset(mention.orig) for mention in named if not mention.cands and mention.orig}
+    for mention in named:
+        if mention.cands and frozenset(mention.orig) in ruled_out:
+            mention.cands = {}
+    mentions = [mention for mention in mentions if mention.cands]
+    # a word standing alone after a named practice is where it is ("Partner, The Densham Surgery, Stockton")
+    firm = [
+        mention.end for mention in mentions if mention.kind == "practice" and mention.exact_kind and not mention.bare
+    ]
+    return [
+        mention
+        for mention in mentions
+        if not (mention.bare and len(mention.written.split()) == 1 and any(end < mention.start for end in firm))
+    ]
+
+
+def _area_mentions(tokens: list, directory: Directory, mentions: list[Mention]) -> list[Mention]:
+    """Stage 7 (area-wide items only): commissioner areas by name, then places (towns, boroughs)."""
+    # an area name inside a PCN's name ("Central Liverpool PCN") is the PCN's name, not the area
+    inside = {
+        position
+        for mention in mentions
+        if mention.kind == "pcn" and mention.exact_kind
+        for position in range(mention.start, mention.end + 1)
+    }
+    kept = [token for token in tokens if token.text not in ("and", "the", "of", "nhs", "ccg")]
+    words = [token.text for token in kept]
+    positions = [token.pos for token in kept]
+    found = []
+    for first in range(len(words)):
+        for length in range(1, 7):
+            if first + length > len(words):
+                break
+            key = "".join(words[first : first + length])
+            for alias_id in directory.aliases_with_key(key):
+                alias = directory.alias(alias_id)
+                if (
+                    alias.kind == "area"
+                    and alias.joined == key
+                    and not any(positions[index] in inside for index in range(first, first + length))
+                ):
+                    found.append((first, first + length, alias))
+    areas = []
+    for first, last, alias in found:
+        if any(
+            (other_first <= first and last <= other_last and (other_last - other_first) > (last - first))
+            for other_first, other_last, _ in found
+        ):
+            continue
+        area_code = alias.targets[0]
+        areas.append(Mention("area", {area_code: "area name"}, directory.areas[area_code].get("label", alias.label)))
+    areas.extend(_places(tokens, directory, mentions + areas, found, positions))
+    return areas
 
 
 def _places(toks, d: Directory, mentions, area_spans, wpos) -> list:
