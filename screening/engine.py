@@ -542,6 +542,13 @@ class Engine:
             loc = {c: h for c, h in out.items() if d.is_practice(c) and d.practice_icb(c) in home}
             if loc:
                 out = loc
+        own = getattr(self, "_own", None)
+        if own and len(out) > 1:
+            # within the ICB, the committee's own area: "the Newgate Street surgery" on a Bingham agenda is the one
+            # on Bingham's Newgate Street, not the one in Worksop
+            mine = {c: h for c, h in out.items() if c in own}
+            if mine:
+                out = mine
         if day is not None and len(out) > 1:
             op = {c: h for c, h in out.items() if d.practice_open_on(c, day)}
             if op:

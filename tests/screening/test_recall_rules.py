@@ -119,6 +119,21 @@ def test_street_line_without_a_number_that_is_one_building(nat):
     assert got == {("1", "M1"): "exclude"}
 
 
+# ------------------------------------------------------------------ 12. the committee's own area within its ICB
+def test_a_street_several_towns_of_the_icb_share_is_the_one_in_the_committees_area(nat):
+    # C84017 BELVOIR HEALTH GROUP is on Newgate Street, Bingham (52R); C84024 NEWGATE MEDICAL GROUP is on Newgate St,
+    # Worksop, in the same ICB (QT1) but another sub-ICB area
+    assert nat.practice_icb("C84017") == nat.practice_icb("C84024")
+    assert nat.practices["C84024"].rec.commissioner != "52R"
+    decls = [I("M1", "GP partner – practice code C84017"), I("M2", "GP partner – practice code C84024")]
+    item = A("1", "Car park lease at the Newgate Street surgery")
+    assert flags(nat, decls, [item], area={"52R"}) == {("1", "M1"): "exclude"}
+    # named by its own name, the Worksop practice is still the one meant
+    assert flags(nat, decls, [A("2", "Contract variation: Newgate Medical Group")], area={"52R"}) == {
+        ("2", "M2"): "exclude"
+    }
+
+
 # ------------------------------------------------------------------ 5. a word left out, exact names elsewhere
 def test_word_left_out_when_the_exact_name_is_a_practice_elsewhere(nat):
     # E84684 THE TUDOR HOUSE MEDICAL CENTRE (W2U3Z); TUDOR MEDICAL CENTRE practices exist in other ICBs only
