@@ -611,11 +611,22 @@ class _NameReader:
                         if (wider_first, wider_last) != (first, last)
                     ):
                         continue  # inside a longer town / area name ("North West London" is not "West London")
+                    # one word opening the text without its type word ("Shaftesbury premises grant"): whether it is a
+                    # place of the committee's area, not of England, decides (Engine._resolve_mentions asks)
+                    title_subject = (
+                        alias.kind == "name"
+                        and count == 1
+                        and distance == 0
+                        and len(alias.core) == 1
+                        and shape.run[0].pos == 0
+                        and _subject_alone(tokens, shape.run, shape.tail)
+                    )
                     if (
                         alias.kind in PRACTICE_ALIASES
                         and _known_place(key, directory)
                         and not (shape.has_type and at_end)
                         and not (self.postcodes & _postcodes_of(alias, directory))
+                        and not title_subject
                     ):
                         continue  # a name that is a place's name needs its type word (or its postcode) to be
                         # the practice ("North West London" the area, "North West London Medical Centre")
@@ -670,7 +681,7 @@ class _NameReader:
                             )
                             and distance == 0
                             and count == 1
-                            and not _known_place(key, directory)
+                            and (title_subject or not _known_place(key, directory))
                             and len(key) >= 4
                         ):
                             continue

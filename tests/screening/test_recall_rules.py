@@ -92,6 +92,17 @@ def test_title_subject_followed_by_lower_case_topic_words(nat):
     assert flags(nat, decls, [A("1", "Roxbourne boundary change")], area={"W2U3Z"}) == {("1", "M1"): "exclude"}
 
 
+def test_title_subject_that_is_a_town_elsewhere_names_the_practice_of_the_area(nat):
+    # E84062 THE SHAFTESBURY MEDICAL CENTRE (W2U3Z): Shaftesbury is a Dorset town, not a place of north-west London,
+    # so opening a title there it is the practice; a town of the committee's own area stays a place ("Hexham")
+    decls = [I("M1", "GP partner – practice code E84062")]
+    assert flags(nat, decls, [A("1", "Shaftesbury premises grant")], area={"W2U3Z"}) == {("1", "M1"): "exclude"}
+    hexham = sorted(c for c in nat.practices_at_place("hexham") if nat.is_practice(c))
+    area = nat.practices[hexham[0]].rec.commissioner
+    members = [I(f"M{k}", f"GP partner – practice code {c}") for k, c in enumerate(hexham)]
+    assert flags(nat, members, [A("2", "Hexham premises review")], area={area}) == {}
+
+
 # ------------------------------------------------------------------ 8. one building housing several practices
 def test_building_names_every_practice_in_it(nat):
     # B82027 THE SPA SURGERY, B82016 EAST PARADE SURGERY and B82091 PARK PARADE SURGERY (42D, HG1 5AR) share the
