@@ -145,6 +145,15 @@ _PRE = [
         re.compile(r"\b(m|h)\s*/\s*c\b", re.I),
         lambda m: " medical centre " if m.group(1).lower() == "m" else " health centre ",
     ),
+    # slash abbreviations of address lines ("PRESCOT P/CARE RES CTR", "THE BATHS HLTH & W/B CTR",
+    # "SUMMERFIELD P\\C CENTRE", "THE QUEENS ROAD P/SHIP")
+    (
+        re.compile(r"\bp\s*[/\\]\s*(?:care\b|c\b(?=\s*(?:centre|ctr|ctre|cntr)\b))", re.I),
+        " primary care ",
+        ("/", "\\"),
+    ),
+    (re.compile(r"\bw\s*/\s*b\b", re.I), " wellbeing ", ("/",)),
+    (re.compile(r"\bp\s*/\s*ship\b", re.I), " partnership ", ("/",)),
     (re.compile(r"\bc\.\s?i\.\s?c\.?", re.I), " cic "),
     (re.compile(r"\bt\s*/\s*a\b", re.I), " | trading as | "),
     (

@@ -145,6 +145,16 @@ def test_a_street_several_towns_of_the_icb_share_is_the_one_in_the_committees_ar
     }
 
 
+# ------------------------------------------------------------------ 4. slash abbreviations of address lines
+def test_building_written_with_slash_abbreviations(nat):
+    # N83024 PARK HOUSE MEDICAL CENTRE is in "PRESCOT P/CARE RES CTR" (01J): P/CARE is primary care, on the
+    # register's side and the agenda's alike, whichever way it is written
+    decls = [I("M1", "GP partner – practice code N83024")]
+    for written in ("Prescot P/care Res Ctr", "PRESCOT P / CARE RES CTR", "Prescot Primary Care Res Centre"):
+        got = flags(nat, decls, [A("1", f"List closure application at {written}")], area={"01J"})
+        assert got == {("1", "M1"): "exclude"}, written
+
+
 # ------------------------------------------------------------------ 5. a word left out, exact names elsewhere
 def test_word_left_out_when_the_exact_name_is_a_practice_elsewhere(nat):
     # E84684 THE TUDOR HOUSE MEDICAL CENTRE (W2U3Z); TUDOR MEDICAL CENTRE practices exist in other ICBs only
