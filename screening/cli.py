@@ -11,6 +11,7 @@ from datetime import date
 
 from .csvio import read_agenda_csv, read_register_csv
 from .directory import Directory
+from .directory_cache import directory_from_files
 from .engine import Engine, available_cores, collector_paused
 from .orgfiles import InputFileError
 
@@ -85,7 +86,7 @@ def run_screen(
             except ValueError:
                 raise InputFileError("--date", "not a date (expected YYYY-MM-DD)")
         with collector_paused():  # the index is millions of small objects that live as long as the run
-            directory = Directory.from_files(organisations) if organisations else Directory()
+            directory = directory_from_files(organisations) if organisations else Directory()
         if isinstance(area, str):
             area = [a.strip() for a in area.split(",") if a.strip()]
         engine = Engine(directory, workers=available_cores())

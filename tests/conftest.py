@@ -10,9 +10,13 @@ import itertools
 import os
 import re
 import shutil
+import tempfile
 import threading
 
 import pytest
+
+# the command line's directory cache (screening/directory_cache.py) goes to a folder of this run, not the home folder
+os.environ.setdefault("COI_SCREENING_CACHE", tempfile.mkdtemp(prefix="coi-screening-cache-"))
 
 from coi import create_app
 from registry.db import session_scope
