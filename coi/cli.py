@@ -310,6 +310,7 @@ def audit_awards_command(files, date_from, date_to, fmt, output, register, organ
     from registry.outside.awards import AwardFileError, read_award_files
     from registry.services import award_audit
     from screening import Directory, Engine, read_register_csv
+    from screening.directory_cache import directory_from_files
     from screening.orgfiles import InputFileError
 
     def day(option, value):
@@ -325,7 +326,7 @@ def audit_awards_command(files, date_from, date_to, fmt, output, register, organ
         read = read_award_files(files, period_from, period_to)
         if register:
             interests = read_register_csv(register)
-            directory = Directory.from_files(organisations) if organisations else Directory()
+            directory = directory_from_files(organisations) if organisations else Directory()
             report = award_audit.audit_awards(
                 Engine(directory),
                 read.awards,
