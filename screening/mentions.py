@@ -706,15 +706,15 @@ class _NameReader:
                 for match in found
             ]
             exact = [alias for distance, alias, _ in covered if not distance]
-            if any(alias.kind == "street" for alias in exact):
-                continue  # a street is closer
+            segment_words = [token.text for token in segment]
+            if any(alias.kind == "street" and len(alias.core) == len(segment_words) for alias in exact):
+                continue  # a street is closer (written as its words: "Forest" is not FORE ST run together)
             # a typo of a name elsewhere is no closer than a word left out ("Bacon Surgery": BEACON SURGERY in
             # another county, BACON LANE SURGERY in the committee's area): both stand, at the typo's distance,
             # and the committee's area tells them apart
             distance = min((found for found, _, _ in covered), default=0) if covered and not exact else 0
             if not (segment[-1] is shape.words[-1] or shape.has_and):
                 continue
-            segment_words = [token.text for token in segment]
             keyed = [word for word in segment_words if directory.has_partial_word(word)]
             if not keyed or (shape.plural_written and not shape.has_and):
                 continue  # "all Ealing practices" are a place's practices
@@ -788,8 +788,10 @@ class _NameReader:
                 word for word in alias.full if word in GENERIC and word not in ("the", "and", "dr")
             } == written_types:
                 # the type words written are the practice's own ("Chelmer Surgery": CHELMER VILLAGE SURGERY
-                # over CHELMER MEDICAL PARTNERSHIP); a weak or one-word name agrees with nothing written, and
-                # a name with words left out only where no name with every word written agrees
+                # over CHELMER MEDICAL PARTNERSHIP); a weak or one-word name agrees with nothing written. A name
+                # with words left out agrees as well as a name with every word written: the committee's area
+                # comes first ("Forest Surgery" on a Charnwood agenda is FOREST HOUSE SURGERY in Shepshed, not
+                # FOREST SURGERY in Kent), and only then the name written in full
                 (agree_left_out if bare else agree).update(alias.targets)
             for code in alias.targets:
                 how = {"name": "name", "site": "building", "street": "street", "pcn": "PCN name"}[alias.kind]
@@ -805,7 +807,7 @@ class _NameReader:
                 if had is None or _STRENGTH[alias.kind] < _STRENGTH[had[1].kind]:
                     candidates[code] = (how, alias)  # a stronger match is kept over a weaker one
             kinds.add(alias.kind)
-        agree = agree or agree_left_out
+        agree = agree | agree_left_out
         _one_building(candidates, directory, agree)
         if any(directory.dormant(code) for code in candidates) and not all(
             directory.dormant(code) for code in candidates
@@ -871,12 +873,25 @@ def _with_whole_names(tokens: list, directory: Directory, mentions: list[Mention
     whole = _whole_names(tokens, directory, mentions)
     if not whole:
         return mentions
-    spans = [(mention.start, mention.end) for mention in whole]
-    return [
-        mention
-        for mention in mentions
-        if not (mention.exact_kind and any(start <= mention.start and mention.end <= end for start, end in spans))
-    ] + whole
+    kept = []
+    for mention in mentions:
+        within = [
+            name for name in whole if mention.exact_kind and name.start <= mention.start and mention.end <= name.end
+        ]
+        if not within:
+            kept.append(mention)
+            continue
+        # a name with a word left out, in the type words written, stays beside the name written in full: the
+        # committee's area picks between them ("Castle Medical Practice" on a Monmouth agenda is CASTLE GATE
+        # MEDICAL PRACTICE there, not CASTLE MEDICAL PRACTICE in Kent), and without an area the full name wins
+        for name in within:
+            if name.kind != mention.kind:
+                continue
+            for code, how in mention.cands.items():
+                if code in mention.type_agree and _how_of(how).endswith(WORDS_LEFT_OUT + ")"):
+                    name.cands.setdefault(code, how)
+                    name.type_agree.add(code)
+    return kept + whole
 
 
 def _without_bracketed_context(text: str, tokens: list, mentions: list[Mention]) -> list[Mention]:

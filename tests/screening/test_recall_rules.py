@@ -299,3 +299,22 @@ def test_joined_names_sharing_a_type_word_reach_the_building_too(nat):
     items = [A("1", "Proposed merger of the Belmont and Colville health centres")]
     got = flags(nat, decls, items, area={"W2U3Z"})
     assert got == {("1", "M1"): "exclude", ("1", "M2"): "exclude"}
+
+
+def test_word_left_out_in_the_committees_area_over_the_full_name_elsewhere(nat):
+    # 03L has C87608 SHAKESPEARE ROAD SURGERY; P92653 SHAKESPEARE SURGERY is in Greater Manchester. On a 03L agenda
+    # "Shakespeare Surgery" is the one in the area; with no area the name written in full is meant
+    assert nat.practices["C87608"].rec.commissioner == "03L"
+    assert nat.practices["P92653"].rec.commissioner != "03L"
+    decls = [I("M1", "GP partner – practice code C87608"), I("M2", "GP partner – practice code P92653")]
+    item = A("1", "Premises improvement grant: Shakespeare Surgery")
+    assert flags(nat, decls, [item], area={"03L"}) == {("1", "M1"): "exclude"}
+    assert flags(nat, decls, [item]) == {("1", "M2"): "exclude"}
+
+
+def test_one_word_run_together_from_a_street_does_not_block_a_word_left_out(nat):
+    # "Forest" is FORE ST run together; on a 04V agenda "Forest Surgery" is C82064 FOREST HOUSE SURGERY (Shepshed)
+    assert nat.practices["C82064"].rec.commissioner == "04V"
+    decls = [I("M1", "GP partner – practice code C82064")]
+    item = A("1", "List closure application: Forest Surgery")
+    assert flags(nat, decls, [item], area={"04V"}) == {("1", "M1"): "exclude"}
