@@ -471,6 +471,7 @@ def find_mentions(text: str, directory: Directory, want_areas: bool = False) -> 
     postcodes = {norm_postcode(found.group(1), found.group(2)) for found in POSTCODE_RE.finditer(text or "")}
     mentions.extend(_NameReader(tokens, directory, postcodes).read())
     mentions = _with_whole_names(tokens, directory, mentions)
+    mentions.extend(_doctor_mentions(text, tokens, directory, mentions))
     if "(" in (text or ""):
         mentions = _without_bracketed_context(text, tokens, mentions)
     named = [mention for mention in mentions if mention.exact_kind]
@@ -892,6 +893,58 @@ def _with_whole_names(tokens: list, directory: Directory, mentions: list[Mention
                     name.cands.setdefault(code, how)
                     name.type_agree.add(code)
     return kept + whole
+
+
+DOCTORS_NAME = "doctor's name"
+
+
+def _doctor_mentions(text: str, tokens: list, directory: Directory, mentions: list[Mention]) -> list[Mention]:
+    """Stage 3b: a practice named after its doctor, written as that doctor's name in the possessive with no type word
+    ("Dr Khan's list closure" for DR KHAN'S PRACTICE, "Dr Fateh's boundary change" for DR M FATEH'S PRACTICE). The
+    possessive says the doctor has something (a list, a contract), which a person named in passing does not; like
+    any name without its type word it stands only for exactly one practice of the committee's own area, and
+    initials, where written, must be the practice's own."""
+    found = []
+    for index, token in enumerate(tokens):
+        if token.text != "dr" or index + 1 >= len(tokens):
+            continue
+        position = index + 1
+        initials = []
+        while position < len(tokens) - 1 and len(tokens[position].raw) <= 2 and tokens[position].raw.isupper():
+            initials.append(tokens[position].text)
+            position += 1
+        surname = tokens[position]
+        if (
+            surname.boundary_before
+            or surname.stop
+            or surname.generic
+            or not surname.raw[:1].isupper()
+            or not surname.text.endswith("s")
+            or len(surname.text) < 4
+            or not re.search(r"\b" + re.escape(surname.raw[:-1]) + r"['’]s\b", text or "", re.IGNORECASE)
+        ):
+            continue
+        if any(mention.kind == "practice" and mention.start <= surname.pos <= mention.end for mention in mentions):
+            continue  # read already ("Dr Fateh's practice")
+        candidates: dict = {}
+        for key in (surname.text, surname.text[:-1]):
+            for alias_id in directory.aliases_with_key(key):
+                alias = directory.alias(alias_id)
+                if alias.kind != "name" or alias.full[:1] != ("dr",) or alias.core != (key,):
+                    continue  # a practice named after this one doctor
+                their_initials = alias.full[1 : alias.full.index(key)]
+                if initials and "".join(initials) != "".join(their_initials):
+                    continue
+                for code in alias.targets:
+                    candidates.setdefault(code, ("name variant (" + DOCTORS_NAME + ")", alias))
+        if candidates:
+            written = " ".join(
+                [token.raw] + [t.raw for t in tokens[index + 1 : surname.pos]] + [surname.raw[:-1] + "'s"]
+            )
+            found.append(
+                Mention("practice", candidates, written, index, surname.pos, 0, {"name"}, type_agree=set(), bare=True)
+            )
+    return found
 
 
 def _without_bracketed_context(text: str, tokens: list, mentions: list[Mention]) -> list[Mention]:

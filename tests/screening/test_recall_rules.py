@@ -318,3 +318,23 @@ def test_one_word_run_together_from_a_street_does_not_block_a_word_left_out(nat)
     decls = [I("M1", "GP partner – practice code C82064")]
     item = A("1", "List closure application: Forest Surgery")
     assert flags(nat, decls, [item], area={"04V"}) == {("1", "M1"): "exclude"}
+
+
+@pytest.mark.parametrize(
+    "code, area, written",
+    [
+        ("F82003", "A3A8R", "Dr M Fateh's list closure"),  # DR M FATEH'S PRACTICE, initials as the practice's
+        ("F82003", "A3A8R", "Dr Fateh’s branch closure"),  # no initials, a typographic apostrophe
+        ("P84637", "14L", "Dr Khan's boundary change"),  # DR KHAN'S PRACTICE; DR KHAN & PARTNERS is in Essex
+    ],
+)
+def test_doctors_name_in_the_possessive_names_the_practice_of_the_area(nat, code, area, written):
+    assert nat.practices[code].rec.commissioner == area
+    decls = [I("M1", f"GP partner – practice code {code}")]
+    assert flags(nat, decls, [A("1", written)], area={area}) == {("1", "M1"): "exclude"}
+
+
+def test_doctors_name_alone_other_initials_or_no_possessive_names_no_practice(nat):
+    decls = [I("M1", "GP partner – practice code F82003"), I("M2", "GP partner – practice code P84637")]
+    items = [A("1", "Dr K Fateh's list closure"), A("2", "Dr Khan presented the prescribing report")]
+    assert flags(nat, decls, items, area={"A3A8R", "14L"}) == {}
