@@ -484,7 +484,13 @@ class Engine:
                 own = getattr(self, "_own", None)
                 local = (lambda c: c in own) if own else (lambda c: d.practice_icb(c) in home)
                 key = m.written.split()[0].lower() if len(m.written.split()) == 1 else ""
-                if key and any(local(c) for c in d.practices_at_place(key) if d.is_practice(c)):
+                # the place read as its open practices: where those are the name's own, both readings name them
+                at_place = {
+                    c
+                    for c in (d.practices_at_place(key) if key else ())
+                    if d.is_practice(c) and local(c) and d.practice_open_on(c, day)
+                }
+                if at_place and not at_place <= set(cands):
                     continue
                 cands = {c: h for c, h in cands.items() if d.is_practice(c) and local(c) and d.practice_open_on(c, day)}
                 if len(cands) != 1:

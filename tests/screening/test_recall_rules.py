@@ -338,3 +338,11 @@ def test_doctors_name_alone_other_initials_or_no_possessive_names_no_practice(na
     decls = [I("M1", "GP partner – practice code F82003"), I("M2", "GP partner – practice code P84637")]
     items = [A("1", "Dr K Fateh's list closure"), A("2", "Dr Khan presented the prescribing report")]
     assert flags(nat, decls, items, area={"A3A8R", "14L"}) == {}
+
+
+def test_practice_named_after_a_place_whose_open_practices_are_its_own(nat):
+    # GRIMETHORPE SURGERY (C85018, 02P): the place Grimethorpe is known from CAXTON HOUSE SURGERY's address, which
+    # is closed; read as the place or as the practice, "Grimethorpe" names the same open practice
+    assert nat.practices["C85018"].rec.commissioner == "02P"
+    decls = [I("M1", "GP partner – practice code C85018")]
+    assert flags(nat, decls, [A("1", "Grimethorpe boundary change")], area={"02P"}) == {("1", "M1"): "exclude"}
