@@ -885,6 +885,8 @@ def _with_whole_names(tokens: list, directory: Directory, mentions: list[Mention
         # a name with a word left out, in the type words written, stays beside the name written in full: the
         # committee's area picks between them ("Castle Medical Practice" on a Monmouth agenda is CASTLE GATE
         # MEDICAL PRACTICE there, not CASTLE MEDICAL PRACTICE in Kent), and without an area the full name wins
+        # So does a name of the same words with other type words ("Park View" is PARK VIEW in Liverpool and PARK
+        # VIEW SURGERY in Hessle): written as exactly those words, it is the area's before it is the full name's
         for name in within:
             if name.kind != mention.kind:
                 continue
@@ -892,6 +894,8 @@ def _with_whole_names(tokens: list, directory: Directory, mentions: list[Mention
                 if code in mention.type_agree and _how_of(how).endswith(WORDS_LEFT_OUT + ")"):
                     name.cands.setdefault(code, how)
                     name.type_agree.add(code)
+                elif _how_of(how) == "name variant" and mention.end == name.end and mention.start >= name.start:
+                    name.cands.setdefault(code, how)
     return kept + whole
 
 

@@ -346,3 +346,13 @@ def test_practice_named_after_a_place_whose_open_practices_are_its_own(nat):
     assert nat.practices["C85018"].rec.commissioner == "02P"
     decls = [I("M1", "GP partner – practice code C85018")]
     assert flags(nat, decls, [A("1", "Grimethorpe boundary change")], area={"02P"}) == {("1", "M1"): "exclude"}
+
+
+def test_same_words_with_other_type_words_in_the_area_over_the_name_elsewhere(nat):
+    # "Park View" is the whole name of N82670 PARK VIEW (Liverpool) and PARK VIEW SURGERY's without its type word
+    # (B81619, Hessle, 02Y): on a 02Y agenda it is the Hessle practice, with no area the whole name
+    assert nat.practices["B81619"].rec.commissioner == "02Y"
+    decls = [I("M1", "GP partner – practice code B81619"), I("M2", "GP partner – practice code N82670")]
+    item = A("1", "Park View premises grant")
+    assert flags(nat, decls, [item], area={"02Y"}) == {("1", "M1"): "exclude"}
+    assert flags(nat, decls, [item]) == {("1", "M2"): "exclude"}
