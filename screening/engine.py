@@ -565,6 +565,12 @@ class Engine:
             if agree:
                 out = agree
         if len(out) > 1:
+            # then a name with every word written over one with words left out ("Kingswood surgeries" is KINGSWOOD
+            # SURGERY before KINGSWOOD HEALTH CENTRE's surgery); the area came first
+            whole = {c: h for c, h in out.items() if not _how(h).endswith("(words left out)")}
+            if whole:
+                out = whole
+        if len(out) > 1:
             exact = {c: h for c, h in out.items() if _how(h) in ("name", "building")}
             if exact:
                 out = exact

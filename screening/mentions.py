@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from .directory import STREET_END, Directory
 from .normalise import (
     CODE_RE,
+    canon_words,
     GENERIC,
     fold,
     POSTCODE_RE,
@@ -794,6 +795,17 @@ class _NameReader:
                 # comes first ("Forest Surgery" on a Charnwood agenda is FOREST HOUSE SURGERY in Shepshed, not
                 # FOREST SURGERY in Kent), and only then the name written in full
                 (agree_left_out if bare else agree).update(alias.targets)
+            elif (
+                alias.kind == "site"
+                and not bare
+                and not distance
+                and written_types
+                and tuple(word for word in canon_words(alias.label) if word != "the")
+                == tuple(word for word in shape.written_full if word != "the")
+            ):
+                # a building named word for word with its type words ("at The Orchard Surgery", the building
+                # RIVERPORT MEDICAL PRACTICE is in) agrees as much as a practice's name
+                agree.update(alias.targets)
             for code in alias.targets:
                 how = {"name": "name", "site": "building", "street": "street", "pcn": "PCN name"}[alias.kind]
                 if bare == WORDS_LEFT_OUT:
