@@ -331,3 +331,18 @@ def smtp_inbox():
     controller.start()
     yield port, inbox.messages
     controller.stop()
+
+
+# --- Order ------------------------------------------------------------------------------------------
+
+# The longest files first: `make test`'s workers each take whole files in collection order, so the security scan
+# and the fuzz (over half the suite's time between them) start at once rather than last.
+LONGEST_FIRST = ("tests/test_scan.py", "tests/test_fuzz.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    def rank(item):
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # a stable sort: each file keeps its own order
