@@ -358,21 +358,18 @@ def test_same_words_with_other_type_words_in_the_area_over_the_name_elsewhere(na
     assert flags(nat, decls, [item]) == {("1", "M2"): "exclude"}
 
 
-def test_name_with_every_word_over_one_with_a_word_left_out_in_the_area(nat):
-    # "the Kingswood & Spa surgeries" on a 42D agenda: B82027 THE SPA SURGERY has every word written; B82010 RIPON
-    # SPA SURGERY, in the same area, fits only with a word left out
-    code = "B82027"
+@pytest.mark.parametrize(
+    "code, written",
+    [
+        # on a 42D agenda: B82027 THE SPA SURGERY has every word written; B82010 RIPON SPA SURGERY, in the same
+        # area, fits only with a word left out
+        ("B82027", "Proposed merger of the Kingswood&Spa surgeries"),
+        # D81606 RIVERPORT MEDICAL PRACTICE is in the building THE ORCHARD SURGERY: written word for word, the
+        # building agrees with the type words as much as a practice's name with a word left out would
+        ("D81606", "Boundary change at The Orchard Surgery"),
+    ],
+)
+def test_every_word_written_over_a_word_left_out_in_the_area(nat, code, written):
     area = nat.practices[code].rec.commissioner
     decls = [I("M1", f"GP partner – practice code {code}")]
-    item = A("1", "Proposed merger of the Kingswood&Spa surgeries")
-    assert flags(nat, decls, [item], area={area}) == {("1", "M1"): "exclude"}
-
-
-def test_building_named_word_for_word_with_its_type_words(nat):
-    # D81606 RIVERPORT MEDICAL PRACTICE is in the building THE ORCHARD SURGERY: written word for word, the building
-    # agrees with the type words as much as a practice's name with a word left out would
-    code = "D81606"
-    area = nat.practices[code].rec.commissioner
-    decls = [I("M1", f"GP partner – practice code {code}")]
-    item = A("1", "Boundary change at The Orchard Surgery")
-    assert flags(nat, decls, [item], area={area}) == {("1", "M1"): "exclude"}
+    assert flags(nat, decls, [A("1", written)], area={area}) == {("1", "M1"): "exclude"}
