@@ -27,7 +27,7 @@ from typing import Iterable
 from .companies import CompanyIndex, OrgName, extract_org_names, names_match
 from .declarations import Reading, is_current, is_financial, read_declaration
 from .directory import Alias, Directory
-from .mentions import Mention, find_mentions
+from .mentions import WORDS_LEFT_OUT, Mention, find_mentions
 from . import evidence as E
 from .model import SEVERITY, AgendaItem, Flag, Interest
 
@@ -567,7 +567,7 @@ class Engine:
         if len(out) > 1:
             # then a name with every word written over one with words left out ("Kingswood surgeries" is KINGSWOOD
             # SURGERY before KINGSWOOD HEALTH CENTRE's surgery); the area came first
-            whole = {c: h for c, h in out.items() if not _how(h).endswith("(words left out)")}
+            whole = {c: h for c, h in out.items() if not _how(h).endswith("(" + WORDS_LEFT_OUT + ")")}
             if whole:
                 out = whole
         if len(out) > 1:
