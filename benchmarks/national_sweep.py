@@ -819,8 +819,8 @@ def _run_area(area):
         if st["takes_possible"]:
             kw["possible"] = True  # as the app and the command line screen: names fitting several practices
         flags = eng.screen(M.interests, M.items, D, **kw)
-        got = {(f.item_id, f.member_id): f for f in flags if not getattr(f, "possible", False)}
-        maybe = {(f.item_id, f.member_id) for f in flags if getattr(f, "possible", False)}
+        got = {(f.item_id, f.member_id): f for f in flags if not f.possible}
+        maybe = {(f.item_id, f.member_id) for f in flags if f.possible}
         n_items += len(M.items)
         n_int += len(M.interests)
         for shape, kind, iid, mid, action, subj, text, other in M.checks:
