@@ -29,6 +29,7 @@ from .declarations import Reading, is_current, is_financial, read_declaration
 from .directory import Alias, Directory
 from .mentions import WORDS_LEFT_OUT, Mention, find_mentions
 from . import evidence as E
+from .normalise import canon_words
 from .model import SEVERITY, AgendaItem, Flag, Interest
 
 AREAWIDE_RE = re.compile(
@@ -483,7 +484,7 @@ class Engine:
                 # and not for a place of that area ("Hexham premises review")
                 own = getattr(self, "_own", None)
                 local = (lambda c: c in own) if own else (lambda c: d.practice_icb(c) in home)
-                key = m.written.split()[0].lower() if len(m.written.split()) == 1 else ""
+                key = " ".join(canon_words(m.written))
                 # the place read as its open practices: where those are the name's own, both readings name them
                 at_place = {
                     c

@@ -472,7 +472,14 @@ def find_mentions(text: str, directory: Directory, want_areas: bool = False) -> 
     postcodes = {norm_postcode(found.group(1), found.group(2)) for found in POSTCODE_RE.finditer(text or "")}
     mentions.extend(_NameReader(tokens, directory, postcodes).read())
     mentions = _with_whole_names(tokens, directory, mentions)
-    mentions.extend(_doctor_mentions(text, tokens, directory, mentions))
+    doctors = _doctor_mentions(text, tokens, directory, mentions)
+    if doctors:
+        # a doctor's name read as a slip for another name ("Dr Marks" as MARK STREET SURGERY) gives way to it
+        mentions = [
+            mention
+            for mention in mentions
+            if not (mention.dist and any(doctor.start <= mention.start <= doctor.end for doctor in doctors))
+        ] + doctors
     if "(" in (text or ""):
         mentions = _without_bracketed_context(text, tokens, mentions)
     named = [mention for mention in mentions if mention.exact_kind]
@@ -617,9 +624,9 @@ class _NameReader:
                     # place of the committee's area, not of England, decides (Engine._resolve_mentions asks)
                     title_subject = (
                         alias.kind == "name"
-                        and count == 1
+                        and first == 0
+                        and last == count
                         and distance == 0
-                        and len(alias.core) == 1
                         and shape.run[0].pos == 0
                         and _subject_alone(tokens, shape.run, shape.tail)
                     )
@@ -654,6 +661,8 @@ class _NameReader:
                         continue  # "Park Surgery": a common word names a practice only with its own type words
                     if alias.weak:
                         bare = True
+                    if title_subject and count > 1 and not shape.has_type and _known_place(key, directory):
+                        bare = True  # "Friern Barnet boundary change": the place or its one practice of the area
                     if (
                         alias.kind in PRACTICE_ALIASES
                         and len(alias.core) == 1
@@ -821,6 +830,14 @@ class _NameReader:
                     candidates[code] = (how, alias)  # a stronger match is kept over a weaker one
             kinds.add(alias.kind)
         agree = agree | agree_left_out
+        if not agree and written_types:
+            # the type words cut short ("Sherwood Medical" for SHERWOOD MEDICAL PARTNERSHIP): the names whose type
+            # words begin with the ones written agree, over a building or a name without them
+            for distance, alias, _, _, bare in group:
+                types = [word for word in alias.full if word in GENERIC and word not in ("the", "and", "dr")]
+                if alias.kind == "name" and not distance and not (bare and bare != WORDS_LEFT_OUT):
+                    if len(types) > len(written_types) and set(types[: len(written_types)]) == written_types:
+                        agree.update(alias.targets)
         _one_building(candidates, directory, agree)
         if any(directory.dormant(code) for code in candidates) and not all(
             directory.dormant(code) for code in candidates
@@ -912,14 +929,30 @@ def _with_whole_names(tokens: list, directory: Directory, mentions: list[Mention
 
 
 DOCTORS_NAME = "doctor's name"
+# closed-class words that make what follows a name a sentence about a person rather than a title's noun phrase
+CLAUSE_WORDS = frozenset(
+    "the a an to is was are were be been being will would shall should can could may might must has have had "
+    "does did do".split()
+)
+
+
+def _opens_a_clause(tokens: list, start: int) -> bool:
+    """Does the phrase from ``start`` to the next break read as a sentence ("presented the report", "to attend")
+    rather than a title's topic ("boundary change", "list closure")?"""
+    for token in tokens[start:]:
+        if token.boundary_before and token.pos > start:
+            break
+        if token.text in CLAUSE_WORDS:
+            return True
+    return False
 
 
 def _doctor_mentions(text: str, tokens: list, directory: Directory, mentions: list[Mention]) -> list[Mention]:
-    """Stage 3b: a practice named after its doctor, written as that doctor's name in the possessive with no type word
-    ("Dr Khan's list closure" for DR KHAN'S PRACTICE, "Dr Fateh's boundary change" for DR M FATEH'S PRACTICE). The
-    possessive says the doctor has something (a list, a contract), which a person named in passing does not; like
-    any name without its type word it stands only for exactly one practice of the committee's own area, and
-    initials, where written, must be the practice's own."""
+    """Stage 3b: a practice named after its doctor, written as that doctor's name with no type word: in the
+    possessive ("Dr Khan's list closure" for DR KHAN'S PRACTICE, "Dr Fateh's boundary change" for DR M FATEH'S
+    PRACTICE), which says the doctor has something (a list, a contract), or as the subject of a title ("Dr Dhital
+    boundary change"), not of a sentence. Like any name without its type word it stands only for exactly one practice
+    of the committee's own area, and initials, where written, must be the practice's own."""
     found = []
     for index, token in enumerate(tokens):
         if token.text != "dr" or index + 1 >= len(tokens):
@@ -930,20 +963,37 @@ def _doctor_mentions(text: str, tokens: list, directory: Directory, mentions: li
             initials.append(tokens[position].text)
             position += 1
         surname = tokens[position]
-        if (
-            surname.boundary_before
-            or surname.stop
-            or surname.generic
-            or not surname.raw[:1].isupper()
-            or not surname.text.endswith("s")
-            or len(surname.text) < 4
-            or not re.search(r"\b" + re.escape(surname.raw[:-1]) + r"['’]s\b", text or "", re.IGNORECASE)
-        ):
+        if surname.boundary_before or surname.stop or surname.generic or not surname.raw[:1].isupper():
             continue
-        if any(mention.kind == "practice" and mention.start <= surname.pos <= mention.end for mention in mentions):
-            continue  # read already ("Dr Fateh's practice")
+        if len(surname.text) >= 4 and re.search(
+            r"\b" + re.escape(surname.raw[:-1]) + r"['’]s\b", text or "", re.IGNORECASE
+        ):
+            keys: tuple = (surname.text, surname.text[:-1])  # "Dr Khan's", "Dr Jones's"
+            as_written = surname.raw[:-1] + "'s"
+        elif len(surname.text) >= 4 and re.search(
+            r"\b" + re.escape(surname.raw) + r"['’](?!\w)", text or "", re.IGNORECASE
+        ):
+            keys = (surname.text,)  # "Dr Suares'"
+            as_written = surname.raw + "'"
+        elif (
+            (index == 0 or token.boundary_before)
+            and _subject_alone(tokens, tokens[index : position + 1], [])
+            and not _opens_a_clause(tokens, position + 1)
+        ):
+            # the doctor's name as the subject of a title, as the practice's own name is written without its type
+            # word ("Dr Dhital boundary change" for DR DHITAL PRACTICE); a person who does something in a sentence
+            # ("Dr Khan presented the report", "Dr Khan to attend") is not this
+            keys = (surname.text,)
+            as_written = surname.raw
+        else:
+            continue
+        if any(
+            mention.kind == "practice" and not mention.dist and mention.start <= surname.pos <= mention.end
+            for mention in mentions
+        ):
+            continue  # read already ("Dr Fateh's practice"); a typo's reading is not ("Dr Marks" is not MARK ST)
         candidates: dict = {}
-        for key in (surname.text, surname.text[:-1]):
+        for key in keys:
             for alias_id in directory.aliases_with_key(key):
                 alias = directory.alias(alias_id)
                 if alias.kind != "name" or alias.full[:1] != ("dr",) or alias.core != (key,):
@@ -954,9 +1004,7 @@ def _doctor_mentions(text: str, tokens: list, directory: Directory, mentions: li
                 for code in alias.targets:
                     candidates.setdefault(code, ("name variant (" + DOCTORS_NAME + ")", alias))
         if candidates:
-            written = " ".join(
-                [token.raw] + [t.raw for t in tokens[index + 1 : surname.pos]] + [surname.raw[:-1] + "'s"]
-            )
+            written = " ".join([token.raw] + [t.raw for t in tokens[index + 1 : surname.pos]] + [as_written])
             found.append(
                 Mention("practice", candidates, written, index, surname.pos, 0, {"name"}, type_agree=set(), bare=True)
             )
@@ -1061,6 +1109,8 @@ def _places(toks, d: Directory, mentions, area_spans, wpos) -> list:
     the context written right after a practice's name."""
     taken: set = set()
     for m in mentions:
+        if m.bare and d.is_place_name(tuple(canon_words(m.written))):
+            continue  # a place written as a title's subject is read both ways (Engine._resolve_mentions chooses)
         if m.kind in ("practice", "pcn") and m.exact_kind:
             taken.update(range(m.start, m.end + (4 if m.kind == "practice" else 1)))
     for i, j, _ in area_spans:

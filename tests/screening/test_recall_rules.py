@@ -373,3 +373,40 @@ def test_every_word_written_over_a_word_left_out_in_the_area(nat, code, written)
     area = nat.practices[code].rec.commissioner
     decls = [I("M1", f"GP partner – practice code {code}")]
     assert flags(nat, decls, [A("1", written)], area={area}) == {("1", "M1"): "exclude"}
+
+
+@pytest.mark.parametrize(
+    "code, area, written",
+    [
+        ("F86086", "A3A8R", "Dr Dhital boundary change"),  # DR DHITAL PRACTICE, the subject of a title
+        ("Y00347", "00X", "Dr R Baghdjian: boundary change"),  # DR R BAGHDJIAN SURGERY, initials as the practice's
+        ("F82663", "A3A8R", "Dr Marks premises grant"),  # DR MARKS PRACTICE, not a slip for MARK STREET SURGERY
+        ("N83030", "01J", "Dr M Suares' premises grant"),  # DR M SUARES' PRACTICE, the possessive of a name in s
+    ],
+)
+def test_doctors_name_as_a_titles_subject_names_the_practice_of_the_area(nat, code, area, written):
+    assert nat.practices[code].rec.commissioner == area
+    decls = [I("M1", f"GP partner – practice code {code}")]
+    assert flags(nat, decls, [A("1", written)], area={area}) == {("1", "M1"): "exclude"}
+
+
+def test_doctors_name_opening_a_sentence_names_no_practice(nat):
+    decls = [I("M1", "GP partner – practice code F86086")]
+    items = [A("1", "Dr Dhital to present the prescribing report"), A("2", "Dr Dhital has been appointed")]
+    assert flags(nat, decls, items, area={"A3A8R"}) == {}
+
+
+def test_place_name_of_two_words_as_a_titles_subject_names_its_one_practice(nat):
+    # EMPEROR'S GATE SURGERY (E87043, W2U3Z) and FRIERN BARNET MEDICAL CENTRE (E83045, 93C) are named after places
+    # of their areas; written without the type word as a title's subject, each is the one practice of that name
+    decls = [I("M1", "GP partner – practice code E87043"), I("M2", "GP partner – practice code E83045")]
+    items = [A("1", "Emperor's Gate list closure"), A("2", "Friern Barnet boundary change")]
+    assert flags(nat, decls, items, area={"W2U3Z", "93C"}) == {("1", "M1"): "exclude", ("2", "M2"): "exclude"}
+
+
+def test_type_words_cut_short_agree_over_a_building_without_them(nat):
+    # "Sherwood Medical" is SHERWOOD MEDICAL PARTNERSHIP (C84059), not the building SHERWOOD HEALTH CENTRE where
+    # C84011 is, in the same area (52R)
+    assert nat.practices["C84011"].rec.commissioner == nat.practices["C84059"].rec.commissioner == "52R"
+    decls = [I("M1", "GP partner – practice code C84059"), I("M2", "GP partner – practice code C84011")]
+    assert flags(nat, decls, [A("1", "Sherwood Medical premises grant")], area={"52R"}) == {("1", "M1"): "exclude"}
