@@ -120,6 +120,25 @@ def abbreviate(name, k):
     return None
 
 
+# what binds a name's word to the word after it: with that word left out, what remains is no name a person writes
+# ("St Medical Centre" for ST JAMES MEDICAL CENTRE, "Craig Y Medical Practice"); an "&" or "and" goes with the word
+# after it instead ("Leven Medical Practice" for LEVEN & BEEFORD MEDICAL PRACTICE)
+JOINERS = {"-", "ON", "UPON", "Y", "ST", "ST.", "T/A", "OF", "LE", "UNDER"}
+
+
+def _left_dangling(name, dropped):
+    """Why leaving ``dropped`` out of ``name`` leaves a joining word or mark with nothing to join, or None."""
+    tokens = name.split()
+    at = tokens.index(dropped) if dropped in tokens else -1
+    if at < 0:
+        return "a joining word or mark left dangling"  # the word is fused to punctuation ("LANE,GOODMAYES")
+    before = tokens[at - 1] if at else ""
+    after = tokens[at + 1] if at + 1 < len(tokens) else ""
+    if before in JOINERS or before.endswith((",", "-")) or after[:1] in (",", "-"):
+        return "a joining word or mark left dangling"
+    return None
+
+
 def _name_key(s):
     return tuple(w for w in words(s) if w != "THE")
 
@@ -308,6 +327,24 @@ class Subjects:
             return None
         return s
 
+    def street_alone(self, c):
+        """The practice's street written alone ("the Queens Road surgery"), when it is one street of the area and
+        no other practice of the area is named after it: "the Soho Road surgery" on a Birmingham agenda is as much
+        SOHO ROAD HEALTH CENTRE as the practice on Soho Road (counted, like the same-name practices)."""
+        s = self.unique_street(c)
+        if not s:
+            return None
+        key = tuple(w for w in _street_key(s) if w.lower() not in GENERIC)
+        if any(
+            tuple(w for w in _street_key(self.active[q][1]) if w.lower() not in GENERIC) == key
+            for q in self.by_area[self.area_of[c]]
+            if q != c
+        ):
+            if c in self.avoid:  # counted for the subject only, not for each control tried
+                self.left_out["street only: another practice of the area is named after the street"] += 1
+            return None
+        return s
+
     def control(self, c, rnd, need=None):
         """A practice in the same area sharing no distinctive word (name, building, street) with c."""
         area = self.area_of[c]
@@ -384,8 +421,10 @@ def item_shapes():
         rest = set(ds) - {drop}
         if not any(len(w) >= 5 for w in rest):
             return None
-        out = re.sub(r"\s+", " ", re.sub(r"\b" + re.escape(drop) + r"\b", " ", nm)).strip()
-        reason = S.not_one_practice(c, out)
+        # "Leven Medical Practice" for LEVEN & BEEFORD MEDICAL PRACTICE: the joining word goes with the word after it
+        out = re.sub(r"(\s(&|AND))?\s+" + re.escape(drop) + r"\b", " ", " " + nm)
+        out = re.sub(r"\s+", " ", out).strip()
+        reason = _left_dangling(nm, drop) or S.not_one_practice(c, out)
         if reason:
             if c in S.avoid:  # counted for the subject only, not for each control tried
                 S.left_out["word dropped: " + reason] += 1
@@ -421,7 +460,7 @@ def item_shapes():
         return f"{topic(rnd)} at {title(b)}" if b else None
 
     def street(S, c, rnd):
-        s = S.unique_street(c)
+        s = S.street_alone(c)
         return f"Car park lease at the {title(s)} surgery" if s else None
 
     def abbrev(S, c, rnd):
@@ -471,7 +510,7 @@ def decl_shapes():
         return f"Partner, {n(S, c)}, {title(t)}" if t else None
 
     def spouse_street(S, c, rnd):
-        s = S.unique_street(c)
+        s = S.street_alone(c)
         return f"My husband is a partner at the {title(s)} surgery" if s else None
 
     def building(S, c, rnd):

@@ -178,11 +178,15 @@ class Directory:
             rows, probs2 = read_pcn_map(pm)
         return cls(recs, rows, probs + probs2)
 
-    def _add_alias(self, kind, core, targets, label, full=()):
+    def _add_alias(self, kind, core, targets, label, full=(), common=False):
         if not core:
             return
-        weak = all(w in WEAK for w in core) and len(core) < 2
-        if weak and (kind != "name" or not any(w in GENERIC and w not in ("the", "and", "dr") for w in full)):
+        weak = common or (all(w in WEAK for w in core) and len(core) < 2)
+        if (
+            weak
+            and not common
+            and (kind != "name" or not any(w in GENERIC and w not in ("the", "and", "dr") for w in full))
+        ):
             return  # a common word names a practice only with the practice's own type words
         joined = "".join(core)
         a = Alias(len(self.aliases), kind, tuple(core), joined, tuple(sorted(targets)), label, tuple(full), weak)
@@ -257,8 +261,14 @@ class Directory:
                         and not any(ch.isdigit() for ch in street)
                     ):
                         score = tuple(sw)
-                        if any(w not in WEAK and w not in GENERIC for w in sw) and score != core:
-                            ent = by_street.setdefault((score, r.commissioner), (set(), street))
+                        if not all(w in GENERIC for w in sw) and score != core:
+                            # a street of common words ("North Road", "Park Lane") too: it is kept as a weak name,
+                            # which stands only for exactly one practice of the committee's own area, and one for
+                            # each building; any other street is one for each postcode district, as an area has a
+                            # High Street in each of its towns
+                            common = all(w in WEAK or w in GENERIC for w in score)
+                            where = r.postcode if common else r.postcode.split(" ")[0]
+                            ent = by_street.setdefault((score, r.commissioner, where), (set(), street))
                             ent[0].add(code)
                     elif len(sw) >= 2 and sw[-1] in STREET_END_NUMBERED and not any(ch.isdigit() for ch in street):
                         # "BALCOMBES HILL", "ELM GROVE, MENGHAM": a street or a locality; kept below only where it
@@ -301,14 +311,15 @@ class Directory:
         for key, codes in by_building.items():
             core, _ = key
             self._add_alias("site", core, codes, building_label[key])
+        streets_known = {(core, comm) for core, comm, _ in by_street}
         for (core, comm), (codes, label) in loose_street.items():
-            if (core, comm) in by_street:
+            if (core, comm) in streets_known:
                 continue
             there = codes | (self.by_town.get(" ".join(core), set()) & self.by_commissioner.get(comm, set()))
             if len({self.practices[c].rec.postcode for c in there}) == 1:
-                by_street[(core, comm)] = (codes, label)  # one building: "the Balcombes Hill surgery" is it
-        for (core, _), (codes, label) in by_street.items():
-            self._add_alias("street", core, codes, label)
+                by_street[(core, comm, "")] = (codes, label)  # one building: "the Balcombes Hill surgery" is it
+        for (core, _, _), (codes, label) in by_street.items():
+            self._add_alias("street", core, codes, label, common=all(w in WEAK or w in GENERIC for w in core))
         for code, pcn in self.pcns.items():
             name = pcn["name"]
             base = _BRACKET.sub(" ", name)

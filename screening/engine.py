@@ -154,6 +154,23 @@ class ResolvedItem:
         return self.item.reference or self.item.item_id
 
 
+def _one_building(cands: dict, d: Directory) -> bool:
+    """Were several practices found by one street or building they all share ("the North Road surgery": three
+    practices in CLAYTON HEALTH CENTRE)? Written so, it names all of them."""
+    aliases = {id(h[1]) for h in cands.values() if isinstance(h, tuple)}
+    return (
+        len(cands) > 1
+        and len(aliases) == 1
+        and all(isinstance(h, tuple) and h[1].kind in ("street", "site") for h in cands.values())
+        and len({d.practices[c].rec.postcode for c in cands if c in d.practices}) == 1
+    )
+
+
+def _common_street(how) -> bool:
+    """Was the practice found by a street of common words ("NORTH ROAD", "HIGH STREET")?"""
+    return isinstance(how, tuple) and isinstance(how[1], Alias) and how[1].kind == "street" and how[1].weak
+
+
 def _how(h):
     return h[0] if isinstance(h, tuple) else h
 
@@ -476,14 +493,18 @@ class Engine:
         for m in mentions:
             if m.kind == "practice" and not (m.exact_kind and m.exact_kind <= ADDRESS_KINDS):
                 named |= set(m.cands)
+        own = getattr(self, "_own", None)
+        local = (lambda c: c in own) if own else (lambda c: d.practice_icb(c) in home)
         for m in mentions:
             cands = dict(m.cands)
+            if m.kind == "practice" and not m.bare:
+                # a street of common words ("the North Road surgery") read beside other names stands only for the
+                # committee's own area, as it does alone
+                cands = {c: h for c, h in cands.items() if not _common_street(h) or local(c)}
             if m.kind == "practice" and m.bare:
                 # written without what makes it certain: it stands only for exactly one open practice of the
                 # committee's own area (its practices when the area is given, else the ICBs the meeting is about),
                 # and not for a place of that area ("Hexham premises review")
-                own = getattr(self, "_own", None)
-                local = (lambda c: c in own) if own else (lambda c: d.practice_icb(c) in home)
                 key = " ".join(canon_words(m.written))
                 # the place read as its open practices: where those are the name's own, both readings name them
                 at_place = {
@@ -494,7 +515,7 @@ class Engine:
                 if at_place and not at_place <= set(cands):
                     continue
                 cands = {c: h for c, h in cands.items() if d.is_practice(c) and local(c) and d.practice_open_on(c, day)}
-                if len(cands) != 1:
+                if len(cands) != 1 and not _one_building(cands, d):
                     self._note_possible(possible, cands, m, home)
                     continue
             if m.kind == "practice":

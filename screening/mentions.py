@@ -121,6 +121,11 @@ def _types(words) -> frozenset:
     return frozenset(w for w in words if w in GENERIC and w not in ("the", "and", "dr"))
 
 
+def _plural_name(alias) -> bool:
+    """Is the practice's official type word a plural ("WATERBEACH AND COTTENHAM SURGERIES")?"""
+    return any(word.lower() in PLURAL_TYPE_WORDS for word in alias.label.split())
+
+
 def _subsequence(ws, core) -> bool:
     it = iter(core)
     return all(any(w == c for c in it) for w in ws)
@@ -656,9 +661,10 @@ class _NameReader:
                         and whole
                         and shape.has_type
                         and at_end
-                        and _types(alias.full) == shape.written_types
+                        and (alias.kind == "street" or _types(alias.full) == shape.written_types)
                     ):
-                        continue  # "Park Surgery": a common word names a practice only with its own type words
+                        continue  # "Park Surgery": a common word names a practice only with its own type words,
+                        # and a street of common words only as "the North Road surgery"
                     if alias.weak:
                         bare = True
                     if title_subject and count > 1 and not shape.has_type and _known_place(key, directory):
@@ -727,11 +733,14 @@ class _NameReader:
             if not (segment[-1] is shape.words[-1] or shape.has_and):
                 continue
             keyed = [word for word in segment_words if directory.has_partial_word(word)]
-            if not keyed or (shape.plural_written and not shape.has_and):
+            if not keyed or shape.plural_tail:
                 continue  # "all Ealing practices" are a place's practices
             alias_ids = set.intersection(*(directory.aliases_with_word(word) for word in keyed))
             for alias_id in sorted(alias_ids):
                 alias = directory.alias(alias_id)
+                if shape.plural_written and not shape.has_and and not _plural_name(alias):
+                    continue  # "Ealing practices" too, unless the plural is the practice's own ("Waterbeach
+                    # Surgeries" for WATERBEACH AND COTTENHAM SURGERIES)
                 if (
                     len(alias.core) > len(segment_words)
                     and _subsequence(segment_words, alias.core)
@@ -839,10 +848,7 @@ class _NameReader:
                     if len(types) > len(written_types) and set(types[: len(written_types)]) == written_types:
                         agree.update(alias.targets)
         _one_building(candidates, directory, agree)
-        if any(directory.dormant(code) for code in candidates) and not all(
-            directory.dormant(code) for code in candidates
-        ):
-            candidates = {code: how for code, how in candidates.items() if not directory.dormant(code)}
+        candidates = _without_dormant(candidates, directory)
         start = min(match[2] for match in group)
         end = max(match[3] for match in group)
         written = " ".join(token.raw for token in self.tokens[start : end + 1]) + (
@@ -925,7 +931,16 @@ def _with_whole_names(tokens: list, directory: Directory, mentions: list[Mention
                     name.type_agree.add(code)
                 elif _how_of(how) == "name variant" and mention.end == name.end and mention.start >= name.start:
                     name.cands.setdefault(code, how)
+            name.cands = _without_dormant(name.cands, directory)
     return kept + whole
+
+
+def _without_dormant(candidates: dict, directory: Directory) -> dict:
+    """A dormant practice is not the one meant when an operating practice fits the same words ("Wetherby Surgery":
+    the dormant WETHERBY SURGERY or WETHERBY & BRAMHAM SURGERY with a word left out)."""
+    if any(directory.dormant(code) for code in candidates) and not all(directory.dormant(code) for code in candidates):
+        return {code: how for code, how in candidates.items() if not directory.dormant(code)}
+    return candidates
 
 
 DOCTORS_NAME = "doctor's name"

@@ -303,12 +303,23 @@ def test_joined_names_sharing_a_type_word_reach_the_building_too(nat):
 
 def test_word_left_out_in_the_committees_area_over_the_full_name_elsewhere(nat):
     # 03L has C87608 SHAKESPEARE ROAD SURGERY; P92653 SHAKESPEARE SURGERY is in Greater Manchester. On a 03L agenda
-    # "Shakespeare Surgery" is the one in the area; with no area the name written in full is meant
+    # "Shakespeare Surgery" is the one in the area
     assert nat.practices["C87608"].rec.commissioner == "03L"
     assert nat.practices["P92653"].rec.commissioner != "03L"
     decls = [I("M1", "GP partner – practice code C87608"), I("M2", "GP partner – practice code P92653")]
     item = A("1", "Premises improvement grant: Shakespeare Surgery")
     assert flags(nat, decls, [item], area={"03L"}) == {("1", "M1"): "exclude"}
+    # P92653 is dormant: with no area it still gives way to the operating practice
+    assert nat.dormant("P92653")
+    assert flags(nat, decls, [item]) == {("1", "M1"): "exclude"}
+
+
+def test_word_left_out_in_the_area_and_the_full_name_with_no_area(nat):
+    # ELM TREE SURGERY (A81608, 16C) and ELM SURGERY (L83019, 15N), both operating: on a 16C agenda "Elm Surgery"
+    # is the one in the area, and with no area the name written in full
+    decls = [I("M1", "GP partner – practice code A81608"), I("M2", "GP partner – practice code L83019")]
+    item = A("1", "Premises improvement grant: Elm Surgery")
+    assert flags(nat, decls, [item], area={"16C"}) == {("1", "M1"): "exclude"}
     assert flags(nat, decls, [item]) == {("1", "M2"): "exclude"}
 
 
@@ -350,12 +361,14 @@ def test_practice_named_after_a_place_whose_open_practices_are_its_own(nat):
 
 def test_same_words_with_other_type_words_in_the_area_over_the_name_elsewhere(nat):
     # "Park View" is the whole name of N82670 PARK VIEW (Liverpool) and PARK VIEW SURGERY's without its type word
-    # (B81619, Hessle, 02Y): on a 02Y agenda it is the Hessle practice, with no area the whole name
+    # (B81619, Hessle, 02Y): on a 02Y agenda it is the Hessle practice
     assert nat.practices["B81619"].rec.commissioner == "02Y"
     decls = [I("M1", "GP partner – practice code B81619"), I("M2", "GP partner – practice code N82670")]
     item = A("1", "Park View premises grant")
     assert flags(nat, decls, [item], area={"02Y"}) == {("1", "M1"): "exclude"}
-    assert flags(nat, decls, [item]) == {("1", "M2"): "exclude"}
+    # N82670 is dormant: with no area it gives way to the operating practice
+    assert nat.dormant("N82670")
+    assert flags(nat, decls, [item]) == {("1", "M1"): "exclude"}
 
 
 @pytest.mark.parametrize(
@@ -410,3 +423,46 @@ def test_type_words_cut_short_agree_over_a_building_without_them(nat):
     assert nat.practices["C84011"].rec.commissioner == nat.practices["C84059"].rec.commissioner == "52R"
     decls = [I("M1", "GP partner – practice code C84059"), I("M2", "GP partner – practice code C84011")]
     assert flags(nat, decls, [A("1", "Sherwood Medical premises grant")], area={"52R"}) == {("1", "M1"): "exclude"}
+
+
+def test_dormant_practice_of_the_whole_name_gives_way_to_an_open_one_with_a_word_left_out(nat):
+    # WETHERBY SURGERY (B86625) is dormant; "Wetherby Surgery" on its area's agenda is WETHERBY & BRAMHAM SURGERY
+    assert nat.dormant("B86625") and not nat.dormant("B86673")
+    area = nat.practices["B86673"].rec.commissioner
+    decls = [I("M1", "GP partner – practice code B86673")]
+    assert flags(nat, decls, [A("1", "Boundary change: Wetherby Surgery")], area={area}) == {("1", "M1"): "exclude"}
+
+
+@pytest.mark.parametrize(
+    "code, area, written",
+    [
+        ("D81042", "06H", "Branch closure: Waterbeach Surgeries"),  # WATERBEACH AND COTTENHAM SURGERIES
+        ("D83002", "26A", "Contract variation: Alexandra Surgeries"),  # ALEXANDRA & CRESTVIEW SURGERIES
+    ],
+)
+def test_practices_own_plural_type_word_with_a_place_left_out(nat, code, area, written):
+    assert nat.practices[code].rec.commissioner == area
+    decls = [I("M1", f"GP partner – practice code {code}")]
+    assert flags(nat, decls, [A("1", written)], area={area}) == {("1", "M1"): "exclude"}
+
+
+def test_street_of_common_words_names_the_one_building_on_it_in_the_area(nat):
+    # "the North Road surgery" on a 14L agenda: CLAYTON HEALTH CENTRE, 89 NORTH ROAD, holds P84637, P84032 and
+    # P84051; on another area's agenda it names none of them
+    decls = [I("M1", "GP partner – practice code P84637"), I("M2", "GP partner – practice code P84032")]
+    item = A("1", "Car park lease at the North Road surgery")
+    assert flags(nat, decls, [item], area={"14L"}) == {("1", "M1"): "exclude", ("1", "M2"): "exclude"}
+    assert flags(nat, decls, [item], area={"16C"}) == {}
+    spouse = [I("M3", "My husband is a partner at the New Road surgery")]
+    assert nat.practices["J84016"].rec.commissioner == "D9Y0V"
+    member = [I("M4", "GP partner – practice code J84016")]
+    assert flags(nat, member, [A("2", "Car park lease at the New Road surgery")], area={"D9Y0V"}) == {
+        ("2", "M4"): "exclude"
+    }
+    assert flags(nat, spouse, [A("3", "Contract variation – J84016")], area={"D9Y0V"}) == {("3", "M3"): "exclude"}
+
+
+def test_high_streets_of_two_towns_in_one_area_name_neither(nat):
+    # 03K: WEST TOWN SURGERY on Barton-upon-Humber's High Street, SOUTH AXHOLME PRACTICE on Epworth's
+    decls = [I("M1", "GP partner – practice code B81647"), I("M2", "GP partner – practice code B81043")]
+    assert flags(nat, decls, [A("1", "Car park lease at the High Street surgery")], area={"03K"}) == {}
