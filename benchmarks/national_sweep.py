@@ -301,6 +301,8 @@ class Subjects:
         b = self.building.get(c)
         if not b or re.search(r"\b(FLOOR|ENTRANCE|BLOCK|UNIT|SUITE|C/O|WING|ANNEXE?)\b|@|,", b.upper()):
             return None
+        if re.search(r"\b(FEDERATION|FED|LTD|LIMITED|LLP|PLC|CIC)\b", b.upper()):
+            return None  # an organisation on the address ("HARINGEY GP FEDERATION", "NIMBUSCARE LTD"), not a building
         ws = words(b)
         if ws[-1].lower() in STREET_WORDS or ws[-1] == "BROADWAY":
             return None

@@ -112,6 +112,10 @@ def resolve_folder(path):
     return path
 
 
+# a building called only this ("THE HEALTH CENTRE", "MEDICAL CENTRE") is every other building: never named alone
+PLAIN_BUILDING_WORDS = frozenset({"surgery", "health", "centre", "medical", "practice", "clinic", "group", "the"})
+
+
 class Directory:
     """Practices, PCNs and areas with the indexes the engine needs. Build once, screen many times."""
 
@@ -213,6 +217,7 @@ class Directory:
         by_building = defaultdict(set)
         by_street: dict = {}
         loose_street: dict = {}
+        generic_buildings: dict = {}  # practice code -> its building's name, made of common words only
         building_label = {}
         for code, p in self.practices.items():
             r = p.rec
@@ -240,6 +245,8 @@ class Directory:
                     building_label[key] = lines[bl]
                     p.building = lines[bl]
                 elif not bcore and len(lines) > 1:
+                    if not any(ch.isdigit() for ch in lines[bl]):
+                        generic_buildings[code] = lines[bl]  # "INTEGRATED CARE CENTRE": named whole or not at all
                     # building is generic ("THE SURGERY"): people name it by its street
                     street = re.sub(r"^[\d\-/ ]+[A-Z]?\s+", "", lines[1].split(",")[0].strip())
                     scores, sfull = name_core(street)
@@ -331,7 +338,7 @@ class Directory:
                 self._add_alias("pcn", core + icore, (code,), name)
                 if len(icore) >= 2 or (icore and len(icore[0]) >= 3):
                     self._add_alias("pcn", icore, (code,), name)
-        self._build_whole_names()
+        self._build_whole_names(generic_buildings)
         for code, area in self.areas.items():
             n = re.sub(
                 r"\b(nhs|ccg|clinical commissioning group|sub icb location|icb)\b", " ", area["name"], flags=re.I
@@ -343,10 +350,17 @@ class Directory:
                 self.token_index[a.joined].add(a.id)
                 area["label"] = re.sub(r"\s+", " ", n).strip(" ,")
 
-    def _build_whole_names(self):
-        """Each official practice and PCN name as a whole word sequence (practices sharing a name share one)."""
+    def _build_whole_names(self, generic_buildings: dict):
+        """Each official practice and PCN name as a whole word sequence (practices sharing a name share one), and
+        each building named in common words only ("INTEGRATED CARE CENTRE", "THE NEW SURGERY"): such a building is
+        named only word for word, and stands only for one building of the committee's own area."""
         groups: dict = defaultdict(set)
         labels: dict = {}
+        for code, building in generic_buildings.items():
+            key = whole_key(_words(building))
+            if len(key) >= 2 and not set(key) <= PLAIN_BUILDING_WORDS:
+                groups[("site", key)].add(code)
+                labels[("site", key)] = building
         for code, p in self.practices.items():
             key = whole_key(_words(_BRACKET.sub(" ", p.name)))
             groups[("name", key)].add(code)

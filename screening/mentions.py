@@ -438,13 +438,16 @@ def _whole_names(toks, d: Directory, mentions: list) -> list:
                 m.kind == "pcn" and m.start >= s and m.end <= e and set(m.cands) & set(a.targets) for m in mentions
             ):
                 continue
+            if a.kind == "site" and any(m.start <= e and s <= m.end for m in mentions if m.exact_kind):
+                continue  # a building of common words only where no name was read in them ("The Park Surgery")
             # a name with no word of its own, or a person's name alone ("Dr Singh M"), stands only for one practice
             # of the committee's own area
             bare = a.kind == "name" and (
                 not [x for x in distinct if len(x) >= 3 and x not in WEAK_WORDS]
                 or (not _types(key) and len([x for x in distinct if len(x) >= 3]) < 2)
             )
-            how = "PCN name" if a.kind == "pcn" else "name"
+            how = {"pcn": "PCN name", "site": "building"}.get(a.kind, "name")
+            bare = bare or a.kind == "site"
             written = " ".join(t.raw for t in toks[first.pos : e + 1])
             out.append(
                 Mention(

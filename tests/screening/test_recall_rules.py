@@ -466,3 +466,13 @@ def test_high_streets_of_two_towns_in_one_area_name_neither(nat):
     # 03K: WEST TOWN SURGERY on Barton-upon-Humber's High Street, SOUTH AXHOLME PRACTICE on Epworth's
     decls = [I("M1", "GP partner – practice code B81647"), I("M2", "GP partner – practice code B81043")]
     assert flags(nat, decls, [A("1", "Car park lease at the High Street surgery")], area={"03K"}) == {}
+
+
+def test_building_named_in_common_words_only_names_its_practices_in_the_area(nat):
+    # Oldham's INTEGRATED CARE CENTRE (00Y) holds P85003 and P85601 among others: named word for word, the one
+    # building of that name in the committee's area; on another area's agenda, none
+    decls = [I("M1", "GP partner – practice code P85003"), I("M2", "GP partner – practice code P85601")]
+    item = A("1", "Boundary change at Integrated Care Centre")
+    assert flags(nat, decls, [item], area={"00Y"}) == {("1", "M1"): "exclude", ("1", "M2"): "exclude"}
+    assert flags(nat, decls, [item], area={"14L"}) == {}
+    assert flags(nat, decls, [A("2", "an integrated care centre for the town")], area={"00Y"}) == {}
