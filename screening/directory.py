@@ -10,7 +10,7 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from .normalise import GENERIC, TRANSPARENT, WEAK, deletes1, tokenize, ocr_key
+from .normalise import GENERIC, STOP, TRANSPARENT, WEAK, deletes1, tokenize, ocr_key
 from .orgfiles import InputFileError, PcnMapRow, PracticeRecord, read_epraccur, read_pcn_map
 
 STREETISH = frozenset(
@@ -217,7 +217,9 @@ class Directory:
         by_building = defaultdict(set)
         by_street: dict = {}
         loose_street: dict = {}
-        generic_buildings: dict = {}  # practice code -> its building's name, made of common words only
+        # practice code -> its building's name where only the whole name can be read: made of common words only, or
+        # with a stop word in it
+        whole_buildings: dict = {}
         building_label = {}
         for code, p in self.practices.items():
             r = p.rec
@@ -244,9 +246,11 @@ class Directory:
                     by_building[key].add(code)
                     building_label[key] = lines[bl]
                     p.building = lines[bl]
+                    if any(w in STOP and w not in GENERIC for w in _words(lines[bl])):
+                        whole_buildings[code] = lines[bl]  # "ALL SAINTS HOUSE": a stop word breaks the runs read
                 elif not bcore and len(lines) > 1:
                     if not any(ch.isdigit() for ch in lines[bl]):
-                        generic_buildings[code] = lines[bl]  # "INTEGRATED CARE CENTRE": named whole or not at all
+                        whole_buildings[code] = lines[bl]  # "INTEGRATED CARE CENTRE": named whole or not at all
                     # building is generic ("THE SURGERY"): people name it by its street
                     street = re.sub(r"^[\d\-/ ]+[A-Z]?\s+", "", lines[1].split(",")[0].strip())
                     scores, sfull = name_core(street)
@@ -338,7 +342,7 @@ class Directory:
                 self._add_alias("pcn", core + icore, (code,), name)
                 if len(icore) >= 2 or (icore and len(icore[0]) >= 3):
                     self._add_alias("pcn", icore, (code,), name)
-        self._build_whole_names(generic_buildings)
+        self._build_whole_names(whole_buildings)
         for code, area in self.areas.items():
             n = re.sub(
                 r"\b(nhs|ccg|clinical commissioning group|sub icb location|icb)\b", " ", area["name"], flags=re.I
@@ -350,13 +354,14 @@ class Directory:
                 self.token_index[a.joined].add(a.id)
                 area["label"] = re.sub(r"\s+", " ", n).strip(" ,")
 
-    def _build_whole_names(self, generic_buildings: dict):
+    def _build_whole_names(self, whole_buildings: dict):
         """Each official practice and PCN name as a whole word sequence (practices sharing a name share one), and
-        each building named in common words only ("INTEGRATED CARE CENTRE", "THE NEW SURGERY"): such a building is
-        named only word for word, and stands only for one building of the committee's own area."""
+        each building named in common words only ("INTEGRATED CARE CENTRE", "THE NEW SURGERY") or with a stop word
+        in it ("ALL SAINTS HOUSE"): such a building is read only word for word, and stands only for one building
+        of the committee's own area."""
         groups: dict = defaultdict(set)
         labels: dict = {}
-        for code, building in generic_buildings.items():
+        for code, building in whole_buildings.items():
             key = whole_key(_words(building))
             if len(key) >= 2 and not set(key) <= PLAIN_BUILDING_WORDS:
                 groups[("site", key)].add(code)

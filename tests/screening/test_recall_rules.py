@@ -476,3 +476,12 @@ def test_building_named_in_common_words_only_names_its_practices_in_the_area(nat
     assert flags(nat, decls, [item], area={"00Y"}) == {("1", "M1"): "exclude", ("1", "M2"): "exclude"}
     assert flags(nat, decls, [item], area={"14L"}) == {}
     assert flags(nat, decls, [A("2", "an integrated care centre for the town")], area={"00Y"}) == {}
+
+
+def test_building_with_a_stop_word_in_its_name_is_read_whole(nat):
+    # LIGHTWATER SURGERY (H81130, D4U1Y) is in ALL SAINTS HOUSE: "All" opens no run of a name, so only the whole
+    # building name reads it
+    assert nat.practices["H81130"].rec.commissioner == "D4U1Y"
+    decls = [I("M1", "GP partner – practice code H81130")]
+    item = A("1", "Premises improvement grant at All Saints House")
+    assert flags(nat, decls, [item], area={"D4U1Y"}) == {("1", "M1"): "exclude"}
